@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "SwiftTuner",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "SwiftTuner", targets: ["SwiftTuner"]),
+        .executable(name: "tuner", targets: ["tuner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Shared vocabulary: hyperparameters, objectives, statuses, error types. No dependencies.
+        .target(name: "TunerCore"),
+        // The SQLite study journal (GRDB on the system SQLite).
+        .target(name: "TunerJournal", dependencies: [
+            "TunerCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The search engine: oracles, retries, failure limits, resume.
+        .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal"]),
+        // The umbrella library.
+        .target(name: "SwiftTuner", dependencies: ["TunerCore", "TunerJournal", "TunerEngine"]),
+        // Fixture hypermodels and helpers shared by tests, the worker and benchmarks.
+        .target(name: "TunerTestSupport", dependencies: ["SwiftTuner"]),
+        // The command-line tool.
+        .executableTarget(name: "tuner", dependencies: ["SwiftTuner", "TunerTestSupport"]),
+        // A child process for the crash-equivalence tests (killed at random instants).
+        .executableTarget(name: "TunerCrashWorker", dependencies: ["SwiftTuner", "TunerTestSupport"]),
+        // Side-by-side benchmarks (`swift run -c release TunerBenchmarks`).
+        .executableTarget(name: "TunerBenchmarks", dependencies: ["SwiftTuner", "TunerTestSupport"]),
+        .testTarget(name: "TunerCoreTests", dependencies: ["TunerCore"]),
+        .testTarget(name: "TunerJournalTests", dependencies: ["TunerJournal", "TunerTestSupport"]),
+        .testTarget(name: "TunerEngineTests", dependencies: ["SwiftTuner", "TunerTestSupport", "TunerCrashWorker"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+@_exported import TunerCore
+@_exported import TunerEngine
+@_exported import TunerJournal

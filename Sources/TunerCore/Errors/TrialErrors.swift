@@ -1,0 +1,84 @@
+/// Marks an error type as fatal: a trial that throws it stops the whole search at once,
+/// and the error reaches the caller of `search` (rule S5).
+///
+/// ```swift
+/// struct OutOfBudget: FatalSearchError {}
+/// ```
+public protocol FatalSearchError: Error {}
+
+/// Marks an error type as a definite failure: the trial is marked FAILED without any
+/// retry (rule S2).
+///
+/// ```swift
+/// struct ModelTooLarge: NonRetryableTrialError { let parameters: Int }
+/// ```
+public protocol NonRetryableTrialError: Error {}
+
+/// Fails the current trial without retrying it, as KerasTuner's `FailedTrialError`.
+///
+/// ```swift
+/// if parameterCount > 1200 { throw FailedTrialError("Model too large! It contains \(parameterCount) params.") }
+/// ```
+public struct FailedTrialError: NonRetryableTrialError, CustomStringConvertible, Sendable {
+    /// The message the journal and reports show.
+    public var message: String
+    /// Makes the error with a message.
+    public init(_ message: String = "") { self.message = message }
+    /// The message.
+    public var description: String { message }
+}
+
+/// Stops the search at once, as KerasTuner's `FatalError`.
+public struct FatalError: FatalSearchError, CustomStringConvertible, Sendable {
+    /// The message the journal and reports show.
+    public var message: String
+    /// Makes the error with a message.
+    public init(_ message: String = "") { self.message = message }
+    /// The message.
+    public var description: String { message }
+}
+
+/// Stops the search at once, as KerasTuner's `FatalValueError`.
+public struct FatalValueError: FatalSearchError, CustomStringConvertible, Sendable {
+    /// The message the journal and reports show.
+    public var message: String
+    /// Makes the error with a message.
+    public init(_ message: String = "") { self.message = message }
+    /// The message.
+    public var description: String { message }
+}
+
+/// Stops the search at once, as KerasTuner's `FatalTypeError`.
+public struct FatalTypeError: FatalSearchError, CustomStringConvertible, Sendable {
+    /// The message the journal and reports show.
+    public var message: String
+    /// Makes the error with a message.
+    public init(_ message: String = "") { self.message = message }
+    /// The message.
+    public var description: String { message }
+}
+
+/// Stops the search at once, as KerasTuner's `FatalRuntimeError`.
+public struct FatalRuntimeError: FatalSearchError, CustomStringConvertible, Sendable {
+    /// The message the journal and reports show.
+    public var message: String
+    /// Makes the error with a message.
+    public init(_ message: String = "") { self.message = message }
+    /// The message.
+    public var description: String { message }
+}
+
+/// A search that is configured wrongly: a usage error raised before or instead of a trial
+/// (an objective that cannot be inferred or that no trial reports, a limit of 0, …).
+///
+/// ```swift
+/// throw SearchConfigurationError("maxConsecutiveFailedTrials must be positive or nil, got 0")
+/// ```
+public struct SearchConfigurationError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What is wrong and what to do.
+    public var message: String
+    /// Makes the error with a message.
+    public init(_ message: String) { self.message = message }
+    /// The message.
+    public var description: String { message }
+}

@@ -1,0 +1,133 @@
+/// An ordered set of hyperparameter definitions: what a search explores.
+///
+/// The order is the registration order, which GridSearch's odometer follows. A space is
+/// journaled with its study; opening the study with a different space is refused.
+///
+/// ```swift
+/// let hp = HyperParameters()
+/// _ = try hp.int("units_1", min: 10, max: 40, step: 10)
+/// print(hp.space.summary())
+/// ```
+public struct SearchSpace: Hashable, Sendable, Codable {
+    /// The definitions in registration order.
+    public private(set) var definitions: [HyperParameterDefinition]
+
+    /// Makes an empty space.
+    public init() { definitions = [] }
+
+    /// Makes a space from definitions, checking that names are unique.
+    public init(_ definitions: [HyperParameterDefinition]) throws {
+        self.definitions = []
+        for d in definitions { try add(d) }
+    }
+
+    /// The definition named `name`, if any.
+    public subscript(name: String) -> HyperParameterDefinition? {
+        definitions.first { $0.name == name }
+    }
+
+    /// The names in registration order.
+    public var names: [String] { definitions.map(\.name) }
+
+    /// Whether the space is empty.
+    public var isEmpty: Bool { definitions.isEmpty }
+
+    /// Adds a definition; a second definition of the same name must be identical.
+    ///
+    /// - Returns: `true` if the definition was new.
+    @discardableResult
+    public mutating func add(_ definition: HyperParameterDefinition) throws -> Bool {
+        if let existing = self[definition.name] {
+            guard existing.kind == definition.kind else {
+                throw HyperParameterError(name: definition.name, reason: "defined twice with different ranges: \(HyperParameterDefinition.rangeDescription(existing.kind)) and \(HyperParameterDefinition.rangeDescription(definition.kind))")
+            }
+            return false
+        }
+        for condition in definition.conditions where self[condition.parent] == nil {
+            throw HyperParameterError(name: definition.name, reason: "its condition names '\(condition.parent)', which is not defined before it")
+        }
+        definitions.append(definition)
+        return true
+    }
+
+    /// The values of the active hyperparameters, in space order, given proposed values:
+    /// inactive ones are dropped and missing active ones take their default.
+    public func resolve(_ proposed: [String: HyperParameterValue]) -> [String: HyperParameterValue] {
+        var values: [String: HyperParameterValue] = [:]
+        for d in definitions where d.isActive(in: values) {
+            values[d.name] = proposed[d.name] ?? d.defaultValue
+        }
+        return values
+    }
+
+    /// Orders a configuration's names as the space does (unknown names last, sorted).
+    public func ordered(_ values: [String: HyperParameterValue]) -> [(name: String, value: HyperParameterValue)] {
+        var result: [(name: String, value: HyperParameterValue)] = []
+        for d in definitions { if let v = values[d.name] { result.append((d.name, v)) } }
+        for key in values.keys.sorted() where self[key] == nil { result.append((key, values[key]!)) }
+        return result
+    }
+
+    /// The configuration of the first trial of a grid: every active hyperparameter at its default.
+    public var defaults: [String: HyperParameterValue] { resolve([:]) }
+
+    /// The grid configuration after `values` in KerasTuner's order, or `nil` when the grid
+    /// is exhausted: an odometer over the active hyperparameters in registration order,
+    /// the last varying fastest, each over `[default] + other values`.
+    public func nextGridConfiguration(after values: [String: HyperParameterValue]) -> [String: HyperParameterValue]? {
+        var next = values
+        var bumped = false
+        for d in definitions.reversed() {
+            guard d.isActive(in: values), let current = values[d.name] else { continue }
+            let list = d.gridValues
+            let index = list.firstIndex(of: current) ?? 0
+            if index + 1 < list.count {
+                next[d.name] = list[index + 1]
+                bumped = true
+                break
+            }
+            next[d.name] = list[0]
+        }
+        guard bumped else { return nil }
+        return resolve(next)
+    }
+
+    /// The number of grid configurations, or `nil` when it exceeds `limit`.
+    public func gridCount(limit: Int = 1_000_000) -> Int? {
+        var count = 0
+        var current: [String: HyperParameterValue]? = defaults
+        while let c = current {
+            count += 1
+            if count > limit { return nil }
+            current = nextGridConfiguration(after: c)
+        }
+        return count
+    }
+
+    /// Whether every hyperparameter has a finite value set (no unstepped Float).
+    public var isDiscrete: Bool {
+        definitions.allSatisfy { d in
+            if case let .float(min, max, step, _) = d.kind { return step != nil || min == max }
+            return true
+        }
+    }
+
+    /// Draws a configuration at random, respecting conditions.
+    public func sample(using rng: inout SplitMix64) -> [String: HyperParameterValue] {
+        var values: [String: HyperParameterValue] = [:]
+        for d in definitions where d.isActive(in: values) {
+            values[d.name] = d.sample(using: &rng)
+        }
+        return values
+    }
+
+    /// KerasTuner's `search_space_summary()` text.
+    public func summary() -> String {
+        var lines = ["Search space summary", "Default search space size: \(definitions.count)"]
+        for d in definitions {
+            lines.append("\(d.name) (\(d.className))")
+            lines.append(d.configDescription)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

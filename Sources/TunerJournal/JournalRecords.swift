@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+import TunerCore
+
+/// The study row: what the journal is about. One per journal.
+///
+/// ```swift
+/// let study = try journal.study()
+/// print(study.objective)      // Objective(name="val_loss", direction="min")
+/// ```
+public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    /// The table name.
+    public static let databaseTableName = "study"
+    /// Always 1: a journal holds one study.
+    public var id: Int64 = 1
+    /// The project name.
+    public var name: String
+    /// The directory the study lives in.
+    public var directory: String
+    /// The tuner kind (`GridSearch`, `RandomSearch`, …).
+    public var tunerKind: String
+    /// The objective's metric name.
+    public var objectiveName: String
+    /// The objective's direction (`min` or `max`).
+    public var direction: String
+    /// The study seed, as the bit pattern of a `UInt64`.
+    public var seed: Int64
+    /// The search space, as JSON.
+    public var space: String
+    /// When the study was created (seconds since 1970).
+    public var createdAt: Double
+    /// The cached consecutive-failure streak, written with each trial end (S18).
+    public var streak: Int
+    /// The number of trials that have ended; the next end gets this number plus one.
+    public var endCount: Int
+
+    /// The objective.
+    public var objective: Objective {
+        Objective(objectiveName, direction: Objective.Direction(rawValue: direction) ?? .min)
+    }
+
+    /// The study seed.
+    public var studySeed: UInt64 { UInt64(bitPattern: seed) }
+
+    /// The decoded search space.
+    public func searchSpace() throws -> SearchSpace {
+        try JSONDecoder().decode(SearchSpace.self, from: Data(space.utf8))
+    }
+}
+
+/// One session: one call of `search`, one process run.
+public struct SessionRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    /// The table name.
+    public static let databaseTableName = "session"
+    /// The session number, from 1.
+    public var id: Int64?
+    /// The process id of the process that ran it.
+    public var pid: Int
+    /// The host name of the machine that ran it.
+    public var host: String
+    /// When it started (seconds since 1970).
+    public var startedAt: Double
+    /// When it ended, or the last instant it was seen alive when it was found dead.
+    public var endedAt: Double?
+    /// Why it ended (`StopReason` raw value); `nil` while it runs.
+    public var stopReason: String?
+    /// A message about the stop (the limit reached, the fatal error, the failing file).
+    public var message: String?
+    /// The limits this session used, as JSON.
+    public var limits: String
+
+    /// The stop reason, decoded.
+    public var reason: StopReason? { stopReason.flatMap(StopReason.init(rawValue:)) }
+    /// The session's duration, zero while it runs.
+    public var duration: Double { max(0, (endedAt ?? startedAt) - startedAt) }
+
+    /// Records the id SQLite assigned.
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One trial: a configuration with a stable id.
+public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    /// The table name.
+    public static let databaseTableName = "trial"
+    /// The trial number, from 0; its id is ``trialID``.
+    public var number: Int
+    /// The status (`TrialStatus` raw value).
+    public var status: String
+    /// The hyperparameter values, as JSON.
+    public var hyperparameters: String
+    /// The trial seed, as the bit pattern of a `UInt64` (S31).
+    public var seed: Int64
+    /// The objective's value at the best epoch of the completing attempt.
+    public var score: Double?
+    /// The best epoch (0-based) of the completing attempt.
+    public var bestEpoch: Int?
+    /// The metrics of the completing attempt at its best epoch, as JSON.
+    public var metrics: String?
+    /// The error type of the failure that ended the trial FAILED or STOPPED.
+    public var errorType: String?
+    /// The message of the failure that ended the trial FAILED or STOPPED.
+    public var message: String?
+    /// The session that created the trial.
+    public var createdSession: Int64
+    /// When the trial was created.
+    public var createdAt: Double
+    /// When the trial ended COMPLETED or FAILED.
+    public var endedAt: Double?
+    /// The trial's place in end order (1, 2, …), for the streak (S15).
+    public var endSeq: Int?
+
+    /// The zero-padded id, `0007`.
+    public var trialID: String { TunerCore.trialID(number) }
+    /// The status, decoded.
+    public var trialStatus: TrialStatus { TrialStatus(rawValue: status) ?? .idle }
+    /// The trial seed.
+    public var trialSeed: UInt64 { UInt64(bitPattern: seed) }
+
+    /// The decoded hyperparameter values.
+    public func values() throws -> [String: HyperParameterValue] {
+        try JSONDecoder().decode([String: HyperParameterValue].self, from: Data(hyperparameters.utf8))
+    }
+
+    /// The decoded metrics at the best epoch.
+    public func metricValues() -> [String: Double] {
+        guard let metrics else { return [:] }
+        return decodeMetrics(metrics)
+    }
+}
+
+/// One attempt: one execution of a trial.
+public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    /// The table name.
+    public static let databaseTableName = "attempt"
+    /// The row id.
+    public var id: Int64?
+    /// The trial number.
+    public var trial: Int
+    /// The attempt's number within its trial, from 1.
+    public var number: Int
+    /// The session that ran it.
+    public var session: Int64
+    /// The outcome (`AttemptOutcome` raw value); `nil` while it runs.
+    public var outcome: String?
+    /// Whether it used one of the trial's attempts (S7, S8).
+    public var counted: Bool
+    /// Whether an interruption was a graceful stop (SIGINT/SIGTERM) rather than a death.
+    public var graceful: Bool
+    /// The error's type name.
+    public var errorType: String?
+    /// The error's message.
+    public var message: String?
+    /// The error's full trace.
+    public var trace: String?
+    /// When it started.
+    public var startedAt: Double
+    /// When it ended.
+    public var endedAt: Double?
+    /// How long it ran, in seconds.
+    public var duration: Double?
+    /// The objective's value at the best epoch, for a completed or invalid attempt.
+    public var score: Double?
+    /// The final metrics at the best epoch, as JSON.
+    public var metrics: String?
+
+    /// The outcome, decoded.
+    public var attemptOutcome: AttemptOutcome? { outcome.flatMap(AttemptOutcome.init(rawValue:)) }
+
+    /// Records the id SQLite assigned.
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One metric value of one epoch of one attempt: the learning curves.
+public struct EpochMetricRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    /// The table name.
+    public static let databaseTableName = "epochMetric"
+    /// The attempt's row id.
+    public var attempt: Int64
+    /// The epoch, from 0.
+    public var epoch: Int
+    /// The metric's name.
+    public var name: String
+    /// The value (NaN and infinities are stored as NULL).
+    public var value: Double?
+}
+
+/// Encodes metrics as JSON, writing NaN and infinities as strings.
+public func encodeMetrics(_ metrics: [String: Double]) -> String {
+    var object: [String: Any] = [:]
+    for (k, v) in metrics { object[k] = v.isFinite ? v : (v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf")) }
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Decodes metrics written by ``encodeMetrics(_:)``.
+public func decodeMetrics(_ json: String) -> [String: Double] {
+    guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return [:] }
+    var result: [String: Double] = [:]
+    for (k, v) in object {
+        if let d = v as? Double { result[k] = d }
+        else if let s = v as? String { result[k] = s == "nan" ? .nan : (s == "inf" ? .infinity : -.infinity) }
+    }
+    return result
+}
+
+/// Encodes hyperparameter values as JSON with sorted keys (stable, comparable text).
+public func encodeValues(_ values: [String: HyperParameterValue]) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let data = (try? encoder.encode(values)) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self)
+}

@@ -1,0 +1,61 @@
+import TunerCore
+
+/// What a search expects of its study: checked against the journal when it is opened (S25).
+///
+/// ```swift
+/// let descriptor = StudyDescriptor(name: "untitled_project", directory: ".", tunerKind: "GridSearch",
+///                                  objective: Objective("val_loss", direction: .min), seed: 42, space: hp.space)
+/// ```
+public struct StudyDescriptor: Sendable, Equatable {
+    /// The project name.
+    public var name: String
+    /// The directory the study lives in.
+    public var directory: String
+    /// The tuner kind.
+    public var tunerKind: String
+    /// The objective.
+    public var objective: Objective
+    /// The study seed for a new study; an existing study keeps its own.
+    public var seed: UInt64
+    /// The search space.
+    public var space: SearchSpace
+
+    /// Makes a descriptor.
+    public init(name: String, directory: String, tunerKind: String, objective: Objective, seed: UInt64, space: SearchSpace) {
+        self.name = name
+        self.directory = directory
+        self.tunerKind = tunerKind
+        self.objective = objective
+        self.seed = seed
+        self.space = space
+    }
+}
+
+/// How a journal is opened for writing.
+public struct JournalOptions: Sendable {
+    /// SQLite's `synchronous` setting for the journal.
+    public enum Synchronous: String, Sendable {
+        /// Every commit reaches the disk before the search goes on: survives power loss (default).
+        case full = "FULL"
+        /// Commits survive a crash of the process, not a power loss; faster.
+        case normal = "NORMAL"
+    }
+
+    /// Start an empty study, deleting an existing journal (KerasTuner's `overwrite`, S27).
+    public var overwrite: Bool
+    /// SQLite's `synchronous` setting.
+    public var synchronous: Synchronous
+    /// Accept a search space that differs from the journaled one (the journaled one is replaced).
+    public var acceptSpaceChange: Bool
+    /// Caps the database's size in pages, to test a full disk (`PRAGMA max_page_count`).
+    public var maxPageCount: Int?
+
+    /// Makes options; the defaults are durable and strict.
+    public init(overwrite: Bool = false, synchronous: Synchronous = .full, acceptSpaceChange: Bool = false,
+                maxPageCount: Int? = nil) {
+        self.overwrite = overwrite
+        self.synchronous = synchronous
+        self.acceptSpaceChange = acceptSpaceChange
+        self.maxPageCount = maxPageCount
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import GRDB
+import TunerCore
+
+/// How an attempt ended, as the engine journals it in one transaction with the trial's
+/// new status and the streak (S22).
+///
+/// ```swift
+/// let end = AttemptEnd(outcome: .error, errorType: "ValueError", message: "boom", trace: "…",
+///                      duration: 0.4, trialStatus: .invalid)
+/// ```
+public struct AttemptEnd: Sendable {
+    /// The attempt's outcome.
+    public var outcome: AttemptOutcome
+    /// The error's type name, for a failed attempt.
+    public var errorType: String?
+    /// The error's message.
+    public var message: String?
+    /// The error's full trace.
+    public var trace: String?
+    /// How long the attempt ran, in seconds.
+    public var duration: Double
+    /// The objective's value at the best epoch.
+    public var score: Double?
+    /// The best epoch (0-based).
+    public var bestEpoch: Int?
+    /// The metrics at the best epoch.
+    public var metrics: [String: Double]
+    /// Per-epoch metrics, one dictionary per epoch.
+    public var epochs: [[String: Double]]
+    /// The trial's status after this attempt.
+    public var trialStatus: TrialStatus
+
+    /// Makes an attempt end.
+    public init(outcome: AttemptOutcome, errorType: String? = nil, message: String? = nil, trace: String? = nil,
+                duration: Double, score: Double? = nil, bestEpoch: Int? = nil, metrics: [String: Double] = [:],
+                epochs: [[String: Double]] = [], trialStatus: TrialStatus) {
+        self.outcome = outcome
+        self.errorType = errorType
+        self.message = message
+        self.trace = trace
+        self.duration = duration
+        self.score = score
+        self.bestEpoch = bestEpoch
+        self.metrics = metrics
+        self.epochs = epochs
+        self.trialStatus = trialStatus
+    }
+}
+
+/// What recovery found when a study was reopened (S23).
+public struct RecoveryReport: Sendable, Equatable {
+    /// Sessions that had not ended and were closed as `interrupted`.
+    public var closedSessions: [Int64]
+    /// Attempts that were running and became `interrupted`.
+    public var interruptedAttempts: Int
+    /// Trials that were RUNNING and became STOPPED, to be re-run first.
+    public var stoppedTrials: [Int]
+}
+
+extension StudyJournal {
+    /// The current time, in seconds since 1970.
+    static var now: Double { Date().timeIntervalSince1970 }
+
+    /// Closes sessions that did not end (their process died): their open attempts become
+    /// `interrupted` and their RUNNING trials STOPPED, in one transaction (S23, S26).
+    public func recover() throws -> RecoveryReport {
+        try write { db in
+            let open = try SessionRecord.filter(Column("endedAt") == nil).fetchAll(db)
+            var report = RecoveryReport(closedSessions: [], interruptedAttempts: 0, stoppedTrials: [])
+            for session in open {
+                guard let id = session.id else { continue }
+                let lastSeen = try Double.fetchOne(db, sql: """
+                    SELECT MAX(t) FROM (
+                        SELECT MAX(startedAt) AS t FROM attempt WHERE session = ?1
+                        UNION ALL SELECT MAX(endedAt) FROM attempt WHERE session = ?1
+                        UNION ALL SELECT MAX(createdAt) FROM trial WHERE createdSession = ?1)
+                    """, arguments: [id]) ?? session.startedAt
+                let ended = max(lastSeen, session.startedAt)
+                try db.execute(sql: """
+                    UPDATE attempt SET outcome = 'interrupted', counted = 0, graceful = 0,
+                        message = 'the process died while running this attempt',
+                        endedAt = ?, duration = MAX(0, ? - startedAt)
+                    WHERE session = ? AND outcome IS NULL
+                    """, arguments: [ended, ended, id])
+                report.interruptedAttempts += db.changesCount
+                try db.execute(sql: """
+                    UPDATE session SET endedAt = ?, stopReason = 'interrupted',
+                        message = 'the process died; found at the next open' WHERE id = ?
+                    """, arguments: [ended, id])
+                report.closedSessions.append(id)
+            }
+            let running = try Int.fetchAll(db, sql: "SELECT number FROM trial WHERE status = 'RUNNING' ORDER BY number")
+            try db.execute(sql: """
+                UPDATE trial SET status = 'STOPPED', errorType = 'Interrupted',
+                    message = 'the process died while running this trial' WHERE status = 'RUNNING'
+                """)
+            report.stoppedTrials = running
+            return report
+        }
+    }
+
+    /// Starts a session.
+    public func startSession(limits: String, pid: Int, host: String) throws -> SessionRecord {
+        try write { db in
+            var session = SessionRecord(id: nil, pid: pid, host: host, startedAt: Self.now, endedAt: nil,
+                                        stopReason: nil, message: nil, limits: limits)
+            try session.insert(db)
+            return session
+        }
+    }
+
+    /// Creates a trial and starts its first attempt, in one transaction (S22).
+    public func createTrial(number: Int, values: [String: HyperParameterValue], seed: UInt64,
+                            session: Int64) throws -> (TrialRecord, AttemptRecord) {
+        try write { db in
+            let now = Self.now
+            let trial = TrialRecord(number: number, status: TrialStatus.running.rawValue, hyperparameters: encodeValues(values),
+                                    seed: Int64(bitPattern: seed), score: nil, bestEpoch: nil, metrics: nil, errorType: nil,
+                                    message: nil, createdSession: session, createdAt: now, endedAt: nil, endSeq: nil)
+            try trial.insert(db)
+            var attempt = AttemptRecord(id: nil, trial: number, number: 1, session: session, outcome: nil, counted: false,
+                                        graceful: false, errorType: nil, message: nil, trace: nil, startedAt: now,
+                                        endedAt: nil, duration: nil, score: nil, metrics: nil)
+            try attempt.insert(db)
+            return (trial, attempt)
+        }
+    }
+
+    /// Starts another attempt of an existing trial (a retry or a re-run), marking it RUNNING.
+    public func startAttempt(trial number: Int, session: Int64) throws -> AttemptRecord {
+        try write { db in
+            let next = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM attempt WHERE trial = ?", arguments: [number]) ?? 0) + 1
+            var attempt = AttemptRecord(id: nil, trial: number, number: next, session: session, outcome: nil, counted: false,
+                                        graceful: false, errorType: nil, message: nil, trace: nil, startedAt: Self.now,
+                                        endedAt: nil, duration: nil, score: nil, metrics: nil)
+            try attempt.insert(db)
+            try db.execute(sql: "UPDATE trial SET status = 'RUNNING' WHERE number = ?", arguments: [number])
+            return attempt
+        }
+    }
+
+    /// Ends an attempt, sets its trial's status and, when the trial ends, its end order and
+    /// the streak — all in one transaction (S22, S18). Returns the streak afterwards.
+    @discardableResult
+    public func finishAttempt(_ attempt: AttemptRecord, _ end: AttemptEnd) throws -> Int {
+        guard let id = attempt.id else {
+            throw JournalError(.writeFailed, path: path, "an attempt without an id cannot be finished")
+        }
+        return try write { db in
+            let now = Self.now
+            try db.execute(sql: """
+                UPDATE attempt SET outcome = ?, counted = ?, errorType = ?, message = ?, trace = ?,
+                    endedAt = ?, duration = ?, score = ?, metrics = ? WHERE id = ?
+                """, arguments: [end.outcome.rawValue, end.outcome.isCounted, end.errorType, end.message, end.trace,
+                                 now, end.duration, finite(end.score), end.metrics.isEmpty ? nil : encodeMetrics(end.metrics), id])
+            for (epoch, metrics) in end.epochs.enumerated() {
+                for (name, value) in metrics {
+                    try EpochMetricRecord(attempt: id, epoch: epoch, name: name, value: finite(value)).insert(db)
+                }
+            }
+            switch end.trialStatus {
+            case .completed:
+                try db.execute(sql: """
+                    UPDATE trial SET status = 'COMPLETED', score = ?, bestEpoch = ?, metrics = ?, errorType = NULL,
+                        message = NULL WHERE number = ?
+                    """, arguments: [end.score, end.bestEpoch, encodeMetrics(end.metrics), attempt.trial])
+                return try endTrial(db, number: attempt.trial, failed: false, at: now)
+            case .failed:
+                try db.execute(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
+                               arguments: [end.errorType, end.message, attempt.trial])
+                return try endTrial(db, number: attempt.trial, failed: true, at: now)
+            default:
+                try db.execute(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
+                               arguments: [end.trialStatus.rawValue, end.errorType, end.message, attempt.trial])
+                return try Int.fetchOne(db, sql: "SELECT streak FROM study WHERE id = 1") ?? 0
+            }
+        }
+    }
+
+    /// Marks a trial FAILED without running it again (a trial whose process died too often, S7).
+    /// Returns the streak afterwards.
+    @discardableResult
+    public func failTrial(_ number: Int, errorType: String, message: String) throws -> Int {
+        try write { db in
+            try db.execute(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
+                           arguments: [errorType, message, number])
+            return try endTrial(db, number: number, failed: true, at: Self.now)
+        }
+    }
+
+    private func endTrial(_ db: Database, number: Int, failed: Bool, at now: Double) throws -> Int {
+        try db.execute(sql: """
+            UPDATE study SET endCount = endCount + 1, streak = CASE WHEN ? THEN streak + 1 ELSE 0 END WHERE id = 1
+            """, arguments: [failed])
+        try db.execute(sql: """
+            UPDATE trial SET endedAt = ?, endSeq = (SELECT endCount FROM study WHERE id = 1) WHERE number = ?
+            """, arguments: [now, number])
+        return try Int.fetchOne(db, sql: "SELECT streak FROM study WHERE id = 1") ?? 0
+    }
+
+    /// Ends a session with its stop reason (S21).
+    public func endSession(_ id: Int64, reason: StopReason, message: String?) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+                           arguments: [Self.now, reason.rawValue, message, id])
+        }
+    }
+
+    /// Journals a graceful stop (SIGINT/SIGTERM) of a session: its running attempt becomes
+    /// `interrupted`, its RUNNING trial STOPPED, the session ends `interrupted`; then every
+    /// later write is refused.
+    public func interrupt(session id: Int64, signalName: String) throws {
+        defer { closeWrites() }
+        try write { db in
+            let now = Self.now
+            try db.execute(sql: """
+                UPDATE attempt SET outcome = 'interrupted', counted = 0, graceful = 1, errorType = 'Interrupted',
+                    message = ?, endedAt = ?, duration = MAX(0, ? - startedAt)
+                WHERE session = ? AND outcome IS NULL
+                """, arguments: ["stopped by \(signalName)", now, now, id])
+            try db.execute(sql: """
+                UPDATE trial SET status = 'STOPPED', errorType = 'Interrupted', message = ? WHERE status = 'RUNNING'
+                """, arguments: ["stopped by \(signalName)"])
+            try db.execute(sql: "UPDATE session SET endedAt = ?, stopReason = 'interrupted', message = ? WHERE id = ?",
+                           arguments: [now, "stopped by \(signalName)", id])
+        }
+    }
+}
+
+private func finite(_ value: Double?) -> Double? {
+    guard let value, value.isFinite else { return nil }
+    return value
+}

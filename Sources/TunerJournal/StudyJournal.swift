@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import Synchronization
+import TunerCore
+
+/// The persistent, resumable store of one study: every trial, attempt, error trace and
+/// session, journaled to SQLite one transaction per state change (S22).
+///
+/// A journal opened with ``open(at:study:options:)`` is checked first (S25), locked for
+/// its one writer (S26), and migrated forward if it is older. Reports open it with
+/// ``openForReading(at:)``, which never writes.
+///
+/// ```swift
+/// let journal = try StudyJournal.open(at: "untitled_project/journal.sqlite", study: descriptor)
+/// let session = try journal.startSession(limits: "{}", pid: 42, host: "box")
+/// ```
+public final class StudyJournal: Sendable {
+    /// The journal file's path.
+    public let path: String
+    /// The database connection.
+    let dbQueue: DatabaseQueue
+    /// The writer's lock; `nil` for a read-only journal.
+    let lock: StudyLock?
+    /// Set when the process is stopping: every later write is refused.
+    private let writesClosed = Mutex(false)
+
+    /// The schema version this build writes.
+    public static let schemaVersion = 2
+    /// The SQLite `application_id` that marks a file as a study journal ("STuR").
+    public static let applicationID: Int32 = 0x5354_7552
+
+    init(path: String, dbQueue: DatabaseQueue, lock: StudyLock?) {
+        self.path = path
+        self.dbQueue = dbQueue
+        self.lock = lock
+    }
+
+    /// Refuses every later write: a stopping process journals its last state, then calls this
+    /// so that nothing can be written after it.
+    public func closeWrites() {
+        writesClosed.withLock { $0 = true }
+    }
+
+    /// Runs one write transaction, mapping SQLite failures to ``JournalError/Kind/writeFailed``.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try dbQueue.write { db in
+                if writesClosed.withLock({ $0 }) {
+                    throw JournalError(.writeFailed, path: path, "the journal is closed: the search is stopping")
+                }
+                return try body(db)
+            }
+        } catch let error as DatabaseError {
+            throw JournalError(.writeFailed, path: path, "a journal write failed: \(error.message ?? "\(error.resultCode)") (SQLite \(error.resultCode.rawValue)). The journal is valid up to the last committed state; free the space or fix the permissions, then resume.")
+        }
+    }
+
+    /// Runs one read.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try dbQueue.read(body)
+        } catch let error as DatabaseError {
+            throw JournalError(.corrupted, path: path, "cannot read the journal: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    // MARK: - Reads
+
+    /// The study row.
+    public func study() throws -> StudyRecord {
+        try read { db in
+            guard let study = try StudyRecord.fetchOne(db, key: 1) else {
+                throw JournalError(.corrupted, path: path, "the journal has no study row")
+            }
+            return study
+        }
+    }
+
+    /// Every session, oldest first.
+    public func sessions() throws -> [SessionRecord] {
+        try read { db in try SessionRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    /// Every trial, by number.
+    public func trials() throws -> [TrialRecord] {
+        try read { db in try TrialRecord.order(Column("number")).fetchAll(db) }
+    }
+
+    /// One trial.
+    public func trial(_ number: Int) throws -> TrialRecord? {
+        try read { db in try TrialRecord.fetchOne(db, key: number) }
+    }
+
+    /// Every attempt, by trial then attempt number.
+    public func attempts() throws -> [AttemptRecord] {
+        try read { db in try AttemptRecord.order(Column("trial"), Column("number")).fetchAll(db) }
+    }
+
+    /// The attempts of one trial, in order.
+    public func attempts(ofTrial number: Int) throws -> [AttemptRecord] {
+        try read { db in
+            try AttemptRecord.filter(Column("trial") == number).order(Column("number")).fetchAll(db)
+        }
+    }
+
+    /// The per-epoch metrics of one attempt, by epoch then name.
+    public func epochMetrics(ofAttempt id: Int64) throws -> [EpochMetricRecord] {
+        try read { db in
+            try EpochMetricRecord.filter(Column("attempt") == id).order(Column("epoch"), Column("name")).fetchAll(db)
+        }
+    }
+
+    /// The streak derived from the trials: trailing FAILED trials in end order (S15).
+    public func derivedStreak() throws -> Int {
+        try read { db in try Self.deriveStreak(db) }
+    }
+
+    static func deriveStreak(_ db: Database) throws -> Int {
+        let statuses = try String.fetchAll(db, sql: """
+            SELECT status FROM trial WHERE endSeq IS NOT NULL ORDER BY endSeq DESC
+            """)
+        return statuses.prefix { $0 == TrialStatus.failed.rawValue }.count
+    }
+
+    /// The number of times each trial's process was found dead while it ran (S7).
+    public func deathCounts() throws -> [Int: Int] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT trial, COUNT(*) AS n FROM attempt
+                WHERE outcome = 'interrupted' AND graceful = 0 GROUP BY trial
+                """)
+            var result: [Int: Int] = [:]
+            for row in rows { result[row["trial"]] = row["n"] }
+            return result
+        }
+    }
+}

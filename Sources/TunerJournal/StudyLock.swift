@@ -1,0 +1,41 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An exclusive, advisory lock on a study, held by the one process that writes it (S26).
+///
+/// The lock is a `flock` on a file beside the journal: the kernel releases it when its
+/// process dies, even by SIGKILL, so a lock left by a dead process is simply taken over.
+///
+/// ```swift
+/// let lock = try StudyLock(path: journalPath + ".lock")   // nil when another process holds it
+/// ```
+public final class StudyLock: Sendable {
+    /// The lock file's path.
+    public let path: String
+    private let descriptor: Int32
+
+    /// Takes the lock, or returns `nil` when another live process holds it.
+    ///
+    /// - Throws: ``JournalError`` when the lock file cannot be created.
+    public init?(path: String) throws {
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw JournalError(.writeFailed, path: path, "cannot create the lock file: \(String(cString: strerror(errno)))")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            return nil
+        }
+        self.path = path
+        self.descriptor = fd
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
