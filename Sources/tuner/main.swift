@@ -1,1 +1,57 @@
-print("todo")
+// The `tuner` command. Until study files arrive, it runs the three scenarios of the guide
+// "Handling failed trials in KerasTuner" on the Swift API:
+//
+//   swift run tuner guide [tolerate|failed|fatal|all] [--directory DIR]
+import Foundation
+import SwiftTuner
+import TunerTestSupport
+
+func usage() -> Never {
+    FileHandle.standardError.write(Data("""
+        usage: tuner guide [tolerate|failed|fatal|all] [--directory DIR]
+        Runs the guide's scenarios with GridSearch: 12 trials, models over 1,200 parameters fail.
+        Each study is journaled in DIR/seed-guide-SCENARIO/journal.sqlite (DIR defaults to .tuner).
+
+        """.utf8))
+    exit(2)
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var directory = ".tuner"
+if let index = arguments.firstIndex(of: "--directory") {
+    guard index + 1 < arguments.count else { usage() }
+    directory = arguments[index + 1]
+    arguments.removeSubrange(index...index + 1)
+}
+if arguments.first == "--help" || arguments.first == "-h" { usage() }
+guard arguments.isEmpty || arguments[0] == "guide" else { usage() }
+let which = arguments.count > 1 ? arguments[1] : "all"
+let scenarios: [GuideScenario]
+if which == "all" {
+    scenarios = GuideScenario.allCases
+} else if let one = GuideScenario(rawValue: which) {
+    scenarios = [one]
+} else {
+    usage()
+}
+
+let data = GuideScenario.data()
+var exitCode: Int32 = 0
+for scenario in scenarios {
+    print("=== Scenario: \(scenario.rawValue) ===")
+    do {
+        let tuner = try GridSearch(hypermodel: scenario.buildModel, objective: "val_loss", seed: 1,
+                                   directory: directory, projectName: "seed-guide-\(scenario.rawValue)", overwrite: true,
+                                   maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8)
+        tuner.searchSpaceSummary()
+        try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)
+        try tuner.resultsSummary()
+    } catch let error as FatalSearchError {
+        print("The search stopped: \(type(of: error)): \(error)")
+        exitCode = 4
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(1)
+    }
+}
+exit(exitCode)

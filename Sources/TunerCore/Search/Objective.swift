@@ -7,7 +7,7 @@
 /// let objective = try Objective("val_loss")                    // direction .min
 /// let custom = Objective("val_f1", direction: .max)
 /// ```
-public struct Objective: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct Objective: Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// Whether smaller or larger is better.
     public enum Direction: String, Hashable, Sendable, Codable {
         /// Smaller is better.
@@ -20,11 +20,39 @@ public struct Objective: Hashable, Sendable, Codable, CustomStringConvertible {
     public var name: String
     /// Whether smaller or larger is better.
     public var direction: Direction
+    /// Whether the direction could not be inferred from a literal name (the tuner refuses it).
+    public private(set) var directionIsUnknown = false
+
+    private enum CodingKeys: String, CodingKey { case name, direction }
 
     /// Makes an objective with an explicit direction.
     public init(_ name: String, direction: Direction) {
         self.name = name
         self.direction = direction
+    }
+
+    /// Makes an objective from a literal name, inferring its direction. A name with no
+    /// inferable direction is refused when the tuner is made; give the direction explicitly.
+    public init(stringLiteral name: String) {
+        self.init(name, direction: Objective.inferDirection(name) ?? .min)
+        directionIsUnknown = Objective.inferDirection(name) == nil
+    }
+
+    /// Objectives are equal when their names and directions are.
+    public static func == (a: Objective, b: Objective) -> Bool { a.name == b.name && a.direction == b.direction }
+
+    /// Hashes the name and direction.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(direction)
+    }
+
+    /// Checks that the objective is usable: a name, and a direction that was given or inferred.
+    public func validate() throws {
+        if name.isEmpty { throw SearchConfigurationError("the objective's name is empty") }
+        if directionIsUnknown {
+            throw SearchConfigurationError("Could not infer the optimization direction of the objective \"\(name)\": give it explicitly, as Objective(\"\(name)\", direction: .min) or .max.")
+        }
     }
 
     /// Makes an objective, inferring the direction from the metric's name.

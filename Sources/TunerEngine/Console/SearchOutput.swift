@@ -1,0 +1,83 @@
+import Foundation
+import TunerCore
+
+/// Where a search writes its console lines.
+///
+/// ```swift
+/// let capture = CapturedOutput()
+/// tuner.output = capture          // tests read capture.lines
+/// ```
+public protocol SearchOutput: AnyObject {
+    /// Writes one line.
+    func line(_ text: String)
+    /// Shows a transient progress line (terminals only); `nil` clears it.
+    func progress(_ text: String?)
+}
+
+/// Writes lines to standard output, with a live progress line when it is a terminal.
+public final class StandardOutput: SearchOutput {
+    private let isTerminal = isatty(STDOUT_FILENO) == 1
+    private var showingProgress = false
+
+    /// Makes the output.
+    public init() {}
+
+    /// Writes one line, clearing the progress line first.
+    public func line(_ text: String) {
+        clearProgress()
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Shows a progress line on a terminal; does nothing otherwise.
+    public func progress(_ text: String?) {
+        guard isTerminal else { return }
+        clearProgress()
+        if let text {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            showingProgress = true
+        }
+    }
+
+    private func clearProgress() {
+        if showingProgress {
+            FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+            showingProgress = false
+        }
+    }
+}
+
+/// Keeps lines in memory, for tests and embedding.
+public final class CapturedOutput: SearchOutput {
+    /// The lines written so far.
+    public private(set) var lines: [String] = []
+
+    /// Makes an empty capture.
+    public init() {}
+
+    /// Keeps a line.
+    public func line(_ text: String) { lines.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)) }
+
+    /// Ignores progress.
+    public func progress(_ text: String?) {}
+
+    /// All lines joined.
+    public var text: String { lines.joined(separator: "\n") }
+}
+
+/// Formats a duration as KerasTuner does: `00h 00m 08s`.
+public func formatElapsed(_ seconds: Double) -> String {
+    let total = Int(max(0, seconds).rounded(.down))
+    return String(format: "%02dh %02dm %02ds", total / 3600, (total / 60) % 60, total % 60)
+}
+
+/// Formats a metric value as the console does (`%.4g`).
+public func formatMetric(_ value: Double) -> String {
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+    return String(format: "%.4g", value)
+}
+
+/// Pads or cuts a cell to KerasTuner's column width of 18.
+func cell(_ text: String) -> String {
+    text.count >= 18 ? String(text.prefix(17)) + " " : text.padding(toLength: 18, withPad: " ", startingAt: 0)
+}

@@ -1,0 +1,126 @@
+import TunerCore
+import TunerJournal
+
+/// A tuner that builds a model for each trial with a hypermodel and trains it with the
+/// arguments of `search`, as KerasTuner's tuners do.
+///
+/// ```swift
+/// let tuner = try HyperModelTuner(oracle: GridSearchOracle(), hypermodel: buildModel, objective: "val_loss")
+/// try tuner.search(x: x, y: y, validationData: (xVal, yVal), epochs: 10)
+/// ```
+public class HyperModelTuner<Model: FittableModel>: Tuner {
+    /// Builds the model of a trial from its hyperparameters.
+    public let hypermodel: (HyperParameters) throws -> Model
+
+    /// Makes the tuner: the search space is discovered by building the model with the
+    /// defaults, and once more for each value of every parent of a conditional scope.
+    ///
+    /// See ``Tuner/init(oracle:objective:hyperparameters:directory:projectName:maxTrials:maxRetriesPerTrial:maxConsecutiveFailedTrials:maxInterruptionsPerTrial:seed:overwrite:verbose:journalOptions:output:)``
+    /// for the other parameters.
+    public init(oracle: any Oracle, hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
+                hyperparameters: HyperParameters = HyperParameters(), directory: String = ".",
+                projectName: String = "untitled_project", maxTrials: Int? = nil, maxRetriesPerTrial: Int = 0,
+                maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3, seed: UInt64? = nil,
+                overwrite: Bool = false, verbose: Int = 1, journalOptions: JournalOptions = JournalOptions(),
+                output: any SearchOutput = StandardOutput()) throws {
+        self.hypermodel = hypermodel
+        let discovered = try Self.discoverSpace(hypermodel, initial: hyperparameters)
+        try super.init(oracle: oracle, objective: objective, hyperparameters: discovered, directory: directory,
+                       projectName: projectName, maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
+                       maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
+                       maxInterruptionsPerTrial: maxInterruptionsPerTrial, seed: seed, overwrite: overwrite,
+                       verbose: verbose, journalOptions: journalOptions, output: output)
+    }
+
+    /// Runs (or resumes) the search: each attempt builds the model and fits it.
+    ///
+    /// - Throws: a trial's fatal error after it is journaled, and the other errors of
+    ///   ``Tuner/search(_:)``.
+    @discardableResult
+    public func search(x: Model.Features, y: Model.Targets, validationData: (Model.Features, Model.Targets)? = nil,
+                       epochs: Int = 1) throws -> SearchOutcome {
+        let hypermodel = self.hypermodel
+        return try search { context in
+            let model = try hypermodel(context.hyperparameters)
+            return try model.fit(x: x, y: y, validationData: validationData, epochs: epochs, context: context)
+        }
+    }
+
+    /// Builds the model with the defaults to register the hyperparameters, then with each
+    /// value of every Choice or Boolean that conditions others, until no new one appears.
+    /// Errors other than usage errors are ignored here: trial 0 reports them.
+    static func discoverSpace(_ hypermodel: (HyperParameters) throws -> Model,
+                              initial: HyperParameters) throws -> HyperParameters {
+        var space = initial.space
+        func build(_ values: [String: HyperParameterValue]) throws {
+            let hp = HyperParameters(space: space, values: values)
+            do { _ = try hypermodel(hp) } catch let error as HyperParameterError { throw error } catch {}
+            for definition in hp.space.definitions { try space.add(definition) }
+        }
+        try build([:])
+        var explored = Set<[String: HyperParameterValue]>()
+        for _ in 0..<16 {
+            let before = space.definitions.count
+            let parents = Set(space.definitions.flatMap { $0.conditions.map(\.parent) })
+            for parent in space.definitions where parents.contains(parent.name) {
+                for value in parent.orderedValues {
+                    var values = space.defaults
+                    values[parent.name] = value
+                    guard explored.insert(values).inserted else { continue }
+                    try build(values)
+                }
+            }
+            if space.definitions.count == before { break }
+        }
+        return HyperParameters(space: space, values: [:])
+    }
+}
+
+/// KerasTuner's GridSearch with a hypermodel: every configuration of the grid in
+/// KerasTuner's order (S32), resumable.
+///
+/// ```swift
+/// let tuner = try GridSearch(hypermodel: buildModel, objective: "val_loss", overwrite: true,
+///                            maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8)
+/// try tuner.search(x: x, y: y, validationData: (xVal, yVal), epochs: 10)
+/// try tuner.resultsSummary()
+/// ```
+public final class GridSearch<Model: FittableModel>: HyperModelTuner<Model> {
+    /// Makes a grid search; see ``HyperModelTuner`` for the parameters.
+    public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
+                hyperparameters: HyperParameters = HyperParameters(), maxTrials: Int? = nil, seed: UInt64? = nil,
+                directory: String = ".", projectName: String = "untitled_project", overwrite: Bool = false,
+                maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
+                verbose: Int = 1, journalOptions: JournalOptions = JournalOptions(),
+                output: any SearchOutput = StandardOutput()) throws {
+        try super.init(oracle: GridSearchOracle(), hypermodel: hypermodel, objective: objective,
+                       hyperparameters: hyperparameters, directory: directory, projectName: projectName,
+                       maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
+                       maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
+                       maxInterruptionsPerTrial: maxInterruptionsPerTrial, seed: seed, overwrite: overwrite,
+                       verbose: verbose, journalOptions: journalOptions, output: output)
+    }
+}
+
+/// KerasTuner's RandomSearch with a hypermodel: seeded draws, never a configuration twice (S33).
+///
+/// ```swift
+/// let tuner = try RandomSearch(hypermodel: buildModel, objective: "val_loss", maxTrials: 20, seed: 1)
+/// ```
+public final class RandomSearch<Model: FittableModel>: HyperModelTuner<Model> {
+    /// Makes a random search (10 trials unless `maxTrials` says otherwise); see
+    /// ``HyperModelTuner`` for the parameters.
+    public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
+                hyperparameters: HyperParameters = HyperParameters(), maxTrials: Int? = nil, seed: UInt64? = nil,
+                directory: String = ".", projectName: String = "untitled_project", overwrite: Bool = false,
+                maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
+                verbose: Int = 1, journalOptions: JournalOptions = JournalOptions(),
+                output: any SearchOutput = StandardOutput()) throws {
+        try super.init(oracle: RandomSearchOracle(), hypermodel: hypermodel, objective: objective,
+                       hyperparameters: hyperparameters, directory: directory, projectName: projectName,
+                       maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
+                       maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
+                       maxInterruptionsPerTrial: maxInterruptionsPerTrial, seed: seed, overwrite: overwrite,
+                       verbose: verbose, journalOptions: journalOptions, output: output)
+    }
+}

@@ -1,0 +1,376 @@
+import Foundation
+import TunerCore
+import TunerJournal
+
+/// How a search session ended.
+///
+/// ```swift
+/// let outcome = try tuner.search { _ in TrialResult(metrics: ["val_loss": 0.1]) }
+/// if outcome.stopReason == .consecutiveFailures { print(outcome.message ?? "") }
+/// ```
+public struct SearchOutcome: Sendable, Equatable {
+    /// Why the session ended.
+    public var stopReason: StopReason
+    /// The stop message (the limit reached, with the failed trial ids and the last error).
+    public var message: String?
+    /// The session's number in the journal.
+    public var session: Int64
+}
+
+/// An error that carries its own trace, journaled with the attempt (a child's output, say).
+///
+/// ```swift
+/// struct ScriptFailed: Error, TracedError { let trace: String }
+/// ```
+public protocol TracedError: Error {
+    /// The full trace to journal.
+    var trace: String { get }
+}
+
+/// The error a search throws when its objective is missing from a trial's metrics (S11).
+public struct ObjectiveNotFoundError: Error, CustomStringConvertible, Sendable {
+    /// The objective's name.
+    public var objective: String
+    /// The metrics the trial reported.
+    public var available: [String]
+    /// The message, naming the objective and the metrics that exist.
+    public var description: String {
+        "Objective value missing in metrics reported to the tuner: expected \"\(objective)\", found \(available.isEmpty ? "no metrics" : available.map { "\"\($0)\"" }.joined(separator: ", ")). Set the objective to one of them, or report it."
+    }
+}
+
+extension Tuner {
+    /// Runs (or resumes) the search with a trial body: KerasTuner's `run_trial` override.
+    ///
+    /// Interrupted and retried trials run first, then new trials until the oracle is
+    /// exhausted, `maxTrials` is reached, or a limit stops the search.
+    ///
+    /// - Returns: how the session ended (`completed` or `consecutiveFailures`).
+    /// - Throws: a trial's fatal error, rethrown after it is journaled (S20);
+    ///   ``ObjectiveNotFoundError`` (S11); `JournalError` when the journal cannot be written (S28).
+    @discardableResult
+    public func search(_ body: (TrialContext) throws -> TrialResult) throws -> SearchOutcome {
+        let recovery = try journal.recover()
+        if verbose > 0, !recovery.closedSessions.isEmpty {
+            output.line("Resuming: \(recovery.closedSessions.count) session(s) had not ended (found interrupted); trials to re-run first: \(recovery.stoppedTrials.map(trialID).joined(separator: ", ").ifEmpty("none")).")
+        }
+        let session = try journal.startSession(limits: limitsJSON(), pid: Int(getpid()), host: hostName())
+        guard let sessionID = session.id else {
+            throw JournalError(.writeFailed, path: journal.path, "the session has no id")
+        }
+        var trap: SignalTrap?
+        if handlesSignals {
+            let quiet = verbose == 0
+            trap = SignalTrap(journal: journal, session: sessionID) { text in
+                if !quiet { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+            }
+        }
+        defer { trap?.remove() }
+        return try withoutActuallyEscaping(body) { body in
+            try run(session: sessionID, body: body)
+        }
+    }
+
+    private func run(session sessionID: Int64, body: @escaping (TrialContext) throws -> TrialResult) throws -> SearchOutcome {
+        var run = SearchRun(tuner: self, session: sessionID, body: body)
+        do {
+            try run.load()
+            let (reason, message) = try run.loop()
+            try journal.endSession(sessionID, reason: reason, message: message)
+            if verbose > 0 {
+                output.progress(nil)
+                if let message { output.line(message) }
+                output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))")
+            }
+            return SearchOutcome(stopReason: reason, message: message, session: sessionID)
+        } catch let error as JournalError {
+            try? journal.endSession(sessionID, reason: .error, message: error.description)
+            output.line("Search stopped: \(error)")
+            throw error
+        } catch {
+            let message = "\(describe(error).type): \(describe(error).message)"
+            try journal.endSession(sessionID, reason: .fatal, message: message)
+            if verbose > 0 {
+                output.line("Search stopped by a fatal error: \(message)")
+                output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))")
+            }
+            throw error
+        }
+    }
+
+    /// The sum of the sessions' durations (S29), not the wall time since the first one.
+    public func totalElapsed() throws -> Double {
+        try journal.sessions().reduce(0) { $0 + $1.duration }
+    }
+
+    func limitsJSON() -> String {
+        let object: [String: Any] = [
+            "maxTrials": maxTrials.map { $0 as Any } ?? NSNull(),
+            "maxRetriesPerTrial": maxRetriesPerTrial,
+            "maxConsecutiveFailedTrials": maxConsecutiveFailedTrials.map { $0 as Any } ?? NSNull(),
+            "maxInterruptionsPerTrial": maxInterruptionsPerTrial.map { $0 as Any } ?? NSNull(),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// The state of one running session: the journaled trials mirrored in memory, updated by
+/// this session's own writes only.
+struct SearchRun {
+    let tuner: Tuner
+    let session: Int64
+    let body: (TrialContext) throws -> TrialResult
+    var trials: [TrialRecord] = []
+    var values: [Int: [String: HyperParameterValue]] = [:]
+    var deaths: [Int: Int] = [:]
+    var counted: [Int: Int] = [:]
+    var attemptCounts: [Int: Int] = [:]
+    var best: (number: Int, score: Double)?
+    var started = DispatchTime.now()
+    var trialsThisSession = 0
+
+    init(tuner: Tuner, session: Int64, body: @escaping (TrialContext) throws -> TrialResult) {
+        self.tuner = tuner
+        self.session = session
+        self.body = body
+    }
+
+    mutating func load() throws {
+        trials = try tuner.journal.trials()
+        for trial in trials { values[trial.number] = try trial.values() }
+        deaths = try tuner.journal.deathCounts()
+        for attempt in try tuner.journal.attempts() {
+            attemptCounts[attempt.trial, default: 0] += 1
+            if attempt.counted { counted[attempt.trial, default: 0] += 1 }
+        }
+        for trial in trials where trial.trialStatus == .completed {
+            if let score = trial.score, best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true {
+                best = (trial.number, score)
+            }
+        }
+    }
+
+    /// Runs trials until a stop; returns the stop reason and message.
+    mutating func loop() throws -> (StopReason, String?) {
+        while true {
+            let trialNumber: Int
+            let isNew: Bool
+            if let pending = trials.first(where: { [.stopped, .invalid, .running].contains($0.trialStatus) }) {
+                trialNumber = pending.number
+                isNew = false
+            } else {
+                if let maxTrials = tuner.maxTrials, trials.count >= maxTrials { return (.completed, nil) }
+                let history = trials.map { OracleTrial(number: $0.number, values: values[$0.number] ?? [:],
+                                                       status: $0.trialStatus, score: $0.score) }
+                let number = trials.count
+                guard let proposal = tuner.oracle.propose(trial: number, space: tuner.space, history: history,
+                                                          seed: tuner.seed) else {
+                    return (.completed, nil)
+                }
+                trialNumber = number
+                isNew = true
+                values[number] = proposal
+            }
+            if let stop = try runTrial(trialNumber, isNew: isNew) { return stop }
+        }
+    }
+
+    /// Runs one trial to its end (or to a fatal error). Returns a stop when the
+    /// consecutive-failure limit fires.
+    mutating func runTrial(_ number: Int, isNew: Bool) throws -> (StopReason, String?)? {
+        let trialValues = values[number] ?? [:]
+        let seed = SplitMix64.mix(tuner.seed, UInt64(number))
+        if !isNew, let limit = tuner.maxInterruptionsPerTrial, let died = deaths[number], died >= limit {
+            let message = "interrupted \(died) times: the process died while running this trial"
+            let streak = try tuner.journal.failTrial(number, errorType: "Interrupted", message: message)
+            setStatus(number, .failed, message: message)
+            if tuner.verbose > 0 { tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.") }
+            return checkStreak(streak, lastError: message)
+        }
+        announce(number, trialValues)
+        var attempt: AttemptRecord
+        if isNew {
+            let (trial, first) = try tuner.journal.createTrial(number: number, values: trialValues, seed: seed, session: session)
+            trials.append(trial)
+            attempt = first
+        } else {
+            attempt = try tuner.journal.startAttempt(trial: number, session: session)
+            setStatus(number, .running, message: nil)
+        }
+        trialsThisSession += 1
+        while true {
+            attemptCounts[number, default: 0] += 1
+            let context = TrialContext(number: number, attempt: attempt.number, retry: counted[number, default: 0], seed: seed,
+                                       hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
+            let clock = DispatchTime.now()
+            var end: AttemptEnd
+            var fatal: (any Error)?
+            do {
+                let result = try body(context)
+                let duration = seconds(since: clock)
+                guard let best = result.best(for: tuner.objective) else {
+                    let error = ObjectiveNotFoundError(objective: tuner.objective.name, available: result.metricNames)
+                    end = AttemptEnd(outcome: .fatal, errorType: "ObjectiveNotFoundError", message: error.description,
+                                     trace: error.description, duration: duration, epochs: result.history, trialStatus: .stopped)
+                    fatal = error
+                    try finish(attempt, end)
+                    throw error
+                }
+                if best.value.isFinite {
+                    end = AttemptEnd(outcome: .completed, duration: duration, score: best.value, bestEpoch: best.epoch,
+                                     metrics: best.metrics, epochs: result.history, trialStatus: .completed)
+                } else {
+                    end = AttemptEnd(outcome: .invalid, errorType: "InvalidObjective",
+                                     message: "the objective \(tuner.objective.name) is \(formatMetric(best.value))",
+                                     duration: duration, score: best.value, bestEpoch: best.epoch, metrics: best.metrics,
+                                     epochs: result.history, trialStatus: .invalid)
+                }
+            } catch let error where fatal != nil {
+                throw error
+            } catch let error as JournalError {
+                throw error
+            } catch {
+                let duration = seconds(since: clock)
+                let (type, message, trace) = describe(error)
+                if error is FatalSearchError {
+                    end = AttemptEnd(outcome: .fatal, errorType: type, message: message, trace: trace,
+                                     duration: duration, trialStatus: .stopped)
+                    try finish(attempt, end)
+                    if tuner.verbose > 0 { tuner.output.line("Trial \(trialID(number)) stopped the search: \(type): \(message)") }
+                    throw error
+                }
+                let outcome: AttemptOutcome = error is NonRetryableTrialError ? .failed : .error
+                end = AttemptEnd(outcome: outcome, errorType: type, message: message, trace: trace,
+                                 duration: duration, trialStatus: .invalid)
+            }
+            // Decide between a retry and the trial's end.
+            if end.outcome != .completed {
+                let used = counted[number, default: 0] + 1
+                let retriesLeft = tuner.maxRetriesPerTrial + 1 - used
+                end.trialStatus = (end.outcome == .failed || retriesLeft <= 0) ? .failed : .invalid
+            }
+            let streak = try finish(attempt, end)
+            report(number, end)
+            if end.trialStatus == .invalid {
+                attempt = try tuner.journal.startAttempt(trial: number, session: session)
+                setStatus(number, .running, message: nil)
+                continue
+            }
+            if end.trialStatus == .failed {
+                return checkStreak(streak, lastError: "\(end.errorType ?? "Error"): \(end.message ?? "")")
+            }
+            return nil
+        }
+    }
+
+    /// Journals an attempt's end and mirrors it in memory; returns the streak.
+    @discardableResult
+    mutating func finish(_ attempt: AttemptRecord, _ end: AttemptEnd) throws -> Int {
+        let streak = try tuner.journal.finishAttempt(attempt, end)
+        if end.outcome.isCounted { counted[attempt.trial, default: 0] += 1 }
+        setStatus(attempt.trial, end.trialStatus, message: end.message)
+        if end.trialStatus == .completed, let score = end.score,
+           let index = trials.firstIndex(where: { $0.number == attempt.trial }) {
+            trials[index].score = score
+            if best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true { best = (attempt.trial, score) }
+        }
+        return streak
+    }
+
+    mutating func setStatus(_ number: Int, _ status: TrialStatus, message: String?) {
+        guard let index = trials.firstIndex(where: { $0.number == number }) else { return }
+        trials[index].status = status.rawValue
+        trials[index].message = message
+    }
+
+    /// Stops the search when the streak reached the limit (S16, S19).
+    func checkStreak(_ streak: Int, lastError: String) -> (StopReason, String?)? {
+        guard let limit = tuner.maxConsecutiveFailedTrials, streak >= limit else { return nil }
+        let failed = trials.filter { $0.trialStatus == .failed }.map(\.number).suffix(streak).map(trialID)
+        return (.consecutiveFailures, "Number of consecutive failures reached the limit of \(limit) (max_consecutive_failed_trials): trials \(failed.joined(separator: ", ")) failed in a row. The last error was: \(lastError)")
+    }
+
+    // MARK: - Console
+
+    func announce(_ number: Int, _ trialValues: [String: HyperParameterValue]) {
+        guard tuner.verbose > 0 else { return }
+        let out = tuner.output
+        out.line("")
+        out.line("Search: Running Trial #\(number + 1)")
+        out.line("")
+        out.line(cell("Value") + "|" + cell("Best Value So Far") + "|Hyperparameter")
+        let bestValues = best.flatMap { values[$0.number] }
+        for (name, value) in tuner.space.ordered(trialValues) {
+            let bestText = bestValues?[name]?.description ?? "None"
+            out.line(cell(value.description) + "|" + cell(bestText) + "|" + name)
+        }
+        out.line("")
+        progress(number)
+    }
+
+    func report(_ number: Int, _ end: AttemptEnd) {
+        guard tuner.verbose > 0 else { return }
+        let out = tuner.output
+        let elapsed = formatElapsed(end.duration)
+        if end.outcome == .completed {
+            out.line("Trial \(number + 1) Complete [\(elapsed)]")
+            out.line("\(tuner.objective.name): \(formatMetric(end.score ?? .nan))")
+        } else {
+            out.line("Trial \(number + 1) failed [\(elapsed)]")
+            out.line("\(end.errorType ?? "Error"): \(end.message ?? "")")
+            if tuner.verbose > 1, let trace = end.trace { out.line(trace) }
+            let failures = counted[number, default: 0]
+            if end.trialStatus == .invalid {
+                let left = tuner.maxRetriesPerTrial + 1 - failures
+                out.line("Trial \(trialID(number)) failed \(failures) times. \(left) retries left.")
+            } else if end.outcome == .failed {
+                out.line("Trial \(trialID(number)) failed with \(end.errorType ?? "FailedTrialError"): not retried. Marked FAILED.")
+            } else {
+                out.line("Trial \(trialID(number)) failed \(failures) times. No retries left: marked FAILED.")
+            }
+        }
+        out.line("")
+        if let best {
+            out.line("Best \(tuner.objective.name) So Far: \(formatMetric(best.score))")
+        } else {
+            out.line("Best \(tuner.objective.name) So Far: None")
+        }
+        out.line("Total elapsed time: \(formatElapsed(seconds(since: started) + ((try? tuner.totalElapsed()) ?? 0)))")
+    }
+
+    func progress(_ number: Int) {
+        let total = tuner.maxTrials ?? (tuner.oracle is GridSearchOracle ? tuner.space.gridCount() : nil)
+        var text = "Trial \(number + 1)"
+        if let total { text += " of \(total)" }
+        if let best { text += " · best \(tuner.objective.name) \(formatMetric(best.score))" }
+        if let total, trialsThisSession > 0 {
+            let perTrial = seconds(since: started) / Double(trialsThisSession)
+            text += " · ETA \(formatElapsed(perTrial * Double(max(0, total - number))))"
+        }
+        tuner.output.progress(text)
+    }
+}
+
+/// The type name, message and trace of an error.
+func describe(_ error: any Error) -> (type: String, message: String, trace: String) {
+    let type = String(describing: Swift.type(of: error))
+    let message = String(describing: error)
+    var trace = "\(type): \(message)\n\(String(reflecting: error))"
+    if let traced = error as? TracedError { trace = traced.trace }
+    return (type, message, trace)
+}
+
+func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+extension String {
+    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
+}
