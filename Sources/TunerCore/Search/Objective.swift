@@ -4,7 +4,7 @@
 /// `accuracy`, `auc` → max, ignoring a `val_` prefix), or given explicitly.
 ///
 /// ```swift
-/// let objective = try Objective("val_loss")                    // direction .min
+/// let objective: Objective = "val_loss"                      // direction .min, inferred
 /// let custom = Objective("val_f1", direction: .max)
 /// ```
 public struct Objective: Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
@@ -58,11 +58,9 @@ public struct Objective: Hashable, Sendable, Codable, CustomStringConvertible, E
     /// Makes an objective, inferring the direction from the metric's name.
     ///
     /// - Throws: ``SearchConfigurationError`` when the name gives no direction.
-    public init(_ name: String) throws {
-        guard let direction = Self.inferDirection(name) else {
-            throw SearchConfigurationError("Could not infer the optimization direction of the objective \"\(name)\": give it explicitly, as Objective(\"\(name)\", direction: .min) or .max.")
-        }
-        self.init(name, direction: direction)
+    public init(inferring name: String) throws {
+        self.init(stringLiteral: name)
+        try validate()
     }
 
     /// The direction KerasTuner infers for a metric name, or `nil` when it cannot.
