@@ -43,7 +43,6 @@ extension StudyJournal {
         let synchronous = options.synchronous.rawValue
         let maxPageCount = options.maxPageCount
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             if let maxPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
         }
@@ -52,6 +51,12 @@ extension StudyJournal {
             dbQueue = try DatabaseQueue(path: path, configuration: config)
         } catch let error as DatabaseError {
             throw JournalError(.writeFailed, path: path, "cannot open the journal for writing: \(error.message ?? "\(error.resultCode)")")
+        }
+        do {
+            // Set after GRDB's WAL setup, which itself sets synchronous = NORMAL.
+            try dbQueue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+        } catch let error as DatabaseError {
+            throw JournalError(.writeFailed, path: path, "cannot configure the journal: \(error.message ?? "\(error.resultCode)")")
         }
         let journal = StudyJournal(path: path, dbQueue: dbQueue, lock: lock)
         let spaceJSON = try encodeSpace(descriptor.space)
@@ -178,14 +183,7 @@ extension StudyJournal {
     }
 
     static func lockedMessage(path: String) -> String {
-        var owner = "another process"
-        if let queue = try? readOnlyQueue(path),
-           let session = try? queue.read({ db in
-               try SessionRecord.filter(Column("endedAt") == nil).order(Column("id").desc).fetchOne(db)
-           }) {
-            let since = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: session.startedAt))
-            owner = "process \(session.pid) on host \(session.host) (since \(since))"
-        }
+        let owner = StudyLock.owner(path: path + ".lock") ?? "another process"
         return "this study is being searched by \(owner). Wait for it to end or stop it, or use another project name."
     }
 

@@ -135,3 +135,12 @@ public final class StudyJournal: Sendable {
         }
     }
 }
+
+extension StudyJournal {
+    /// The connection's `journal_mode` and `synchronous` settings (2 is FULL, 1 NORMAL).
+    public func connectionPragmas() throws -> (journalMode: String, synchronous: Int) {
+        try dbQueue.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+        }
+    }
+}

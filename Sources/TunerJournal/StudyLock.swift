@@ -30,12 +30,30 @@ public final class StudyLock: Sendable {
             close(fd)
             return nil
         }
+        // Say who holds it, for the error a second process gets.
+        let since = ISO8601DateFormatter().string(from: Date())
+        let owner = "process \(getpid()) on host \(hostName()) (since \(since))"
+        _ = ftruncate(fd, 0)
+        _ = owner.withCString { pwrite(fd, $0, strlen($0), 0) }
         self.path = path
         self.descriptor = fd
+    }
+
+    /// Who holds the lock at `path`, as its holder wrote it.
+    public static func owner(path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else { return nil }
+        return text
     }
 
     deinit {
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }
+}
+
+/// The machine's host name.
+public func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
