@@ -34,6 +34,36 @@ public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     /// The number of trials that have ended; the next end gets this number plus one.
     public var endCount: Int
 
+    /// Decodes a row; a journal of schema version 1 has no cached streak or end count yet.
+    public init(row: Row) throws {
+        id = row["id"]
+        name = row["name"]
+        directory = row["directory"]
+        tunerKind = row["tunerKind"]
+        objectiveName = row["objectiveName"]
+        direction = row["direction"]
+        seed = row["seed"]
+        space = row["space"]
+        createdAt = row["createdAt"]
+        streak = row["streak"] ?? 0
+        endCount = row["endCount"] ?? 0
+    }
+
+    /// Makes a study row.
+    public init(name: String, directory: String, tunerKind: String, objectiveName: String, direction: String,
+                seed: Int64, space: String, createdAt: Double, streak: Int, endCount: Int) {
+        self.name = name
+        self.directory = directory
+        self.tunerKind = tunerKind
+        self.objectiveName = objectiveName
+        self.direction = direction
+        self.seed = seed
+        self.space = space
+        self.createdAt = createdAt
+        self.streak = streak
+        self.endCount = endCount
+    }
+
     /// The objective.
     public var objective: Objective {
         Objective(objectiveName, direction: Objective.Direction(rawValue: direction) ?? .min)

@@ -140,7 +140,7 @@ extension StudyJournal {
                 guard version <= migrations.count else {
                     throw JournalError(.newerSchema, path: path, "the journal has schema version \(version); this version of SwiftTuner reads versions up to \(migrations.count). Use a newer SwiftTuner to resume it.")
                 }
-                guard let study = try StudyRecord.fetchOne(db, sql: "SELECT *, 0 AS streak, 0 AS endCount FROM study WHERE id = 1") else {
+                guard let study = try StudyRecord.fetchOne(db, sql: "SELECT * FROM study WHERE id = 1") else {
                     throw JournalError(.corrupted, path: path, "the journal has no study row. Pass overwrite to start over.")
                 }
                 if version >= 2 {

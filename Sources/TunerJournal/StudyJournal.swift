@@ -144,3 +144,10 @@ extension StudyJournal {
         }
     }
 }
+
+extension StudyJournal {
+    /// The journal's schema version (`PRAGMA user_version`).
+    public func schemaVersion() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+    }
+}
