@@ -14,9 +14,12 @@ let package = Package(
     targets: [
         // Shared vocabulary: hyperparameters, objectives, statuses, error types. No dependencies.
         .target(name: "TunerCore"),
+        // A C shim for the one SQLite call Swift cannot make (variadic sqlite3_db_config).
+        .target(name: "CSQLiteShim", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The SQLite study journal (GRDB on the system SQLite).
         .target(name: "TunerJournal", dependencies: [
             "TunerCore",
+            "CSQLiteShim",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The search engine: oracles, retries, failure limits, resume.

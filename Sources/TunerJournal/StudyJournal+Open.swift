@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TunerCore
+import CSQLiteShim
 
 extension StudyJournal {
     /// Opens a study's journal for searching: checks it, locks it, migrates it, or creates it.
@@ -91,10 +92,20 @@ extension StudyJournal {
         return String(decoding: try encoder.encode(space), as: UTF8.self)
     }
 
+    /// A connection that never writes the journal: `query_only`, and no checkpoint when it
+    /// closes. It is not opened with SQLITE_OPEN_READONLY because such a connection cannot
+    /// rebuild the WAL index a killed writer leaves behind (SQLITE_READONLY_RECOVERY);
+    /// rebuilding it touches only the `-shm` file.
     static func readOnlyQueue(_ path: String) throws -> DatabaseQueue {
         var config = Configuration()
-        config.readonly = true
         config.label = "journal-reader"
+        config.prepareDatabase { db in
+            if let connection = db.sqliteConnection {
+                let code = swifttuner_disable_checkpoint_on_close(connection)
+                if code != SQLITE_OK { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot disable the checkpoint on close") }
+            }
+            try db.execute(sql: "PRAGMA query_only = 1")
+        }
         do {
             return try DatabaseQueue(path: path, configuration: config)
         } catch let error as DatabaseError {

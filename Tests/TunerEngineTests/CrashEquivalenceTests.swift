@@ -1,0 +1,148 @@
+import Foundation
+import SwiftTuner
+import TunerTestSupport
+import XCTest
+
+/// S24 (crash equivalence), S26 (one writer, dead locks taken over) and signals, with real
+/// child processes killed at random instants.
+final class CrashEquivalenceTests: XCTestCase {
+    /// The worker executable, built beside the test bundle.
+    static var worker: String {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [products, products.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("TunerCrashWorker").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("TunerCrashWorker").path
+    }
+
+    func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.worker)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    func journalPath(_ directory: TemporaryDirectory) -> String {
+        Tuner.journalPath(directory: directory.path, projectName: "crash")
+    }
+
+    /// Kills a worker `kills` times at random instants, checks the journal after each kill,
+    /// resumes to the end, and compares with an uninterrupted run.
+    func crashEquivalence(tuner: String, seed: UInt64, trials: Int, kills: Int) throws {
+        let reference = TemporaryDirectory()
+        let reach = try start([reference.path, tuner, "\(seed)", "\(trials)", "0"])
+        reach.waitUntilExit()
+        XCTAssertEqual(reach.terminationStatus, 0)
+
+        let crashed = TemporaryDirectory()
+        var rng = SplitMix64(seed: seed &+ 1)
+        var killed = 0
+        for _ in 0..<kills {
+            let process = try start([crashed.path, tuner, "\(seed)", "\(trials)", "4000"])
+            usleep(UInt32(30_000 + rng.nextInt(below: 120_000)))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killed += 1
+            }
+            process.waitUntilExit()
+            // After every kill the journal opens, passes its checks and is at a state boundary.
+            if FileManager.default.fileExists(atPath: journalPath(crashed)) {
+                let journal = try StudyJournal.openForReading(at: journalPath(crashed))
+                let trials = try journal.trials()
+                let attempts = try journal.attempts()
+                XCTAssertEqual(trials.map(\.number), Array(0..<trials.count), "no gap, no duplicate")
+                for trial in trials {
+                    XCTAssertFalse(attempts.filter { $0.trial == trial.number }.isEmpty, "trial \(trial.trialID) has its attempt")
+                }
+                XCTAssertLessThanOrEqual(attempts.filter { $0.outcome == nil }.count, 1, "at most one open attempt")
+                XCTAssertEqual(try journal.derivedStreak(), try journal.study().streak)
+            }
+        }
+        let finish = try start([crashed.path, tuner, "\(seed)", "\(trials)", "0"])
+        finish.waitUntilExit()
+        XCTAssertEqual(finish.terminationStatus, 0)
+
+        let expected = try summaries(StudyJournal.openForReading(at: journalPath(reference)))
+        let actual = try summaries(StudyJournal.openForReading(at: journalPath(crashed)))
+        XCTAssertEqual(actual.count, expected.count)
+        for (a, e) in zip(actual, expected) { XCTAssertEqual(a, e) }
+        let journal = try StudyJournal.openForReading(at: journalPath(crashed))
+        let interrupted = try journal.attempts().filter { $0.attemptOutcome == .interrupted }
+        XCTAssertGreaterThan(killed, kills / 2, "most kills landed during the search")
+        XCTAssertGreaterThan(interrupted.count, 0, "kills interrupted attempts")
+        XCTAssertEqual(try journal.sessions().filter { $0.reason == .interrupted }.count, killed)
+        let duringRetries = interrupted.filter { attempt in
+            try! journal.attempts(ofTrial: attempt.trial).contains { $0.number < attempt.number && $0.counted }
+        }.count
+        print("crash equivalence (\(tuner)): \(killed) kills, \(interrupted.count) interrupted attempts (\(duringRetries) during retries), \(actual.count) trials equal")
+    }
+
+    /// Kills per test: 12 in CI; `.ci/crash-soak` sets SWIFTTUNER_SOAK_KILLS for a long soak.
+    var kills: Int { ProcessInfo.processInfo.environment["SWIFTTUNER_SOAK_KILLS"].flatMap(Int.init) ?? 12 }
+
+    /// Trials per test, enough work that every kill lands during the search.
+    var trials: Int { max(60, kills * 5) }
+
+    func testS24GridSearchKilledAtRandomEqualsAnUninterruptedRun() throws {
+        try crashEquivalence(tuner: "grid", seed: 3, trials: trials, kills: kills)
+    }
+
+    func testS24RandomSearchKilledAtRandomEqualsAnUninterruptedRun() throws {
+        try crashEquivalence(tuner: "random", seed: 4, trials: trials, kills: kills)
+    }
+
+    func waitForAttempt(_ path: String, timeout: Double = 20) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: path),
+               let journal = try? StudyJournal.openForReading(at: path),
+               let attempts = try? journal.attempts(), !attempts.isEmpty { return }
+            usleep(20_000)
+        }
+        XCTFail("the worker never started a trial")
+    }
+
+    func testS26ALiveWriterIsNamedAndADeadOnesLockIsTakenOver() throws {
+        let directory = TemporaryDirectory()
+        let process = try start([directory.path, "random", "9", "100000", "200000"])
+        try waitForAttempt(journalPath(directory))
+        XCTAssertThrowsError(try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: FlakyWorkload.space(),
+                                       directory: directory.path, projectName: "crash", output: CapturedOutput())) { error in
+            XCTAssertEqual((error as? JournalError)?.kind, .locked)
+            XCTAssert("\(error)".contains("process \(process.processIdentifier) on host"), "\(error)")
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let tuner = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: FlakyWorkload.space(),
+                              directory: directory.path, projectName: "crash", maxTrials: 1, output: CapturedOutput())
+        tuner.handlesSignals = false
+        try tuner.search(FlakyWorkload(errorRate: 0, failedRate: 0, nanRate: 0).run)
+        let sessions = try tuner.journal.sessions()
+        XCTAssertEqual(sessions.first?.reason, .interrupted)
+        XCTAssertEqual(sessions.first?.pid, Int(process.processIdentifier))
+    }
+
+    func testSIGINTJournalsTheRunningAttemptAndExits130() throws {
+        for (signal, code) in [(SIGINT, 130), (SIGTERM, 143)] {
+            let directory = TemporaryDirectory()
+            let process = try start([directory.path, "random", "9", "100000", "300000"])
+            try waitForAttempt(journalPath(directory))
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, Int32(code))
+            let journal = try StudyJournal.openForReading(at: journalPath(directory))
+            let session = try XCTUnwrap(try journal.sessions().last)
+            XCTAssertEqual(session.reason, .interrupted)
+            XCTAssertNotNil(session.endedAt)
+            let open = try journal.attempts().filter { $0.attemptOutcome == .interrupted }
+            XCTAssertEqual(open.count, 1)
+            XCTAssertEqual(open.first?.graceful, true)
+            XCTAssertFalse(open.first?.counted ?? true)
+            XCTAssertEqual(try journal.trial(open.first!.trial)?.trialStatus, .stopped)
+            XCTAssertEqual(try journal.deathCounts().count, 0, "a graceful stop is not a death (S7)")
+        }
+    }
+}
