@@ -1,9 +1,10 @@
 import TunerCore
-import XCTest
+import Foundation
+import Testing
 
 /// S32: GridSearch enumerates exactly as KerasTuner.
-final class GridOrderTests: XCTestCase {
-    func testS32GuideSpaceGivesTwelveTrialsInKerasTunerOrder() throws {
+struct GridOrderTests {
+    @Test func s32GuideSpaceGivesTwelveTrialsInKerasTunerOrder() throws {
         let hp = HyperParameters()
         try hp.int("units_1", min: 10, max: 40, step: 10)
         try hp.int("units_2", min: 10, max: 30, step: 10)
@@ -13,21 +14,21 @@ final class GridOrderTests: XCTestCase {
             configurations.append([c["units_1"]!, c["units_2"]!].map { Int($0.doubleValue!) })
             current = hp.space.nextGridConfiguration(after: c)
         }
-        XCTAssertEqual(configurations, [[10, 10], [10, 20], [10, 30], [20, 10], [20, 20], [20, 30],
+        #expect(configurations == [[10, 10], [10, 20], [10, 30], [20, 10], [20, 20], [20, 30],
                                         [30, 10], [30, 20], [30, 30], [40, 10], [40, 20], [40, 30]])
-        XCTAssertEqual(hp.space.gridCount(), 12)
+        #expect(hp.space.gridCount() == 12)
     }
 
-    func testS32DefaultComesFirstThenDeclaredOrder() throws {
+    @Test func s32DefaultComesFirstThenDeclaredOrder() throws {
         let hp = HyperParameters()
         try hp.choice("opt", ["sgd", "adam", "rmsprop"], default: "adam")
         var seen: [HyperParameterValue] = []
         var current: [String: HyperParameterValue]? = hp.space.defaults
         while let c = current { seen.append(c["opt"]!); current = hp.space.nextGridConfiguration(after: c) }
-        XCTAssertEqual(seen, ["adam", "sgd", "rmsprop"].map { .string($0) })
+        #expect(seen == ["adam", "sgd", "rmsprop"].map { .string($0) })
     }
 
-    func testS32InactiveConditionalHyperparametersAreSkipped() throws {
+    @Test func s32InactiveConditionalHyperparametersAreSkipped() throws {
         let hp = HyperParameters()
         try hp.choice("model", ["linear", "mlp"])
         hp.setValue(.string("mlp"), for: "model")
@@ -38,6 +39,6 @@ final class GridOrderTests: XCTestCase {
             seen.append(hp.space.ordered(c).map { "\($0.name)=\($0.value)" }.joined(separator: ","))
             current = hp.space.nextGridConfiguration(after: c)
         }
-        XCTAssertEqual(seen, ["model=linear", "model=mlp,units=1", "model=mlp,units=2", "model=mlp,units=3"])
+        #expect(seen == ["model=linear", "model=mlp,units=1", "model=mlp,units=2", "model=mlp,units=3"])
     }
 }
