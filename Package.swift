@@ -33,7 +33,7 @@ let package = Package(
         // A child process for the crash-equivalence tests (killed at random instants).
         .executableTarget(name: "TunerCrashWorker", dependencies: ["SwiftTuner", "TunerTestSupport"]),
         // Side-by-side benchmarks (`swift run -c release TunerBenchmarks`).
-        .executableTarget(name: "TunerBenchmarks", dependencies: ["SwiftTuner", "TunerTestSupport"]),
+        .executableTarget(name: "TunerBenchmarks", dependencies: ["SwiftTuner"], exclude: ["peers"]),
         .testTarget(name: "TunerCoreTests", dependencies: ["TunerCore"]),
         .testTarget(name: "TunerJournalTests", dependencies: ["TunerJournal", "TunerTestSupport"]),
         .testTarget(name: "TunerEngineTests", dependencies: ["SwiftTuner", "TunerTestSupport", "TunerCrashWorker"]),

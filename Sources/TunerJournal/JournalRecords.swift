@@ -148,7 +148,52 @@ public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
 
     /// The decoded hyperparameter values.
     public func values() throws -> [String: HyperParameterValue] {
-        try JSONDecoder().decode([String: HyperParameterValue].self, from: Data(hyperparameters.utf8))
+        if let fast = HyperParameterValue.decodeConfiguration(hyperparameters) { return fast }
+        return try JSONDecoder().decode([String: HyperParameterValue].self, from: Data(hyperparameters.utf8))
+    }
+
+    /// Decodes a row column by column (faster than `Codable` for the thousands of rows of a resume).
+    /// Rows must come from ``selection`` (columns by position).
+    public init(row: Row) throws {
+        number = row[0]
+        status = row[1]
+        hyperparameters = row[2]
+        seed = row[3]
+        score = row[4]
+        bestEpoch = row[5]
+        metrics = row[6]
+        errorType = row[7]
+        message = row[8]
+        createdSession = row[9]
+        createdAt = row[10]
+        endedAt = row[11]
+        endSeq = row[12]
+    }
+
+    /// The columns in the order ``init(row:)`` reads them.
+    public static var databaseSelection: [any SQLSelectable] {
+        [Column("number"), Column("status"), Column("hyperparameters"), Column("seed"), Column("score"),
+         Column("bestEpoch"), Column("metrics"), Column("errorType"), Column("message"), Column("createdSession"),
+         Column("createdAt"), Column("endedAt"), Column("endSeq")]
+    }
+
+    /// Makes a trial row.
+    public init(number: Int, status: String, hyperparameters: String, seed: Int64, score: Double?, bestEpoch: Int?,
+                metrics: String?, errorType: String?, message: String?, createdSession: Int64, createdAt: Double,
+                endedAt: Double?, endSeq: Int?) {
+        self.number = number
+        self.status = status
+        self.hyperparameters = hyperparameters
+        self.seed = seed
+        self.score = score
+        self.bestEpoch = bestEpoch
+        self.metrics = metrics
+        self.errorType = errorType
+        self.message = message
+        self.createdSession = createdSession
+        self.createdAt = createdAt
+        self.endedAt = endedAt
+        self.endSeq = endSeq
     }
 
     /// The decoded metrics at the best epoch.

@@ -77,21 +77,21 @@ extension StudyJournal {
                         UNION ALL SELECT MAX(createdAt) FROM trial WHERE createdSession = ?1)
                     """, arguments: [id]) ?? session.startedAt
                 let ended = max(lastSeen, session.startedAt)
-                try db.execute(sql: """
+                try db.run(sql: """
                     UPDATE attempt SET outcome = 'interrupted', counted = 0, graceful = 0,
                         message = 'the process died while running this attempt',
                         endedAt = ?, duration = MAX(0, ? - startedAt)
                     WHERE session = ? AND outcome IS NULL
                     """, arguments: [ended, ended, id])
                 report.interruptedAttempts += db.changesCount
-                try db.execute(sql: """
+                try db.run(sql: """
                     UPDATE session SET endedAt = ?, stopReason = 'interrupted',
                         message = 'the process died; found at the next open' WHERE id = ?
                     """, arguments: [ended, id])
                 report.closedSessions.append(id)
             }
             let running = try Int.fetchAll(db, sql: "SELECT number FROM trial WHERE status = 'RUNNING' ORDER BY number")
-            try db.execute(sql: """
+            try db.run(sql: """
                 UPDATE trial SET status = 'STOPPED', errorType = 'Interrupted',
                     message = 'the process died while running this trial' WHERE status = 'RUNNING'
                 """)
@@ -130,12 +130,12 @@ extension StudyJournal {
     /// Starts another attempt of an existing trial (a retry or a re-run), marking it RUNNING.
     public func startAttempt(trial number: Int, session: Int64) throws -> AttemptRecord {
         try write { db in
-            let next = (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM attempt WHERE trial = ?", arguments: [number]) ?? 0) + 1
+            let next = (try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(number) FROM attempt WHERE trial = ?"), arguments: [number]) ?? 0) + 1
             var attempt = AttemptRecord(id: nil, trial: number, number: next, session: session, outcome: nil, counted: false,
                                         graceful: false, errorType: nil, message: nil, trace: nil, startedAt: Self.now,
                                         endedAt: nil, duration: nil, score: nil, metrics: nil)
             try attempt.insert(db)
-            try db.execute(sql: "UPDATE trial SET status = 'RUNNING' WHERE number = ?", arguments: [number])
+            try db.run(sql: "UPDATE trial SET status = 'RUNNING' WHERE number = ?", arguments: [number])
             return attempt
         }
     }
@@ -149,7 +149,7 @@ extension StudyJournal {
         }
         return try write { db in
             let now = Self.now
-            try db.execute(sql: """
+            try db.run(sql: """
                 UPDATE attempt SET outcome = ?, counted = ?, errorType = ?, message = ?, trace = ?,
                     endedAt = ?, duration = ?, score = ?, metrics = ? WHERE id = ?
                 """, arguments: [end.outcome.rawValue, end.outcome.isCounted, end.errorType, end.message, end.trace,
@@ -161,19 +161,19 @@ extension StudyJournal {
             }
             switch end.trialStatus {
             case .completed:
-                try db.execute(sql: """
+                try db.run(sql: """
                     UPDATE trial SET status = 'COMPLETED', score = ?, bestEpoch = ?, metrics = ?, errorType = NULL,
                         message = NULL WHERE number = ?
                     """, arguments: [end.score, end.bestEpoch, encodeMetrics(end.metrics), attempt.trial])
                 return try endTrial(db, number: attempt.trial, failed: false, at: now)
             case .failed:
-                try db.execute(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
+                try db.run(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
                                arguments: [end.errorType, end.message, attempt.trial])
                 return try endTrial(db, number: attempt.trial, failed: true, at: now)
             default:
-                try db.execute(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
+                try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
                                arguments: [end.trialStatus.rawValue, end.errorType, end.message, attempt.trial])
-                return try Int.fetchOne(db, sql: "SELECT streak FROM study WHERE id = 1") ?? 0
+                return try Int.fetchOne(db.cachedStatement(sql: "SELECT streak FROM study WHERE id = 1")) ?? 0
             }
         }
     }
@@ -183,26 +183,26 @@ extension StudyJournal {
     @discardableResult
     public func failTrial(_ number: Int, errorType: String, message: String) throws -> Int {
         try write { db in
-            try db.execute(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
+            try db.run(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
                            arguments: [errorType, message, number])
             return try endTrial(db, number: number, failed: true, at: Self.now)
         }
     }
 
     private func endTrial(_ db: Database, number: Int, failed: Bool, at now: Double) throws -> Int {
-        try db.execute(sql: """
+        try db.run(sql: """
             UPDATE study SET endCount = endCount + 1, streak = CASE WHEN ? THEN streak + 1 ELSE 0 END WHERE id = 1
             """, arguments: [failed])
-        try db.execute(sql: """
+        try db.run(sql: """
             UPDATE trial SET endedAt = ?, endSeq = (SELECT endCount FROM study WHERE id = 1) WHERE number = ?
             """, arguments: [now, number])
-        return try Int.fetchOne(db, sql: "SELECT streak FROM study WHERE id = 1") ?? 0
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT streak FROM study WHERE id = 1")) ?? 0
     }
 
     /// Ends a session with its stop reason (S21).
     public func endSession(_ id: Int64, reason: StopReason, message: String?) throws {
         try write { db in
-            try db.execute(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
                            arguments: [Self.now, reason.rawValue, message, id])
         }
     }
@@ -214,15 +214,15 @@ extension StudyJournal {
         defer { closeWrites() }
         try write { db in
             let now = Self.now
-            try db.execute(sql: """
+            try db.run(sql: """
                 UPDATE attempt SET outcome = 'interrupted', counted = 0, graceful = 1, errorType = 'Interrupted',
                     message = ?, endedAt = ?, duration = MAX(0, ? - startedAt)
                 WHERE session = ? AND outcome IS NULL
                 """, arguments: ["stopped by \(signalName)", now, now, id])
-            try db.execute(sql: """
+            try db.run(sql: """
                 UPDATE trial SET status = 'STOPPED', errorType = 'Interrupted', message = ? WHERE status = 'RUNNING'
                 """, arguments: ["stopped by \(signalName)"])
-            try db.execute(sql: "UPDATE session SET endedAt = ?, stopReason = 'interrupted', message = ? WHERE id = ?",
+            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = 'interrupted', message = ? WHERE id = ?",
                            arguments: [now, "stopped by \(signalName)", id])
         }
     }
@@ -231,4 +231,12 @@ extension StudyJournal {
 private func finite(_ value: Double?) -> Double? {
     guard let value, value.isFinite else { return nil }
     return value
+}
+
+extension Database {
+    /// Executes one statement through the connection's statement cache: the same few
+    /// statements run for every trial.
+    func run(sql: String, arguments: StatementArguments = StatementArguments()) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
 }

@@ -124,14 +124,25 @@ public final class StudyJournal: Sendable {
 
     /// The number of times each trial's process was found dead while it ran (S7).
     public func deathCounts() throws -> [Int: Int] {
+        try attemptCounts().deaths
+    }
+
+    /// Per trial: its counted attempts, and the times its process was found dead (S7, S8).
+    public func attemptCounts() throws -> (counted: [Int: Int], deaths: [Int: Int]) {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT trial, COUNT(*) AS n FROM attempt
-                WHERE outcome = 'interrupted' AND graceful = 0 GROUP BY trial
+            var counted: [Int: Int] = [:]
+            var deaths: [Int: Int] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT trial, SUM(counted), SUM(outcome = 'interrupted' AND graceful = 0) FROM attempt GROUP BY trial
                 """)
-            var result: [Int: Int] = [:]
-            for row in rows { result[row["trial"]] = row["n"] }
-            return result
+            while let row = try rows.next() {
+                let trial: Int = row[0]
+                let c: Int = row[1] ?? 0
+                let d: Int = row[2] ?? 0
+                if c > 0 { counted[trial] = c }
+                if d > 0 { deaths[trial] = d }
+            }
+            return (counted, deaths)
         }
     }
 }

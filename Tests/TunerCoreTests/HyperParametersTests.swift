@@ -142,3 +142,28 @@ struct HyperParametersTests {
         #expect(rng.next() == 0x6E78_9E6A_A1B9_65F4)
     }
 }
+
+/// The fast decoder of journaled configurations agrees with `JSONDecoder` on every kind of value.
+struct ConfigurationJSONTests {
+    @Test func fastDecodingMatchesJSONDecoder() throws {
+        let hostile = "quote \" backslash \\ newline \n tab \t bell \u{7} emoji 🎛 bidi \u{202E} nul \u{0}"
+        var rng = SplitMix64(seed: 21)
+        for round in 0..<200 {
+            var values: [String: HyperParameterValue] = [
+                "i": .int(rng.nextInt(below: 1000) - 500),
+                "f": .float((rng.nextDouble() - 0.5) * pow(10, Double(rng.nextInt(below: 20) - 10))),
+                "whole": .float(Double(rng.nextInt(below: 5))),
+                "b": .bool(round % 2 == 0),
+                "s": .string(hostile),
+            ]
+            values["k\(round) \"x\""] = .string("v\(round)")
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let json = String(decoding: try encoder.encode(values), as: UTF8.self)
+            #expect(HyperParameterValue.decodeConfiguration(json) == values, "\(json)")
+        }
+        #expect(HyperParameterValue.decodeConfiguration("{}") == [:])
+        #expect(HyperParameterValue.decodeConfiguration("{\"a\":1") == nil)
+        #expect(HyperParameterValue.decodeConfiguration("[1]") == nil)
+    }
+}

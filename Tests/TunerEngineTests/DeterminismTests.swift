@@ -7,7 +7,7 @@ final class DeterminismTests: XCTestCase {
     func testS30ProposalsArePureFunctionsOfSeedNumberAndHistory() throws {
         let space = try FlakyWorkload.space().space
         let oracle = RandomSearchOracle()
-        var history: [OracleTrial] = []
+        var history = OracleHistory()
         for n in 0..<20 {
             let a = try XCTUnwrap(oracle.propose(trial: n, space: space, history: history, seed: 5))
             let b = try XCTUnwrap(oracle.propose(trial: n, space: space, history: history, seed: 5))

@@ -8,7 +8,7 @@ import TunerCore
 ///
 /// ```swift
 /// let oracle = GridSearchOracle()
-/// let first = oracle.propose(trial: 0, space: space, history: [], seed: 0)   // all defaults
+/// let first = oracle.propose(trial: 0, space: space, history: OracleHistory(), seed: 0)   // all defaults
 /// ```
 public struct GridSearchOracle: Oracle {
     /// `GridSearch`.
@@ -20,8 +20,8 @@ public struct GridSearchOracle: Oracle {
     public init() {}
 
     /// The next untried grid configuration after the last trial's, or `nil` when none is left.
-    public func propose(trial: Int, space: SearchSpace, history: [OracleTrial], seed: UInt64) -> [String: HyperParameterValue]? {
-        let tried = Set(history.map(\.values))
+    public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
+        let tried = history.tried
         var candidate: [String: HyperParameterValue]? = history.last.map(\.values) ?? space.defaults
         if history.isEmpty, let c = candidate, !tried.contains(c) { return c }
         while let c = candidate {

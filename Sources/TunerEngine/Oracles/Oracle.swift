@@ -20,6 +20,40 @@ public struct OracleTrial: Sendable {
     }
 }
 
+/// The journaled trials an oracle sees, with the set of configurations already tried.
+///
+/// The engine keeps it up to date as trials are created and end, so proposals cost no
+/// rescan of the whole history.
+public struct OracleHistory: Sendable {
+    /// The trials, by number.
+    public private(set) var trials: [OracleTrial] = []
+    /// Every configuration tried so far, failed ones included.
+    public private(set) var tried: Set<[String: HyperParameterValue]> = []
+
+    /// Makes a history of trials.
+    public init(_ trials: [OracleTrial] = []) {
+        for trial in trials { append(trial) }
+    }
+
+    /// Adds a trial.
+    public mutating func append(_ trial: OracleTrial) {
+        trials.append(trial)
+        tried.insert(trial.values)
+    }
+
+    /// Updates a trial's status and score.
+    public mutating func update(at index: Int, status: TrialStatus, score: Double?) {
+        guard trials.indices.contains(index) else { return }
+        trials[index].status = status
+        trials[index].score = score
+    }
+
+    /// Whether there is no trial yet.
+    public var isEmpty: Bool { trials.isEmpty }
+    /// The last trial.
+    public var last: OracleTrial? { trials.last }
+}
+
 /// Proposes the hyperparameters of each new trial.
 ///
 /// A proposal must be a pure function of the study seed, the trial number and the
@@ -29,7 +63,7 @@ public struct OracleTrial: Sendable {
 /// ```swift
 /// struct FirstOnly: Oracle {
 ///     let kind = "FirstOnly"
-///     func propose(trial: Int, space: SearchSpace, history: [OracleTrial], seed: UInt64) -> [String: HyperParameterValue]? {
+///     func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
 ///         history.isEmpty ? space.defaults : nil
 ///     }
 /// }
@@ -40,5 +74,5 @@ public protocol Oracle: Sendable {
     /// The default number of trials when the user gives none (`nil`: until exhausted).
     var defaultMaxTrials: Int? { get }
     /// The configuration of trial `trial`, or `nil` when the space is exhausted.
-    func propose(trial: Int, space: SearchSpace, history: [OracleTrial], seed: UInt64) -> [String: HyperParameterValue]?
+    func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]?
 }

@@ -121,11 +121,14 @@ struct SearchRun {
     let tuner: Tuner
     let session: Int64
     let body: (TrialContext) throws -> TrialResult
+    /// The trials by number (trial numbers are 0, 1, 2, … in the journal).
     var trials: [TrialRecord] = []
-    var values: [Int: [String: HyperParameterValue]] = [:]
+    var history = OracleHistory()
+    /// Trials to run before any new one (STOPPED, INVALID), in order.
+    var pending: [Int] = []
     var deaths: [Int: Int] = [:]
+    var endCount = 0
     var counted: [Int: Int] = [:]
-    var attemptCounts: [Int: Int] = [:]
     var best: (number: Int, score: Double)?
     var started = DispatchTime.now()
     var trialsThisSession = 0
@@ -138,48 +141,44 @@ struct SearchRun {
 
     mutating func load() throws {
         trials = try tuner.journal.trials()
-        for trial in trials { values[trial.number] = try trial.values() }
-        deaths = try tuner.journal.deathCounts()
-        for attempt in try tuner.journal.attempts() {
-            attemptCounts[attempt.trial, default: 0] += 1
-            if attempt.counted { counted[attempt.trial, default: 0] += 1 }
-        }
-        for trial in trials where trial.trialStatus == .completed {
-            if let score = trial.score, best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true {
+        for (index, trial) in trials.enumerated() {
+            guard trial.number == index else {
+                throw JournalError(.corrupted, path: tuner.journal.path, "trial numbers are not contiguous: found \(trial.trialID) at position \(index)")
+            }
+            history.append(OracleTrial(number: trial.number, values: try trial.values(), status: trial.trialStatus, score: trial.score))
+            if [.stopped, .invalid, .running].contains(trial.trialStatus) { pending.append(trial.number) }
+            if trial.trialStatus == .completed, let score = trial.score, score.isFinite,
+               best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true {
                 best = (trial.number, score)
             }
         }
+        (counted, deaths) = try tuner.journal.attemptCounts()
+        endCount = try tuner.journal.study().endCount
     }
 
     /// Runs trials until a stop; returns the stop reason and message.
     mutating func loop() throws -> (StopReason, String?) {
         while true {
-            let trialNumber: Int
-            let isNew: Bool
-            if let pending = trials.first(where: { [.stopped, .invalid, .running].contains($0.trialStatus) }) {
-                trialNumber = pending.number
-                isNew = false
-            } else {
-                if let maxTrials = tuner.maxTrials, trials.count >= maxTrials { return (.completed, nil) }
-                let history = trials.map { OracleTrial(number: $0.number, values: values[$0.number] ?? [:],
-                                                       status: $0.trialStatus, score: $0.score) }
-                let number = trials.count
-                guard let proposal = tuner.oracle.propose(trial: number, space: tuner.space, history: history,
-                                                          seed: tuner.seed) else {
-                    return (.completed, nil)
-                }
-                trialNumber = number
-                isNew = true
-                values[number] = proposal
+            if !pending.isEmpty {
+                let number = pending.removeFirst()
+                if let stop = try runTrial(number, isNew: false) { return stop }
+                continue
             }
-            if let stop = try runTrial(trialNumber, isNew: isNew) { return stop }
+            if let maxTrials = tuner.maxTrials, trials.count >= maxTrials { return (.completed, nil) }
+            let number = trials.count
+            guard let proposal = tuner.oracle.propose(trial: number, space: tuner.space, history: history,
+                                                      seed: tuner.seed) else {
+                return (.completed, nil)
+            }
+            history.append(OracleTrial(number: number, values: proposal, status: .running, score: nil))
+            if let stop = try runTrial(number, isNew: true) { return stop }
         }
     }
 
     /// Runs one trial to its end (or to a fatal error). Returns a stop when the
     /// consecutive-failure limit fires.
     mutating func runTrial(_ number: Int, isNew: Bool) throws -> (StopReason, String?)? {
-        let trialValues = values[number] ?? [:]
+        let trialValues = history.trials[number].values
         let seed = SplitMix64.mix(tuner.seed, UInt64(number))
         if !isNew, let limit = tuner.maxInterruptionsPerTrial, let died = deaths[number], died >= limit {
             let message = "interrupted \(died) times: the process died while running this trial"
@@ -200,7 +199,6 @@ struct SearchRun {
         }
         trialsThisSession += 1
         while true {
-            attemptCounts[number, default: 0] += 1
             let context = TrialContext(number: number, attempt: attempt.number, retry: counted[number, default: 0], seed: seed,
                                        hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
             let clock = DispatchTime.now()
@@ -270,24 +268,30 @@ struct SearchRun {
         let streak = try tuner.journal.finishAttempt(attempt, end)
         if end.outcome.isCounted { counted[attempt.trial, default: 0] += 1 }
         setStatus(attempt.trial, end.trialStatus, message: end.message)
-        if end.trialStatus == .completed, let score = end.score,
-           let index = trials.firstIndex(where: { $0.number == attempt.trial }) {
-            trials[index].score = score
+        if end.trialStatus == .completed, let score = end.score {
+            trials[attempt.trial].score = score
+            history.update(at: attempt.trial, status: .completed, score: score)
             if best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true { best = (attempt.trial, score) }
         }
         return streak
     }
 
     mutating func setStatus(_ number: Int, _ status: TrialStatus, message: String?) {
-        guard let index = trials.firstIndex(where: { $0.number == number }) else { return }
-        trials[index].status = status.rawValue
-        trials[index].message = message
+        guard trials.indices.contains(number) else { return }
+        if status == .completed || status == .failed {
+            endCount += 1
+            trials[number].endSeq = endCount
+        }
+        trials[number].status = status.rawValue
+        trials[number].message = message
+        history.update(at: number, status: status, score: trials[number].score)
     }
 
     /// Stops the search when the streak reached the limit (S16, S19).
     func checkStreak(_ streak: Int, lastError: String) -> (StopReason, String?)? {
         guard let limit = tuner.maxConsecutiveFailedTrials, streak >= limit else { return nil }
-        let failed = trials.filter { $0.trialStatus == .failed }.map(\.number).suffix(streak).map(trialID)
+        let failed = trials.filter { $0.endSeq != nil }.sorted { ($0.endSeq ?? 0) < ($1.endSeq ?? 0) }
+            .suffix(streak).map(\.trialID)
         return (.consecutiveFailures, "Number of consecutive failures reached the limit of \(limit) (max_consecutive_failed_trials): trials \(failed.joined(separator: ", ")) failed in a row. The last error was: \(lastError)")
     }
 
@@ -300,7 +304,7 @@ struct SearchRun {
         out.line("Search: Running Trial #\(number + 1)")
         out.line("")
         out.line(cell("Value") + "|" + cell("Best Value So Far") + "|Hyperparameter")
-        let bestValues = best.flatMap { values[$0.number] }
+        let bestValues = best.map { history.trials[$0.number].values }
         for (name, value) in tuner.space.ordered(trialValues) {
             let bestText = bestValues?[name]?.description ?? "None"
             out.line(cell(value.description) + "|" + cell(bestText) + "|" + name)
