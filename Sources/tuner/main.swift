@@ -47,8 +47,9 @@ for scenario in scenarios {
         try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)
         try tuner.resultsSummary()
     } catch let error as FatalSearchError {
-        print("The search stopped: \(type(of: error)): \(error)")
-        exitCode = 4
+        // The third scenario stops here by design; alone, it exits as a fatal stop does (4).
+        print("The search stopped, as the guide's scenario expects: \(type(of: error)): \(error)")
+        if scenarios.count == 1 { exitCode = 4 }
     } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         exit(1)
