@@ -1,5 +1,14 @@
 // swift-tools-version:6.1
 import PackageDescription
+import Foundation
+
+// The trainer's kernels use FMA and AVX2 when built with SWIFTTUNER_NATIVE=1 (see the README).
+// The default build is portable (x86-64 SSE2, still vectorized) and uses no unsafe flags, so the
+// package stays usable as a version-pinned dependency.
+let native = ProcessInfo.processInfo.environment["SWIFTTUNER_NATIVE"] == "1"
+let nativeFlags: [SwiftSetting] = native
+    ? [.define("SWIFTTUNER_FMA"), .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-target-cpu", "haswell"])]
+    : []
 
 let package = Package(
     name: "SwiftTuner",
@@ -12,8 +21,12 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        // Shared vocabulary: hyperparameters, objectives, statuses, error types. No dependencies.
-        .target(name: "TunerCore"),
+        // The portable seeded generator every random draw comes from. No dependencies.
+        .target(name: "TunerRandom"),
+        // The built-in trainer: a vectorized pure-Swift MLP. Depends on nothing but the generator.
+        .target(name: "TunerTrainer", dependencies: ["TunerRandom"], swiftSettings: nativeFlags),
+        // Shared vocabulary: hyperparameters, objectives, statuses, error types.
+        .target(name: "TunerCore", dependencies: ["TunerRandom"]),
         // A C shim for the one SQLite call Swift cannot make (variadic sqlite3_db_config).
         .target(name: "CSQLiteShim", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The SQLite study journal (GRDB on the system SQLite).
@@ -25,7 +38,7 @@ let package = Package(
         // The search engine: oracles, retries, failure limits, resume.
         .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal"]),
         // The umbrella library.
-        .target(name: "SwiftTuner", dependencies: ["TunerCore", "TunerJournal", "TunerEngine"]),
+        .target(name: "SwiftTuner", dependencies: ["TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer"]),
         // Fixture hypermodels and helpers shared by tests, the worker and benchmarks.
         .target(name: "TunerTestSupport", dependencies: ["SwiftTuner"]),
         // The command-line tool.
@@ -35,6 +48,7 @@ let package = Package(
         // Side-by-side benchmarks (`swift run -c release TunerBenchmarks`).
         .executableTarget(name: "TunerBenchmarks", dependencies: ["SwiftTuner"], exclude: ["peers"]),
         .testTarget(name: "TunerCoreTests", dependencies: ["TunerCore"]),
+        .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "SwiftTuner", "TunerTestSupport"]),
         .testTarget(name: "TunerJournalTests", dependencies: ["TunerJournal", "TunerTestSupport"]),
         .testTarget(name: "TunerEngineTests", dependencies: ["SwiftTuner", "TunerTestSupport", "TunerCrashWorker"]),
     ],

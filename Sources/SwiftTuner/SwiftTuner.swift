@@ -1,3 +1,4 @@
 @_exported import TunerCore
 @_exported import TunerEngine
 @_exported import TunerJournal
+@_exported import TunerTrainer

@@ -1,4 +1,7 @@
-// Side-by-side benchmarks of the study journal (run with `.ci/benchmark`):
+// Side-by-side benchmarks (run with `.ci/benchmark`). `journal` (the default) measures the
+// study journal; `trainer` measures the built-in trainer (TrainerBenchmark.swift).
+//
+// The journal benchmark:
 //   - trials per second of a trivial-objective RandomSearch, durable (synchronous=FULL, the
 //     default) and synchronous=NORMAL, against Optuna's SQLite storage in the same run;
 //   - opening and resuming a stored study of many trials, against Optuna's load_study.
@@ -12,6 +15,12 @@ var trials = 1000
 var resumeTrials = 10_000
 var optunaTrials = 300
 var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "trainer" {
+    arguments.removeFirst()
+    try runTrainerBenchmark(arguments)
+    exit(0)
+}
+if arguments.first == "journal" { arguments.removeFirst() }
 while !arguments.isEmpty {
     let flag = arguments.removeFirst()
     guard !arguments.isEmpty else { break }

@@ -1,0 +1,70 @@
+import Foundation
+import SwiftTuner
+
+/// The repository's root, from this file's place in it.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Writes a dataset as a headerless CSV of features then targets, for the Python peers.
+func writeCSV(_ x: Matrix, _ y: Matrix, to path: String) throws {
+    var text = ""
+    for r in 0..<x.rows {
+        text += (Array(x.row(r)) + Array(y.row(r))).map { String($0) }.joined(separator: ",") + "\n"
+    }
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+/// Trains the same architecture for the same epochs as scikit-learn on the shipped datasets
+/// and compares validation losses (median over seeds).
+func qualityParity(_ options: TrainerOptions) throws {
+    let work = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-parity-\(getpid())")
+    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: work) }
+    print("\nquality parity (validation loss, median of \(options.seeds) seeds; same split, architecture, epochs, batch 32, Adam 1e-3):")
+
+    struct Task {
+        var name: String, file: String, target: String, oneHot: Bool, hidden: [Int], epochs: Int, loss: Loss, kind: String
+    }
+    let tasks = [
+        Task(name: "diabetes regression (val MSE, standardized target)", file: "diabetes.csv", target: "progression",
+             oneHot: false, hidden: [64, 32], epochs: 100, loss: .meanSquaredError, kind: "regression"),
+        Task(name: "iris classification (val cross-entropy)", file: "iris.csv", target: "species",
+             oneHot: true, hidden: [32], epochs: 200, loss: .categoricalCrossentropy, kind: "classification"),
+    ]
+    for task in tasks {
+        let data = try Dataset.loadCSV(repositoryRoot.appendingPathComponent("Fixtures/data/\(task.file)").path,
+                                       targets: [task.target], oneHot: task.oneHot)
+        let (train, validation) = data.split(validationFraction: 0.2, seed: 7)
+        let xs = train.x.columnStatistics()
+        var trainY = train.y, validationY = validation.y
+        if !task.oneHot {
+            let ys = train.y.columnStatistics()
+            trainY = train.y.standardized(mean: ys.mean, std: ys.std)
+            validationY = validation.y.standardized(mean: ys.mean, std: ys.std)
+        }
+        let trainX = train.x.standardized(mean: xs.mean, std: xs.std)
+        let validationX = validation.x.standardized(mean: xs.mean, std: xs.std)
+        var ours: [Double] = []
+        for seed in 0..<options.seeds {
+            let hidden = task.hidden.enumerated().map { i, u in Dense(u, activation: .relu, inputSize: i == 0 ? trainX.columns : nil) }
+            let output = Dense(trainY.columns, activation: task.oneHot ? .softmax : .linear)
+            let model = try Sequential(hidden + [output])
+            model.compile(optimizer: .adam(), loss: task.loss)
+            try model.fit(x: trainX, y: trainY, batchSize: 32, epochs: task.epochs, seed: UInt64(seed))
+            ours.append(try model.evaluate(x: validationX, y: validationY)["loss"] ?? .nan)
+        }
+        var line = "  " + pad(task.name, 52) + String(format: "SwiftTuner %.4f", median(ours))
+        if let python = options.python {
+            let trainPath = (work as NSString).appendingPathComponent("\(task.file).train")
+            let validationPath = (work as NSString).appendingPathComponent("\(task.file).validation")
+            try writeCSV(trainX, trainY, to: trainPath)
+            try writeCSV(validationX, validationY, to: validationPath)
+            if let result = runPeer(python, "mlp_peers.py", ["parity", task.kind, trainPath, validationPath,
+                                                             task.hidden.map(String.init).joined(separator: ","),
+                                                             "\(task.epochs)", "\(options.seeds)", "\(trainY.columns)"]),
+               let theirs = result["median"] as? Double {
+                line += String(format: "   scikit-learn %.4f   (SwiftTuner / scikit-learn = %.3f)", theirs, median(ours) / theirs)
+            }
+        }
+        print(line)
+    }
+}

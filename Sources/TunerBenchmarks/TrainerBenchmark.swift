@@ -1,0 +1,142 @@
+import Foundation
+import SwiftTuner
+
+/// Options of `TunerBenchmarks trainer`.
+struct TrainerOptions {
+    var python: String?
+    var repeats = 5
+    var seeds = 5
+}
+
+/// Runs a peer script with the benchmark's Python and returns its JSON output.
+func runPeer(_ python: String, _ script: String, _ arguments: [String]) -> [String: Any]? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("peers/\(script)").path
+    process.arguments = [path] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    var environment = ProcessInfo.processInfo.environment
+    environment["KERAS_BACKEND"] = "jax"
+    process.environment = environment
+    do { try process.run() } catch { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        print("  (\(script) failed with exit \(process.terminationStatus))")
+        return nil
+    }
+    let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+    return (try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any]
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+}
+
+func time(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now()
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+/// The GEMM shapes of MLP training: forward (X·W), and both backward forms (dY·Wᵀ, Xᵀ·dY).
+let gemmShapes: [(String, Int, Int, Int)] = {
+    var shapes: [(String, Int, Int, Int)] = []
+    for (batch, input, output) in [(32, 20, 64), (32, 64, 32), (64, 128, 128), (128, 256, 256), (256, 512, 512), (256, 512, 10)] {
+        shapes.append(("forward  X·W", batch, output, input))    // m, n, k
+        shapes.append(("backward dY·Wᵀ", batch, input, output))
+        shapes.append(("backward Xᵀ·dY", input, output, batch))
+    }
+    return shapes
+}()
+
+func gemmGFLOPs(m: Int, n: Int, k: Int) -> Double {
+    let a = Matrix.random(rows: m, columns: k, seed: 1), b = Matrix.random(rows: k, columns: n, seed: 2)
+    var c = Matrix(rows: m, columns: n)
+    let flops = 2.0 * Double(m * n * k)
+    let inner = max(1, Int(2e8 / flops))
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let t = time {
+            a.withUnsafePointer { ap in b.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
+                for _ in 0..<inner { Kernels.gemm(m: m, n: n, k: k, ap, lda: k, bp, ldb: n, cp, ldc: n) }
+            } } }
+        }
+        best = min(best, t / Double(inner))
+    }
+    return flops / best / 1e9
+}
+
+func runTrainerBenchmark(_ arguments: [String]) throws {
+    var options = TrainerOptions()
+    var list = arguments
+    while list.count >= 2 {
+        let flag = list.removeFirst(), value = list.removeFirst()
+        switch flag {
+        case "--python": options.python = value
+        case "--seeds": options.seeds = Int(value) ?? options.seeds
+        default: print("unknown option \(flag)"); exit(2)
+        }
+    }
+    #if SWIFTTUNER_FMA
+    let build = "native (AVX2 + FMA, SWIFTTUNER_NATIVE=1)"
+    #else
+    let build = "portable (no CPU flags)"
+    #endif
+    print("SwiftTuner trainer benchmark — \(build) build")
+
+    // 1. GEMM on the shapes of MLP training, against numpy/OpenBLAS on one thread.
+    var numpy: [String: Double] = [:]
+    if let python = options.python,
+       let result = runPeer(python, "numpy_gemm.py", gemmShapes.map { "\($0.1)x\($0.2)x\($0.3)" }) {
+        for (key, value) in result { if let v = value as? Double { numpy[key] = v } }
+        if let info = result["threadpool_info"] as? String { print("numpy: \(info)") }
+    }
+    print("\nGEMM GFLOP/s (m×n×k)            SwiftTuner    numpy(1 thread)   ratio")
+    for (form, m, n, k) in gemmShapes {
+        let ours = gemmGFLOPs(m: m, n: n, k: k)
+        let key = "\(m)x\(n)x\(k)"
+        let peer = numpy[key]
+        let peerText = peer.map { String(format: "%.1f", $0) } ?? "-"
+        let ratio = peer.map { String(format: "%.2f×", ours / $0) } ?? ""
+        print(pad(form, 16) + pad(key, 16) + pad(String(format: "%.1f", ours), 12) + pad(peerText, 16) + ratio)
+    }
+
+    // 2. A whole trial of the guide's model: build + fit (64, 32 units, 100 samples, batch 32, 10 epochs).
+    let x = Matrix.random(rows: 100, columns: 20, seed: 1), y = Matrix.random(rows: 100, columns: 1, seed: 2)
+    let xv = Matrix.random(rows: 100, columns: 20, seed: 3), yv = Matrix.random(rows: 100, columns: 1, seed: 4)
+    func trial(_ units: [Int], seed: UInt64) throws {
+        let model = try Sequential(units.enumerated().map { i, u in Dense(u, inputSize: i == 0 ? 20 : nil) } + [Dense(1)])
+        model.compile(optimizer: .adam(), loss: .meanSquaredError)
+        try model.fit(x: x, y: y, batchSize: 32, epochs: 10, validationData: (xv, yv), seed: seed)
+    }
+    var small: [Double] = [], large: [Double] = []
+    for seed in 0..<50 { small.append(try time { try trial([64, 32], seed: UInt64(seed)) }) }
+    for seed in 0..<5 { large.append(try time { try trial([512, 512], seed: UInt64(seed)) }) }
+    print(String(format: "\nwhole trial, guide model (64, 32), build + fit: SwiftTuner %.3f ms (median of 50)", median(small) * 1000))
+    print(String(format: "whole trial, (512, 512), build + fit:          SwiftTuner %.2f ms (median of 5)", median(large) * 1000))
+    if let python = options.python, let peers = runPeer(python, "mlp_peers.py", ["trial"]) {
+        for (name, value) in peers.sorted(by: { $0.key < $1.key }) {
+            if let v = value as? Double { print("  " + pad(name, 44) + String(format: "%10.2f ms", v * 1000)) }
+        }
+        if let sk = peers["sklearn MLPRegressor (64, 32)"] as? Double {
+            print(String(format: "  ratio sklearn / SwiftTuner (64, 32): %.0f×", sk / median(small)))
+        }
+        if let keras = peers["keras+jax fresh model (64, 32)"] as? Double {
+            print(String(format: "  ratio keras+jax / SwiftTuner (64, 32): %.0f×", keras / median(small)))
+        }
+        if let compiled = peers["keras+jax compiled fit (512, 512)"] as? Double {
+            print(String(format: "  ratio keras+jax compiled / SwiftTuner (512, 512): %.2f×", compiled / median(large)))
+        }
+    }
+
+    // 3. Quality parity on the shipped datasets: same architecture and epochs as scikit-learn.
+    try qualityParity(options)
+}
+
+/// Pads text with spaces to a width.
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}

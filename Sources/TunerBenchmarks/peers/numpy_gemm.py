@@ -1,0 +1,32 @@
+"""numpy/OpenBLAS GEMM on one thread, the peer of TunerBenchmarks' GEMM table.
+
+Usage: python numpy_gemm.py MxNxK ...   Prints one JSON line: {"MxNxK": GFLOP/s, ..., "threadpool_info": "..."}
+"""
+import json
+import sys
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+result = {}
+with threadpool_limits(limits=1):
+    info = [f"{p.get('internal_api')} {p.get('version')} {p.get('architecture')} threads={p.get('num_threads')}"
+            for p in threadpool_info()]
+    result["threadpool_info"] = "; ".join(info)
+    rng = np.random.default_rng(1)
+    for shape in sys.argv[1:]:
+        m, n, k = (int(v) for v in shape.split("x"))
+        a = rng.random((m, k), dtype=np.float32)
+        b = rng.random((k, n), dtype=np.float32)
+        c = np.empty((m, n), dtype=np.float32)
+        flops = 2.0 * m * n * k
+        inner = max(1, int(2e8 / flops))
+        best = float("inf")
+        for _ in range(5):
+            start = time.perf_counter()
+            for _ in range(inner):
+                np.matmul(a, b, out=c)
+            best = min(best, (time.perf_counter() - start) / inner)
+        result[shape] = flops / best / 1e9
+print(json.dumps(result))
