@@ -80,11 +80,7 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
         default: print("unknown option \(flag)"); exit(2)
         }
     }
-    #if SWIFTTUNER_FMA
-    let build = "native (AVX2 + FMA, SWIFTTUNER_NATIVE=1)"
-    #else
-    let build = "portable (no CPU flags)"
-    #endif
+    let build = Kernels.buildDescription
     print("SwiftTuner trainer benchmark — \(build) build")
 
     // 1. GEMM on the shapes of MLP training, against numpy/OpenBLAS on one thread.

@@ -6,6 +6,17 @@
 /// which stays vectorized on plain x86-64 (a fused multiply-add without the instruction set
 /// would become a per-lane library call).
 public enum Kernels {
+    /// Which kernels this build uses, for benchmark reports.
+    public static var buildDescription: String {
+        #if DEBUG
+        "debug (scalar loops)"
+        #elseif SWIFTTUNER_FMA
+        "native (AVX2 + FMA, SWIFTTUNER_NATIVE=1)"
+        #else
+        "portable (SIMD without CPU flags)"
+        #endif
+    }
+
     typealias V = SIMD8<Float>
 
     @inline(__always)
@@ -30,8 +41,8 @@ public enum Kernels {
     /// `C = A·B` (or `C += A·B` when `accumulate`), row-major: A is m×k (row stride `lda`),
     /// B is k×n (`ldb`), C is m×n (`ldc`).
     ///
-    /// Register-blocked: 6 rows × 16 columns of C stay in 12 vector registers while the
-    /// product runs over k.
+    /// Register-blocked: 4 rows × 24 columns of C stay in 12 vector registers while the
+    /// product runs over k, on cache-blocked, packed panels of A and B.
     public static func gemm(m: Int, n: Int, k: Int,
                             _ a: UnsafePointer<Float>, lda: Int,
                             _ b: UnsafePointer<Float>, ldb: Int,
@@ -42,33 +53,151 @@ public enum Kernels {
         scalarGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate)
         return
         #else
-        let m6 = m - m % 6
-        var i = 0
-        while i < m6 {
-            var j = 0
-            while j + 16 <= n {
-                tile6x16(k, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, accumulate)
-                j += 16
-            }
-            while j + 8 <= n {
-                tile6x8(k, a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, accumulate)
-                j += 8
-            }
-            if j < n {
-                for r in i..<(i + 6) { rowTail(r, j, n, k, a, lda, b, ldb, c, ldc, accumulate) }
-            }
-            i += 6
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            return
         }
-        while i < m {
-            var j = 0
-            while j + 16 <= n {
-                tile1x16(k, a + i * lda, b + j, ldb, c + i * ldc + j, accumulate)
-                j += 16
-            }
-            if j < n { rowTail(i, j, n, k, a, lda, b, ldb, c, ldc, accumulate) }
-            i += 1
-        }
+        packedGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate)
         #endif
+    }
+
+    /// Block sizes of the packed product: a KC×NC panel of B (256 × 256 floats, 256 KiB)
+    /// stays in L2 while 6-row panels of A stream through L1.
+    static let kc = 256, nc = 264, mc = 96
+    /// The register tile: mr rows × nr columns of C.
+    static let mr = 4, nr = 24
+
+    /// The cache-blocked product: B is packed in nr-column strips and A in mr-row panels, both
+    /// zero-padded, so the register kernel reads memory sequentially and every edge (narrow
+    /// outputs, odd batch sizes) runs the same kernel.
+    static func packedGemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
+                           _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                           accumulate: Bool) {
+        let kcMax = min(k, kc), ncMax = min(n, nc), mcMax = min(m, mc)
+        let stripsMax = (ncMax + nr - 1) / nr, panelsMax = (mcMax + mr - 1) / mr
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: stripsMax * nr * kcMax + panelsMax * mr * kcMax + mr * nr) { buffer in
+            let bp = buffer.baseAddress!
+            let ap = bp + stripsMax * nr * kcMax
+            let tile = ap + panelsMax * mr * kcMax
+            var jc = 0
+            while jc < n {
+                let nb = min(nc, n - jc)
+                let strips = (nb + nr - 1) / nr
+                var pc = 0
+                while pc < k {
+                    let kb = min(kc, k - pc)
+                    packB(b + pc * ldb + jc, ldb: ldb, rows: kb, columns: nb, into: bp)
+                    let add = accumulate || pc > 0
+                    var ic = 0
+                    while ic < m {
+                        let mb = min(mc, m - ic)
+                        let panels = (mb + mr - 1) / mr
+                        packA(a + ic * lda + pc, lda: lda, rows: mb, columns: kb, into: ap)
+                        for panel in 0..<panels {
+                            let rows = min(mr, mb - panel * mr)
+                            for strip in 0..<strips {
+                                let columns = min(nr, nb - strip * nr)
+                                let cTile = c + (ic + panel * mr) * ldc + jc + strip * nr
+                                if rows == mr && columns == nr {
+                                    kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, cTile, ldc, add)
+                                } else {
+                                    kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, tile, nr, false)
+                                    for r in 0..<rows {
+                                        let dst = cTile + r * ldc, src = tile + r * nr
+                                        if add {
+                                            for j in 0..<columns { dst[j] += src[j] }
+                                        } else {
+                                            dst.update(from: src, count: columns)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        ic += mb
+                    }
+                    pc += kb
+                }
+                jc += nb
+            }
+        }
+    }
+
+    /// Packs rows×columns of B into nr-column strips, each `rows` × nr, zero-padded.
+    static func packB(_ b: UnsafePointer<Float>, ldb: Int, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        var strip = 0
+        while strip * nr < columns {
+            let j0 = strip * nr
+            let width = min(nr, columns - j0)
+            let dst = out + strip * nr * rows
+            if width == nr {
+                for p in 0..<rows {
+                    let src = b + p * ldb + j0, d = dst + p * nr
+                    store(load(src), d)
+                    store(load(src + 8), d + 8)
+                    store(load(src + 16), d + 16)
+                }
+            } else {
+                for p in 0..<rows {
+                    let src = b + p * ldb + j0, d = dst + p * nr
+                    for j in 0..<width { d[j] = src[j] }
+                    for j in width..<nr { d[j] = 0 }
+                }
+            }
+            strip += 1
+        }
+    }
+
+    /// Packs rows×columns of A into mr-row panels, column after column (mr values each), zero-padded.
+    static func packA(_ a: UnsafePointer<Float>, lda: Int, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        var panel = 0
+        while panel * mr < rows {
+            let r0 = panel * mr
+            let height = min(mr, rows - r0)
+            let dst = out + panel * mr * columns
+            if height == mr {
+                let a0 = a + r0 * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
+                for p in 0..<columns {
+                    let d = dst + p * mr
+                    d[0] = a0[p]; d[1] = a1[p]; d[2] = a2[p]; d[3] = a3[p]
+                }
+            } else {
+                for p in 0..<columns {
+                    let d = dst + p * mr
+                    for r in 0..<mr { d[r] = r < height ? a[(r0 + r) * lda + p] : 0 }
+                }
+            }
+            panel += 1
+        }
+    }
+
+    /// The 4×24 register kernel on packed panels: `a` holds 4 values per step, `b` 24; the
+    /// 12 accumulators take 3 vector loads and 4 broadcasts per 12 multiply-adds.
+    @inline(__always)
+    static func kernel(_ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+        var c00 = V(), c01 = V(), c02 = V(), c10 = V(), c11 = V(), c12 = V()
+        var c20 = V(), c21 = V(), c22 = V(), c30 = V(), c31 = V(), c32 = V()
+        var ap = a, bp = b
+        for _ in 0..<k {
+            let b0 = load(bp), b1 = load(bp + 8), b2 = load(bp + 16)
+            var s = V(repeating: ap[0]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01); c02 = madd(s, b2, c02)
+            s = V(repeating: ap[1]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11); c12 = madd(s, b2, c12)
+            s = V(repeating: ap[2]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21); c22 = madd(s, b2, c22)
+            s = V(repeating: ap[3]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31); c32 = madd(s, b2, c32)
+            ap += 4
+            bp += 24
+        }
+        if accumulate {
+            c00 += load(c); c01 += load(c + 8); c02 += load(c + 16)
+            c10 += load(c + ldc); c11 += load(c + ldc + 8); c12 += load(c + ldc + 16)
+            c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8); c22 += load(c + 2 * ldc + 16)
+            c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8); c32 += load(c + 3 * ldc + 16)
+        }
+        store(c00, c); store(c01, c + 8); store(c02, c + 16)
+        store(c10, c + ldc); store(c11, c + ldc + 8); store(c12, c + ldc + 16)
+        store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8); store(c22, c + 2 * ldc + 16)
+        store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8); store(c32, c + 3 * ldc + 16)
     }
 
     /// The plain product, for unoptimized builds (and as a reference). Written with `while`
@@ -103,94 +232,6 @@ public enum Kernels {
                 p = p &+ 1
             }
             i = i &+ 1
-        }
-    }
-
-    @inline(__always)
-    static func tile6x16(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                         _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
-        var bp = b
-        for p in 0..<k {
-            let b0 = load(bp), b1 = load(bp + 8)
-            var s = V(repeating: a0[p]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
-            s = V(repeating: a1[p]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11)
-            s = V(repeating: a2[p]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21)
-            s = V(repeating: a3[p]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
-            s = V(repeating: a4[p]); c40 = madd(s, b0, c40); c41 = madd(s, b1, c41)
-            s = V(repeating: a5[p]); c50 = madd(s, b0, c50); c51 = madd(s, b1, c51)
-            bp += ldb
-        }
-        if accumulate {
-            c00 += load(c); c01 += load(c + 8)
-            c10 += load(c + ldc); c11 += load(c + ldc + 8)
-            c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8)
-            c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8)
-            c40 += load(c + 4 * ldc); c41 += load(c + 4 * ldc + 8)
-            c50 += load(c + 5 * ldc); c51 += load(c + 5 * ldc + 8)
-        }
-        store(c00, c); store(c01, c + 8)
-        store(c10, c + ldc); store(c11, c + ldc + 8)
-        store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8)
-        store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
-        store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 8)
-        store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 8)
-    }
-
-    @inline(__always)
-    static func tile6x8(_ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-        var bp = b
-        for p in 0..<k {
-            let b0 = load(bp)
-            c0 = madd(V(repeating: a[p]), b0, c0)
-            c1 = madd(V(repeating: a[lda + p]), b0, c1)
-            c2 = madd(V(repeating: a[2 * lda + p]), b0, c2)
-            c3 = madd(V(repeating: a[3 * lda + p]), b0, c3)
-            c4 = madd(V(repeating: a[4 * lda + p]), b0, c4)
-            c5 = madd(V(repeating: a[5 * lda + p]), b0, c5)
-            bp += ldb
-        }
-        if accumulate {
-            c0 += load(c); c1 += load(c + ldc); c2 += load(c + 2 * ldc)
-            c3 += load(c + 3 * ldc); c4 += load(c + 4 * ldc); c5 += load(c + 5 * ldc)
-        }
-        store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
-        store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
-    }
-
-    @inline(__always)
-    static func tile1x16(_ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int,
-                         _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
-        var c0 = V(), c1 = V()
-        var bp = b
-        for p in 0..<k {
-            let s = V(repeating: a[p])
-            c0 = madd(s, load(bp), c0)
-            c1 = madd(s, load(bp + 8), c1)
-            bp += ldb
-        }
-        if accumulate { c0 += load(c); c1 += load(c + 8) }
-        store(c0, c); store(c1, c + 8)
-    }
-
-    /// Columns `j..<n` of row `r`, one dot product each (narrow outputs such as one unit).
-    @inline(__always)
-    static func rowTail(_ r: Int, _ j: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-                        _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-                        _ accumulate: Bool) {
-        let ar = a + r * lda
-        for col in j..<n {
-            var sum: Float = accumulate ? c[r * ldc + col] : 0
-            var bp = b + col
-            for p in 0..<k {
-                sum += ar[p] * bp.pointee
-                bp += ldb
-            }
-            c[r * ldc + col] = sum
         }
     }
 
