@@ -82,6 +82,16 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
     }
     let build = Kernels.buildDescription
     print("SwiftTuner trainer benchmark — \(build) build")
+    if ProcessInfo.processInfo.environment["SWIFTTUNER_PROFILE_TRIAL"] != nil {
+        // A loop of guide trials only, for a profiler.
+        let x = Matrix.random(rows: 100, columns: 20, seed: 1), y = Matrix.random(rows: 100, columns: 1, seed: 2)
+        for seed in 0..<2000 {
+            let model = try Sequential([Dense(64, inputSize: 20), Dense(32), Dense(1)])
+            model.compile(optimizer: .adam(), loss: .meanSquaredError)
+            try model.fit(x: x, y: y, batchSize: 32, epochs: 10, validationData: (x, y), seed: UInt64(seed))
+        }
+        return
+    }
 
     // 1. GEMM on the shapes of MLP training, against numpy/OpenBLAS on one thread.
     var numpy: [String: Double] = [:]

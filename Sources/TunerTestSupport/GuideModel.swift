@@ -94,6 +94,31 @@ public enum GuideScenario: String, CaseIterable, Sendable {
         return model
     }
 
+    /// The guide's `build_model` on the built-in trainer: `Dense(units_1, input 20)`,
+    /// `Dense(units_2)`, `Dense(1)`, compiled with Adam and mean squared error.
+    public func buildMLP(_ hp: HyperParameters) throws -> Sequential {
+        let units1 = try hp.int("units_1", min: 10, max: 40, step: 10)
+        let units2 = try hp.int("units_2", min: 10, max: 30, step: 10)
+        let model = try Sequential([Dense(units1, inputSize: 20), Dense(units2), Dense(1)])
+        model.compile(optimizer: .adam(), loss: .meanSquaredError)
+        let count = model.parameterCount
+        if count > 1200 {
+            let message = "Model too large! It contains \(count) params."
+            switch self {
+            case .tolerate: throw ValueError(message)
+            case .failed: throw FailedTrialError(message)
+            case .fatal: throw FatalError(message)
+            }
+        }
+        return model
+    }
+
+    /// The guide's data as matrices: 100 rows of uniform random numbers, like `np.random.rand`.
+    public static func matrices(seed: UInt64 = 0) -> (x: Matrix, y: Matrix, validation: (Matrix, Matrix)) {
+        (Matrix.random(rows: 100, columns: 20, seed: seed), Matrix.random(rows: 100, columns: 1, seed: seed + 1),
+         (Matrix.random(rows: 100, columns: 20, seed: seed + 2), Matrix.random(rows: 100, columns: 1, seed: seed + 3)))
+    }
+
     /// The guide's data: x, y and validation data of 100 rows from `np.random.rand`.
     public static func data(seed: UInt64 = 0) -> (x: [[Double]], y: [[Double]], validation: ([[Double]], [[Double]])) {
         (randomMatrix(rows: 100, columns: 20, seed: seed), randomMatrix(rows: 100, columns: 1, seed: seed + 1),

@@ -1,5 +1,6 @@
 // The `tuner` command. Until study files arrive, it runs the three scenarios of the guide
-// "Handling failed trials in KerasTuner" on the Swift API:
+// "Handling failed trials in KerasTuner" on the Swift API, training the guide's models with
+// the built-in MLP trainer:
 //
 //   swift run tuner guide [tolerate|failed|fatal|all] [--directory DIR]
 import Foundation
@@ -9,7 +10,8 @@ import TunerTestSupport
 func usage() -> Never {
     FileHandle.standardError.write(Data("""
         usage: tuner guide [tolerate|failed|fatal|all] [--directory DIR]
-        Runs the guide's scenarios with GridSearch: 12 trials, models over 1,200 parameters fail.
+        Runs the guide's scenarios with GridSearch and the built-in MLP trainer: 12 trials,
+        models over 1,200 parameters fail.
         Each study is journaled in DIR/seed-guide-SCENARIO/journal.sqlite (DIR defaults to .tuner).
 
         """.utf8))
@@ -35,12 +37,12 @@ if which == "all" {
     usage()
 }
 
-let data = GuideScenario.data()
+let data = GuideScenario.matrices()
 var exitCode: Int32 = 0
 for scenario in scenarios {
     print("=== Scenario: \(scenario.rawValue) ===")
     do {
-        let tuner = try GridSearch(hypermodel: scenario.buildModel, objective: "val_loss", seed: 1,
+        let tuner = try GridSearch(hypermodel: scenario.buildMLP, objective: "val_loss", seed: 1,
                                    directory: directory, projectName: "seed-guide-\(scenario.rawValue)", overwrite: true,
                                    maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8)
         tuner.searchSpaceSummary()

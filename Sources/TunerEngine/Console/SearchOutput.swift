@@ -25,7 +25,9 @@ public final class StandardOutput: SearchOutput {
     /// Writes one line, clearing the progress line first.
     public func line(_ text: String) {
         clearProgress()
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        // Through C's stdout, so that lines interleave with the program's own print().
+        print(text)
+        fflush(nil)
     }
 
     /// Shows a progress line on a terminal; does nothing otherwise.
@@ -33,14 +35,15 @@ public final class StandardOutput: SearchOutput {
         guard isTerminal else { return }
         clearProgress()
         if let text {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            print(text, terminator: "")
+            fflush(nil)
             showingProgress = true
         }
     }
 
     private func clearProgress() {
         if showingProgress {
-            FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+            print("\r\u{1B}[K", terminator: "")
             showingProgress = false
         }
     }

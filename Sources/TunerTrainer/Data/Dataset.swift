@@ -91,9 +91,8 @@ extension Dataset {
         guard let text = String(data: data, encoding: .utf8) else {
             throw DataError(path: path, "the file is not UTF-8 text")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            line.hasSuffix("\r") ? line.dropLast() : line
-        }
+        // "\r\n" is one Character in Swift: split on both line ends.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
         guard let headerLine = lines.first else { throw DataError(path: path, "the file is empty") }
         let header = fields(headerLine)

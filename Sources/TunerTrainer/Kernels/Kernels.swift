@@ -41,7 +41,7 @@ public enum Kernels {
     /// `C = A·B` (or `C += A·B` when `accumulate`), row-major: A is m×k (row stride `lda`),
     /// B is k×n (`ldb`), C is m×n (`ldc`).
     ///
-    /// Register-blocked: 4 rows × 24 columns of C stay in 12 vector registers while the
+    /// Register-blocked: a tile of C (4 × 24 with AVX2, 6 × 8 without) stays in registers while the
     /// product runs over k, on cache-blocked, packed panels of A and B.
     public static func gemm(m: Int, n: Int, k: Int,
                             _ a: UnsafePointer<Float>, lda: Int,
@@ -65,8 +65,14 @@ public enum Kernels {
     /// Block sizes of the packed product: a KC×NC panel of B (256 × 256 floats, 256 KiB)
     /// stays in L2 while 6-row panels of A stream through L1.
     static let kc = 256, nc = 264, mc = 96
-    /// The register tile: mr rows × nr columns of C.
+    #if SWIFTTUNER_FMA
+    /// The register tile: mr rows × nr columns of C (AVX2: 12 ymm accumulators).
     static let mr = 4, nr = 24
+    #else
+    /// The register tile: mr rows × nr columns of C (SSE2: an 8-float vector is two xmm
+    /// registers, so 6 × 8 keeps its 12 accumulator halves within the 16 registers).
+    static let mr = 6, nr = 8
+    #endif
 
     /// The cache-blocked product: B is packed in nr-column strips and A in mr-row panels, both
     /// zero-padded, so the register kernel reads memory sequentially and every edge (narrow
@@ -133,9 +139,11 @@ public enum Kernels {
             if width == nr {
                 for p in 0..<rows {
                     let src = b + p * ldb + j0, d = dst + p * nr
-                    store(load(src), d)
-                    store(load(src + 8), d + 8)
-                    store(load(src + 16), d + 16)
+                    var j = 0
+                    while j < nr {
+                        store(load(src + j), d + j)
+                        j += 8
+                    }
                 }
             } else {
                 for p in 0..<rows {
@@ -156,10 +164,10 @@ public enum Kernels {
             let height = min(mr, rows - r0)
             let dst = out + panel * mr * columns
             if height == mr {
-                let a0 = a + r0 * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
+                let base = a + r0 * lda
                 for p in 0..<columns {
                     let d = dst + p * mr
-                    d[0] = a0[p]; d[1] = a1[p]; d[2] = a2[p]; d[3] = a3[p]
+                    for r in 0..<mr { d[r] = base[r * lda + p] }
                 }
             } else {
                 for p in 0..<columns {
@@ -171,6 +179,7 @@ public enum Kernels {
         }
     }
 
+    #if SWIFTTUNER_FMA
     /// The 4×24 register kernel on packed panels: `a` holds 4 values per step, `b` 24; the
     /// 12 accumulators take 3 vector loads and 4 broadcasts per 12 multiply-adds.
     @inline(__always)
@@ -199,6 +208,32 @@ public enum Kernels {
         store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8); store(c22, c + 2 * ldc + 16)
         store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8); store(c32, c + 3 * ldc + 16)
     }
+    #else
+    /// The 6×8 register kernel on packed panels: `a` holds 6 values per step, `b` 8.
+    @inline(__always)
+    static func kernel(_ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var ap = a, bp = b
+        for _ in 0..<k {
+            let b0 = load(bp)
+            c0 = madd(V(repeating: ap[0]), b0, c0)
+            c1 = madd(V(repeating: ap[1]), b0, c1)
+            c2 = madd(V(repeating: ap[2]), b0, c2)
+            c3 = madd(V(repeating: ap[3]), b0, c3)
+            c4 = madd(V(repeating: ap[4]), b0, c4)
+            c5 = madd(V(repeating: ap[5]), b0, c5)
+            ap += 6
+            bp += 8
+        }
+        if accumulate {
+            c0 += load(c); c1 += load(c + ldc); c2 += load(c + 2 * ldc)
+            c3 += load(c + 3 * ldc); c4 += load(c + 4 * ldc); c5 += load(c + 5 * ldc)
+        }
+        store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
+        store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
+    }
+    #endif
 
     /// The plain product, for unoptimized builds (and as a reference). Written with `while`
     /// and wrapping arithmetic, which unoptimized builds compile to plain instructions, where

@@ -30,6 +30,24 @@ public enum Optimizer: Sendable, Equatable {
             let alpha = Float(lr * (1 - Foundation.pow(beta2, t)).squareRoot() / (1 - Foundation.pow(beta1, t)))
             let b1 = Float(1 - beta1), b2 = Float(1 - beta2), eps = Float(epsilon)
             var i = 0
+            #if !DEBUG
+            // Eight parameters at a time (the pointers may alias as far as the compiler knows,
+            // so it does not vectorize the scalar loop by itself).
+            typealias V = SIMD8<Float>
+            let vb1 = V(repeating: b1), vb2 = V(repeating: b2), veps = V(repeating: eps), valpha = V(repeating: alpha)
+            while i + 8 <= count {
+                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+                var mi = UnsafeRawPointer(m + i).loadUnaligned(as: V.self)
+                var vi = UnsafeRawPointer(v + i).loadUnaligned(as: V.self)
+                let wi = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
+                mi = mi + (gi - mi) * vb1
+                vi = vi + (gi * gi - vi) * vb2
+                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
+                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
+                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - valpha * mi / (vi.squareRoot() + veps), as: V.self)
+                i += 8
+            }
+            #endif
             while i < count {
                 let gi = g[i]
                 let mi = m[i] + (gi - m[i]) * b1
