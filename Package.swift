@@ -35,10 +35,14 @@ let package = Package(
             "CSQLiteShim",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // libxml2 from the system (Debian: libxml2-dev), for writing and validating XML.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // Reports from the journal alone: JUnit XML, the HTML summary, KerasTuner projects as input.
+        .target(name: "TunerReports", dependencies: ["TunerCore", "TunerJournal", "CLibXML2"]),
         // The search engine: oracles, retries, failure limits, resume.
         .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal"]),
         // The umbrella library.
-        .target(name: "SwiftTuner", dependencies: ["TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer"]),
+        .target(name: "SwiftTuner", dependencies: ["TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer", "TunerReports"]),
         // Fixture hypermodels and helpers shared by tests, the worker and benchmarks.
         .target(name: "TunerTestSupport", dependencies: ["SwiftTuner"]),
         // The command-line tool.
@@ -48,6 +52,7 @@ let package = Package(
         // Side-by-side benchmarks (`swift run -c release TunerBenchmarks`).
         .executableTarget(name: "TunerBenchmarks", dependencies: ["SwiftTuner"], exclude: ["peers"]),
         .testTarget(name: "TunerCoreTests", dependencies: ["TunerCore"]),
+        .testTarget(name: "TunerReportsTests", dependencies: ["TunerReports", "SwiftTuner", "TunerTestSupport"]),
         .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "SwiftTuner", "TunerTestSupport"]),
         .testTarget(name: "TunerJournalTests", dependencies: ["TunerJournal", "TunerTestSupport"]),
         .testTarget(name: "TunerEngineTests", dependencies: ["SwiftTuner", "TunerTestSupport", "TunerCrashWorker"]),

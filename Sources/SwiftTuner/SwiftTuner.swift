@@ -2,3 +2,4 @@
 @_exported import TunerEngine
 @_exported import TunerJournal
 @_exported import TunerTrainer
+@_exported import TunerReports

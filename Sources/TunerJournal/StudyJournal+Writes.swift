@@ -152,7 +152,8 @@ extension StudyJournal {
             try db.run(sql: """
                 UPDATE attempt SET outcome = ?, counted = ?, errorType = ?, message = ?, trace = ?,
                     endedAt = ?, duration = ?, score = ?, metrics = ? WHERE id = ?
-                """, arguments: [end.outcome.rawValue, end.outcome.isCounted, end.errorType, end.message, end.trace,
+                """, arguments: [end.outcome.rawValue, end.outcome.isCounted, journalText(end.errorType), journalText(end.message),
+                                 journalText(end.trace),
                                  now, end.duration, finite(end.score), end.metrics.isEmpty ? nil : encodeMetrics(end.metrics), id])
             for (epoch, metrics) in end.epochs.enumerated() {
                 for (name, value) in metrics {
@@ -168,11 +169,11 @@ extension StudyJournal {
                 return try endTrial(db, number: attempt.trial, failed: false, at: now)
             case .failed:
                 try db.run(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
-                               arguments: [end.errorType, end.message, attempt.trial])
+                               arguments: [journalText(end.errorType), journalText(end.message), attempt.trial])
                 return try endTrial(db, number: attempt.trial, failed: true, at: now)
             default:
                 try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
-                               arguments: [end.trialStatus.rawValue, end.errorType, end.message, attempt.trial])
+                               arguments: [end.trialStatus.rawValue, journalText(end.errorType), journalText(end.message), attempt.trial])
                 return try Int.fetchOne(db.cachedStatement(sql: "SELECT streak FROM study WHERE id = 1")) ?? 0
             }
         }
@@ -203,7 +204,7 @@ extension StudyJournal {
     public func endSession(_ id: Int64, reason: StopReason, message: String?) throws {
         try write { db in
             try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
-                           arguments: [Self.now, reason.rawValue, message, id])
+                           arguments: [Self.now, reason.rawValue, journalText(message), id])
         }
     }
 
@@ -226,6 +227,13 @@ extension StudyJournal {
                            arguments: [now, "stopped by \(signalName)", id])
         }
     }
+}
+
+/// Text as the journal stores it: SQLite's text values end at a NUL, so a NUL character is
+/// written as the visible escape `\u{0}` rather than cutting the rest of a message or trace.
+func journalText(_ text: String?) -> String? {
+    guard let text, text.utf8.contains(0) else { return text }
+    return text.replacingOccurrences(of: "\u{0}", with: "\\u{0}")
 }
 
 private func finite(_ value: Double?) -> Double? {

@@ -132,3 +132,20 @@ func runPython(_ code: String, _ arguments: String...) throws {
     process.waitUntilExit()
     XCTAssertEqual(process.terminationStatus, 0)
 }
+
+/// Text the journal cannot hold as is.
+final class JournalTextTests: XCTestCase {
+    func testANulCharacterIsKeptAsAVisibleEscapeNotACut() throws {
+        let directory = TemporaryDirectory()
+        let journal = try StudyJournal.open(at: directory.file("s/journal.sqlite"), study: StudyDescriptor(
+            name: "s", directory: directory.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
+            seed: 1, space: try lineSpace(2).space))
+        let session = try journal.startSession(limits: "{}", pid: 1, host: "h")
+        let (_, attempt) = try journal.createTrial(number: 0, values: ["x": .int(0)], seed: 1, session: session.id!)
+        try journal.finishAttempt(attempt, AttemptEnd(outcome: .error, errorType: "E", message: "before\u{0}after",
+                                                      trace: "a\u{0}b", duration: 0, trialStatus: .failed))
+        let stored = try XCTUnwrap(try journal.attempts().first)
+        XCTAssertEqual(stored.message, "before\\u{0}after")
+        XCTAssertEqual(stored.trace, "a\\u{0}b")
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import TunerCore
+import TunerJournal
+
+/// Everything a report needs, read from a journal at one instant: the study, its sessions,
+/// trials and attempts. Reports read the journal only, never the engine.
+///
+/// ```swift
+/// let snapshot = try StudySnapshot(journal: StudyJournal.openForReading(at: path))
+/// ```
+public struct StudySnapshot: Sendable {
+    /// The study row.
+    public var study: StudyRecord
+    /// The search space.
+    public var space: SearchSpace
+    /// Sessions, oldest first.
+    public var sessions: [SessionRecord]
+    /// Trials by number.
+    public var trials: [TrialRecord]
+    /// Attempts of each trial, in order.
+    public var attempts: [Int: [AttemptRecord]]
+
+    /// Reads a journal.
+    public init(journal: StudyJournal) throws {
+        study = try journal.study()
+        space = (try? study.searchSpace()) ?? SearchSpace()
+        sessions = try journal.sessions()
+        trials = try journal.trials()
+        attempts = Dictionary(grouping: try journal.attempts(), by: \.trial)
+    }
+
+    /// The objective.
+    public var objective: Objective { study.objective }
+
+    /// The last session's limits, as journaled.
+    public var limits: [String: Any] {
+        guard let json = sessions.last?.limits,
+              let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [:] }
+        return object
+    }
+
+    /// The last session's stop reason; `nil` while it runs.
+    public var stopReason: StopReason? { sessions.last?.reason }
+
+    /// `running`, `completed` or `stopped` (a limit, a fatal error, an interruption, an error).
+    public var searchStatus: String {
+        guard let last = sessions.last else { return "not started" }
+        guard let reason = last.reason else { return "running" }
+        return reason == .completed ? "completed" : "stopped"
+    }
+
+    /// The best COMPLETED trial.
+    public var bestTrial: TrialRecord? {
+        trials.filter { $0.trialStatus == .completed && ($0.score?.isFinite ?? false) }
+            .min { a, b in objective.isBetter(a.score ?? 0, than: b.score ?? 0) || (a.score == b.score && a.number < b.number) }
+    }
+
+    /// The values of a trial in space order.
+    public func values(of trial: TrialRecord) -> [(name: String, value: HyperParameterValue)] {
+        space.ordered((try? trial.values()) ?? [:])
+    }
+
+    /// Total search time: the sum of session durations (S29).
+    public var totalTime: Double { sessions.reduce(0) { $0 + $1.duration } }
+
+    /// The number of trials the search would have run had it not stopped early: the rest of
+    /// the grid for GridSearch, `maxTrials` otherwise (0 when the search completed).
+    public var notRunCount: Int {
+        guard let reason = stopReason, reason != .completed else { return 0 }
+        if study.tunerKind == "GridSearch" {
+            let total = space.gridCount(limit: 100_000) ?? trials.count
+            if let maxTrials = limits["maxTrials"] as? Int { return max(0, min(total, maxTrials) - trials.count) }
+            return max(0, total - trials.count)
+        }
+        if let maxTrials = limits["maxTrials"] as? Int { return max(0, maxTrials - trials.count) }
+        return 0
+    }
+}
+
+/// Formats seconds as the reports do: `%.3f`, never negative, never an exponent.
+public func reportSeconds(_ value: Double) -> String {
+    String(format: "%.3f", value.isFinite ? max(0, value) : 0)
+}
+
+/// Formats an instant as `YYYY-MM-DDTHH:MM:SSZ`.
+public func reportTimestamp(_ seconds: Double) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: Date(timeIntervalSince1970: seconds.rounded(.down)))
+}
