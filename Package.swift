@@ -52,7 +52,8 @@ let package = Package(
         // Side-by-side benchmarks (`swift run -c release TunerBenchmarks`).
         .executableTarget(name: "TunerBenchmarks", dependencies: ["SwiftTuner"], exclude: ["peers"]),
         .testTarget(name: "TunerCoreTests", dependencies: ["TunerCore"]),
-        .testTarget(name: "TunerReportsTests", dependencies: ["TunerReports", "SwiftTuner", "TunerTestSupport"]),
+        .testTarget(name: "TunerReportsTests", dependencies: ["TunerReports", "SwiftTuner", "TunerTestSupport"],
+                    exclude: ["Scripts"]),
         .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "SwiftTuner", "TunerTestSupport"]),
         .testTarget(name: "TunerJournalTests", dependencies: ["TunerJournal", "TunerTestSupport"]),
         .testTarget(name: "TunerEngineTests", dependencies: ["SwiftTuner", "TunerTestSupport", "TunerCrashWorker"]),

@@ -162,3 +162,25 @@ extension StudyJournal {
         try read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
     }
 }
+
+extension StudyJournal {
+    /// One metric's per-epoch values for every attempt that reported it: attempt id → values
+    /// by epoch (NaN where the stored value was not finite).
+    public func learningCurves(metric: String) throws -> [Int64: [Double]] {
+        try read { db in
+            var curves: [Int64: [Double]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT attempt, epoch, value FROM epochMetric WHERE name = ? ORDER BY attempt, epoch",
+                                           arguments: [metric])
+            while let row = try rows.next() {
+                let attempt: Int64 = row[0]
+                let epoch: Int = row[1]
+                let value: Double? = row[2]
+                var curve = curves[attempt, default: []]
+                while curve.count < epoch { curve.append(.nan) }
+                curve.append(value ?? .nan)
+                curves[attempt] = curve
+            }
+            return curves
+        }
+    }
+}

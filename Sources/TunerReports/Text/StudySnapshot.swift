@@ -19,6 +19,8 @@ public struct StudySnapshot: Sendable {
     public var trials: [TrialRecord]
     /// Attempts of each trial, in order.
     public var attempts: [Int: [AttemptRecord]]
+    /// The objective's per-epoch values of each attempt that reported them.
+    public var curves: [Int64: [Double]]
 
     /// Reads a journal.
     public init(journal: StudyJournal) throws {
@@ -27,6 +29,7 @@ public struct StudySnapshot: Sendable {
         sessions = try journal.sessions()
         trials = try journal.trials()
         attempts = Dictionary(grouping: try journal.attempts(), by: \.trial)
+        curves = try journal.learningCurves(metric: study.objectiveName)
     }
 
     /// The objective.

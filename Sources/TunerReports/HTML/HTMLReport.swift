@@ -1,0 +1,323 @@
+import Foundation
+import TunerCore
+import TunerJournal
+
+/// A study as one self-contained HTML file: inline CSS and SVG charts, no script, no
+/// network, a strict Content-Security-Policy, deterministic output (no wall-clock time), and
+/// well-formed XML syntax so that tests can parse it.
+///
+/// ```swift
+/// let html = HTMLReport(snapshot: try StudySnapshot(journal: journal)).render()
+/// try html.write(toFile: "report.html", atomically: true, encoding: .utf8)
+/// ```
+public struct HTMLReport: Sendable {
+    /// The study.
+    public var snapshot: StudySnapshot
+    /// The most points a chart draws; larger studies are sampled evenly (the best trial kept).
+    public var chartLimit: Int
+    /// The most trials the timeline draws.
+    public var timelineLimit: Int
+
+    /// Makes a report.
+    public init(snapshot: StudySnapshot, chartLimit: Int = 1500, timelineLimit: Int = 120) {
+        self.snapshot = snapshot
+        self.chartLimit = chartLimit
+        self.timelineLimit = timelineLimit
+    }
+
+    /// The status of a trial in words, as the table and legends print it.
+    static func statusWord(_ trial: TrialRecord, attempts: [AttemptRecord]) -> String {
+        switch trial.trialStatus {
+        case .completed:
+            let retries = attempts.filter { $0.counted && $0.attemptOutcome != .completed }.count
+            return retries > 0 ? "completed after \(retries) failed attempt\(retries == 1 ? "" : "s")" : "completed"
+        case .failed: return "failed"
+        case .stopped:
+            return attempts.last?.attemptOutcome == .fatal ? "stopped by a fatal error" : "stopped (interrupted)"
+        case .running: return "running"
+        case .invalid: return "retry scheduled"
+        case .idle: return "idle"
+        }
+    }
+
+    /// The whole page.
+    public func render() -> String {
+        var html = HTMLBuilder()
+        let study = snapshot.study
+        html.raw("<!DOCTYPE html>\n")
+        html.open("html", ["lang": "en", "xmlns": "http://www.w3.org/1999/xhtml"])
+        html.open("head")
+        html.empty("meta", ["charset": "utf-8"])
+        html.empty("meta", ["http-equiv": "Content-Security-Policy",
+                            "content": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"])
+        html.empty("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"])
+        html.element("title", "Study \(study.name) — SwiftTuner report")
+        html.open("style")
+        html.raw(Self.css)
+        html.close("style")
+        html.close("head")
+        html.open("body")
+        html.raw("<svg class=\"defs\" aria-hidden=\"true\" focusable=\"false\" xmlns=\"http://www.w3.org/2000/svg\">" + Self.patterns + "</svg>")
+        html.open("header")
+        html.element("h1", "Study \(study.name)")
+        cards(&html)
+        html.close("header")
+        html.open("nav", ["aria-label": "Sections"])
+        html.open("ul")
+        for (id, title) in [("best", "Best trial"), ("history", "Optimization history"), ("trials", "Trials"),
+                            ("failures", "Failures and retries"), ("timeline", "Attempts timeline"),
+                            ("parallel", "Parallel coordinates"), ("importance", "Parameter importance"),
+                            ("curves", "Learning curves"), ("configuration", "Configuration")] {
+            html.open("li")
+            html.element("a", ["href": "#\(id)"], title)
+            html.close("li")
+        }
+        html.close("ul")
+        html.close("nav")
+        html.open("main")
+        bestSection(&html)
+        historySection(&html)
+        trialsSection(&html)
+        failuresSection(&html)
+        timelineSection(&html)
+        parallelSection(&html)
+        importanceSection(&html)
+        curvesSection(&html)
+        configurationSection(&html)
+        html.close("main")
+        html.open("footer")
+        html.element("p", "Made by SwiftTuner from the study journal alone.")
+        html.close("footer")
+        html.close("body")
+        html.close("html")
+        html.raw("\n")
+        return html.output
+    }
+
+    // MARK: - Header and tables
+
+    func cards(_ html: inout HTMLBuilder) {
+        let trials = snapshot.trials
+        let completed = trials.filter { $0.trialStatus == .completed }
+        let flaky = completed.filter { trial in
+            (snapshot.attempts[trial.number] ?? []).contains { $0.counted && $0.attemptOutcome != .completed }
+        }
+        let failed = trials.filter { $0.trialStatus == .failed }.count
+        let stopReason = snapshot.stopReason.flatMap { $0 == .completed ? nil : " (\($0.rawValue))" } ?? ""
+        let items: [(String, String)] = [
+            ("Objective", "\(snapshot.objective.name) (\(snapshot.objective.direction == .min ? "minimize" : "maximize"))"),
+            ("Status", snapshot.searchStatus + stopReason),
+            ("Completed", "\(completed.count - flaky.count)"),
+            ("Completed after retry", "\(flaky.count)"),
+            ("Failed", "\(failed)"),
+            ("Not run", "\(snapshot.notRunCount)"),
+            ("Sessions", "\(snapshot.sessions.count)"),
+            ("Total time", formatDuration(snapshot.totalTime)),
+            ("Tuner", snapshot.study.tunerKind),
+            ("Seed", String(snapshot.study.studySeed)),
+        ]
+        html.open("div", ["class": "cards"])
+        for (term, value) in items {
+            html.open("dl")
+            html.element("dt", term)
+            html.element("dd", value)
+            html.close("dl")
+        }
+        html.close("div")
+    }
+
+    func bestSection(_ html: inout HTMLBuilder) {
+        html.open("section", ["id": "best", "aria-labelledby": "best-title"])
+        html.element("h2", ["id": "best-title"], "Best trial")
+        guard let best = snapshot.bestTrial else {
+            html.element("p", "No trial completed: there is no best trial (failed trials never rank).")
+            html.close("section")
+            return
+        }
+        let attempts = snapshot.attempts[best.number] ?? []
+        html.open("p")
+        html.text("Trial \(best.trialID) reached \(snapshot.objective.name) = \(reportNumber(best.score ?? .nan)) ")
+        html.text("after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s") (\(Self.statusWord(best, attempts: attempts))).")
+        html.close("p")
+        html.open("table", ["class": "params"])
+        html.element("caption", "Hyperparameters of trial \(best.trialID)")
+        html.open("thead")
+        html.open("tr")
+        html.element("th", ["scope": "col"], "Hyperparameter")
+        html.element("th", ["scope": "col"], "Value")
+        html.close("tr")
+        html.close("thead")
+        html.open("tbody")
+        for (name, value) in snapshot.values(of: best) {
+            html.open("tr")
+            html.element("th", ["scope": "row"], name)
+            html.element("td", value.description)
+            html.close("tr")
+        }
+        html.close("tbody")
+        html.close("table")
+        let values = snapshot.values(of: best).map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
+        html.open("p")
+        html.text("To reproduce: run the hypermodel with ")
+        html.element("code", values.isEmpty ? "no hyperparameters" : values)
+        html.text(" and trial seed ")
+        html.element("code", String(best.trialSeed))
+        html.text(" (the seed the trial's training drew all its randomness from).")
+        html.close("p")
+        html.close("section")
+    }
+
+    /// Completed trials best first, then the others by id.
+    var rankedTrials: [TrialRecord] {
+        let objective = snapshot.objective
+        let completed = snapshot.trials.filter { $0.trialStatus == .completed && ($0.score?.isFinite ?? false) }
+            .sorted { a, b in
+                if a.score == b.score { return a.number < b.number }
+                return objective.isBetter(a.score ?? 0, than: b.score ?? 0)
+            }
+        let rest = snapshot.trials.filter { !($0.trialStatus == .completed && ($0.score?.isFinite ?? false)) }
+        return completed + rest
+    }
+
+    func trialsSection(_ html: inout HTMLBuilder) {
+        html.open("section", ["id": "trials", "aria-labelledby": "trials-title"])
+        html.element("h2", ["id": "trials-title"], "Trials")
+        let names = snapshot.space.names
+        html.open("div", ["class": "scroll"])
+        html.open("table")
+        html.element("caption", "All \(snapshot.trials.count) trials, best first, then the others by id")
+        html.open("thead")
+        html.open("tr")
+        for title in ["Trial", "Status", snapshot.objective.name, "Attempts", "Time"] + names {
+            html.element("th", ["scope": "col"], title)
+        }
+        html.close("tr")
+        html.close("thead")
+        html.open("tbody")
+        for trial in rankedTrials {
+            let attempts = snapshot.attempts[trial.number] ?? []
+            let values = (try? trial.values()) ?? [:]
+            html.open("tr", ["id": "trial-\(trial.trialID)"])
+            html.element("th", ["scope": "row"], trial.trialID)
+            html.element("td", Self.statusWord(trial, attempts: attempts))
+            html.element("td", trial.score.map(reportNumber) ?? "–")
+            html.element("td", "\(attempts.count)")
+            html.element("td", formatDuration(attempts.reduce(0) { $0 + ($1.duration ?? 0) }))
+            for name in names { html.element("td", values[name]?.description ?? "–") }
+            html.close("tr")
+        }
+        html.close("tbody")
+        html.close("table")
+        html.close("div")
+        html.close("section")
+    }
+
+    func failuresSection(_ html: inout HTMLBuilder) {
+        html.open("section", ["id": "failures", "aria-labelledby": "failures-title"])
+        html.element("h2", ["id": "failures-title"], "Failures and retries")
+        let troubled = snapshot.trials.filter { trial in
+            (snapshot.attempts[trial.number] ?? []).contains { $0.attemptOutcome != .completed && $0.attemptOutcome != nil }
+                || trial.trialStatus == .failed
+        }
+        if troubled.isEmpty {
+            html.element("p", "Every attempt completed.")
+        }
+        for trial in troubled {
+            let attempts = snapshot.attempts[trial.number] ?? []
+            html.open("details")
+            html.open("summary")
+            html.text("Trial \(trial.trialID): \(Self.statusWord(trial, attempts: attempts))")
+            if let message = trial.message { html.text(" — \(ReportText.message(message))") }
+            html.close("summary")
+            html.open("ol")
+            for attempt in attempts {
+                html.open("li")
+                html.open("p")
+                html.element("strong", "Attempt \(attempt.number): \(attempt.outcome ?? "running")")
+                html.text(" in \(formatDuration(attempt.duration ?? 0))\(attempt.counted ? "" : ", not counted")")
+                if let type = attempt.errorType { html.text(" — \(type): \(ReportText.message(attempt.message ?? ""))") }
+                html.close("p")
+                if let trace = attempt.trace, attempt.attemptOutcome != .completed {
+                    html.element("pre", ReportText.text(trace))
+                }
+                html.close("li")
+            }
+            html.close("ol")
+            html.close("details")
+        }
+        html.close("section")
+    }
+
+    func configurationSection(_ html: inout HTMLBuilder) {
+        html.open("section", ["id": "configuration", "aria-labelledby": "configuration-title"])
+        html.element("h2", ["id": "configuration-title"], "Configuration")
+        html.open("table")
+        html.element("caption", "Search space")
+        html.open("thead")
+        html.open("tr")
+        for title in ["Hyperparameter", "Type", "Definition"] { html.element("th", ["scope": "col"], title) }
+        html.close("tr")
+        html.close("thead")
+        html.open("tbody")
+        for definition in snapshot.space.definitions {
+            html.open("tr")
+            html.element("th", ["scope": "row"], definition.name)
+            html.element("td", definition.className)
+            html.element("td", definition.configDescription)
+            html.close("tr")
+        }
+        html.close("tbody")
+        html.close("table")
+        html.open("div", ["class": "limits"])
+        for key in ["maxTrials", "maxRetriesPerTrial", "maxConsecutiveFailedTrials", "maxInterruptionsPerTrial"] {
+            let value = snapshot.limits[key].map { "\($0)" }.map { $0 == "<null>" ? "none" : $0 } ?? "none"
+            html.open("dl")
+            html.element("dt", key)
+            html.element("dd", value)
+            html.close("dl")
+        }
+        html.open("dl")
+        html.element("dt", "store")
+        html.element("dd", "SQLite journal \(snapshot.study.name)/journal.sqlite, schema version \(StudyJournal.schemaVersion)")
+        html.close("dl")
+        html.close("div")
+        html.close("section")
+    }
+
+    static let css = """
+        :root{color-scheme:light dark;--fg:#1a1a1a;--bg:#ffffff;--muted:#555555;--line:#cccccc;--card:#f3f4f6;\
+        --ok:#0072B2;--fail:#B34700;--flaky:#8A6100;--stop:#A0457A;--int:#595959;--best:#00704F}
+        @media (prefers-color-scheme:dark){:root{--fg:#ececec;--bg:#161616;--muted:#b8b8b8;--line:#4a4a4a;\
+        --card:#242424;--ok:#56B4E9;--fail:#F08A4B;--flaky:#E6B33C;--stop:#E394C6;--int:#b0b0b0;--best:#3CCB9A}}
+        body{font:15px/1.45 system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1100px;padding:1rem}
+        h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid var(--line)}
+        nav ul{display:flex;flex-wrap:wrap;gap:.4rem 1rem;padding:0;list-style:none}
+        a{color:var(--ok)}
+        .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:.5rem}
+        .cards dl,.limits dl{background:var(--card);padding:.5rem .7rem;border-radius:6px;margin:0}
+        .defs{position:absolute;width:0;height:0;overflow:hidden}
+        dt{font-size:.8rem;color:var(--muted)}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+        .limits{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:.5rem}
+        table{border-collapse:collapse;margin:.5rem 0}th,td{border-bottom:1px solid var(--line);padding:.25rem .6rem;text-align:left}
+        caption{text-align:left;color:var(--muted);padding:.3rem 0}
+        .scroll{overflow-x:auto;max-height:40rem;overflow-y:auto}
+        pre{background:var(--card);padding:.5rem;overflow:auto;max-height:20rem;white-space:pre-wrap;overflow-wrap:anywhere}
+        figure{margin:1rem 0}figcaption{color:var(--muted);font-size:.9rem}
+        svg{max-width:100%;height:auto;font:12px system-ui,sans-serif}
+        svg text{fill:var(--fg)}.axis{stroke:var(--muted);stroke-width:1}.grid{stroke:var(--line);stroke-width:.5}
+        .s-completed{fill:var(--ok);stroke:var(--ok)}.s-failed{fill:none;stroke:var(--fail);stroke-width:2}
+        .s-flaky{fill:var(--flaky);stroke:var(--flaky)}.s-stopped{fill:var(--stop);stroke:var(--stop)}
+        .s-interrupted{fill:var(--int);stroke:var(--int)}.bestline{fill:none;stroke:var(--best);stroke-width:2}
+        .pc{fill:none;stroke-width:1;opacity:.55}.resume{stroke:var(--muted);stroke-dasharray:4 3}
+        .bar{fill:var(--ok)}
+        """
+}
+
+/// Formats seconds as `1h 02m 03s`, `2m 03s` or `4.2s`.
+func formatDuration(_ seconds: Double) -> String {
+    let s = seconds.isFinite ? max(0, seconds) : 0
+    if s < 60 { return String(format: "%.1fs", s) }
+    let total = Int(s)
+    if total < 3600 { return String(format: "%dm %02ds", total / 60, total % 60) }
+    return String(format: "%dh %02dm %02ds", total / 3600, (total / 60) % 60, total % 60)
+}
