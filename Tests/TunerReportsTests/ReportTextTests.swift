@@ -1,4 +1,4 @@
-import TunerReports
+@testable import TunerReports
 import XCTest
 
 /// The sanitizer every report string goes through.

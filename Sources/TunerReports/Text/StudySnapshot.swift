@@ -30,6 +30,7 @@ public struct StudySnapshot: Sendable {
         trials = try journal.trials()
         attempts = Dictionary(grouping: try journal.attempts(), by: \.trial)
         curves = try journal.learningCurves(metric: study.objectiveName)
+        bestTrial = Self.best(trials, study.objective)
     }
 
     /// The objective.
@@ -52,8 +53,10 @@ public struct StudySnapshot: Sendable {
         return reason == .completed ? "completed" : "stopped"
     }
 
-    /// The best COMPLETED trial.
-    public var bestTrial: TrialRecord? {
+    /// The best COMPLETED trial (the first of equals).
+    public private(set) var bestTrial: TrialRecord?
+
+    static func best(_ trials: [TrialRecord], _ objective: Objective) -> TrialRecord? {
         trials.filter { $0.trialStatus == .completed && ($0.score?.isFinite ?? false) }
             .min { a, b in objective.isBetter(a.score ?? 0, than: b.score ?? 0) || (a.score == b.score && a.number < b.number) }
     }
