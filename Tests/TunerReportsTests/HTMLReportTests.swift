@@ -48,13 +48,18 @@ final class HTMLReportTests: XCTestCase {
     }
 
     func testHostileStringsAreShownAsText() throws {
-        struct Hostile: Error, CustomStringConvertible { var description: String }
-        let payload = "<script>alert('x')</script> \" onload=\"x\" ]]> \u{0}\u{1B}[31m \u{202E}bidi <b>bold</b> & end"
+        struct Hostile: Error, CustomStringConvertible, TracedError { var description: String; var trace: String }
+        var payload = "<script>alert('x')</script> \" onload=\"x\" ]]> \u{1B}[31m \u{202E}bidi <b>bold</b> & end "
+        payload += (0..<32).map { String(UnicodeScalar(UInt8($0))) }.joined() + "\u{FFFE}\u{FFFF}"
+        let trace = payload + String(repeating: "y", count: 20_000_000)
         let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(3),
                               directory: directory.path, projectName: "<img src=x onerror=alert(1)>",
                               maxConsecutiveFailedTrials: nil, verbose: 0, output: CapturedOutput())
         tuner.handlesSignals = false
-        try tuner.search(ScriptedBody { trial, _ in trial == 1 ? .error(payload) : nil }.run)
+        try tuner.search { context in
+            if context.number == 1 { throw Hostile(description: payload, trace: trace) }
+            return TrialResult(metrics: ["val_loss": 1])
+        }
         let html = HTMLReport(snapshot: try StudySnapshot(journal: tuner.journal)).render()
         XCTAssertNoThrow(try XMLDocument(data: Data(html.utf8), options: []))
         XCTAssertFalse(html.contains("<script"))
@@ -62,6 +67,8 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertFalse(html.contains("<b>"))
         XCTAssert(html.contains("&lt;script&gt;alert('x')&lt;/script&gt;"))
         XCTAssertFalse(html.contains("\u{1B}"))
+        XCTAssertFalse(html.unicodeScalars.contains { !ReportText.isXMLChar($0) }, "no character XML cannot hold")
+        XCTAssertLessThan(html.utf8.count, 1_000_000, "the 20 MB trace is cut")
         try browserChecks(html, payload: "<script>alert('x')</script>")
     }
 

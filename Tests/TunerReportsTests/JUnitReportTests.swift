@@ -16,6 +16,18 @@ final class JUnitReportTests: XCTestCase {
             XCTAssertEqual(surefire.validate(try report.suiteDocument(index)), [], "suite \(index)", file: file, line: line)
         }
         XCTAssertLessThan(data.count, 25_000_000, file: file, line: line)
+        // The same files through xmllint, where it is installed (.ci/run installs it).
+        if have("xmllint") {
+            let path = directory.file("validate-\(UUID().uuidString).xml")
+            try data.write(to: URL(fileURLWithPath: path))
+            let whole = try shell("xmllint", ["--noout", "--schema", junitSchema, path])
+            XCTAssertEqual(whole.code, 0, whole.output, file: file, line: line)
+            for index in report.snapshots.indices {
+                try report.suiteDocument(index).write(to: URL(fileURLWithPath: path))
+                let suite = try shell("xmllint", ["--noout", "--schema", surefireSchema, path])
+                XCTAssertEqual(suite.code, 0, suite.output, file: file, line: line)
+            }
+        }
         return data
     }
 
