@@ -19,6 +19,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // The portable seeded generator every random draw comes from. No dependencies.
@@ -39,6 +43,13 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // Reports from the journal alone: JUnit XML, the HTML summary, KerasTuner projects as input.
         .target(name: "TunerReports", dependencies: ["TunerCore", "TunerJournal", "CLibXML2"]),
+        // Study files (YAML) and the trials they describe: the built-in MLP or a command.
+        .target(name: "TunerStudy", dependencies: [
+            "TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         // The search engine: oracles, retries, failure limits, resume.
         .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal"]),
         // The umbrella library.
@@ -46,12 +57,16 @@ let package = Package(
         // Fixture hypermodels and helpers shared by tests, the worker and benchmarks.
         .target(name: "TunerTestSupport", dependencies: ["SwiftTuner"]),
         // The command-line tool.
-        .executableTarget(name: "tuner", dependencies: ["SwiftTuner", "TunerTestSupport"]),
+        .executableTarget(name: "tuner", dependencies: [
+            "SwiftTuner", "TunerStudy", "TunerTestSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // A child process for the crash-equivalence tests (killed at random instants).
         .executableTarget(name: "TunerCrashWorker", dependencies: ["SwiftTuner", "TunerTestSupport"]),
         // Side-by-side benchmarks (`swift run -c release TunerBenchmarks`).
         .executableTarget(name: "TunerBenchmarks", dependencies: ["SwiftTuner"], exclude: ["peers"]),
         .testTarget(name: "TunerCoreTests", dependencies: ["TunerCore"]),
+        .testTarget(name: "TunerStudyTests", dependencies: ["TunerStudy", "SwiftTuner", "TunerTestSupport", "tuner"]),
         .testTarget(name: "TunerReportsTests", dependencies: ["TunerReports", "SwiftTuner", "TunerTestSupport"],
                     exclude: ["Scripts"]),
         .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "SwiftTuner", "TunerTestSupport"]),

@@ -1,0 +1,202 @@
+import Foundation
+import Subprocess
+import Synchronization
+import SystemPackage
+import TunerCore
+import TunerEngine
+
+/// The process group of the command trial running now, killed when the search process exits
+/// (a SIGINT/SIGTERM the search journals ends with `exit`).
+let runningChildGroup = Atomic<Int32>(0)
+
+/// Installs, once, the exit handler that kills a running command trial's process group.
+let installChildReaper: Void = {
+    atexit {
+        let group = runningChildGroup.load(ordering: .acquiring)
+        if group > 0 { kill(-group, SIGKILL) }
+    }
+}()
+
+/// An attempt's failure, with the tail of its output as the trace.
+struct CommandFailure: Error, CustomStringConvertible, TracedError {
+    var description: String
+    var trace: String
+}
+
+/// A command trial told to fail without retry (its exit code was the study's `failed` code).
+struct CommandFailedTrial: NonRetryableTrialError, CustomStringConvertible, TracedError {
+    var description: String
+    var trace: String
+}
+
+/// A command trial that stopped the search (its exit code was the study's `fatal` code).
+struct CommandFatal: FatalSearchError, CustomStringConvertible, TracedError {
+    var description: String
+    var trace: String
+}
+
+/// Runs one attempt of a command trial: the template with the hyperparameters substituted,
+/// run by `/bin/sh -c` in its own process group, with `TUNER_*` variables, its output kept in
+/// the trial's directory, and its metrics read from the JSON lines it appends to
+/// `$TUNER_METRICS_FILE`.
+struct CommandTrial: Sendable {
+    let spec: CommandSpec
+    let studyDirectory: String
+    let verbose: Int
+
+    /// Quotes a value for the shell.
+    static func shellQuote(_ text: String) -> String {
+        if text.allSatisfy({ $0.isLetter || $0.isNumber || "-_.,+:/=".contains($0) }) && !text.isEmpty { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// The command line for a trial's values.
+    func commandLine(_ values: [String: HyperParameterValue]) -> String {
+        var line = spec.template
+        for (name, value) in values {
+            line = line.replacingOccurrences(of: "{\(name)}", with: Self.shellQuote(value.description))
+        }
+        return line
+    }
+
+    func run(_ context: TrialContext) throws -> TrialResult {
+        _ = installChildReaper
+        let trialDirectory = (studyDirectory as NSString).appendingPathComponent("trials/trial_\(context.trialID)")
+        try FileManager.default.createDirectory(atPath: trialDirectory, withIntermediateDirectories: true)
+        let prefix = (trialDirectory as NSString).appendingPathComponent("attempt_\(context.attempt)")
+        let metricsPath = prefix + ".metrics.jsonl", stdoutPath = prefix + ".stdout", stderrPath = prefix + ".stderr"
+        try? FileManager.default.removeItem(atPath: metricsPath)
+        _ = FileManager.default.createFile(atPath: metricsPath, contents: nil)
+        var environment: [Environment.Key: String?] = [
+            "TUNER_TRIAL_ID": context.trialID, "TUNER_ATTEMPT": String(context.attempt), "TUNER_TRIAL_SEED": String(context.seed),
+            "TUNER_TRIAL_DIR": trialDirectory, "TUNER_METRICS_FILE": metricsPath,
+        ]
+        for (name, value) in context.hyperparameters.values {
+            let key = "TUNER_HP_" + name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+            environment[Environment.Key(rawValue: key)!] = value.description
+        }
+        for (name, value) in spec.environment { environment[Environment.Key(rawValue: name)!] = value }
+        let line = commandLine(context.hyperparameters.values)
+        let status = try runBlocking(line, environment: environment, stdout: stdoutPath, stderr: stderrPath)
+        let tail = outputTail(stdout: stdoutPath, stderr: stderrPath, command: line)
+        switch status {
+        case .timedOut:
+            throw CommandFailure(description: "timed out after \(formatMetric(spec.timeout ?? 0)) s: \(line)", trace: tail)
+        case .signaled(let signal):
+            throw CommandFailure(description: "killed by signal \(signal)\(signal == SIGSEGV ? " (segmentation fault)" : ""): \(line)", trace: tail)
+        case .exited(let code) where code == spec.failedExitCode:
+            throw CommandFailedTrial(description: "exited with \(code) (the study's failed code): \(lastLine(stderrPath) ?? line)", trace: tail)
+        case .exited(let code) where code == spec.fatalExitCode:
+            throw CommandFatal(description: "exited with \(code) (the study's fatal code): \(lastLine(stderrPath) ?? line)", trace: tail)
+        case .exited(let code) where code != 0:
+            throw CommandFailure(description: "exited with \(code): \(lastLine(stderrPath) ?? line)", trace: tail)
+        default:
+            return try readMetrics(metricsPath, trace: tail)
+        }
+    }
+
+    enum Status { case exited(Int32), signaled(Int32), timedOut }
+
+    /// Runs the command to its end (or its timeout) and waits for it.
+    func runBlocking(_ line: String, environment: [Environment.Key: String?], stdout: String, stderr: String) throws -> Status {
+        let out = try FileDescriptor.open(FilePath(stdout), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        let err = try FileDescriptor.open(FilePath(stderr), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        let box = Mutex<Result<Status, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let timeout = spec.timeout
+        Task.detached {
+            var options = PlatformOptions()
+            options.processGroupID = 0
+            let timedOut = Flag()
+            do {
+                let result = try await Subprocess.run(
+                    .path("/bin/sh"), arguments: ["-c", line], environment: .inherit.updating(environment),
+                    platformOptions: options, input: .none,
+                    output: .fileDescriptor(out, closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(err, closeAfterSpawningProcess: true)
+                ) { execution -> Task<Void, any Error>? in
+                    let pid = execution.processIdentifier.value
+                    runningChildGroup.store(pid, ordering: .releasing)
+                    if let timeout {
+                        let watchdog = Task {
+                            try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                            timedOut.value.store(true, ordering: .releasing)
+                            kill(-pid, SIGKILL)
+                        }
+                        return watchdog
+                    }
+                    return nil
+                }
+                if let watchdog = result.closureResult { watchdog.cancel() }
+                runningChildGroup.store(0, ordering: .releasing)
+                let status: Status
+                if timedOut.value.load(ordering: .acquiring) {
+                    status = .timedOut
+                } else {
+                    switch result.terminationStatus {
+                    case .exited(let code): status = .exited(code)
+                    case .signaled(let signal): status = .signaled(signal)
+                    }
+                }
+                box.withLock { $0 = .success(status) }
+            } catch {
+                runningChildGroup.store(0, ordering: .releasing)
+                box.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        switch box.withLock({ $0 }) {
+        case .success(let status): return status
+        case .failure(let error): throw CommandFailure(description: "could not run the command: \(error)", trace: "\(error)")
+        case nil: throw CommandFailure(description: "the command did not report", trace: "")
+        }
+    }
+
+    /// The last 4 KiB of standard output and standard error, the attempt's trace.
+    func outputTail(stdout: String, stderr: String, command: String) -> String {
+        func tail(_ path: String) -> String {
+            guard let data = FileManager.default.contents(atPath: path) else { return "" }
+            return String(decoding: data.suffix(4096), as: UTF8.self)
+        }
+        return "$ \(command)\n--- stdout (tail) ---\n\(tail(stdout))\n--- stderr (tail) ---\n\(tail(stderr))"
+    }
+
+    func lastLine(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(decoding: data.suffix(2048), as: UTF8.self).split(separator: "\n").last.map(String.init)
+    }
+
+    /// Reads the JSON lines of metrics: one object per line, grouped by `epoch` when given.
+    func readMetrics(_ path: String, trace: String) throws -> TrialResult {
+        let text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+        var epochs: [Int: [String: Double]] = [:]
+        var order: [Int] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                throw CommandFailure(description: "the metrics file's line \(index + 1) is not a JSON object: \(line.prefix(80))", trace: trace)
+            }
+            let epoch = (object["epoch"] as? Int) ?? (order.last.map { $0 + 1 } ?? 0)
+            if epochs[epoch] == nil { order.append(epoch) }
+            for (key, value) in object where key != "epoch" {
+                if let number = value as? Double {
+                    epochs[epoch, default: [:]][key] = number
+                } else if let s = value as? String, let number = Double(s) {
+                    epochs[epoch, default: [:]][key] = number
+                } else if let n = value as? Int {
+                    epochs[epoch, default: [:]][key] = Double(n)
+                } else {
+                    throw CommandFailure(description: "the metrics file's line \(index + 1): \"\(key)\" is not a number", trace: trace)
+                }
+            }
+        }
+        return TrialResult(history: order.sorted().map { epochs[$0] ?? [:] })
+    }
+}
+
+/// A flag shared with a watchdog task.
+final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
+}

@@ -1,0 +1,160 @@
+import Foundation
+import TunerCore
+import TunerEngine
+import TunerJournal
+import TunerTrainer
+
+/// Runs (or resumes) the search a study file describes.
+///
+/// Everything a user can get wrong — the file, its data, an objective no trial reports — is
+/// checked before the journal is opened, so a bad input never creates or changes one.
+///
+/// ```swift
+/// let study = try StudyFile.load("Fixtures/studies/seed-guide-tolerate.yaml")
+/// let outcome = try StudyRun(study: study).search()
+/// ```
+public struct StudyRun {
+    /// The study.
+    public var study: StudyFile
+    /// Console verbosity: 0 errors only, 1 KerasTuner's lines, 2 with traces.
+    public var verbose: Int
+    /// Where console lines go.
+    public var output: any SearchOutput
+    /// Whether SIGINT/SIGTERM are journaled (on for the command line).
+    public var handlesSignals: Bool
+
+    /// Prepares a run.
+    public init(study: StudyFile, verbose: Int = 1, output: any SearchOutput = StandardOutput(), handlesSignals: Bool = true) {
+        self.study = study
+        self.verbose = verbose
+        self.output = output
+        self.handlesSignals = handlesSignals
+    }
+
+    /// The data of a built-in model trial: training, validation (or a split) and names.
+    struct Prepared {
+        var x: Matrix
+        var y: Matrix
+        var validation: (Matrix, Matrix)?
+    }
+
+    /// Loads the data, relative to the study file's folder, with errors naming row and column.
+    func prepare(_ spec: ModelSpec) throws -> Prepared {
+        let base = (study.path as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path) }
+        switch spec.data {
+        case let .random(rows, features, targets, seed, validationRows, validationSeed):
+            let x = Matrix.random(rows: rows, columns: features, seed: seed)
+            let y = Matrix.random(rows: rows, columns: targets, seed: seed &+ 0x9E37)
+            let validation = validationRows.map { (Matrix.random(rows: $0, columns: features, seed: validationSeed),
+                                                   Matrix.random(rows: $0, columns: targets, seed: validationSeed &+ 0x9E37)) }
+            return Prepared(x: x, y: y, validation: validation)
+        case let .csv(path, targets, features, oneHot, validationPath, validationSplit, standardize):
+            var train = try Dataset.loadCSV(resolve(path), targets: targets, features: features, oneHot: oneHot)
+            var validation: Dataset?
+            if let validationPath {
+                validation = try Dataset.loadCSV(resolve(validationPath), targets: targets, features: features, oneHot: oneHot)
+            } else if let validationSplit {
+                (train, validation) = {
+                    let parts = train.split(validationFraction: validationSplit, seed: study.seed ?? 0)
+                    return (parts.train, parts.validation)
+                }()
+            }
+            if standardize {
+                let stats = train.x.columnStatistics()
+                train.x = train.x.standardized(mean: stats.mean, std: stats.std)
+                if var held = validation {
+                    held.x = held.x.standardized(mean: stats.mean, std: stats.std)
+                    validation = held
+                }
+            }
+            return Prepared(x: train.x, y: train.y, validation: validation.map { ($0.x, $0.y) })
+        }
+    }
+
+    /// Checks everything, then runs or resumes the search.
+    ///
+    /// - Throws: ``StudyFileError`` or `DataError` before any journal is touched; the
+    ///   engine's errors (a fatal trial error, `JournalError`) during the search.
+    @discardableResult
+    public func search(overwrite: Bool = false, maxTrials: Int? = nil, maxRetriesPerTrial: Int? = nil,
+                       maxConsecutiveFailedTrials: Int?? = nil, maxInterruptionsPerTrial: Int?? = nil) throws -> SearchOutcome {
+        let body: (TrialContext) throws -> TrialResult
+        switch study.trial {
+        case .model(let spec):
+            let data = try prepare(spec)
+            let hasValidation = data.validation != nil || spec.validationSplit > 0
+            let reported = spec.reportedMetrics(hasValidation: hasValidation)
+            guard reported.contains(study.objective.name) else {
+                throw StudyFileError(path: study.path, field: "objective",
+                                     "no trial reports \"\(study.objective.name)\": this model reports \(reported.joined(separator: ", "))")
+            }
+            body = { context in try ModelTrial(spec: spec, data: data).run(context) }
+        case .command(let spec):
+            try spec.checkExecutable(studyPath: study.path)
+            let runner = CommandTrial(spec: spec, studyDirectory: (study.journalPath as NSString).deletingLastPathComponent,
+                                      verbose: verbose)
+            body = { context in try runner.run(context) }
+        }
+        let oracle: any Oracle = study.tuner == "grid" ? GridSearchOracle() : RandomSearchOracle()
+        let tuner = try Tuner(oracle: oracle, objective: study.objective, hyperparameters: HyperParameters(space: study.space, values: [:]),
+                              directory: study.directory, projectName: study.name,
+                              maxTrials: maxTrials ?? study.maxTrials, maxRetriesPerTrial: maxRetriesPerTrial ?? study.maxRetriesPerTrial,
+                              maxConsecutiveFailedTrials: maxConsecutiveFailedTrials ?? study.maxConsecutiveFailedTrials,
+                              maxInterruptionsPerTrial: maxInterruptionsPerTrial ?? study.maxInterruptionsPerTrial,
+                              seed: study.seed, overwrite: overwrite || study.overwrite, verbose: verbose,
+                              journalOptions: JournalOptions(synchronous: study.synchronous), output: output)
+        tuner.handlesSignals = handlesSignals
+        return try tuner.search(body)
+    }
+}
+
+/// One attempt of a built-in model trial.
+struct ModelTrial {
+    let spec: ModelSpec
+    let data: StudyRun.Prepared
+
+    /// The error a `plain` constraint raises: retried like any error.
+    struct ConstraintViolation: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func run(_ context: TrialContext) throws -> TrialResult {
+        let hp = context.hyperparameters
+        var layers: [any Layer] = []
+        var first = true
+        for layer in spec.layers {
+            switch layer {
+            case let .dense(units, activation, useBias):
+                let name = try activation.resolve(hp, stringValue)
+                guard let act = Activation(rawValue: name) else { throw FailedTrialError("unknown activation \(name)") }
+                layers.append(Dense(try units.resolve(hp, intValue), activation: act, inputSize: first ? data.x.columns : nil, useBias: useBias))
+                first = false
+            case let .dropout(rate):
+                layers.append(Dropout(try rate.resolve(hp, doubleValue)))
+            }
+        }
+        let model = try Sequential(layers, inputSize: data.x.columns)
+        if let (limit, kind, message) = spec.maxParameters, model.parameterCount > limit {
+            let text = (message ?? "Model too large!") + " It contains \(model.parameterCount) params."
+            switch kind {
+            case .plain: throw ConstraintViolation(description: text)
+            case .failed: throw FailedTrialError(text)
+            case .fatal: throw FatalError(text)
+            }
+        }
+        let learningRate = try spec.learningRate?.resolve(hp, doubleValue)
+        switch try spec.optimizer.resolve(hp, stringValue) {
+        case "sgd":
+            model.compile(optimizer: .sgd(learningRate: learningRate ?? 0.01, momentum: try spec.momentum?.resolve(hp, doubleValue) ?? 0),
+                          loss: spec.loss, metrics: spec.metrics)
+        default:
+            model.compile(optimizer: .adam(learningRate: learningRate ?? 1e-3), loss: spec.loss, metrics: spec.metrics)
+        }
+        let history = try model.fit(x: data.x, y: data.y, batchSize: try spec.batchSize.resolve(hp, intValue),
+                                    epochs: try spec.epochs.resolve(hp, intValue), validationData: data.validation,
+                                    validationSplit: data.validation == nil ? spec.validationSplit : 0, shuffle: spec.shuffle,
+                                    earlyStopping: spec.earlyStopping, terminateOnNaN: spec.terminateOnNaN, seed: context.seed)
+        return TrialResult(history: history.epochs)
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import SwiftTuner
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export a study as JSON (the study, its sessions, every trial with its attempts) or CSV (one row per trial).")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv }
+
+    @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
+    var study: StudyLocation
+
+    @Option(help: "json or csv.")
+    var format: Format = .json
+
+    @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
+    var output: String?
+
+    func run() throws {
+        do {
+            let journal = study.open()
+            let data = format == .json ? try json(journal) : try csv(journal)
+            if let output { try data.write(to: URL(fileURLWithPath: output)) } else { FileHandle.standardOutput.write(data) }
+        } catch {
+            fail(error)
+        }
+    }
+
+    static func number(_ value: Double?) -> Any {
+        guard let value else { return NSNull() }
+        return value.isFinite ? value : String(describing: value)
+    }
+
+    static func jsonValue(_ value: HyperParameterValue) -> Any {
+        switch value {
+        case .int(let i): i
+        case .float(let d): d
+        case .string(let s): s
+        case .bool(let b): b
+        }
+    }
+
+    func json(_ journal: StudyJournal) throws -> Data {
+        let record = try journal.study()
+        let space = (try? record.searchSpace()) ?? SearchSpace()
+        let attempts = Dictionary(grouping: try journal.attempts(), by: \.trial)
+        let trials: [[String: Any]] = try journal.trials().map { trial in
+            let values = try trial.values()
+            var hyperparameters: [String: Any] = [:]
+            for (name, value) in values { hyperparameters[name] = Self.jsonValue(value) }
+            return [
+                "id": trial.trialID, "status": trial.status, "hyperparameters": hyperparameters, "score": Self.number(trial.score),
+                "seed": String(trial.trialSeed), "message": trial.message ?? NSNull(),
+                "attempts": (attempts[trial.number] ?? []).map { attempt -> [String: Any] in
+                    ["number": attempt.number, "outcome": attempt.outcome ?? "running", "counted": attempt.counted,
+                     "errorType": attempt.errorType ?? NSNull(), "message": attempt.message ?? NSNull(),
+                     "durationSeconds": Self.number(attempt.duration)]
+                },
+            ]
+        }
+        let sessions: [[String: Any]] = try journal.sessions().map { session in
+            ["id": session.id ?? 0, "pid": session.pid, "host": session.host, "startedAt": session.startedAt,
+             "endedAt": Self.number(session.endedAt), "stopReason": session.stopReason ?? NSNull(), "message": session.message ?? NSNull()]
+        }
+        let object: [String: Any] = [
+            "study": ["name": record.name, "directory": record.directory, "tuner": record.tunerKind, "objective": record.objectiveName,
+                      "direction": record.direction, "seed": String(record.studySeed), "searchSpace": space.names,
+                      "consecutiveFailedTrials": record.streak] as [String: Any],
+            "sessions": sessions,
+            "trials": trials,
+        ]
+        var data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        data.append(contentsOf: Array("\n".utf8))
+        return data
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    func csv(_ journal: StudyJournal) throws -> Data {
+        let record = try journal.study()
+        let names = ((try? record.searchSpace()) ?? SearchSpace()).names
+        let attempts = Dictionary(grouping: try journal.attempts(), by: \.trial)
+        var lines = [(["id", "status", "score", "attempts", "counted_attempts", "error_type", "message"] + names).map(Self.csvField).joined(separator: ",")]
+        for trial in try journal.trials() {
+            let values = try trial.values()
+            let list = attempts[trial.number] ?? []
+            let row = [trial.trialID, trial.status, trial.score.map { String($0) } ?? "", String(list.count),
+                       String(list.filter(\.counted).count), trial.errorType ?? "", trial.message ?? ""] + names.map { values[$0]?.description ?? "" }
+            lines.append(row.map(Self.csvField).joined(separator: ","))
+        }
+        return Data((lines.joined(separator: "\n") + "\n").utf8)
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import SwiftTuner
+import TunerStudy
+
+/// The `tuner` command: fault-tolerant, resumable hyperparameter searches from study files.
+@main
+struct TunerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tuner",
+        abstract: "Fault-tolerant, resumable hyperparameter search.",
+        discussion: """
+            Exit codes: 0 search completed, 1 error (bad input, I/O), 2 usage, 3 stopped by the \
+            consecutive-failure limit, 4 stopped by a fatal error, 130 interrupted (143 on SIGTERM).
+            """,
+        subcommands: [Search.self, Status.self, Summary.self, Report.self, Export.self, Guide.self,
+                      ImportKerasTuner.self, SampleReports.self])
+
+    /// Exit codes, as `--help` and the README document them.
+    enum Code {
+        static let completed: Int32 = 0, error: Int32 = 1, usage: Int32 = 2, consecutiveFailures: Int32 = 3, fatal: Int32 = 4
+    }
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(code == .validationFailure ? Code.usage : Code.error)
+        }
+    }
+}
+
+/// Writes an error and exits with code 1.
+func fail(_ error: any Error) -> Never {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    Foundation.exit(TunerCommand.Code.error)
+}
+
+/// A study given on the command line: a study directory, its journal, or its study file.
+struct StudyLocation: ExpressibleByArgument {
+    var journalPath: String
+
+    init?(argument: String) {
+        if argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") {
+            guard let study = try? StudyFile.load(argument) else { return nil }
+            journalPath = study.journalPath
+        } else if argument.hasSuffix(".sqlite") {
+            journalPath = argument
+        } else {
+            journalPath = (argument as NSString).appendingPathComponent("journal.sqlite")
+        }
+    }
+
+    func open() -> StudyJournal {
+        do { return try StudyJournal.openForReading(at: journalPath) } catch { fail(error) }
+    }
+}
