@@ -132,7 +132,11 @@ extension StudyJournal {
         var pageSize = Int(header[16]) << 8 | Int(header[17])
         if pageSize == 1 { pageSize = 65536 }
         let pageCount = Int(header[28]) << 24 | Int(header[29]) << 16 | Int(header[30]) << 8 | Int(header[31])
-        if pageSize >= 512, pageCount > 0, size < pageSize * pageCount {
+        // With frames in the write-ahead log, the file may be mid-checkpoint (its header already
+        // counts pages the log still holds): SQLite recovers that, so only a file without a log
+        // is judged by its size.
+        let walSize = ((try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size]) as? NSNumber)?.intValue ?? 0
+        if walSize == 0, pageSize >= 512, pageCount > 0, size < pageSize * pageCount {
             throw JournalError(.corrupted, path: path, "the journal is truncated: \(size) bytes where its header announces \(pageCount) pages of \(pageSize) bytes. Restore it from a backup, or pass overwrite to start over.")
         }
         let queue = try readOnlyQueue(path)

@@ -279,16 +279,12 @@ public struct CommandSpec: Sendable {
 
     static func parse(_ command: YAMLField, fields: [String: YAMLField], space: SearchSpace) throws -> CommandSpec {
         let template = try command.string()
-        var index = template.startIndex
-        while let open = template[index...].firstIndex(of: "{") {
-            guard let close = template[open...].firstIndex(of: "}") else { break }
-            let name = String(template[template.index(after: open)..<close])
+        for name in placeholders(template) {
             if space[name] == nil {
                 var message = "the command names '{\(name)}', which is no hyperparameter of the search space"
                 if let suggestion = closest(name, in: space.names) { message += "; did you mean '{\(suggestion)}'?" }
                 throw command.error(message)
             }
-            index = template.index(after: close)
         }
         var failed: Int32 = 3, fatal: Int32 = 4
         if let codes = fields["exit_codes"] {
@@ -311,6 +307,25 @@ public struct CommandSpec: Sendable {
     }
 }
 
+/// The `{name}` placeholders of a command template: braces around an identifier only, so
+/// that JSON or shell braces elsewhere stay as they are.
+func placeholders(_ template: String) -> [String] {
+    var names: [String] = []
+    var index = template.startIndex
+    while let open = template[index...].firstIndex(of: "{") {
+        let after = template.index(after: open)
+        guard let close = template[after...].firstIndex(of: "}") else { break }
+        let name = String(template[after..<close])
+        if let first = name.first, first.isLetter || first == "_", name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            names.append(name)
+            index = template.index(after: close)
+        } else {
+            index = after
+        }
+    }
+    return names
+}
+
 extension CommandSpec {
     /// The program the command starts (its first word).
     var program: String {
@@ -327,7 +342,9 @@ extension CommandSpec {
             }
             return
         }
-        let builtins: Set<String> = ["cd", "exec", "exit", "export", "set", "test", "[", "true", "false", "env", "echo", "sh"]
+        // Shell words and builtins: the shell itself runs them.
+        let builtins: Set<String> = ["cd", "exec", "exit", "export", "set", "test", "[", "true", "false", "echo", "if", "for", "while",
+                                     "until", "case", "{", "(", "!", ".", ":", "eval", "read", "printf", "ulimit", "umask", "trap"]
         if builtins.contains(program) { return }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for directory in path.split(separator: ":") where fm.isExecutableFile(atPath: "\(directory)/\(program)") { return }
