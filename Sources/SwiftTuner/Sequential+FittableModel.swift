@@ -12,7 +12,9 @@ extension Sequential: FittableModel {
         let history = try fit(x: x, y: y, batchSize: settings.batchSize, epochs: epochs, validationData: validationData,
                               validationSplit: validationData == nil ? settings.validationSplit : 0,
                               shuffle: settings.shuffle, earlyStopping: settings.earlyStopping,
-                              terminateOnNaN: settings.terminateOnNaN, seed: context.seed)
+                              terminateOnNaN: settings.terminateOnNaN, seed: context.seed) { epoch, _ in
+            context.reportEpoch(epoch + 1, epochs)
+        }
         return TrialResult(history: history.epochs)
     }
 }

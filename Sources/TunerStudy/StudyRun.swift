@@ -151,10 +151,13 @@ struct ModelTrial {
         default:
             model.compile(optimizer: .adam(learningRate: learningRate ?? 1e-3), loss: spec.loss, metrics: spec.metrics)
         }
+        let epochs = try spec.epochs.resolve(hp, intValue)
         let history = try model.fit(x: data.x, y: data.y, batchSize: try spec.batchSize.resolve(hp, intValue),
-                                    epochs: try spec.epochs.resolve(hp, intValue), validationData: data.validation,
+                                    epochs: epochs, validationData: data.validation,
                                     validationSplit: data.validation == nil ? spec.validationSplit : 0, shuffle: spec.shuffle,
-                                    earlyStopping: spec.earlyStopping, terminateOnNaN: spec.terminateOnNaN, seed: context.seed)
+                                    earlyStopping: spec.earlyStopping, terminateOnNaN: spec.terminateOnNaN, seed: context.seed) { epoch, _ in
+            context.reportEpoch(epoch + 1, epochs)
+        }
         return TrialResult(history: history.epochs)
     }
 }

@@ -131,6 +131,17 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    func testABadInputLeavesAnExistingJournalUnchanged() throws {
+        let good = try String(contentsOfFile: fixture("seed-guide-failed.yaml"), encoding: .utf8)
+        XCTAssertEqual(try tuner("search", try write("good.yaml", good), "--verbose", "0").code, 0)
+        let journal = scratch.file(".tuner/seed-guide-failed/journal.sqlite")
+        let before = try Data(contentsOf: URL(fileURLWithPath: journal))
+        let bad = good.replacingOccurrences(of: "objective: val_loss", with: "objective: val_mae")
+        let run = try tuner("search", try write("bad.yaml", bad), "--verbose", "0")
+        XCTAssertEqual(run.code, 1, run.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: journal)), before)
+    }
+
     func commandStudy(_ name: String, _ command: String, extra: String = "", values: String = "[1, 2, 3]") throws -> String {
         try write("\(name).yaml", """
             study: \(name)

@@ -199,8 +199,11 @@ struct SearchRun {
         }
         trialsThisSession += 1
         while true {
-            let context = TrialContext(number: number, attempt: attempt.number, retry: counted[number, default: 0], seed: seed,
+            var context = TrialContext(number: number, attempt: attempt.number, retry: counted[number, default: 0], seed: seed,
                                        hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
+            let line = progressText(number)
+            let output = tuner.output
+            context.reportEpoch = { epoch, epochs in output.progress(line + " · epoch \(epoch)/\(epochs)") }
             let clock = DispatchTime.now()
             var end: AttemptEnd
             var fatal: (any Error)?
@@ -344,6 +347,11 @@ struct SearchRun {
     }
 
     func progress(_ number: Int) {
+        tuner.output.progress(progressText(number))
+    }
+
+    /// "Trial k of n · best … · ETA …", for the live line on a terminal.
+    func progressText(_ number: Int) -> String {
         let total = tuner.maxTrials ?? (tuner.oracle is GridSearchOracle ? tuner.space.gridCount() : nil)
         var text = "Trial \(number + 1)"
         if let total { text += " of \(total)" }
@@ -352,7 +360,7 @@ struct SearchRun {
             let perTrial = seconds(since: started) / Double(trialsThisSession)
             text += " · ETA \(formatElapsed(perTrial * Double(max(0, total - number))))"
         }
-        tuner.output.progress(text)
+        return text
     }
 }
 
