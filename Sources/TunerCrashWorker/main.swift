@@ -2,7 +2,7 @@
 // a seeded search of `FlakyWorkload` and is killed at random instants by its parent.
 //
 //   TunerCrashWorker DIR TUNER SEED MAX_TRIALS [SLEEP_US] [SYNCHRONOUS]
-//   TUNER: grid | random
+//   TUNER: grid | random | bayesian
 import Foundation
 import SwiftTuner
 import TunerTestSupport
@@ -14,7 +14,12 @@ guard arguments.count >= 5, let seed = UInt64(arguments[3]), let maxTrials = Int
 }
 let sleep = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 0
 let synchronous: JournalOptions.Synchronous = arguments.count > 6 && arguments[6] == "normal" ? .normal : .full
-let oracle: any Oracle = arguments[2] == "grid" ? GridSearchOracle() : RandomSearchOracle()
+let oracle: any Oracle
+switch arguments[2] {
+case "grid": oracle = GridSearchOracle()
+case "bayesian": oracle = BayesianOptimizationOracle(numInitialPoints: 5, candidates: 200)
+default: oracle = RandomSearchOracle()
+}
 do {
     let tuner = try Tuner(oracle: oracle, objective: "val_loss", hyperparameters: try FlakyWorkload.space(),
                           directory: arguments[1], projectName: "crash", maxTrials: maxTrials,

@@ -25,7 +25,7 @@ public struct StudyFile: Sendable {
     public var name: String
     /// The directory that holds the study (default `.tuner`).
     public var directory: String
-    /// `grid` or `random`.
+    /// `grid`, `random` or `bayesian`.
     public var tuner: String
     /// The objective.
     public var objective: Objective
@@ -86,7 +86,7 @@ public struct StudyFile: Sendable {
         guard !name.contains("/"), !name.hasPrefix(".") else {
             throw try required("study").error("a study name cannot contain '/' or start with '.'")
         }
-        let tuner = try fields["tuner"].map { try $0.choice(["grid", "random", "GridSearch", "RandomSearch"]) } ?? "random"
+        let tuner = try fields["tuner"].map { try $0.choice(["grid", "random", "bayesian", "GridSearch", "RandomSearch", "BayesianOptimization"]) } ?? "random"
         let objective = try parseObjective(try required("objective"))
         var space = SearchSpace()
         let spaceField = try required("search_space")
@@ -121,7 +121,7 @@ public struct StudyFile: Sendable {
         return StudyFile(
             path: path, name: name,
             directory: try fields["directory"]?.string() ?? ".tuner",
-            tuner: tuner.hasPrefix("Grid") || tuner == "grid" ? "grid" : "random",
+            tuner: tuner.hasPrefix("Grid") || tuner == "grid" ? "grid" : (tuner.hasPrefix("Bayes") || tuner == "bayesian" ? "bayesian" : "random"),
             objective: objective, seed: seed, maxTrials: maxTrials,
             maxRetriesPerTrial: try nonNegative("max_retries_per_trial", try fields["max_retries_per_trial"]?.int() ?? 0),
             maxConsecutiveFailedTrials: try positiveOrNone("max_consecutive_failed_trials") ?? 3,

@@ -96,7 +96,12 @@ public struct StudyRun {
                                       verbose: verbose)
             body = { context in try runner.run(context) }
         }
-        let oracle: any Oracle = study.tuner == "grid" ? GridSearchOracle() : RandomSearchOracle()
+        let oracle: any Oracle
+        switch study.tuner {
+        case "grid": oracle = GridSearchOracle()
+        case "bayesian": oracle = BayesianOptimizationOracle()
+        default: oracle = RandomSearchOracle()
+        }
         let tuner = try Tuner(oracle: oracle, objective: study.objective, hyperparameters: HyperParameters(space: study.space, values: [:]),
                               directory: study.directory, projectName: study.name,
                               maxTrials: maxTrials ?? study.maxTrials, maxRetriesPerTrial: maxRetriesPerTrial ?? study.maxRetriesPerTrial,

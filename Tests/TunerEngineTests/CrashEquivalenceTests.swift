@@ -94,6 +94,10 @@ final class CrashEquivalenceTests: XCTestCase {
         try crashEquivalence(tuner: "random", seed: 4, trials: trials, kills: kills)
     }
 
+    func testS24BayesianOptimizationKilledAtRandomEqualsAnUninterruptedRun() throws {
+        try crashEquivalence(tuner: "bayesian", seed: 5, trials: 30, kills: max(6, kills / 2))
+    }
+
     func waitForAttempt(_ path: String, timeout: Double = 20) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

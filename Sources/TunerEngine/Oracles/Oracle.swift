@@ -29,10 +29,19 @@ public struct OracleHistory: Sendable {
     public private(set) var trials: [OracleTrial] = []
     /// Every configuration tried so far, failed ones included.
     public private(set) var tried: Set<[String: HyperParameterValue]> = []
+    /// Whether the objective's scores are minimized or maximized.
+    public var direction: Objective.Direction
 
     /// Makes a history of trials.
-    public init(_ trials: [OracleTrial] = []) {
+    public init(_ trials: [OracleTrial] = [], direction: Objective.Direction = .min) {
+        self.direction = direction
         for trial in trials { append(trial) }
+    }
+
+    /// A trial's score oriented so that smaller is better; `nil` unless it completed finite.
+    public func loss(_ trial: OracleTrial) -> Double? {
+        guard trial.status == .completed, let score = trial.score, score.isFinite else { return nil }
+        return direction == .min ? score : -score
     }
 
     /// Adds a trial.

@@ -124,3 +124,29 @@ public final class RandomSearch<Model: FittableModel>: HyperModelTuner<Model> {
                        verbose: verbose, journalOptions: journalOptions, output: output)
     }
 }
+
+/// KerasTuner's BayesianOptimization with a hypermodel, failure-aware
+/// (``BayesianOptimizationOracle``).
+///
+/// ```swift
+/// let tuner = try BayesianOptimization(hypermodel: buildModel, objective: "val_loss", maxTrials: 30, seed: 1)
+/// ```
+public final class BayesianOptimization<Model: FittableModel>: HyperModelTuner<Model> {
+    /// Makes a Bayesian optimization (10 trials unless `maxTrials` says otherwise); see
+    /// ``HyperModelTuner`` for the parameters.
+    public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
+                hyperparameters: HyperParameters = HyperParameters(), maxTrials: Int? = nil, numInitialPoints: Int? = nil,
+                alpha: Double = 1e-4, beta: Double = 2.6, seed: UInt64? = nil,
+                directory: String = ".", projectName: String = "untitled_project", overwrite: Bool = false,
+                maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
+                verbose: Int = 1, journalOptions: JournalOptions = JournalOptions(),
+                output: any SearchOutput = StandardOutput()) throws {
+        try super.init(oracle: BayesianOptimizationOracle(numInitialPoints: numInitialPoints, alpha: alpha, beta: beta),
+                       hypermodel: hypermodel, objective: objective,
+                       hyperparameters: hyperparameters, directory: directory, projectName: projectName,
+                       maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
+                       maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
+                       maxInterruptionsPerTrial: maxInterruptionsPerTrial, seed: seed, overwrite: overwrite,
+                       verbose: verbose, journalOptions: journalOptions, output: output)
+    }
+}

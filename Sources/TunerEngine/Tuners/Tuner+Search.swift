@@ -140,6 +140,7 @@ struct SearchRun {
     }
 
     mutating func load() throws {
+        history = OracleHistory(direction: tuner.objective.direction)
         trials = try tuner.journal.trials()
         for (index, trial) in trials.enumerated() {
             guard trial.number == index else {

@@ -1,0 +1,194 @@
+import Foundation
+import TunerCore
+
+/// KerasTuner's BayesianOptimization, failure-aware: a Gaussian process (Matérn 5/2, its length
+/// scale tuned by marginal likelihood) over the hyperparameters encoded in [0, 1] (log scales
+/// respected), and the upper-confidence-bound acquisition with KerasTuner's defaults.
+///
+/// Unlike KerasTuner's, it learns from failures: a FAILED trial enters the model at a
+/// pessimistic value (worse than every completed one), so the search steers away from regions
+/// that fail, and it never proposes a configuration already tried, failed ones included.
+/// Every proposal is a pure function of the seed, the trial number and the history (S30).
+///
+/// ```swift
+/// let oracle = BayesianOptimizationOracle(numInitialPoints: 5)
+/// ```
+public struct BayesianOptimizationOracle: Oracle {
+    /// `BayesianOptimization`.
+    public let kind = "BayesianOptimization"
+    /// 10, as KerasTuner.
+    public let defaultMaxTrials: Int? = 10
+    /// Random trials before the model is used; `nil`: 3 × the number of hyperparameters (KerasTuner).
+    public var numInitialPoints: Int?
+    /// The noise added to the kernel's diagonal (KerasTuner: 1e-4).
+    public var alpha: Double
+    /// The exploration weight of the upper confidence bound (KerasTuner: 2.6).
+    public var beta: Double
+    /// Random candidates the acquisition is evaluated on, before local refinement.
+    public var candidates: Int
+
+    /// Makes the oracle with KerasTuner's defaults.
+    public init(numInitialPoints: Int? = nil, alpha: Double = 1e-4, beta: Double = 2.6, candidates: Int = 2000) {
+        self.numInitialPoints = numInitialPoints
+        self.alpha = alpha
+        self.beta = beta
+        self.candidates = candidates
+    }
+
+    public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
+        let random = RandomSearchOracle(maxCollisions: 50)
+        let initial = numInitialPoints ?? max(2, 3 * space.definitions.count)
+        // Observations: completed trials at their score, failed ones at a pessimistic value.
+        let ended = history.trials.filter { $0.status == .completed || $0.status == .failed }
+        let scores = ended.compactMap(history.loss)
+        guard ended.count >= initial, scores.count >= 2 else {
+            return random.propose(trial: trial, space: space, history: history, seed: seed)
+        }
+        let worst = scores.max()!, best = scores.min()!
+        let spread = max(worst - best, 1e-12)
+        let pessimistic = worst + 0.5 * spread
+        var xs: [[Double]] = [], ys: [Double] = []
+        for trial in ended {
+            xs.append(encode(trial.values, space))
+            ys.append(history.loss(trial) ?? pessimistic)
+        }
+        guard let model = GaussianProcess(xs: xs, ys: ys, alpha: alpha) else {
+            return random.propose(trial: trial, space: space, history: history, seed: seed)
+        }
+        var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0xB0))
+        var bestCandidate: (score: Double, values: [String: HyperParameterValue])?
+        func consider(_ values: [String: HyperParameterValue]) {
+            guard !history.tried.contains(values) else { return }
+            let (mean, sd) = model.predict(encode(values, space))
+            let lower = mean - beta * sd // losses: smaller is better
+            if bestCandidate.map({ lower < $0.score }) ?? true { bestCandidate = (lower, values) }
+        }
+        for _ in 0..<candidates { consider(space.sample(using: &rng)) }
+        // Local refinement around the best candidate: resample one hyperparameter at a time.
+        if let start = bestCandidate?.values {
+            for _ in 0..<200 {
+                var values = bestCandidate?.values ?? start
+                let definition = space.definitions[rng.nextInt(below: space.definitions.count)]
+                guard definition.isActive(in: values) else { continue }
+                values[definition.name] = definition.sample(using: &rng)
+                consider(space.resolve(values))
+            }
+        }
+        return bestCandidate?.values ?? random.propose(trial: trial, space: space, history: history, seed: seed)
+    }
+
+    /// A configuration as a point of [0, 1]ⁿ, each hyperparameter in its sampling's scale;
+    /// inactive ones at 0.5.
+    func encode(_ values: [String: HyperParameterValue], _ space: SearchSpace) -> [Double] {
+        space.definitions.map { definition in
+            guard let value = values[definition.name] else { return 0.5 }
+            switch definition.kind {
+            case let .int(min, max, _, sampling):
+                guard max > min, let v = value.doubleValue else { return 0.5 }
+                return HyperParameterDefinition.valueToProbability(v, min: Double(min), max: Double(max), sampling: sampling)
+            case let .float(min, max, _, sampling):
+                guard max > min, let v = value.doubleValue else { return 0.5 }
+                return HyperParameterDefinition.valueToProbability(v, min: min, max: max, sampling: sampling)
+            case .choice, .boolean, .fixed:
+                let all = definition.orderedValues
+                guard all.count > 1, let index = all.firstIndex(of: value) else { return 0.5 }
+                return Double(index) / Double(all.count - 1)
+            }
+        }
+    }
+}
+
+/// A Gaussian process regressor with a Matérn 5/2 kernel on normalized targets, its length
+/// scale chosen among a fixed grid by log marginal likelihood (deterministic).
+struct GaussianProcess {
+    let xs: [[Double]]
+    let weights: [Double]
+    let cholesky: [[Double]]
+    let lengthScale: Double
+    let mean: Double, scale: Double
+
+    init?(xs: [[Double]], ys: [Double], alpha: Double) {
+        guard xs.count == ys.count, xs.count >= 2 else { return nil }
+        let mean = ys.reduce(0, +) / Double(ys.count)
+        let variance = ys.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(ys.count)
+        let scale = variance > 0 ? variance.squareRoot() : 1
+        let normalized = ys.map { ($0 - mean) / scale }
+        var best: (likelihood: Double, length: Double, chol: [[Double]], weights: [Double])?
+        for length in [0.05, 0.08, 0.12, 0.18, 0.27, 0.4, 0.6, 0.9, 1.35, 2.0, 3.0] {
+            var k = Self.kernelMatrix(xs, length)
+            for i in 0..<k.count { k[i][i] += alpha + 1e-8 }
+            guard let l = Self.choleskyDecomposition(k) else { continue }
+            let w = Self.solve(l, normalized)
+            var likelihood = -0.5 * zip(normalized, w).reduce(0) { $0 + $1.0 * $1.1 }
+            for i in 0..<l.count { likelihood -= Foundation.log(l[i][i]) }
+            if best.map({ likelihood > $0.likelihood }) ?? true { best = (likelihood, length, l, w) }
+        }
+        guard let best else { return nil }
+        self.xs = xs
+        self.weights = best.weights
+        self.cholesky = best.chol
+        self.lengthScale = best.length
+        self.mean = mean
+        self.scale = scale
+    }
+
+    static func matern52(_ a: [Double], _ b: [Double], _ length: Double) -> Double {
+        var d2 = 0.0
+        for i in 0..<a.count { d2 += (a[i] - b[i]) * (a[i] - b[i]) }
+        let r = d2.squareRoot() / length
+        let s = 5.0.squareRoot() * r
+        return (1 + s + 5.0 / 3.0 * r * r) * Foundation.exp(-s)
+    }
+
+    static func kernelMatrix(_ xs: [[Double]], _ length: Double) -> [[Double]] {
+        xs.map { a in xs.map { b in matern52(a, b, length) } }
+    }
+
+    static func choleskyDecomposition(_ a: [[Double]]) -> [[Double]]? {
+        let n = a.count
+        var l = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        for i in 0..<n {
+            for j in 0...i {
+                var sum = a[i][j]
+                for k in 0..<j { sum -= l[i][k] * l[j][k] }
+                if i == j {
+                    guard sum > 0 else { return nil }
+                    l[i][i] = sum.squareRoot()
+                } else {
+                    l[i][j] = sum / l[j][j]
+                }
+            }
+        }
+        return l
+    }
+
+    /// Solves (L Lᵀ) x = b.
+    static func solve(_ l: [[Double]], _ b: [Double]) -> [Double] {
+        let n = b.count
+        var y = b
+        for i in 0..<n {
+            for k in 0..<i { y[i] -= l[i][k] * y[k] }
+            y[i] /= l[i][i]
+        }
+        var x = y
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            for k in (i + 1)..<n { x[i] -= l[k][i] * x[k] }
+            x[i] /= l[i][i]
+        }
+        return x
+    }
+
+    /// The posterior mean and standard deviation at a point, in the targets' units.
+    func predict(_ x: [Double]) -> (mean: Double, sd: Double) {
+        let k = xs.map { Self.matern52($0, x, lengthScale) }
+        let mu = zip(k, weights).reduce(0) { $0 + $1.0 * $1.1 }
+        // v = L⁻¹ k; variance = k(x, x) − vᵀv.
+        var v = k
+        for i in 0..<v.count {
+            for j in 0..<i { v[i] -= cholesky[i][j] * v[j] }
+            v[i] /= cholesky[i][i]
+        }
+        let variance = max(1e-12, 1 - v.reduce(0) { $0 + $1 * $1 })
+        return (mean + scale * mu, scale * variance.squareRoot())
+    }
+}
