@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "TunerReports", dependencies: ["TunerCore", "TunerJournal", "CLibXML2"]),
         // Study files (YAML) and the trials they describe: the built-in MLP or a command.
         .target(name: "TunerStudy", dependencies: [
-            "TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer",
+            "TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer", "SwiftTuner",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),

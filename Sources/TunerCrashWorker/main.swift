@@ -2,7 +2,7 @@
 // a seeded search of `FlakyWorkload` and is killed at random instants by its parent.
 //
 //   TunerCrashWorker DIR TUNER SEED MAX_TRIALS [SLEEP_US] [SYNCHRONOUS]
-//   TUNER: grid | random | bayesian
+//   TUNER: grid | random | bayesian | hyperband
 import Foundation
 import SwiftTuner
 import TunerTestSupport
@@ -18,6 +18,7 @@ let oracle: any Oracle
 switch arguments[2] {
 case "grid": oracle = GridSearchOracle()
 case "bayesian": oracle = BayesianOptimizationOracle(numInitialPoints: 5, candidates: 200)
+case "hyperband": oracle = HyperbandOracle(maxEpochs: 27, factor: 3, iterations: 3)
 default: oracle = RandomSearchOracle()
 }
 do {

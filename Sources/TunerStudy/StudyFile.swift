@@ -43,6 +43,12 @@ public struct StudyFile: Sendable {
     public var overwrite: Bool
     /// The journal's durability.
     public var synchronous: JournalOptions.Synchronous
+    /// Hyperband: the epochs of the longest-trained models (KerasTuner's `max_epochs`).
+    public var maxEpochs: Int = 100
+    /// Hyperband: the reduction factor between rounds.
+    public var factor: Int = 3
+    /// Hyperband: how many times the brackets run.
+    public var hyperbandIterations: Int = 1
     /// The search space.
     public var space: SearchSpace
     /// What each trial runs.
@@ -55,7 +61,7 @@ public struct StudyFile: Sendable {
 
     static let topKeys = ["study", "directory", "tuner", "objective", "seed", "max_trials", "max_retries_per_trial",
                           "max_consecutive_failed_trials", "max_interruptions_per_trial", "overwrite", "synchronous",
-                          "search_space", "trial"]
+                          "search_space", "trial", "max_epochs", "factor", "hyperband_iterations"]
 
     /// Reads and checks a study file.
     ///
@@ -86,7 +92,7 @@ public struct StudyFile: Sendable {
         guard !name.contains("/"), !name.hasPrefix(".") else {
             throw try required("study").error("a study name cannot contain '/' or start with '.'")
         }
-        let tuner = try fields["tuner"].map { try $0.choice(["grid", "random", "bayesian", "GridSearch", "RandomSearch", "BayesianOptimization"]) } ?? "random"
+        let tuner = try fields["tuner"].map { try $0.choice(["grid", "random", "bayesian", "hyperband", "GridSearch", "RandomSearch", "BayesianOptimization", "Hyperband"]) } ?? "random"
         let objective = try parseObjective(try required("objective"))
         var space = SearchSpace()
         let spaceField = try required("search_space")
@@ -118,10 +124,19 @@ public struct StudyFile: Sendable {
             guard let s = field.scalarString, let v = UInt64(s) else { throw field.error("expected a non-negative integer, found \(field.kindName)") }
             return v
         }
-        return StudyFile(
+        func positive(_ key: String, _ fallback: Int, minimum: Int = 1) throws -> Int {
+            guard let field = fields[key] else { return fallback }
+            let value = try field.int()
+            guard value >= minimum else { throw field.error("must be at least \(minimum), got \(value)") }
+            return value
+        }
+        let maxEpochs = try positive("max_epochs", 100)
+        let factor = try positive("factor", 3, minimum: 2)
+        let iterations = try positive("hyperband_iterations", 1)
+        var file = StudyFile(
             path: path, name: name,
             directory: try fields["directory"]?.string() ?? ".tuner",
-            tuner: tuner.hasPrefix("Grid") || tuner == "grid" ? "grid" : (tuner.hasPrefix("Bayes") || tuner == "bayesian" ? "bayesian" : "random"),
+            tuner: ["GridSearch": "grid", "RandomSearch": "random", "BayesianOptimization": "bayesian", "Hyperband": "hyperband"][tuner] ?? tuner,
             objective: objective, seed: seed, maxTrials: maxTrials,
             maxRetriesPerTrial: try nonNegative("max_retries_per_trial", try fields["max_retries_per_trial"]?.int() ?? 0),
             maxConsecutiveFailedTrials: try positiveOrNone("max_consecutive_failed_trials") ?? 3,
@@ -129,6 +144,10 @@ public struct StudyFile: Sendable {
             overwrite: try fields["overwrite"]?.bool() ?? false,
             synchronous: try fields["synchronous"].map { try $0.choice(["full", "normal"]) == "normal" ? .normal : .full } ?? .full,
             space: space, trial: trial)
+        file.maxEpochs = maxEpochs
+        file.factor = factor
+        file.hyperbandIterations = iterations
+        return file
     }
 
     static func yamlError(_ error: YamlError, path: String) -> StudyFileError {

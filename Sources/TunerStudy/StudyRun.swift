@@ -3,6 +3,7 @@ import TunerCore
 import TunerEngine
 import TunerJournal
 import TunerTrainer
+import SwiftTuner
 
 /// Runs (or resumes) the search a study file describes.
 ///
@@ -100,6 +101,7 @@ public struct StudyRun {
         switch study.tuner {
         case "grid": oracle = GridSearchOracle()
         case "bayesian": oracle = BayesianOptimizationOracle()
+        case "hyperband": oracle = HyperbandOracle(maxEpochs: study.maxEpochs, factor: study.factor, iterations: study.hyperbandIterations)
         default: oracle = RandomSearchOracle()
         }
         let tuner = try Tuner(oracle: oracle, objective: study.objective, hyperparameters: HyperParameters(space: study.space, values: [:]),
@@ -156,13 +158,12 @@ struct ModelTrial {
         default:
             model.compile(optimizer: .adam(learningRate: learningRate ?? 1e-3), loss: spec.loss, metrics: spec.metrics)
         }
-        let epochs = try spec.epochs.resolve(hp, intValue)
-        let history = try model.fit(x: data.x, y: data.y, batchSize: try spec.batchSize.resolve(hp, intValue),
-                                    epochs: epochs, validationData: data.validation,
-                                    validationSplit: data.validation == nil ? spec.validationSplit : 0, shuffle: spec.shuffle,
-                                    earlyStopping: spec.earlyStopping, terminateOnNaN: spec.terminateOnNaN, seed: context.seed) { epoch, _ in
-            context.reportEpoch(epoch + 1, epochs)
-        }
-        return TrialResult(history: history.epochs)
+        model.fitConfiguration = FitConfiguration(batchSize: try spec.batchSize.resolve(hp, intValue), shuffle: spec.shuffle,
+                                                  validationSplit: spec.validationSplit, earlyStopping: spec.earlyStopping,
+                                                  terminateOnNaN: spec.terminateOnNaN)
+        // Through the engine's conformance: weights from the trial seed, Hyperband's epochs and
+        // parent weights, the progress line.
+        return try model.fit(x: data.x, y: data.y, validationData: data.validation,
+                             epochs: try spec.epochs.resolve(hp, intValue), context: context)
     }
 }

@@ -73,7 +73,10 @@ final class CrashEquivalenceTests: XCTestCase {
         let interrupted = try journal.attempts().filter { $0.attemptOutcome == .interrupted }
         XCTAssertGreaterThan(killed, kills / 2, "most kills landed during the search")
         XCTAssertGreaterThan(interrupted.count, 0, "kills interrupted attempts")
-        XCTAssertEqual(try journal.sessions().filter { $0.reason == .interrupted }.count, killed)
+        // A kill can land before the session starts (while the process opens the journal).
+        let interruptedSessions = try journal.sessions().filter { $0.reason == .interrupted }.count
+        XCTAssertLessThanOrEqual(interruptedSessions, killed)
+        XCTAssertGreaterThan(interruptedSessions, 0)
         let duringRetries = interrupted.filter { attempt in
             try! journal.attempts(ofTrial: attempt.trial).contains { $0.number < attempt.number && $0.counted }
         }.count
@@ -96,6 +99,10 @@ final class CrashEquivalenceTests: XCTestCase {
 
     func testS24BayesianOptimizationKilledAtRandomEqualsAnUninterruptedRun() throws {
         try crashEquivalence(tuner: "bayesian", seed: 5, trials: 30, kills: max(6, kills / 2))
+    }
+
+    func testS24HyperbandKilledAtRandomEqualsAnUninterruptedRun() throws {
+        try crashEquivalence(tuner: "hyperband", seed: 6, trials: 60, kills: max(6, kills / 2))
     }
 
     func waitForAttempt(_ path: String, timeout: Double = 20) throws {

@@ -31,7 +31,7 @@ final class StudyFileTests: XCTestCase {
     }
 
     func testTheFixtureStudiesParse() throws {
-        for name in ["seed-guide-tolerate", "seed-guide-failed", "seed-guide-fatal", "iris-random", "command-example"] {
+        for name in ["seed-guide-tolerate", "seed-guide-failed", "seed-guide-fatal", "iris-random", "command-example", "iris-hyperband", "branin-bayesian"] {
             let study = try StudyFile.load(Self.root.appendingPathComponent("Fixtures/studies/\(name).yaml").path)
             XCTAssertEqual(study.name, name)
         }

@@ -26,10 +26,13 @@ public final class HyperParameters {
         values = [:]
     }
 
-    /// Makes the hyperparameters of a trial: `values` for the space's active names.
+    /// Makes the hyperparameters of a trial: `values` for the space's active names, plus the
+    /// values a tuner adds outside the space (Hyperband's `tuner/epochs`, …).
     public init(space: SearchSpace, values: [String: HyperParameterValue]) {
         self.space = space
-        self.values = space.resolve(values)
+        var resolved = space.resolve(values)
+        for (name, value) in values where name.hasPrefix("tuner/") { resolved[name] = value }
+        self.values = resolved
     }
 
     /// The value of `name`, if it is active in this trial.

@@ -20,6 +20,8 @@ public struct TrialContext {
     public let seed: UInt64
     /// The trial's hyperparameters.
     public let hyperparameters: HyperParameters
+    /// The trial's own folder (`<study>/trials/trial_0007`), for outputs and checkpoints.
+    public var directory: String = ""
     /// Call after each epoch (`epoch` from 1, of `epochs`) to show the progress line.
     public var reportEpoch: (_ epoch: Int, _ epochs: Int) -> Void = { _, _ in }
 

@@ -150,3 +150,29 @@ public final class BayesianOptimization<Model: FittableModel>: HyperModelTuner<M
                        verbose: verbose, journalOptions: journalOptions, output: output)
     }
 }
+
+/// KerasTuner's Hyperband with a hypermodel, failure-aware (``HyperbandOracle``): `search`'s
+/// `epochs` is ignored; each trial trains up to its `tuner/epochs`, a promoted one continuing
+/// from its parent's weights (with the built-in trainer).
+///
+/// ```swift
+/// let tuner = try Hyperband(hypermodel: buildModel, objective: "val_loss", maxEpochs: 27, factor: 3, seed: 1)
+/// ```
+public final class Hyperband<Model: FittableModel>: HyperModelTuner<Model> {
+    /// Makes a Hyperband search; see ``HyperModelTuner`` for the other parameters.
+    public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
+                hyperparameters: HyperParameters = HyperParameters(), maxEpochs: Int = 100, factor: Int = 3,
+                hyperbandIterations: Int = 1, maxTrials: Int? = nil, seed: UInt64? = nil,
+                directory: String = ".", projectName: String = "untitled_project", overwrite: Bool = false,
+                maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
+                verbose: Int = 1, journalOptions: JournalOptions = JournalOptions(),
+                output: any SearchOutput = StandardOutput()) throws {
+        try super.init(oracle: HyperbandOracle(maxEpochs: maxEpochs, factor: factor, iterations: hyperbandIterations),
+                       hypermodel: hypermodel, objective: objective,
+                       hyperparameters: hyperparameters, directory: directory, projectName: projectName,
+                       maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
+                       maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
+                       maxInterruptionsPerTrial: maxInterruptionsPerTrial, seed: seed, overwrite: overwrite,
+                       verbose: verbose, journalOptions: journalOptions, output: output)
+    }
+}

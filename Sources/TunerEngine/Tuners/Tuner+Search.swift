@@ -202,6 +202,8 @@ struct SearchRun {
         while true {
             var context = TrialContext(number: number, attempt: attempt.number, retry: counted[number, default: 0], seed: seed,
                                        hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
+            context.directory = ((tuner.journal.path as NSString).deletingLastPathComponent as NSString)
+                .appendingPathComponent("trials/trial_\(trialID(number))")
             let line = progressText(number)
             let output = tuner.output
             context.reportEpoch = { epoch, epochs in output.progress(line + " · epoch \(epoch)/\(epochs)") }
