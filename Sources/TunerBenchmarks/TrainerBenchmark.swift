@@ -16,6 +16,11 @@ func runPeer(_ python: String, _ script: String, _ arguments: [String]) -> [Stri
     process.arguments = [path] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
+    // Peers print their failed trials' tracebacks; keep them in a file, shown only on failure.
+    let log = (NSTemporaryDirectory() as NSString).appendingPathComponent("peer-\(getpid())-\(script).log")
+    FileManager.default.createFile(atPath: log, contents: nil)
+    process.standardError = FileHandle(forWritingAtPath: log)
+    defer { try? FileManager.default.removeItem(atPath: log) }
     var environment = ProcessInfo.processInfo.environment
     environment["KERAS_BACKEND"] = "jax"
     process.environment = environment
@@ -23,7 +28,8 @@ func runPeer(_ python: String, _ script: String, _ arguments: [String]) -> [Stri
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        print("  (\(script) failed with exit \(process.terminationStatus))")
+        let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
+        print("  (\(script) failed with exit \(process.terminationStatus))\n\(tail)")
         return nil
     }
     let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""

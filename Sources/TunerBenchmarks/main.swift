@@ -20,6 +20,11 @@ if arguments.first == "trainer" {
     try runTrainerBenchmark(arguments)
     exit(0)
 }
+if arguments.first == "tuners" {
+    arguments.removeFirst()
+    try runTunerBenchmark(arguments)
+    exit(0)
+}
 if arguments.first == "reports" {
     try runReportBenchmark(trials: arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000)
     exit(0)
