@@ -51,6 +51,7 @@ public enum HyperParameterValue: Hashable, Sendable, Codable, CustomStringConver
 
     private enum CodingKeys: String, CodingKey { case int, float, string, bool }
 
+    /// Decodes a JSON scalar, or a `{"float": x}` tagged float.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let v = try? container.decode(Bool.self) {
@@ -69,6 +70,7 @@ public enum HyperParameterValue: Hashable, Sendable, Codable, CustomStringConver
         }
     }
 
+    /// Encodes a scalar; floats are tagged `{"float": x}`.
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .int(let v):

@@ -35,6 +35,8 @@ public struct BayesianOptimizationOracle: Oracle {
         self.candidates = candidates
     }
 
+    /// Random configurations for the first trials, then the untried configuration with the
+    /// lowest upper-confidence bound of the loss.
     public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
         let random = RandomSearchOracle(maxCollisions: 50)
         let initial = numInitialPoints ?? max(2, 3 * space.definitions.count)

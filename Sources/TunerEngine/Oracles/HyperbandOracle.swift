@@ -83,6 +83,8 @@ public struct HyperbandOracle: Oracle {
         return nil
     }
 
+    /// The next trial of the current round: a new configuration in round 0, else the best
+    /// completed trial of the previous round not yet promoted; `nil` when the schedule is done.
     public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
         var index = 0
         var previous: [OracleTrial] = []
