@@ -18,7 +18,7 @@ func runPeer(_ python: String, _ script: String, _ arguments: [String]) -> [Stri
     process.standardOutput = pipe
     // Peers print their failed trials' tracebacks; keep them in a file, shown only on failure.
     let log = (NSTemporaryDirectory() as NSString).appendingPathComponent("peer-\(getpid())-\(script).log")
-    FileManager.default.createFile(atPath: log, contents: nil)
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
     process.standardError = FileHandle(forWritingAtPath: log)
     defer { try? FileManager.default.removeItem(atPath: log) }
     var environment = ProcessInfo.processInfo.environment
