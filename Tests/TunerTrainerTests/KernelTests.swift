@@ -45,7 +45,7 @@ final class KernelTests: XCTestCase {
     func testPackedGemmMatchesTheDefinition() throws {
         var seed: UInt64 = 500
         for (m, n, k) in [(1, 1, 1), (3, 5, 7), (4, 24, 8), (6, 8, 3), (7, 25, 9), (13, 10, 33), (32, 64, 20),
-                          (97, 30, 257), (5, 265, 40), (100, 270, 300)] {
+                          (97, 30, 257), (5, 265, 40), (100, 270, 300), (40, 1, 30), (50, 3, 17), (64, 10, 40), (300, 5, 280)] {
             for accumulate in [false, true] {
                 seed += 1
                 let a = random(m, k, seed: seed), b = random(k, n, seed: seed + 7)
