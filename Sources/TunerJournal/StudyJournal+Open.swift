@@ -33,9 +33,12 @@ extension StudyJournal {
         }
         var existingVersion = 0
         if fm.fileExists(atPath: path) {
-            let (version, study) = try inspect(path: path)
-            existingVersion = version
-            try check(study, against: descriptor, path: path, options: options)
+            // An empty file, or a database without a table, is what a process killed while it
+            // created the journal leaves: there is nothing in it to keep, so it becomes a new journal.
+            if let (version, study) = try inspect(path: path, allowEmpty: true) {
+                existingVersion = version
+                try check(study, against: descriptor, path: path, options: options)
+            }
         }
 
         var config = Configuration()
@@ -82,7 +85,9 @@ extension StudyJournal {
         guard FileManager.default.fileExists(atPath: path) else {
             throw JournalError(.missing, path: path, "no journal here. Run a search first, or check the study's directory and name.")
         }
-        _ = try inspect(path: path)
+        guard try inspect(path: path, allowEmpty: true) != nil else {
+            throw JournalError(.missing, path: path, "the journal is empty: its search was stopped while creating it. Run the search again.")
+        }
         return StudyJournal(path: path, dbQueue: try readOnlyQueue(path), lock: nil)
     }
 
@@ -114,14 +119,16 @@ extension StudyJournal {
     }
 
     /// Checks a file without writing to it: its header, its integrity, its identity and
-    /// schema version. Returns the schema version and the study row.
-    static func inspect(path: String) throws -> (version: Int, study: StudyRecord) {
+    /// schema version. Returns the schema version and the study row; `nil` for an empty file or
+    /// a database without any table, when `allowEmpty`.
+    static func inspect(path: String, allowEmpty: Bool = false) throws -> (version: Int, study: StudyRecord)? {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw JournalError(.notAJournal, path: path, "cannot read the file")
         }
         let header = (try? handle.read(upToCount: 100)) ?? Data()
         try? handle.close()
         let size = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
+        if size == 0 && allowEmpty { return nil }
         let magic = Data("SQLite format 3\u{0}".utf8)
         guard header.count >= 16, header.prefix(16) == magic else {
             throw JournalError(.notAJournal, path: path, "this file is not a study journal (not a SQLite database: it starts with \(describe(header.prefix(16)))). Expected a journal written by SwiftTuner. Choose another project name, or pass overwrite to replace it.")
@@ -148,8 +155,9 @@ extension StudyJournal {
                 }
                 let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
                 let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                if allowEmpty && appID == 0 && version == 0 && tables.isEmpty { return nil }
                 guard appID == applicationID else {
-                    let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                     throw JournalError(.foreignDatabase, path: path, "this SQLite database is not a study journal (application_id \(appID), tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", "))). Choose another project name, or pass overwrite to replace it.")
                 }
                 guard version <= migrations.count else {

@@ -51,9 +51,21 @@ final class OpenChecksTests: XCTestCase {
         try assertRefused(.notAJournal, "not a SQLite database")
     }
 
-    func testS25AnEmptyFileIsRefused() throws {
+    /// A process killed while it creates a journal leaves an empty file, or a database whose
+    /// header is written but which has no table yet: nothing to keep, so it becomes a new journal.
+    func testS24AJournalLeftEmptyByAKilledCreationBecomesANewOne() throws {
         try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
         try Data().write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try StudyJournal.openForReading(at: path)) { XCTAssert("\($0)".contains("empty")) }
+        XCTAssertEqual(try StudyJournal.open(at: path, study: try descriptor()).trials().count, 0)
+        try FileManager.default.removeItem(atPath: path)
+        try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('pragma journal_mode=wal'); c.close()", path)
+        XCTAssertEqual(try StudyJournal.open(at: path, study: try descriptor()).study().name, "study")
+    }
+
+    func testS25ATextFileIsRefused() throws {
+        try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: path))
         try assertRefused(.notAJournal, "not a study journal")
     }
 
