@@ -82,15 +82,7 @@ public enum GuideScenario: String, CaseIterable, Sendable {
         let units1 = try hp.int("units_1", min: 10, max: 40, step: 10)
         let units2 = try hp.int("units_2", min: 10, max: 30, step: 10)
         let model = GuideModel(units: [units1, units2], inputSize: 20)
-        let count = model.parameterCount
-        if count > 1200 {
-            let message = "Model too large! It contains \(count) params."
-            switch self {
-            case .tolerate: throw ValueError(message)
-            case .failed: throw FailedTrialError(message)
-            case .fatal: throw FatalError(message)
-            }
-        }
+        try refuseIfTooLarge(model.parameterCount)
         return model
     }
 
@@ -101,16 +93,19 @@ public enum GuideScenario: String, CaseIterable, Sendable {
         let units2 = try hp.int("units_2", min: 10, max: 30, step: 10)
         let model = try Sequential([Dense(units1, inputSize: 20), Dense(units2), Dense(1)])
         model.compile(optimizer: .adam(), loss: .meanSquaredError)
-        let count = model.parameterCount
-        if count > 1200 {
-            let message = "Model too large! It contains \(count) params."
-            switch self {
-            case .tolerate: throw ValueError(message)
-            case .failed: throw FailedTrialError(message)
-            case .fatal: throw FatalError(message)
-            }
-        }
+        try refuseIfTooLarge(model.parameterCount)
         return model
+    }
+
+    /// Throws this scenario's error for a model over 1,200 parameters, as the guide's `build_model`.
+    func refuseIfTooLarge(_ count: Int) throws {
+        guard count > 1200 else { return }
+        let message = "Model too large! It contains \(count) params."
+        switch self {
+        case .tolerate: throw ValueError(message)
+        case .failed: throw FailedTrialError(message)
+        case .fatal: throw FatalError(message)
+        }
     }
 
     /// The guide's data as matrices: 100 rows of uniform random numbers, like `np.random.rand`.
