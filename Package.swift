@@ -71,7 +71,7 @@ let package = Package(
                     exclude: ["Scripts"]),
         .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "SwiftTuner", "TunerTestSupport"]),
         .testTarget(name: "TunerJournalTests", dependencies: ["TunerJournal", "TunerTestSupport"]),
-        .testTarget(name: "TunerEngineTests", dependencies: ["SwiftTuner", "TunerTestSupport", "TunerCrashWorker"]),
+        .testTarget(name: "TunerEngineTests", dependencies: ["SwiftTuner", "TunerEngine", "TunerRandom", "TunerTestSupport", "TunerCrashWorker"]),
     ],
     swiftLanguageModes: [.v6]
 )

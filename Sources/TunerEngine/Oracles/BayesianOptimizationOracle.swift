@@ -7,9 +7,10 @@ import TunerCore
 ///
 /// Unlike KerasTuner's, it learns from failures: a FAILED trial enters the model at a
 /// pessimistic value (worse than every completed one), and each candidate pays a penalty in
-/// proportion to the kernel-weighted share of failures around it (a smoothed failure
-/// classifier), so the search steers away from regions that fail; it never proposes a
-/// configuration already tried, failed ones included.
+/// proportion to its probability of failing (``FailureClassifier``: per-hyperparameter
+/// densities and the share of failures around it), so the search, initial points included,
+/// steers away from regions that fail; it never proposes a configuration already tried,
+/// failed ones included.
 /// Every proposal is a pure function of the seed, the trial number and the history (S30).
 ///
 /// ```swift
@@ -59,23 +60,18 @@ public struct BayesianOptimizationOracle: Oracle {
         guard let model = GaussianProcess(xs: xs, ys: ys, alpha: alpha) else {
             return random.propose(trial: trial, space: space, history: history, seed: seed)
         }
-        // Where trials failed: a kernel-weighted share of failures around a point (a smoothed
-        // failure classifier with the GP's length scale); candidates pay for it in proportion.
-        let failedPoints = ended.filter { $0.status == .failed }.map { encode($0.values, space) }
-        let completedPoints = ended.filter { history.loss($0) != nil }.map { encode($0.values, space) }
-        func failureShare(_ x: [Double]) -> Double {
-            guard !failedPoints.isEmpty else { return 0 }
-            let f = failedPoints.reduce(0) { $0 + GaussianProcess.matern52($1, x, model.lengthScale) }
-            let c = completedPoints.reduce(0) { $0 + GaussianProcess.matern52($1, x, model.lengthScale) }
-            return f / (f + c + 1e-12)
-        }
+        // Where trials failed: candidates pay in proportion to their probability of failing.
+        let classifier = FailureClassifier(
+            failed: ended.filter { $0.status == .failed }.map { encode($0.values, space) },
+            completed: ended.filter { history.loss($0) != nil }.map { encode($0.values, space) },
+            lengthScale: model.lengthScale)
         var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0xB0))
         var bestCandidate: (score: Double, values: [String: HyperParameterValue])?
         func consider(_ values: [String: HyperParameterValue]) {
             guard !history.tried.contains(values) else { return }
             let x = encode(values, space)
             let (mean, sd) = model.predict(x)
-            let lower = mean - beta * sd + failureShare(x) * spread * 2 // losses: smaller is better
+            let lower = mean - beta * sd + classifier.probability(x) * spread * 2 // losses: smaller is better
             if bestCandidate.map({ lower < $0.score }) ?? true { bestCandidate = (lower, values) }
         }
         for _ in 0..<candidates { consider(space.sample(using: &rng)) }
@@ -92,25 +88,23 @@ public struct BayesianOptimizationOracle: Oracle {
         return bestCandidate?.values ?? random.propose(trial: trial, space: space, history: history, seed: seed)
     }
 
-    /// A random initial point; once a trial has failed, the least failure-prone of a few random
-    /// draws (by the share of failures around it), so that even the initial exploration stays
-    /// out of a region seen failing.
+    /// A random initial point; once a trial has failed, the first of a few random draws the
+    /// failure classifier deems unlikely to fail (else the least likely), so that even the
+    /// initial exploration stays out of a region seen failing.
     func initialPoint(trial: Int, space: SearchSpace, history: OracleHistory, ended: [OracleTrial],
                       seed: UInt64) -> [String: HyperParameterValue]? {
         let random = RandomSearchOracle(maxCollisions: 50)
-        let failed = ended.filter { $0.status == .failed }.map { encode($0.values, space) }
-        let completed = ended.filter { $0.status == .completed }.map { encode($0.values, space) }
-        guard !failed.isEmpty else { return random.propose(trial: trial, space: space, history: history, seed: seed) }
+        let classifier = FailureClassifier(failed: ended.filter { $0.status == .failed }.map { encode($0.values, space) },
+                                           completed: ended.filter { $0.status == .completed }.map { encode($0.values, space) })
+        guard !classifier.failed.isEmpty else { return random.propose(trial: trial, space: space, history: history, seed: seed) }
         var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x1A))
-        var best: (share: Double, values: [String: HyperParameterValue])?
-        for _ in 0..<16 {
+        var best: (probability: Double, values: [String: HyperParameterValue])?
+        for _ in 0..<32 {
             let values = space.sample(using: &rng)
             guard !history.tried.contains(values) else { continue }
-            let x = encode(values, space)
-            let f = failed.reduce(0) { $0 + GaussianProcess.matern52($1, x, 0.2) }
-            let c = completed.reduce(0) { $0 + GaussianProcess.matern52($1, x, 0.2) }
-            let share = f / (f + c + 1e-12)
-            if best.map({ share < $0.share }) ?? true { best = (share, values) }
+            let probability = classifier.probability(encode(values, space))
+            if probability < 0.1 { return values }
+            if best.map({ probability < $0.probability }) ?? true { best = (probability, values) }
         }
         return best?.values ?? random.propose(trial: trial, space: space, history: history, seed: seed)
     }

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Where trials fail, learned from the failed and completed points of a search (encoded in
+/// [0, 1]ⁿ): the probability that a new point fails.
+///
+/// Two estimates, the larger wins:
+/// - per hyperparameter, a Parzen density of the failed and of the completed trials, combined
+///   as a naive Bayes classifier: it finds a region bounded along one hyperparameter ("units
+///   above 256 fail") from a few failures, however many other hyperparameters there are;
+/// - around a point, the kernel-weighted share of failures among its neighbours: it finds
+///   a region that no single hyperparameter bounds, once the search has sampled it densely.
+///
+/// Each density mixes in a uniform prior, so a handful of trials gives a moderate answer.
+///
+/// ```swift
+/// let classifier = FailureClassifier(failed: [[0.9, 0.1]], completed: [[0.2, 0.4], [0.3, 0.8]])
+/// classifier.probability([0.95, 0.5])   // high: near where a trial failed along the first axis
+/// ```
+struct FailureClassifier {
+    let failed: [[Double]]
+    let completed: [[Double]]
+    /// The kernel length scale of the neighbourhood estimate.
+    let lengthScale: Double
+
+    init(failed: [[Double]], completed: [[Double]], lengthScale: Double = 0.2) {
+        self.failed = failed
+        self.completed = completed
+        self.lengthScale = lengthScale
+    }
+
+    /// The bandwidth of the one-dimensional densities of `count` points.
+    static func bandwidth(_ count: Int) -> Double {
+        max(0.05, 0.25 * Foundation.pow(Double(max(count, 1)), -0.2))
+    }
+
+    /// The density at `value` of the points' coordinate `dimension`, a Gaussian kernel on each
+    /// point mixed with a uniform prior of weight one point.
+    static func density(_ points: [[Double]], _ dimension: Int, _ value: Double) -> Double {
+        let h = bandwidth(points.count)
+        var sum = 1.0 // the uniform prior's density on [0, 1]
+        for point in points {
+            let z = (value - point[dimension]) / h
+            sum += Foundation.exp(-0.5 * z * z) / (h * 2.5066282746310002)
+        }
+        return sum / Double(points.count + 1)
+    }
+
+    /// The naive Bayes estimate from the per-hyperparameter densities.
+    func perDimension(_ x: [Double]) -> Double {
+        guard !failed.isEmpty else { return 0 }
+        let nf = Double(failed.count), nc = Double(completed.count)
+        var logOdds = Foundation.log((nf + 1) / (nc + 1))
+        for d in 0..<x.count {
+            logOdds += Foundation.log(Self.density(failed, d, x[d])) - Foundation.log(Self.density(completed, d, x[d]))
+        }
+        return 1 / (1 + Foundation.exp(-logOdds))
+    }
+
+    /// The kernel-weighted share of failures around the point.
+    func neighbourhood(_ x: [Double]) -> Double {
+        guard !failed.isEmpty else { return 0 }
+        let f = failed.reduce(0) { $0 + GaussianProcess.matern52($1, x, lengthScale) }
+        let c = completed.reduce(0) { $0 + GaussianProcess.matern52($1, x, lengthScale) }
+        return f / (f + c + 1e-12)
+    }
+
+    /// The probability that a trial at `x` fails; 0 while no trial has failed.
+    func probability(_ x: [Double]) -> Double {
+        guard !failed.isEmpty else { return 0 }
+        return max(perDimension(x), neighbourhood(x))
+    }
+}
