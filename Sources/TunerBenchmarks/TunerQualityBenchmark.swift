@@ -1,10 +1,11 @@
 import Foundation
 import SwiftTuner
 
-/// `TunerBenchmarks tuners`: RandomSearch and the failure-aware BayesianOptimization against
-/// Optuna's TPE and KerasTuner's oracles, on Branin and Hartmann-6 with a region that fails.
+/// `TunerBenchmarks tuners [--python PYTHON] [--seeds N] [--trials N] [--part functions|mlp|all]
+/// [--max-epochs N]`: our tuners against Optuna's TPE and KerasTuner's, on Branin and Hartmann-6
+/// with a region that fails, and tuning the built-in MLP on the shipped datasets.
 func runTunerBenchmark(_ arguments: [String]) throws {
-    var python: String?, seeds = 10, trials = 100
+    var python: String?, seeds = 10, trials = 100, part = "all", maxEpochs = 27
     var list = arguments
     while list.count >= 2 {
         let flag = list.removeFirst(), value = list.removeFirst()
@@ -12,11 +13,18 @@ func runTunerBenchmark(_ arguments: [String]) throws {
         case "--python": python = value
         case "--seeds": seeds = Int(value) ?? seeds
         case "--trials": trials = Int(value) ?? trials
+        case "--part": part = value
+        case "--max-epochs": maxEpochs = Int(value) ?? maxEpochs
         default: print("unknown option \(flag)"); exit(2)
         }
     }
+    if part == "all" || part == "functions" { try runFunctionBenchmark(python: python, seeds: seeds, trials: trials) }
+    if part == "all" || part == "mlp" { try runMLPTuningBenchmark(python: python, seeds: seeds, trials: trials, maxEpochs: maxEpochs) }
+}
+
+/// The test-function half of `TunerBenchmarks tuners`.
+func runFunctionBenchmark(python: String?, seeds: Int, trials: Int) throws {
     let checkpoints = [20, 50, 100].filter { $0 <= trials }
-    struct Failed: Error {}
     let functions: [(String, [(String, Double, Double)], ([String: Double]) throws -> Double)] = [
         ("branin", [("x", -5, 10), ("y", 0, 15)], { v in
             let x = v["x"]!, y = v["y"]!

@@ -25,6 +25,10 @@ if arguments.first == "tuners" {
     try runTunerBenchmark(arguments)
     exit(0)
 }
+if arguments.first == "mlp-objective" {
+    try serveMLPObjective(Array(arguments.dropFirst()))
+    exit(0)
+}
 if arguments.first == "reports" {
     try runReportBenchmark(trials: arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000)
     exit(0)

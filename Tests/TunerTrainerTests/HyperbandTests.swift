@@ -74,4 +74,30 @@ final class HyperbandTests: XCTestCase {
         XCTAssertEqual(promoted, Array(roundZero), "the three best completed trials, the failed one skipped")
         XCTAssertEqual(trials.count, 23)
     }
+
+    func testNewConfigurationsAvoidARegionSeenFailing() throws {
+        // 30 % of the space fails (x0 > 0.7); blind sampling would fail on about 30 % of the new
+        // configurations of every bracket's first round.
+        var newConfigurations = 0, failed = 0
+        for seed in UInt64(1)...3 {
+            let h = TemporaryDirectory()
+            let hp = HyperParameters()
+            try hp.float("x0", min: 0, max: 1)
+            try hp.float("x1", min: 0, max: 1)
+            let tuner = try Tuner(oracle: HyperbandOracle(maxEpochs: 27, factor: 3), objective: "val_loss", hyperparameters: hp,
+                                  directory: h.path, maxConsecutiveFailedTrials: nil, seed: seed, verbose: 0, output: CapturedOutput())
+            tuner.handlesSignals = false
+            try tuner.search { context in
+                let x0 = context.hyperparameters["x0"]?.doubleValue ?? 0, x1 = context.hyperparameters["x1"]?.doubleValue ?? 0
+                if x0 > 0.7 { throw FailedTrialError("diverged") }
+                return TrialResult(metrics: ["val_loss": (x0 - 0.3) * (x0 - 0.3) + (x1 - 0.5) * (x1 - 0.5)])
+            }
+            let trials = try tuner.journal.trials()
+            newConfigurations += try trials.filter { try $0.values()["tuner/round"] == .int(0) }.count
+            failed += trials.filter { $0.trialStatus == .failed }.count
+        }
+        print("Hyperband, 3 seeds: \(failed) of \(newConfigurations) new configurations failed")
+        XCTAssertGreaterThan(newConfigurations, 100)
+        XCTAssertLessThan(Double(failed), 0.3 * Double(newConfigurations) / 3, "at most a third of blind sampling's failures")
+    }
 }

@@ -109,24 +109,8 @@ public struct BayesianOptimizationOracle: Oracle {
         return best?.values ?? random.propose(trial: trial, space: space, history: history, seed: seed)
     }
 
-    /// A configuration as a point of [0, 1]ⁿ, each hyperparameter in its sampling's scale;
-    /// inactive ones at 0.5.
     func encode(_ values: [String: HyperParameterValue], _ space: SearchSpace) -> [Double] {
-        space.definitions.map { definition in
-            guard let value = values[definition.name] else { return 0.5 }
-            switch definition.kind {
-            case let .int(min, max, _, sampling):
-                guard max > min, let v = value.doubleValue else { return 0.5 }
-                return HyperParameterDefinition.valueToProbability(v, min: Double(min), max: Double(max), sampling: sampling)
-            case let .float(min, max, _, sampling):
-                guard max > min, let v = value.doubleValue else { return 0.5 }
-                return HyperParameterDefinition.valueToProbability(v, min: min, max: max, sampling: sampling)
-            case .choice, .boolean, .fixed:
-                let all = definition.orderedValues
-                guard all.count > 1, let index = all.firstIndex(of: value) else { return 0.5 }
-                return Double(index) / Double(all.count - 1)
-            }
-        }
+        space.unitPoint(values)
     }
 }
 

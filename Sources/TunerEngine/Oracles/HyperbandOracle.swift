@@ -7,7 +7,8 @@ import TunerCore
 /// Each trial's values carry `tuner/epochs`, `tuner/initial_epoch`, `tuner/bracket`,
 /// `tuner/round` and, for a promoted trial, `tuner/trial_id` (its parent). A round's slots go to
 /// the best COMPLETED trials of the previous round, so a failed candidate's slot goes to the next
-/// best one (KerasTuner loses it). The bracket state is derived from the journaled history, so
+/// best one (KerasTuner loses it), and new configurations avoid the regions where trials failed
+/// (``FailureClassifier``). The bracket state is derived from the journaled history, so
 /// a resumed search continues exactly (S24, S30).
 ///
 /// ```swift
@@ -115,15 +116,25 @@ public struct HyperbandOracle: Oracle {
               trial: Int, seed: UInt64) -> [String: HyperParameterValue]? {
         var values: [String: HyperParameterValue]
         if round.round == 0 {
-            // A new configuration, never tried before (whatever its epochs).
-            let tried = Set(history.trials.map { $0.values.filter { !$0.key.hasPrefix("tuner/") } })
+            // A new configuration, never tried before (whatever its epochs); once trials have
+            // failed, the first draw unlikely to fail (else the least likely of 32 untried ones).
+            let configuration = { (trial: OracleTrial) in trial.values.filter { !$0.key.hasPrefix("tuner/") } }
+            let tried = Set(history.trials.map(configuration))
+            let classifier = FailureClassifier(
+                failed: history.trials.filter { $0.status == .failed }.map { space.unitPoint(configuration($0)) },
+                completed: history.trials.filter { history.loss($0) != nil }.map { space.unitPoint(configuration($0)) })
             var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x4B))
-            var candidate: [String: HyperParameterValue]?
-            for _ in 0..<100 {
+            var candidate: (probability: Double, values: [String: HyperParameterValue])?
+            var untried = 0
+            for _ in 0..<100 where untried < 32 {
                 let sample = space.sample(using: &rng)
-                if !tried.contains(sample) { candidate = sample; break }
+                guard !tried.contains(sample) else { continue }
+                untried += 1
+                let probability = classifier.probability(space.unitPoint(sample))
+                if candidate.map({ probability < $0.probability }) ?? true { candidate = (probability, sample) }
+                if probability < 0.1 { break }
             }
-            guard let fresh = candidate ?? (space.isDiscrete ? nil : space.sample(using: &rng)) else { return nil }
+            guard let fresh = candidate?.values ?? (space.isDiscrete ? nil : space.sample(using: &rng)) else { return nil }
             values = fresh
         } else {
             // The best completed trial of the previous round not promoted yet.
