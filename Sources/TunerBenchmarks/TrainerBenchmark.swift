@@ -6,6 +6,8 @@ struct TrainerOptions {
     var python: String?
     var repeats = 5
     var seeds = 5
+    /// `gemm`, `trial` or `parity`: one part only.
+    var only: String?
 }
 
 /// Runs a peer script with the benchmark's Python and returns its JSON output.
@@ -83,6 +85,7 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
         switch flag {
         case "--python": options.python = value
         case "--seeds": options.seeds = Int(value) ?? options.seeds
+        case "--only": options.only = value
         default: print("unknown option \(flag)"); exit(2)
         }
     }
@@ -91,7 +94,7 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
     if ProcessInfo.processInfo.environment["SWIFTTUNER_PROFILE_TRIAL"] != nil {
         // A loop of guide trials only, for a profiler.
         let x = Matrix.random(rows: 100, columns: 20, seed: 1), y = Matrix.random(rows: 100, columns: 1, seed: 2)
-        for seed in 0..<2000 {
+        for seed in 0..<(Int(ProcessInfo.processInfo.environment["SWIFTTUNER_PROFILE_TRIAL"] ?? "") ?? 2000) {
             let model = try Sequential([Dense(64, inputSize: 20), Dense(32), Dense(1)])
             model.compile(optimizer: .adam(), loss: .meanSquaredError)
             try model.fit(x: x, y: y, batchSize: 32, epochs: 10, validationData: (x, y), seed: UInt64(seed))
@@ -100,6 +103,13 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
     }
 
     // 1. GEMM on the shapes of MLP training, against numpy/OpenBLAS on one thread.
+    if options.only == nil || options.only == "gemm" { try gemmTable(options) }
+    if options.only == nil || options.only == "trial" { try trialTimes(options) }
+    // 3. Quality parity on the shipped datasets: same architecture and epochs as scikit-learn.
+    if options.only == nil || options.only == "parity" { try qualityParity(options) }
+}
+
+func gemmTable(_ options: TrainerOptions) throws {
     var numpy: [String: Double] = [:]
     if let python = options.python,
        let result = runPeer(python, "numpy_gemm.py", gemmShapes.map { "\($0.1)x\($0.2)x\($0.3)" }) {
@@ -115,6 +125,9 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
         let ratio = peer.map { String(format: "%.2f×", ours / $0) } ?? ""
         print(pad(form, 16) + pad(key, 16) + pad(String(format: "%.1f", ours), 12) + pad(peerText, 16) + ratio)
     }
+}
+
+func trialTimes(_ options: TrainerOptions) throws {
 
     // 2. A whole trial of the guide's model: build + fit (64, 32 units, 100 samples, batch 32, 10 epochs).
     let x = Matrix.random(rows: 100, columns: 20, seed: 1), y = Matrix.random(rows: 100, columns: 1, seed: 2)
@@ -143,9 +156,6 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
             print(String(format: "  ratio keras+jax compiled / SwiftTuner (512, 512): %.2f×", compiled / median(large)))
         }
     }
-
-    // 3. Quality parity on the shipped datasets: same architecture and epochs as scikit-learn.
-    try qualityParity(options)
 }
 
 /// Pads text with spaces to a width.

@@ -40,26 +40,111 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// The stored form of an operand: itself, or its transpose.
+    func stored(_ x: Matrix, transposed: Bool) -> Matrix { transposed ? x.transposed : x }
+
+    /// Runs one of the products on A·B, each operand stored as given, into a C of `initial`.
+    func product(_ kind: String, _ a: Matrix, _ b: Matrix, transposeA: Bool, transposeB: Bool, accumulate: Bool,
+                 initial: Float) -> Matrix {
+        let m = a.rows, k = a.columns, n = b.columns
+        let sa = stored(a, transposed: transposeA), sb = stored(b, transposed: transposeB)
+        var c = Matrix(rows: m, columns: n, repeating: initial)
+        sa.withUnsafePointer { ap in sb.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
+            switch kind {
+            case "packed":
+                Kernels.packedGemm(m: m, n: n, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n, accumulate: accumulate,
+                                   transposeA: transposeA, transposeB: transposeB)
+            case "column":
+                Kernels.columnGemm(m: m, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n, accumulate: accumulate,
+                                   transposeA: transposeA, transposeB: transposeB)
+            default:
+                Kernels.gemm(m: m, n: n, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n, accumulate: accumulate,
+                             transposeA: transposeA, transposeB: transposeB)
+            }
+        } } }
+        return c
+    }
+
     /// The packed, register-blocked product runs in optimized builds only; test it directly,
-    /// across the cache blocks (k, n and m larger than one block) and every tile edge.
+    /// across the cache blocks (k, n and m larger than one block), every tile edge, and both
+    /// operands stored transposed.
     func testPackedGemmMatchesTheDefinition() throws {
         var seed: UInt64 = 500
-        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (4, 24, 8), (6, 8, 3), (7, 25, 9), (13, 10, 33), (32, 64, 20),
-                          (97, 30, 257), (5, 265, 40), (100, 270, 300), (40, 1, 30), (50, 3, 17), (64, 10, 40), (300, 5, 280)] {
+        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (4, 24, 8), (6, 8, 3), (7, 25, 9), (13, 10, 33), (32, 64, 20), (8, 16, 5),
+                          (9, 17, 4), (20, 64, 32), (97, 30, 257), (5, 265, 40), (100, 270, 300), (40, 1, 30), (50, 3, 17),
+                          (64, 10, 40), (300, 5, 280)] {
             for accumulate in [false, true] {
-                seed += 1
-                let a = random(m, k, seed: seed), b = random(k, n, seed: seed + 7)
-                var c = Matrix(rows: m, columns: n, repeating: accumulate ? 0.5 : 9)
-                a.withUnsafePointer { ap in b.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
-                    Kernels.packedGemm(m: m, n: n, k: k, ap, lda: k, bp, ldb: n, cp, ldc: n, accumulate: accumulate)
-                } } }
-                let expected = naive(a, b)
-                for i in 0..<(m * n) {
-                    XCTAssertEqual(c.storage[i], expected.storage[i] + (accumulate ? 0.5 : 0), accuracy: 2e-3,
-                                   "\(m)×\(k)·\(k)×\(n) accumulate \(accumulate) at \(i)")
+                for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+                    seed += 1
+                    let a = random(m, k, seed: seed), b = random(k, n, seed: seed + 7)
+                    let c = product("packed", a, b, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate,
+                                    initial: accumulate ? 0.5 : 9)
+                    let expected = naive(a, b)
+                    for i in 0..<(m * n) {
+                        XCTAssertEqual(c.storage[i], expected.storage[i] + (accumulate ? 0.5 : 0), accuracy: 2e-3,
+                                       "\(m)×\(k)·\(k)×\(n) accumulate \(accumulate) Aᵀ \(transposeA) Bᵀ \(transposeB) at \(i)")
+                    }
                 }
             }
         }
+    }
+
+    /// The one-column product (a layer of one unit), in every storage and on both sides of
+    /// its eight-lane blocks.
+    func testColumnGemmMatchesTheDefinition() throws {
+        var seed: UInt64 = 900
+        for (m, k) in [(1, 1), (7, 3), (8, 8), (9, 15), (32, 32), (33, 17), (100, 64)] {
+            for accumulate in [false, true] {
+                for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+                    seed += 1
+                    let a = random(m, k, seed: seed), b = random(k, 1, seed: seed + 3)
+                    for kind in ["column", "gemm"] {
+                        let c = product(kind, a, b, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate,
+                                        initial: accumulate ? -1 : 5)
+                        let expected = naive(a, b)
+                        for i in 0..<m {
+                            XCTAssertEqual(c.storage[i], expected.storage[i] + (accumulate ? -1 : 0), accuracy: 1e-4,
+                                           "\(kind) \(m)×\(k) accumulate \(accumulate) Aᵀ \(transposeA) Bᵀ \(transposeB) at \(i)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testGemmReadsTransposedOperandsInPlace() throws {
+        var seed: UInt64 = 1200
+        for (m, n, k) in [(5, 7, 3), (20, 64, 32), (32, 20, 64), (13, 1, 9)] {
+            for (transposeA, transposeB) in [(true, false), (false, true), (true, true)] {
+                seed += 1
+                let a = random(m, k, seed: seed), b = random(k, n, seed: seed + 1)
+                let c = product("gemm", a, b, transposeA: transposeA, transposeB: transposeB, accumulate: false, initial: 3)
+                let expected = naive(a, b)
+                for i in 0..<(m * n) { XCTAssertEqual(c.storage[i], expected.storage[i], accuracy: 1e-4) }
+            }
+        }
+    }
+
+    func testVectorSquareRootIsWithinTwoUnitsInTheLastPlace() {
+        var rng = SplitMix64(seed: 5)
+        var worst: Float = 0
+        for _ in 0..<4000 {
+            // Magnitudes across the range Adam's second moments take (1e-30 … 1e30).
+            let values = (0..<8).map { _ in Float(rng.nextDouble()) * Float(pow(10, rng.nextDouble() * 60 - 30)) }
+            let roots = Kernels.squareRoot(SIMD8<Float>(values))
+            for (i, value) in values.enumerated() {
+                let exact = value.squareRoot()
+                worst = max(worst, abs(roots[i] - exact) / exact.ulp)
+            }
+        }
+        XCTAssertLessThanOrEqual(worst, 2, "worst error \(worst) ulp")
+        let edges = Kernels.squareRoot(SIMD8<Float>(0, 1, 4, 0.25, Float.leastNormalMagnitude, Float.leastNonzeroMagnitude * 64, 3.4e38, 2))
+        XCTAssertEqual(edges[0], 0)
+        XCTAssertEqual(edges[1], 1, accuracy: 2 * Float(1).ulp)
+        XCTAssertEqual(edges[2], 2, accuracy: 2 * Float(2).ulp)
+        XCTAssertEqual(edges[3], 0.5, accuracy: 2 * Float(0.5).ulp)
+        XCTAssert(edges[5] >= 0 && edges[5] < 1e-19, "a subnormal value's root stays tiny: \(edges[5])")
+        XCTAssert(edges[6].isFinite && abs(edges[6] - Float(3.4e38).squareRoot()) <= 2 * edges[6].ulp)
     }
 
     func testGemmAccumulates() {

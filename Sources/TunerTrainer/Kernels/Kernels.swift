@@ -38,19 +38,49 @@ public enum Kernels {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
     }
 
-    /// `C = A·B` (or `C += A·B` when `accumulate`), row-major: A is m×k (row stride `lda`),
-    /// B is k×n (`ldb`), C is m×n (`ldc`).
+    /// The square roots of eight non-negative values, to within two units in the last place.
     ///
-    /// Register-blocked: a tile of C (4 × 24 with AVX2, 6 × 8 without) stays in registers while the
-    /// product runs over k, on cache-blocked, packed panels of A and B.
+    /// The standard library takes a vector's square root one lane at a time, through a call
+    /// that checks for negative values; this estimates the reciprocal root from the float's
+    /// bits and refines it with Newton steps, all in vector arithmetic. Zero gives zero;
+    /// values under the smallest normal float (where the estimate is coarse) stay under it.
+    @inline(__always)
+    static func squareRoot(_ v: V) -> V {
+        let bits = unsafeBitCast(v, to: SIMD8<UInt32>.self)
+        var y = unsafeBitCast(SIMD8<UInt32>(repeating: 0x5F37_5A86) &- (bits &>> 1), to: V.self)
+        let half = v * 0.5
+        y = y * (1.5 - half * y * y)
+        y = y * (1.5 - half * y * y)
+        y = y * (1.5 - half * y * y)
+        // A last Newton step on the root itself recovers the bits lost in the products.
+        let r = v * y
+        return r + (v - r * r) * (y * 0.5)
+    }
+
+    /// `C = A·B` (or `C += A·B` when `accumulate`), row-major, C is m×n (row stride `ldc`).
+    ///
+    /// A is m×k (row stride `lda`), or with `transposeA` stored as its k×m transpose; B is k×n
+    /// (`ldb`), or with `transposeB` stored as its n×k transpose. The backward pass of a dense
+    /// layer needs Xᵀ·dY and dY·Wᵀ: the transposes are read in place, never copied.
+    ///
+    /// Register-blocked: a tile of C (6 × 16 with AVX2, 6 × 8 without) stays in registers while
+    /// the product runs over k, on cache-blocked panels of B packed in strips; a one-column
+    /// product is a run of dot products.
+    ///
+    /// ```swift
+    /// // dW = Xᵀ·dY for a batch of 32 rows of 20 inputs and 64 units
+    /// Kernels.gemm(m: 20, n: 64, k: 32, x, lda: 20, dy, ldb: 64, dw, ldc: 64, transposeA: true)
+    /// ```
     public static func gemm(m: Int, n: Int, k: Int,
                             _ a: UnsafePointer<Float>, lda: Int,
                             _ b: UnsafePointer<Float>, ldb: Int,
-                            _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
+                            _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
+                            transposeA: Bool = false, transposeB: Bool = false) {
         #if DEBUG
         // Unoptimized builds do not specialize the standard library's SIMD operators, which
         // makes vector code there 100× slower than plain scalar loops: tests use these.
-        scalarGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate)
+        scalarGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
+                   transposeA: transposeA, transposeB: transposeB)
         return
         #else
         if m == 0 || n == 0 { return }
@@ -58,28 +88,96 @@ public enum Kernels {
             if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
             return
         }
-        packedGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate)
+        if n == 1 {
+            columnGemm(m: m, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
+                       transposeA: transposeA, transposeB: transposeB)
+        } else {
+            packedGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
+                       transposeA: transposeA, transposeB: transposeB)
+        }
         #endif
     }
 
     /// Block sizes of the packed product: a KC×NC panel of B (256 × 256 floats, 256 KiB)
-    /// stays in L2 while 6-row panels of A stream through L1.
-    static let kc = 256, nc = 264, mc = 96
+    /// stays in L2 while the rows of A stream through L1.
+    static let kc = 256, nc = 256, mc = 96
     #if SWIFTTUNER_FMA
-    /// The register tile: mr rows × nr columns of C (AVX2: 12 ymm accumulators).
-    static let mr = 4, nr = 24
+    /// The register tile: mr rows × nr columns of C (AVX2: 12 ymm accumulators, two vectors of B
+    /// and one broadcast of A per step).
+    static let mr = 6, nr = 16
     #else
     /// The register tile: mr rows × nr columns of C (SSE2: an 8-float vector is two xmm
     /// registers, so 6 × 8 keeps its 12 accumulator halves within the 16 registers).
     static let mr = 6, nr = 8
     #endif
 
-    /// The cache-blocked product: B is packed in nr-column strips and A in mr-row panels, both
-    /// zero-padded, so the register kernel reads memory sequentially and every edge (narrow
-    /// outputs, odd batch sizes) runs the same kernel.
+    /// The one-column product (a dense layer of one unit): each value of C is a dot product
+    /// of a row of A with B, eight lanes at a time; with `transposeA`, C accumulates the rows
+    /// of the stored k×m matrix scaled by B's values.
+    static func columnGemm(m: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                           _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+                           transposeA: Bool, transposeB: Bool) {
+        // B's column, contiguous.
+        let stride = transposeB ? 1 : ldb
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: k + m) { buffer in
+            let column = buffer.baseAddress!, sums = column + k
+            var p = 0
+            while p < k { column[p] = b[p &* stride]; p &+= 1 }
+            if transposeA {
+                // sums[i] = Σ_p a[p·lda + i]·column[p], eight values of i at a time.
+                var i = 0
+                while i + 8 <= m {
+                    var s0 = V(), s1 = V()
+                    var row = a + i, q = 0
+                    while q + 2 <= k {
+                        s0 = madd(V(repeating: column[q]), load(row), s0)
+                        s1 = madd(V(repeating: column[q + 1]), load(row + lda), s1)
+                        row += 2 * lda
+                        q += 2
+                    }
+                    if q < k { s0 = madd(V(repeating: column[q]), load(row), s0) }
+                    store(s0 + s1, sums + i)
+                    i += 8
+                }
+                while i < m {
+                    var s: Float = 0
+                    for q in 0..<k { s += a[q * lda + i] * column[q] }
+                    sums[i] = s
+                    i += 1
+                }
+            } else {
+                for i in 0..<m {
+                    let row = a + i * lda
+                    var s0 = V(), s1 = V(), q = 0
+                    while q + 16 <= k {
+                        s0 = madd(load(row + q), load(column + q), s0)
+                        s1 = madd(load(row + q + 8), load(column + q + 8), s1)
+                        q += 16
+                    }
+                    if q + 8 <= k {
+                        s0 = madd(load(row + q), load(column + q), s0)
+                        q += 8
+                    }
+                    var s = (s0 + s1).sum()
+                    while q < k { s += row[q] * column[q]; q += 1 }
+                    sums[i] = s
+                }
+            }
+            for i in 0..<m { c[i * ldc] = accumulate ? c[i * ldc] + sums[i] : sums[i] }
+        }
+    }
+
+    /// The cache-blocked product: B is packed in nr-column strips, zero-padded, so the register
+    /// kernel reads it sequentially and every edge (narrow outputs, odd batch sizes) runs the
+    /// same kernel. With AVX2 + FMA, A is read in place (``directGemm``); otherwise it is packed
+    /// in mr-row panels too.
     static func packedGemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
                            _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
-                           accumulate: Bool) {
+                           accumulate: Bool, transposeA: Bool = false, transposeB: Bool = false) {
+        #if SWIFTTUNER_FMA
+        directGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
+                   transposeA: transposeA, transposeB: transposeB)
+        #else
         let kcMax = min(k, kc), ncMax = min(n, nc), mcMax = min(m, mc)
         let stripsMax = (ncMax + nr - 1) / nr, panelsMax = (mcMax + mr - 1) / mr
         withUnsafeTemporaryAllocation(of: Float.self, capacity: stripsMax * nr * kcMax + panelsMax * mr * kcMax + mr * nr) { buffer in
@@ -93,13 +191,13 @@ public enum Kernels {
                 var pc = 0
                 while pc < k {
                     let kb = min(kc, k - pc)
-                    packB(b + pc * ldb + jc, ldb: ldb, rows: kb, columns: nb, into: bp)
+                    packB(b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB, into: bp)
                     let add = accumulate || pc > 0
                     var ic = 0
                     while ic < m {
                         let mb = min(mc, m - ic)
                         let panels = (mb + mr - 1) / mr
-                        packA(a + ic * lda + pc, lda: lda, rows: mb, columns: kb, into: ap)
+                        packA(a, lda: lda, row: ic, column: pc, rows: mb, columns: kb, transposed: transposeA, into: ap)
                         for panel in 0..<panels {
                             let rows = min(mr, mb - panel * mr)
                             for strip in 0..<strips {
@@ -109,14 +207,7 @@ public enum Kernels {
                                     kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, cTile, ldc, add)
                                 } else {
                                     kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, tile, nr, false)
-                                    for r in 0..<rows {
-                                        let dst = cTile + r * ldc, src = tile + r * nr
-                                        if add {
-                                            for j in 0..<columns { dst[j] += src[j] }
-                                        } else {
-                                            dst.update(from: src, count: columns)
-                                        }
-                                    }
+                                    storeTile(tile, rows: rows, columns: columns, into: cTile, ldc: ldc, add: add)
                                 }
                             }
                         }
@@ -127,18 +218,42 @@ public enum Kernels {
                 jc += nb
             }
         }
+        #endif
     }
 
-    /// Packs rows×columns of B into nr-column strips, each `rows` × nr, zero-padded.
-    static func packB(_ b: UnsafePointer<Float>, ldb: Int, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+    /// Copies (or adds) the first rows × columns of a tile computed aside into C.
+    @inline(__always)
+    static func storeTile(_ tile: UnsafePointer<Float>, rows: Int, columns: Int, into c: UnsafeMutablePointer<Float>,
+                          ldc: Int, add: Bool) {
+        for r in 0..<rows {
+            let dst = c + r * ldc, src = tile + r * nr
+            if add {
+                for j in 0..<columns { dst[j] += src[j] }
+            } else {
+                dst.update(from: src, count: columns)
+            }
+        }
+    }
+
+    /// Packs the rows×columns block of B at (`row`, `column`) into nr-column strips, each
+    /// `rows` × nr, zero-padded; `transposed`: B is stored as its transpose.
+    static func packB(_ b: UnsafePointer<Float>, ldb: Int, row: Int, column: Int, rows: Int, columns: Int,
+                      transposed: Bool, into out: UnsafeMutablePointer<Float>) {
         var strip = 0
         while strip * nr < columns {
-            let j0 = strip * nr
-            let width = min(nr, columns - j0)
+            let j0 = column + strip * nr
+            let width = min(nr, columns - strip * nr)
             let dst = out + strip * nr * rows
-            if width == nr {
+            if transposed {
+                // Column j of B is row j of the stored matrix: read along it, write down the strip.
+                for j in 0..<width {
+                    let src = b + (j0 + j) * ldb + row
+                    for p in 0..<rows { dst[p * nr + j] = src[p] }
+                }
+                if width < nr { for p in 0..<rows { for j in width..<nr { dst[p * nr + j] = 0 } } }
+            } else if width == nr {
                 for p in 0..<rows {
-                    let src = b + p * ldb + j0, d = dst + p * nr
+                    let src = b + (row + p) * ldb + j0, d = dst + p * nr
                     var j = 0
                     while j < nr {
                         store(load(src + j), d + j)
@@ -147,7 +262,7 @@ public enum Kernels {
                 }
             } else {
                 for p in 0..<rows {
-                    let src = b + p * ldb + j0, d = dst + p * nr
+                    let src = b + (row + p) * ldb + j0, d = dst + p * nr
                     for j in 0..<width { d[j] = src[j] }
                     for j in width..<nr { d[j] = 0 }
                 }
@@ -156,23 +271,23 @@ public enum Kernels {
         }
     }
 
-    /// Packs rows×columns of A into mr-row panels, column after column (mr values each), zero-padded.
-    static func packA(_ a: UnsafePointer<Float>, lda: Int, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+    /// Packs the rows×columns block of A at (`row`, `column`) into mr-row panels, column after
+    /// column (mr values each), zero-padded; `transposed`: A is stored as its transpose.
+    static func packA(_ a: UnsafePointer<Float>, lda: Int, row: Int, column: Int, rows: Int, columns: Int,
+                      transposed: Bool, into out: UnsafeMutablePointer<Float>) {
         var panel = 0
         while panel * mr < rows {
-            let r0 = panel * mr
-            let height = min(mr, rows - r0)
+            let r0 = row + panel * mr
+            let height = min(mr, rows - panel * mr)
             let dst = out + panel * mr * columns
-            if height == mr {
-                let base = a + r0 * lda
-                for p in 0..<columns {
-                    let d = dst + p * mr
-                    for r in 0..<mr { d[r] = base[r * lda + p] }
-                }
-            } else {
-                for p in 0..<columns {
-                    let d = dst + p * mr
-                    for r in 0..<mr { d[r] = r < height ? a[(r0 + r) * lda + p] : 0 }
+            for p in 0..<columns {
+                let d = dst + p * mr
+                if transposed {
+                    let src = a + (column + p) * lda + r0
+                    for r in 0..<mr { d[r] = r < height ? src[r] : 0 }
+                } else {
+                    let src = a + r0 * lda + column + p
+                    for r in 0..<mr { d[r] = r < height ? src[r * lda] : 0 }
                 }
             }
             panel += 1
@@ -180,33 +295,127 @@ public enum Kernels {
     }
 
     #if SWIFTTUNER_FMA
-    /// The 4×24 register kernel on packed panels: `a` holds 4 values per step, `b` 24; the
-    /// 12 accumulators take 3 vector loads and 4 broadcasts per 12 multiply-adds.
+    /// The product with AVX2 + FMA: B packed in 16-column strips (a KC × NC block at a time),
+    /// A read in place, six rows at a time. Packing A pays only when many strips reuse it;
+    /// reading it in place costs nothing on the shapes of MLP training, whose A rows stay in L1.
+    /// The rows are covered by 6- and 4-row tiles (32 = 4 × 6 + 2 × 4), so edges waste nothing
+    /// unless m is odd or a strip is partial.
+    static func directGemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
+                           _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                           accumulate: Bool, transposeA: Bool, transposeB: Bool) {
+        let kcMax = min(k, kc), ncMax = min(n, nc)
+        let stripsMax = (ncMax + nr - 1) / nr
+        // Element (i, p) of A is at rowStart(i) + p·step.
+        let step = transposeA ? lda : 1
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: stripsMax * nr * kcMax + mr * nr) { buffer in
+            let bp = buffer.baseAddress!
+            let tile = bp + stripsMax * nr * kcMax
+            var jc = 0
+            while jc < n {
+                let nb = min(nc, n - jc)
+                let strips = (nb + nr - 1) / nr
+                var pc = 0
+                while pc < k {
+                    let kb = min(kc, k - pc)
+                    packB(b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB, into: bp)
+                    let add = accumulate || pc > 0
+                    var i = 0
+                    while i < m {
+                        let left = m - i
+                        // 6 rows; 4 when 4 or 8 are left (no waste); 1–3 as a 4-row tile whose
+                        // extra rows repeat the last one and are not stored.
+                        let rows = left >= 6 && left != 8 ? 6 : min(left, 4)
+                        let last = rows - 1
+                        func start(_ r: Int) -> UnsafePointer<Float> {
+                            let row = i + min(r, last)
+                            return transposeA ? a + pc * lda + row : a + row * lda + pc
+                        }
+                        let r0 = start(0), r1 = start(1), r2 = start(2), r3 = start(3)
+                        for strip in 0..<strips {
+                            let columns = min(nr, nb - strip * nr)
+                            let bs = bp + strip * nr * kb
+                            let cTile = c + i * ldc + jc + strip * nr
+                            let whole = columns == nr && (rows == 6 || rows == 4)
+                            let out = whole ? cTile : tile, ld = whole ? ldc : nr
+                            if rows == 6 {
+                                kernel6(kb, r0, r1, r2, r3, start(4), start(5), step, bs, out, ld, whole && add)
+                            } else {
+                                kernel4(kb, r0, r1, r2, r3, step, bs, out, ld, whole && add)
+                            }
+                            if !whole { storeTile(tile, rows: rows, columns: columns, into: cTile, ldc: ldc, add: add) }
+                        }
+                        i += rows
+                    }
+                    pc += kb
+                }
+                jc += nb
+            }
+        }
+    }
+
+    /// The 6×16 register kernel: rows `a0`…`a5` of A read in place (element p of a row at
+    /// p·`step`), a packed 16-column strip of B; 12 accumulators, 2 vector loads and 6
+    /// broadcasts per 12 multiply-adds.
     @inline(__always)
-    static func kernel(_ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
-        var c00 = V(), c01 = V(), c02 = V(), c10 = V(), c11 = V(), c12 = V()
-        var c20 = V(), c21 = V(), c22 = V(), c30 = V(), c31 = V(), c32 = V()
-        var ap = a, bp = b
+    static func kernel6(_ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+                        _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
+                        _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+        var bp = b, o = 0
         for _ in 0..<k {
-            let b0 = load(bp), b1 = load(bp + 8), b2 = load(bp + 16)
-            var s = V(repeating: ap[0]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01); c02 = madd(s, b2, c02)
-            s = V(repeating: ap[1]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11); c12 = madd(s, b2, c12)
-            s = V(repeating: ap[2]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21); c22 = madd(s, b2, c22)
-            s = V(repeating: ap[3]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31); c32 = madd(s, b2, c32)
-            ap += 4
-            bp += 24
+            let b0 = load(bp), b1 = load(bp + 8)
+            var s = V(repeating: a0[o]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
+            s = V(repeating: a1[o]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11)
+            s = V(repeating: a2[o]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21)
+            s = V(repeating: a3[o]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
+            s = V(repeating: a4[o]); c40 = madd(s, b0, c40); c41 = madd(s, b1, c41)
+            s = V(repeating: a5[o]); c50 = madd(s, b0, c50); c51 = madd(s, b1, c51)
+            bp += 16
+            o &+= step
         }
         if accumulate {
-            c00 += load(c); c01 += load(c + 8); c02 += load(c + 16)
-            c10 += load(c + ldc); c11 += load(c + ldc + 8); c12 += load(c + ldc + 16)
-            c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8); c22 += load(c + 2 * ldc + 16)
-            c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8); c32 += load(c + 3 * ldc + 16)
+            c00 += load(c); c01 += load(c + 8)
+            c10 += load(c + ldc); c11 += load(c + ldc + 8)
+            c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8)
+            c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8)
+            c40 += load(c + 4 * ldc); c41 += load(c + 4 * ldc + 8)
+            c50 += load(c + 5 * ldc); c51 += load(c + 5 * ldc + 8)
         }
-        store(c00, c); store(c01, c + 8); store(c02, c + 16)
-        store(c10, c + ldc); store(c11, c + ldc + 8); store(c12, c + ldc + 16)
-        store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8); store(c22, c + 2 * ldc + 16)
-        store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8); store(c32, c + 3 * ldc + 16)
+        store(c00, c); store(c01, c + 8)
+        store(c10, c + ldc); store(c11, c + ldc + 8)
+        store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8)
+        store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
+        store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 8)
+        store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 8)
+    }
+
+    /// The 4×16 register kernel, for the rows a 6-row tiling leaves.
+    @inline(__always)
+    static func kernel4(_ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+                        _ a3: UnsafePointer<Float>, _ step: Int, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                        _ ldc: Int, _ accumulate: Bool) {
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var bp = b, o = 0
+        for _ in 0..<k {
+            let b0 = load(bp), b1 = load(bp + 8)
+            var s = V(repeating: a0[o]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
+            s = V(repeating: a1[o]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11)
+            s = V(repeating: a2[o]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21)
+            s = V(repeating: a3[o]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
+            bp += 16
+            o &+= step
+        }
+        if accumulate {
+            c00 += load(c); c01 += load(c + 8)
+            c10 += load(c + ldc); c11 += load(c + ldc + 8)
+            c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8)
+            c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8)
+        }
+        store(c00, c); store(c01, c + 8)
+        store(c10, c + ldc); store(c11, c + ldc + 8)
+        store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8)
+        store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
     }
     #else
     /// The 6×8 register kernel on packed panels: `a` holds 6 values per step, `b` 8.
@@ -240,15 +449,34 @@ public enum Kernels {
     /// a `for … in` range or a SIMD operator is a function call per step.
     static func scalarGemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
                            _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
-                           accumulate: Bool) {
+                           accumulate: Bool, transposeA: Bool = false, transposeB: Bool = false) {
+        // Element (i, p) of A is at a[i·aRow + p·aColumn].
+        let aRow = transposeA ? 1 : lda, aColumn = transposeA ? lda : 1
         var i = 0
+        if transposeB {
+            // C[i, j] = Σ_p A(i, p)·(stored B)[j, p]: a dot product along the stored rows.
+            while i < m {
+                let ci = c + i &* ldc, ai = a + i &* aRow
+                var j = 0
+                while j < n {
+                    let bj = b + j &* ldb
+                    var s: Float = 0
+                    var p = 0
+                    while p < k { s += ai[p &* aColumn] * bj[p]; p = p &+ 1 }
+                    ci[j] = accumulate ? ci[j] + s : s
+                    j = j &+ 1
+                }
+                i = i &+ 1
+            }
+            return
+        }
         while i < m {
             let ci = c + i &* ldc
             if !accumulate { ci.update(repeating: 0, count: n) }
-            let ai = a + i &* lda
+            let ai = a + i &* aRow
             var p = 0
             while p < k {
-                let s = ai[p]
+                let s = ai[p &* aColumn]
                 if s != 0 {
                     let bp = b + p &* ldb
                     var j = 0

@@ -10,8 +10,6 @@ final class DenseState {
     let dropout: Float
     /// Weights, inputs × units, row-major.
     let w: Buffer
-    /// Their transpose, units × inputs, kept for the backward product dY·Wᵀ.
-    let wT: Buffer
     let b: Buffer
     let dw: Buffer
     let db: Buffer
@@ -24,7 +22,6 @@ final class DenseState {
         self.useBias = useBias
         self.dropout = dropout
         w = Buffer(inputs * units)
-        wT = Buffer(inputs * units)
         b = Buffer(units)
         dw = Buffer(inputs * units)
         db = Buffer(units)
@@ -44,11 +41,6 @@ final class DenseState {
         for i in 0..<(inputs * units) { w.pointer[i] = Float(rng.nextDouble() * 2 - 1) * limit }
         b.zero()
         for slot in [mw, vw, mb, vb] { slot.zero() }
-        refreshTranspose()
-    }
-
-    func refreshTranspose() {
-        Kernels.transpose(rows: inputs, columns: units, w.pointer, wT.pointer)
     }
 
     /// out = act(x·W + b), for `rows` rows.
@@ -68,11 +60,9 @@ final class DenseState {
     }
 
     /// Given dL/dz in `g` and the layer's input `x`, fills dW and db and, when `gx` is given,
-    /// writes dL/dx = g·Wᵀ. `scratch` holds at least inputs × rows values.
-    func backward(_ x: UnsafePointer<Float>, rows: Int, _ g: UnsafePointer<Float>,
-                  _ gx: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>) {
-        Kernels.transpose(rows: rows, columns: inputs, x, scratch)
-        Kernels.gemm(m: inputs, n: units, k: rows, scratch, lda: rows, g, ldb: units, dw.pointer, ldc: units)
+    /// writes dL/dx = g·Wᵀ (both transposes read in place).
+    func backward(_ x: UnsafePointer<Float>, rows: Int, _ g: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>?) {
+        Kernels.gemm(m: inputs, n: units, k: rows, x, lda: inputs, g, ldb: units, dw.pointer, ldc: units, transposeA: true)
         if useBias {
             db.zero()
             let sums = db.pointer
@@ -85,14 +75,13 @@ final class DenseState {
             }
         }
         if let gx {
-            Kernels.gemm(m: rows, n: inputs, k: units, g, lda: units, wT.pointer, ldb: inputs, gx, ldc: inputs)
+            Kernels.gemm(m: rows, n: inputs, k: units, g, lda: units, w.pointer, ldb: units, gx, ldc: inputs, transposeB: true)
         }
     }
 
     func update(_ optimizer: Optimizer, step: Int) {
         optimizer.update(w.pointer, dw.pointer, mw.pointer, vw.pointer, count: inputs * units, step: step)
         if useBias { optimizer.update(b.pointer, db.pointer, mb.pointer, vb.pointer, count: units, step: step) }
-        refreshTranspose()
     }
 
     /// The weights and biases, for saving and restoring.
@@ -101,6 +90,5 @@ final class DenseState {
     func setWeights(_ weights: (w: [Float], b: [Float])) {
         weights.w.withUnsafeBufferPointer { w.pointer.update(from: $0.baseAddress!, count: min($0.count, inputs * units)) }
         weights.b.withUnsafeBufferPointer { b.pointer.update(from: $0.baseAddress!, count: min($0.count, units)) }
-        refreshTranspose()
     }
 }

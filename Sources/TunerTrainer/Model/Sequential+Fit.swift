@@ -143,8 +143,7 @@ extension Sequential {
                 let previous = dense[index - 1]
                 input = UnsafePointer(previous.dropout > 0 ? work.outputs[index - 1].pointer : work.activations[index - 1].pointer)
             }
-            layer.backward(input, rows: rows, gi, index > 0 ? work.gradients[index - 1].pointer : nil,
-                           scratch: work.scratch.pointer)
+            layer.backward(input, rows: rows, gi, index > 0 ? work.gradients[index - 1].pointer : nil)
         }
         return (lossSum, metricSums)
     }

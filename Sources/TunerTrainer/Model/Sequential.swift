@@ -30,6 +30,9 @@ public final class Sequential {
     public private(set) var seed: UInt64
     /// Optimizer steps taken so far.
     var step = 0
+    /// The buffers of the last inference, kept for the next one of the same batch size
+    /// (`evaluate` runs after every epoch).
+    var inferenceWorkspace: Workspace?
     /// What the search engine uses when it fits the model for a trial.
     public var fitConfiguration = FitConfiguration()
 
@@ -124,7 +127,9 @@ public final class Sequential {
     public func predict(_ x: Matrix, batchSize: Int = 32) throws -> Matrix {
         try checkInputs(x)
         var out = Matrix(rows: x.rows, columns: outputSize)
-        let work = Workspace(model: self, batch: max(1, min(batchSize, x.rows)))
+        let batch = max(1, min(batchSize, x.rows))
+        let work = inferenceWorkspace.flatMap { $0.batch == batch ? $0 : nil } ?? Workspace(model: self, batch: batch)
+        inferenceWorkspace = work
         x.withUnsafePointer { xp in
             out.withUnsafeMutablePointer { op in
                 var start = 0
@@ -242,7 +247,6 @@ final class Workspace {
     let gradients: [Buffer]
     let inputDropped: Buffer
     let inputMask: Buffer
-    let scratch: Buffer
 
     init(model: Sequential, batch: Int) {
         self.batch = batch
@@ -252,6 +256,5 @@ final class Workspace {
         gradients = model.dense.map { Buffer(batch * $0.units) }
         inputDropped = Buffer(model.inputDropout > 0 ? batch * model.inputSize : 1)
         inputMask = Buffer(model.inputDropout > 0 ? batch * model.inputSize : 1)
-        scratch = Buffer(batch * (model.dense.map(\.inputs).max() ?? 1))
     }
 }

@@ -32,7 +32,7 @@ public enum Optimizer: Sendable, Equatable {
             var i = 0
             #if !DEBUG
             // Eight parameters at a time (the pointers may alias as far as the compiler knows,
-            // so it does not vectorize the scalar loop by itself).
+            // so it does not vectorize the scalar loop by itself), with a vector square root.
             typealias V = SIMD8<Float>
             let vb1 = V(repeating: b1), vb2 = V(repeating: b2), veps = V(repeating: eps), valpha = V(repeating: alpha)
             while i + 8 <= count {
@@ -44,7 +44,7 @@ public enum Optimizer: Sendable, Equatable {
                 vi = vi + (gi * gi - vi) * vb2
                 UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
                 UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
-                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - valpha * mi / (vi.squareRoot() + veps), as: V.self)
+                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - valpha * mi / (Kernels.squareRoot(vi) + veps), as: V.self)
                 i += 8
             }
             #endif
