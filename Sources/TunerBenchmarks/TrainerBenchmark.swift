@@ -49,19 +49,28 @@ func time(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
 }
 
-/// The GEMM shapes of MLP training: forward (X·W), and both backward forms (dY·Wᵀ, Xᵀ·dY).
-let gemmShapes: [(String, Int, Int, Int)] = {
-    var shapes: [(String, Int, Int, Int)] = []
+/// The GEMM shapes of MLP training in their three forms: forward X·W, and the backward dY·Wᵀ
+/// and Xᵀ·dY, whose transposed operand the trainer reads in place (numpy passes its transposed
+/// views to BLAS the same way). Keys: `MxNxK`, with `/A` or `/B` for the operand stored transposed.
+let gemmShapes: [(form: String, m: Int, n: Int, k: Int, transposed: String)] = {
+    var shapes: [(String, Int, Int, Int, String)] = []
     for (batch, input, output) in [(32, 20, 64), (32, 64, 32), (64, 128, 128), (128, 256, 256), (256, 512, 512), (256, 512, 10)] {
-        shapes.append(("forward  X·W", batch, output, input))    // m, n, k
-        shapes.append(("backward dY·Wᵀ", batch, input, output))
-        shapes.append(("backward Xᵀ·dY", input, output, batch))
+        shapes.append(("forward  X·W", batch, output, input, ""))    // m, n, k
+        shapes.append(("backward dY·Wᵀ", batch, input, output, "B"))
+        shapes.append(("backward Xᵀ·dY", input, output, batch, "A"))
     }
     return shapes
 }()
 
-func gemmGFLOPs(m: Int, n: Int, k: Int) -> Double {
-    let a = Matrix.random(rows: m, columns: k, seed: 1), b = Matrix.random(rows: k, columns: n, seed: 2)
+func gemmKey(_ shape: (form: String, m: Int, n: Int, k: Int, transposed: String)) -> String {
+    "\(shape.m)x\(shape.n)x\(shape.k)" + (shape.transposed.isEmpty ? "" : "/" + shape.transposed)
+}
+
+func gemmGFLOPs(m: Int, n: Int, k: Int, transposed: String = "") -> Double {
+    let transposeA = transposed == "A", transposeB = transposed == "B"
+    // The operands as stored: A is m×k (or k×m), B is k×n (or n×k).
+    let a = transposeA ? Matrix.random(rows: k, columns: m, seed: 1) : Matrix.random(rows: m, columns: k, seed: 1)
+    let b = transposeB ? Matrix.random(rows: n, columns: k, seed: 2) : Matrix.random(rows: k, columns: n, seed: 2)
     var c = Matrix(rows: m, columns: n)
     let flops = 2.0 * Double(m * n * k)
     let inner = max(1, Int(2e8 / flops))
@@ -69,7 +78,10 @@ func gemmGFLOPs(m: Int, n: Int, k: Int) -> Double {
     for _ in 0..<5 {
         let t = time {
             a.withUnsafePointer { ap in b.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
-                for _ in 0..<inner { Kernels.gemm(m: m, n: n, k: k, ap, lda: k, bp, ldb: n, cp, ldc: n) }
+                for _ in 0..<inner {
+                    Kernels.gemm(m: m, n: n, k: k, ap, lda: a.columns, bp, ldb: b.columns, cp, ldc: n,
+                                 transposeA: transposeA, transposeB: transposeB)
+                }
             } } }
         }
         best = min(best, t / Double(inner))
@@ -112,14 +124,14 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
 func gemmTable(_ options: TrainerOptions) throws {
     var numpy: [String: Double] = [:]
     if let python = options.python,
-       let result = runPeer(python, "numpy_gemm.py", gemmShapes.map { "\($0.1)x\($0.2)x\($0.3)" }) {
+       let result = runPeer(python, "numpy_gemm.py", gemmShapes.map(gemmKey)) {
         for (key, value) in result { if let v = value as? Double { numpy[key] = v } }
         if let info = result["threadpool_info"] as? String { print("numpy: \(info)") }
     }
     print("\nGEMM GFLOP/s (m×n×k)            SwiftTuner    numpy(1 thread)   ratio")
-    for (form, m, n, k) in gemmShapes {
-        let ours = gemmGFLOPs(m: m, n: n, k: k)
-        let key = "\(m)x\(n)x\(k)"
+    for shape in gemmShapes {
+        let ours = gemmGFLOPs(m: shape.m, n: shape.n, k: shape.k, transposed: shape.transposed)
+        let key = gemmKey(shape), form = shape.form
         let peer = numpy[key]
         let peerText = peer.map { String(format: "%.1f", $0) } ?? "-"
         let ratio = peer.map { String(format: "%.2f×", ours / $0) } ?? ""

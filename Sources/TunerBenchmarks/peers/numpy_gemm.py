@@ -1,6 +1,8 @@
 """numpy/OpenBLAS GEMM on one thread, the peer of TunerBenchmarks' GEMM table.
 
-Usage: python numpy_gemm.py MxNxK ...   Prints one JSON line: {"MxNxK": GFLOP/s, ..., "threadpool_info": "..."}
+Usage: python numpy_gemm.py MxNxK[/A|/B] ...   Prints one JSON line: {"MxNxK": GFLOP/s, ..., "threadpool_info": "..."}
+A suffix /A or /B stores that operand transposed: the product takes a transposed view of it,
+which numpy hands to BLAS with a transpose flag (no copy), as the trainer reads it in place.
 """
 import json
 import sys
@@ -16,9 +18,10 @@ with threadpool_limits(limits=1):
     result["threadpool_info"] = "; ".join(info)
     rng = np.random.default_rng(1)
     for shape in sys.argv[1:]:
-        m, n, k = (int(v) for v in shape.split("x"))
-        a = rng.random((m, k), dtype=np.float32)
-        b = rng.random((k, n), dtype=np.float32)
+        dims, _, transposed = shape.partition("/")
+        m, n, k = (int(v) for v in dims.split("x"))
+        a = rng.random((k, m), dtype=np.float32).T if transposed == "A" else rng.random((m, k), dtype=np.float32)
+        b = rng.random((n, k), dtype=np.float32).T if transposed == "B" else rng.random((k, n), dtype=np.float32)
         c = np.empty((m, n), dtype=np.float32)
         flops = 2.0 * m * n * k
         inner = max(1, int(2e8 / flops))

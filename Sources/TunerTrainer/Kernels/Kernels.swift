@@ -245,10 +245,26 @@ public enum Kernels {
             let width = min(nr, columns - strip * nr)
             let dst = out + strip * nr * rows
             if transposed {
-                // Column j of B is row j of the stored matrix: read along it, write down the strip.
-                for j in 0..<width {
-                    let src = b + (j0 + j) * ldb + row
-                    for p in 0..<rows { dst[p * nr + j] = src[p] }
+                // Column j of B is row j of the stored matrix: 4 × 4 blocks transposed in
+                // registers, the edges one value at a time.
+                let src = b + j0 * ldb + row
+                let width4 = width & ~3, rows4 = rows & ~3
+                var j = 0
+                while j < width4 {
+                    var p = 0
+                    while p < rows4 {
+                        transpose4(src + j * ldb + p, ldb, dst + p * nr + j, nr)
+                        p += 4
+                    }
+                    while p < rows {
+                        for jj in j..<(j + 4) { dst[p * nr + jj] = src[jj * ldb + p] }
+                        p += 1
+                    }
+                    j += 4
+                }
+                while j < width {
+                    for p in 0..<rows { dst[p * nr + j] = src[j * ldb + p] }
+                    j += 1
                 }
                 if width < nr { for p in 0..<rows { for j in width..<nr { dst[p * nr + j] = 0 } } }
             } else if width == nr {
@@ -269,6 +285,23 @@ public enum Kernels {
             }
             strip += 1
         }
+    }
+
+    /// Writes the transpose of the 4 × 4 block at `src` (row stride `ld`) at `dst` (row stride
+    /// `ldd`), with vector shuffles: two rounds of de-interleaving transpose a 4 × 4 block.
+    @inline(__always)
+    static func transpose4(_ src: UnsafePointer<Float>, _ ld: Int, _ dst: UnsafeMutablePointer<Float>, _ ldd: Int) {
+        typealias W = SIMD4<Float>
+        func load(_ p: UnsafePointer<Float>) -> W { UnsafeRawPointer(p).loadUnaligned(as: W.self) }
+        func unshuffle(_ r: (W, W, W, W)) -> (W, W, W, W) {
+            let p0 = SIMD8(lowHalf: r.0, highHalf: r.1), p1 = SIMD8(lowHalf: r.2, highHalf: r.3)
+            return (p0.evenHalf, p1.evenHalf, p0.oddHalf, p1.oddHalf)
+        }
+        let r = unshuffle(unshuffle((load(src), load(src + ld), load(src + 2 * ld), load(src + 3 * ld))))
+        UnsafeMutableRawPointer(dst).storeBytes(of: r.0, as: W.self)
+        UnsafeMutableRawPointer(dst + ldd).storeBytes(of: r.1, as: W.self)
+        UnsafeMutableRawPointer(dst + 2 * ldd).storeBytes(of: r.2, as: W.self)
+        UnsafeMutableRawPointer(dst + 3 * ldd).storeBytes(of: r.3, as: W.self)
     }
 
     /// Packs the rows×columns block of A at (`row`, `column`) into mr-row panels, column after
@@ -337,7 +370,11 @@ public enum Kernels {
                             let cTile = c + i * ldc + jc + strip * nr
                             let whole = columns == nr && (rows == 6 || rows == 4)
                             let out = whole ? cTile : tile, ld = whole ? ldc : nr
-                            if rows == 6 {
+                            if columns <= 8 {
+                                // A strip's first half is enough: half the work.
+                                halfKernel(kb, r0, r1, r2, r3, rows == 6 ? start(4) : r3, rows == 6 ? start(5) : r3,
+                                           step, bs, tile, nr)
+                            } else if rows == 6 {
                                 kernel6(kb, r0, r1, r2, r3, start(4), start(5), step, bs, out, ld, whole && add)
                             } else {
                                 kernel4(kb, r0, r1, r2, r3, step, bs, out, ld, whole && add)
@@ -388,6 +425,29 @@ public enum Kernels {
         store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
         store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 8)
         store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 8)
+    }
+
+    /// The 6×8 register kernel, for a last strip of at most 8 columns: the first half of each
+    /// packed row of B; writes a tile (row stride `ldc`) that the caller copies.
+    @inline(__always)
+    static func halfKernel(_ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+                           _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
+                           _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var bp = b, o = 0
+        for _ in 0..<k {
+            let b0 = load(bp)
+            c0 = madd(V(repeating: a0[o]), b0, c0)
+            c1 = madd(V(repeating: a1[o]), b0, c1)
+            c2 = madd(V(repeating: a2[o]), b0, c2)
+            c3 = madd(V(repeating: a3[o]), b0, c3)
+            c4 = madd(V(repeating: a4[o]), b0, c4)
+            c5 = madd(V(repeating: a5[o]), b0, c5)
+            bp += 16
+            o &+= step
+        }
+        store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
+        store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
     }
 
     /// The 4×16 register kernel, for the rows a 6-row tiling leaves.
