@@ -338,11 +338,10 @@ public enum Kernels {
                            accumulate: Bool, transposeA: Bool, transposeB: Bool) {
         let kcMax = min(k, kc), ncMax = min(n, nc)
         let stripsMax = (ncMax + nr - 1) / nr
-        // Element (i, p) of A is at rowStart(i) + p·step.
-        let step = transposeA ? lda : 1
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: stripsMax * nr * kcMax + mr * nr) { buffer in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: stripsMax * nr * kcMax + mr * nr + mr * kcMax + 8) { buffer in
             let bp = buffer.baseAddress!
             let tile = bp + stripsMax * nr * kcMax
+            let panel = tile + mr * nr
             var jc = 0
             while jc < n {
                 let nb = min(nc, n - jc)
@@ -359,7 +358,22 @@ public enum Kernels {
                         // extra rows repeat the last one and are not stored.
                         let rows = left >= 6 && left != 8 ? 6 : min(left, 4)
                         let last = rows - 1
+                        // Element (i + r, pc + p) of A is at start(r) + p·step. A transposed A
+                        // used by several strips is first copied into a 6-row panel: read in
+                        // place, its rows lie a whole row of the stored matrix apart, which maps
+                        // them to a few cache sets when that row is a power of two long.
+                        let packed = transposeA && strips > 1
+                        if packed {
+                            let source = a + pc * lda + i
+                            if i + 8 <= m {
+                                for p in 0..<kb { store(load(source + p * lda), panel + p * mr) }
+                            } else {
+                                for p in 0..<kb { for r in 0..<mr { panel[p * mr + r] = source[p * lda + min(r, last)] } }
+                            }
+                        }
+                        let step = packed ? mr : (transposeA ? lda : 1)
                         func start(_ r: Int) -> UnsafePointer<Float> {
+                            if packed { return UnsafePointer(panel + min(r, last)) }
                             let row = i + min(r, last)
                             return transposeA ? a + pc * lda + row : a + row * lda + pc
                         }
