@@ -66,13 +66,20 @@ public struct BayesianOptimizationOracle: Oracle {
             completed: ended.filter { history.loss($0) != nil }.map { encode($0.values, space) },
             lengthScale: model.lengthScale)
         var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0xB0))
+        // A candidate more likely to fail than not is kept only as a last resort.
         var bestCandidate: (score: Double, values: [String: HyperParameterValue])?
+        var riskyCandidate: (score: Double, values: [String: HyperParameterValue])?
         func consider(_ values: [String: HyperParameterValue]) {
             guard !history.tried.contains(values) else { return }
             let x = encode(values, space)
             let (mean, sd) = model.predict(x)
-            let lower = mean - beta * sd + classifier.probability(x) * spread * 2 // losses: smaller is better
-            if bestCandidate.map({ lower < $0.score }) ?? true { bestCandidate = (lower, values) }
+            let failure = classifier.probability(x)
+            let lower = mean - beta * sd + failure * spread * 2 // losses: smaller is better
+            if failure > 0.5 {
+                if riskyCandidate.map({ lower < $0.score }) ?? true { riskyCandidate = (lower, values) }
+            } else if bestCandidate.map({ lower < $0.score }) ?? true {
+                bestCandidate = (lower, values)
+            }
         }
         for _ in 0..<candidates { consider(space.sample(using: &rng)) }
         // Local refinement around the best candidate: resample one hyperparameter at a time.
@@ -85,7 +92,8 @@ public struct BayesianOptimizationOracle: Oracle {
                 consider(space.resolve(values))
             }
         }
-        return bestCandidate?.values ?? random.propose(trial: trial, space: space, history: history, seed: seed)
+        return bestCandidate?.values ?? riskyCandidate?.values
+            ?? random.propose(trial: trial, space: space, history: history, seed: seed)
     }
 
     /// A random initial point; once a trial has failed, the first of a few random draws the
@@ -99,11 +107,11 @@ public struct BayesianOptimizationOracle: Oracle {
         guard !classifier.failed.isEmpty else { return random.propose(trial: trial, space: space, history: history, seed: seed) }
         var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x1A))
         var best: (probability: Double, values: [String: HyperParameterValue])?
-        for _ in 0..<32 {
+        for _ in 0..<64 {
             let values = space.sample(using: &rng)
             guard !history.tried.contains(values) else { continue }
             let probability = classifier.probability(encode(values, space))
-            if probability < 0.1 { return values }
+            if probability < 0.05 { return values }
             if best.map({ probability < $0.probability }) ?? true { best = (probability, values) }
         }
         return best?.values ?? random.propose(trial: trial, space: space, history: history, seed: seed)

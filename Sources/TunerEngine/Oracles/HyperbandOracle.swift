@@ -117,7 +117,7 @@ public struct HyperbandOracle: Oracle {
         var values: [String: HyperParameterValue]
         if round.round == 0 {
             // A new configuration, never tried before (whatever its epochs); once trials have
-            // failed, the first draw unlikely to fail (else the least likely of 32 untried ones).
+            // failed, the first draw unlikely to fail (else the least likely of 64 untried ones).
             let configuration = { (trial: OracleTrial) in trial.values.filter { !$0.key.hasPrefix("tuner/") } }
             let tried = Set(history.trials.map(configuration))
             let classifier = FailureClassifier(
@@ -126,13 +126,13 @@ public struct HyperbandOracle: Oracle {
             var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x4B))
             var candidate: (probability: Double, values: [String: HyperParameterValue])?
             var untried = 0
-            for _ in 0..<100 where untried < 32 {
+            for _ in 0..<200 where untried < 64 {
                 let sample = space.sample(using: &rng)
                 guard !tried.contains(sample) else { continue }
                 untried += 1
                 let probability = classifier.probability(space.unitPoint(sample))
                 if candidate.map({ probability < $0.probability }) ?? true { candidate = (probability, sample) }
-                if probability < 0.1 { break }
+                if probability < 0.05 { break }
             }
             guard let fresh = candidate?.values ?? (space.isDiscrete ? nil : space.sample(using: &rng)) else { return nil }
             values = fresh
