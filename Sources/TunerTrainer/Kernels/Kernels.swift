@@ -359,10 +359,10 @@ public enum Kernels {
                         let rows = left >= 6 && left != 8 ? 6 : min(left, 4)
                         let last = rows - 1
                         // Element (i + r, pc + p) of A is at start(r) + p·step. A transposed A
-                        // used by several strips is first copied into a 6-row panel: read in
-                        // place, its rows lie a whole row of the stored matrix apart, which maps
-                        // them to a few cache sets when that row is a power of two long.
-                        let packed = transposeA && strips > 1
+                        // with long stored rows, used by several strips, is first copied into a
+                        // 6-row panel: read in place, its successive values lie a whole stored
+                        // row apart (1 KiB or more), which maps them to a few cache sets.
+                        let packed = transposeA && strips > 1 && lda >= 256
                         if packed {
                             let source = a + pc * lda + i
                             if i + 8 <= m {
