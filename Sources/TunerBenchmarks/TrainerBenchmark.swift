@@ -128,14 +128,17 @@ func gemmTable(_ options: TrainerOptions) throws {
         for (key, value) in result { if let v = value as? Double { numpy[key] = v } }
         if let info = result["threadpool_info"] as? String { print("numpy: \(info)") }
     }
-    print("\nGEMM GFLOP/s (m×n×k)            SwiftTuner    numpy(1 thread)   ratio")
+    let peak = Kernels.measuredPeak()
+    print(String(format: "\nthis core's measured peak (12 chains of vector multiply-adds): %.1f GFLOP/s", peak))
+    print("GEMM GFLOP/s (m×n×k)            SwiftTuner    numpy(1 thread)   ratio   SwiftTuner % of peak")
     for shape in gemmShapes {
         let ours = gemmGFLOPs(m: shape.m, n: shape.n, k: shape.k, transposed: shape.transposed)
         let key = gemmKey(shape), form = shape.form
         let peer = numpy[key]
         let peerText = peer.map { String(format: "%.1f", $0) } ?? "-"
         let ratio = peer.map { String(format: "%.2f×", ours / $0) } ?? ""
-        print(pad(form, 16) + pad(key, 16) + pad(String(format: "%.1f", ours), 12) + pad(peerText, 16) + ratio)
+        print(pad(form, 16) + pad(key, 16) + pad(String(format: "%.1f", ours), 12) + pad(peerText, 16) + pad(ratio, 8)
+              + String(format: "%.0f%%", 100 * ours / peak))
     }
 }
 

@@ -5,8 +5,8 @@ Runs Optuna 5.0's TPE and KerasTuner 1.4.8's BayesianOptimization, RandomSearch 
 oracles on the same problem as SwiftTuner's tuners: every trial is trained by
 `TUNERBENCHMARKS mlp-objective DATASET SEED` (one process per run, JSON lines on its pipes), so all
 tuners optimize one function at one cost. An attempt costs the epochs it asks for, failed or
-not; prints one JSON line {method: {"best": {"20": median best within 20 full trials' epochs, …},
-"failed": median failed trials}}.
+not; prints, after each tuner, a JSON line {method: {"best": {"20": median best within 20 full
+trials' epochs, …}, "failed": median failed trials}} of the results so far.
 """
 import json
 import math
@@ -127,13 +127,15 @@ def kerastuner(kind):
     return run
 
 
+# KerasTuner's Gaussian process is by far the slowest: last. Each line printed holds every result
+# so far (the caller reads the last one; a long run can be followed in its output).
 result = {}
 for name, method in [("Optuna 5.0 TPE", optuna_tpe),
                      ("KerasTuner 1.4.8 RandomSearch", kerastuner("random")),
-                     ("KerasTuner 1.4.8 BayesianOptimization", kerastuner("bayesian")),
-                     ("KerasTuner 1.4.8 Hyperband", kerastuner("hyperband"))]:
+                     ("KerasTuner 1.4.8 Hyperband", kerastuner("hyperband")),
+                     ("KerasTuner 1.4.8 BayesianOptimization", kerastuner("bayesian"))]:
     try:
         result[name] = summarize([method(seed) for seed in range(seeds)])
     except Exception as error:  # a missing peer shows in the table, not as a crash
         result[name] = {"error": f"{type(error).__name__}: {error}"}
-print(json.dumps(result))
+    print(json.dumps(result), flush=True)
