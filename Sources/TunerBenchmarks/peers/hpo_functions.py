@@ -1,6 +1,6 @@
 """The tuners' peers on standard test functions with a region that fails.
 
-Usage: python hpo_functions.py SEEDS TRIALS
+Usage: python hpo_functions.py SEEDS TRIALS [ONLY]   (ONLY: a word of the methods to run, e.g. TPE)
 Runs Optuna 5.0's TPE and KerasTuner 1.4.8's BayesianOptimization and RandomSearch oracles on
 Branin (failing where x > 5) and Hartmann-6 (failing where x0 > 0.75), SEEDS seeds of TRIALS
 trials each; prints one JSON line: {method: {function: {"best": {20: median, 50: …, 100: …},
@@ -116,6 +116,8 @@ def kerastuner(kind):
 result = {}
 for name, method in [("Optuna 5.0 TPE", optuna_tpe), ("KerasTuner 1.4.8 BayesianOptimization", kerastuner("bayesian")),
                      ("KerasTuner 1.4.8 RandomSearch", kerastuner("random"))]:
+    if len(sys.argv) > 3 and sys.argv[3] not in name:
+        continue
     result[name] = {}
     for fname, (function, bounds) in FUNCTIONS.items():
         try:

@@ -5,12 +5,13 @@ import TunerCore
 /// scale tuned by marginal likelihood) over the hyperparameters encoded in [0, 1] (log scales
 /// respected), and the upper-confidence-bound acquisition with KerasTuner's defaults.
 ///
-/// Unlike KerasTuner's, it learns from failures: a FAILED trial enters the model at a
-/// pessimistic value (worse than every completed one), and each candidate pays a penalty in
-/// proportion to its probability of failing (``FailureClassifier``: per-hyperparameter
-/// densities and the share of failures around it), so the search, initial points included,
-/// steers away from regions that fail; it never proposes a configuration already tried,
-/// failed ones included.
+/// Unlike KerasTuner's, it learns from failures: the process models the loss of completed
+/// trials, and each candidate pays a penalty in proportion to its probability of failing
+/// (``FailureClassifier``: per-hyperparameter densities of failed and completed trials, and the
+/// share of failures around it); a candidate more likely to fail than not is taken only as a
+/// last resort. The search, initial points included, steers away from regions that fail
+/// without shunning their edge, and it never proposes a configuration already tried, failed
+/// ones included.
 /// Every proposal is a pure function of the seed, the trial number and the history (S30).
 ///
 /// ```swift
@@ -43,7 +44,9 @@ public struct BayesianOptimizationOracle: Oracle {
     public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
         let random = RandomSearchOracle(maxCollisions: 50)
         let initial = numInitialPoints ?? max(2, 3 * space.definitions.count)
-        // Observations: completed trials at their score, failed ones at a pessimistic value.
+        // The regression models the loss of completed trials only; where trials fail is the
+        // classifier's to learn (a failed trial entered at a pessimistic value would pull the
+        // model up beside the failing region, often where the best models lie).
         let ended = history.trials.filter { $0.status == .completed || $0.status == .failed }
         let scores = ended.compactMap(history.loss)
         guard ended.count >= initial, scores.count >= 2 else {
@@ -51,11 +54,11 @@ public struct BayesianOptimizationOracle: Oracle {
         }
         let worst = scores.max()!, best = scores.min()!
         let spread = max(worst - best, 1e-12)
-        let pessimistic = worst + 0.5 * spread
         var xs: [[Double]] = [], ys: [Double] = []
         for trial in ended {
+            guard let loss = history.loss(trial) else { continue }
             xs.append(encode(trial.values, space))
-            ys.append(history.loss(trial) ?? pessimistic)
+            ys.append(loss)
         }
         guard let model = GaussianProcess(xs: xs, ys: ys, alpha: alpha) else {
             return random.propose(trial: trial, space: space, history: history, seed: seed)
