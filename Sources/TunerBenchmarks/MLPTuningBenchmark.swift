@@ -167,32 +167,34 @@ func serveMLPObjective(_ arguments: [String]) throws {
 /// The MLP half of `TunerBenchmarks tuners`: ours and the Python peers on each shipped dataset;
 /// prints the median best validation loss within the epoch budgets of 20, 50 and 100 full
 /// trials (an attempt costs the epochs it asks for, failed or not: a full trial `maxEpochs`, a
-/// Hyperband trial its round's), and the median number of failed trials.
+/// Hyperband trial its round's), and the median numbers of failed trials and of attempts.
 func runMLPTuningBenchmark(python: String?, seeds: Int, trials: Int, maxEpochs: Int) throws {
     let work = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-mlp-\(getpid())")
     defer { try? FileManager.default.removeItem(atPath: work) }
     let checkpoints = [20, 50, 100].filter { $0 <= trials }
     print("\nThe built-in MLP on the shipped datasets (units_1, units_2 in 8–512 log, learning rate 1e-4–1e-1 log;")
     print("models over \(MLPProblem.maxParameters) parameters fail), \(seeds) seeds, \(maxEpochs) epochs a full trial;")
-    print("median best validation loss within the epochs of \(checkpoints.map(String.init).joined(separator: " / ")) full trials, median failed trials")
+    print("median best validation loss within the epochs of \(checkpoints.map(String.init).joined(separator: " / ")) full trials, median failed trials and attempts")
     for name in ["diabetes", "iris"] {
         let problem = try MLPProblem(name)
-        var rows: [(String, [Double], Double)] = []
+        var rows: [(String, [Double], Double, Double)] = []
         for (method, runs) in try runMLPTuners(problem, seeds: seeds, trials: trials, maxEpochs: maxEpochs, work: work) {
             rows.append((method, checkpoints.map { n in median(runs.map { $0.best(within: n * maxEpochs) }) },
-                         median(runs.map { Double($0.failed) })))
+                         median(runs.map { Double($0.failed) }), median(runs.map { Double($0.curve.count) })))
         }
         if let python, let peers = runPeer(python, "mlp_tuners.py", [CommandLine.arguments[0], name, "\(seeds)", "\(trials)", "\(maxEpochs)"]) {
             for (method, value) in peers.sorted(by: { $0.key < $1.key }) {
                 guard let entry = value as? [String: Any] else { continue }
                 if let error = entry["error"] as? String { print("  \(method): \(error)"); continue }
                 let best = entry["best"] as? [String: Double] ?? [:]
-                rows.append((method, checkpoints.map { best[String($0)] ?? .nan }, entry["failed"] as? Double ?? .nan))
+                rows.append((method, checkpoints.map { best[String($0)] ?? .nan }, entry["failed"] as? Double ?? .nan,
+                             entry["attempts"] as? Double ?? .nan))
             }
         }
         print("\n  \(name) (validation \(problem.classification ? "cross-entropy" : "MSE, standardized target"))")
         for row in rows {
-            print("  " + pad(row.0, 40) + row.1.map { pad(String(format: "%.4f", $0), 10) }.joined() + String(format: "failed %.1f", row.2))
+            print("  " + pad(row.0, 40) + row.1.map { pad(String(format: "%.4f", $0), 10) }.joined()
+                  + String(format: "failed %.1f of %.0f attempts", row.2, row.3))
         }
     }
 }

@@ -1,6 +1,7 @@
 """The tuners' peers tuning the built-in MLP on a shipped dataset.
 
-Usage: python mlp_tuners.py TUNERBENCHMARKS DATASET SEEDS TRIALS MAX_EPOCHS
+Usage: python mlp_tuners.py TUNERBENCHMARKS DATASET SEEDS TRIALS MAX_EPOCHS [ONLY]
+(ONLY: a word of the methods to run, e.g. Hyperband)
 Runs Optuna 5.0's TPE and KerasTuner 1.4.8's BayesianOptimization, RandomSearch and Hyperband
 oracles on the same problem as SwiftTuner's tuners: every trial is trained by
 `TUNERBENCHMARKS mlp-objective DATASET SEED` (one process per run, JSON lines on its pipes), so all
@@ -63,7 +64,8 @@ class Objective:
 
 def summarize(runs):
     best = {str(n): statistics.median(r.best_within(n * max_epochs) for r in runs) for n in checkpoints}
-    return {"best": best, "failed": statistics.median(r.failed for r in runs)}
+    return {"best": best, "failed": statistics.median(r.failed for r in runs),
+            "attempts": statistics.median(len(r.curve) for r in runs)}
 
 
 def optuna_tpe(seed):
@@ -134,6 +136,8 @@ for name, method in [("Optuna 5.0 TPE", optuna_tpe),
                      ("KerasTuner 1.4.8 RandomSearch", kerastuner("random")),
                      ("KerasTuner 1.4.8 Hyperband", kerastuner("hyperband")),
                      ("KerasTuner 1.4.8 BayesianOptimization", kerastuner("bayesian"))]:
+    if len(sys.argv) > 6 and sys.argv[6] not in name:
+        continue
     try:
         result[name] = summarize([method(seed) for seed in range(seeds)])
     except Exception as error:  # a missing peer shows in the table, not as a crash
