@@ -8,6 +8,10 @@ struct TrainerOptions {
     var seeds = 5
     /// `gemm`, `trial` or `parity`: one part only.
     var only: String?
+    /// GEMM shapes to measure (keys as `MxNxK/A`); all when empty.
+    var shapes: Set<String> = []
+    /// How many times the GEMM table alternates between numpy and SwiftTuner (medians reported).
+    var rounds = 5
 }
 
 /// Runs a peer script with the benchmark's Python and returns its JSON output.
@@ -98,6 +102,8 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
         case "--python": options.python = value
         case "--seeds": options.seeds = Int(value) ?? options.seeds
         case "--only": options.only = value
+        case "--shapes": options.shapes = Set(value.split(separator: ",").map(String.init))
+        case "--rounds": options.rounds = max(1, Int(value) ?? 1)
         default: print("unknown option \(flag)"); exit(2)
         }
     }
@@ -121,24 +127,32 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
     if options.only == nil || options.only == "parity" { try qualityParity(options) }
 }
 
+/// The GEMM table: for each shape, `rounds` alternations of numpy (a fresh process measuring
+/// that shape) and SwiftTuner, so that both sides see the same machine; medians reported.
 func gemmTable(_ options: TrainerOptions) throws {
-    var numpy: [String: Double] = [:]
-    if let python = options.python,
-       let result = runPeer(python, "numpy_gemm.py", gemmShapes.map(gemmKey)) {
-        for (key, value) in result { if let v = value as? Double { numpy[key] = v } }
-        if let info = result["threadpool_info"] as? String { print("numpy: \(info)") }
-    }
     let peak = Kernels.measuredPeak()
     print(String(format: "\nthis core's measured peak (12 chains of vector multiply-adds): %.1f GFLOP/s", peak))
-    print("GEMM GFLOP/s (m×n×k)            SwiftTuner    numpy(1 thread)   ratio   SwiftTuner % of peak")
-    for shape in gemmShapes {
-        let ours = gemmGFLOPs(m: shape.m, n: shape.n, k: shape.k, transposed: shape.transposed)
-        let key = gemmKey(shape), form = shape.form
-        let peer = numpy[key]
+    var printedInfo = false
+    let shapes = gemmShapes.filter { options.shapes.isEmpty || options.shapes.contains(gemmKey($0)) }
+    print("GEMM GFLOP/s (m×n×k), median of \(options.rounds) alternation(s)   SwiftTuner    numpy(1 thread)   ratio   SwiftTuner % of peak")
+    for shape in shapes {
+        let key = gemmKey(shape)
+        var ours: [Double] = [], theirs: [Double] = []
+        for _ in 0..<options.rounds {
+            if let python = options.python, let result = runPeer(python, "numpy_gemm.py", [key]) {
+                if let v = result[key] as? Double { theirs.append(v) }
+                if !printedInfo, let info = result["threadpool_info"] as? String {
+                    print("  (numpy: \(info))")
+                    printedInfo = true
+                }
+            }
+            ours.append(gemmGFLOPs(m: shape.m, n: shape.n, k: shape.k, transposed: shape.transposed))
+        }
+        let mine = median(ours), peer = theirs.isEmpty ? nil : median(theirs)
         let peerText = peer.map { String(format: "%.1f", $0) } ?? "-"
-        let ratio = peer.map { String(format: "%.2f×", ours / $0) } ?? ""
-        print(pad(form, 16) + pad(key, 16) + pad(String(format: "%.1f", ours), 12) + pad(peerText, 16) + pad(ratio, 8)
-              + String(format: "%.0f%%", 100 * ours / peak))
+        let ratio = peer.map { String(format: "%.2f×", mine / $0) } ?? ""
+        print(pad(shape.form, 16) + pad(key, 16) + pad(String(format: "%.1f", mine), 12) + pad(peerText, 16) + pad(ratio, 8)
+              + String(format: "%.0f%%", 100 * mine / peak))
     }
 }
 
