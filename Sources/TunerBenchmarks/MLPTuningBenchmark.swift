@@ -14,7 +14,8 @@ struct MLPProblem {
     /// Models with more parameters fail.
     static let maxParameters = 20_000
 
-    /// Loads a shipped dataset, split 80/20 and standardized with the training part's statistics.
+    /// Loads a shipped dataset, split 80/20 and standardized with the training part's statistics
+    /// (the quality-parity benchmark trains on the same data).
     init(_ name: String) throws {
         let classification = name == "iris"
         let data = try Dataset.loadCSV(repositoryRoot.appendingPathComponent("Fixtures/data/\(name).csv").path,

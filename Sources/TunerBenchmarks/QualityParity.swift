@@ -22,31 +22,22 @@ func qualityParity(_ options: TrainerOptions) throws {
     print("\nquality parity (validation loss, median of \(options.seeds) seeds; same split, architecture, epochs, batch 32, Adam 1e-3):")
 
     struct Task {
-        var name: String, file: String, target: String, oneHot: Bool, hidden: [Int], epochs: Int, loss: Loss, kind: String
+        var name: String, dataset: String, hidden: [Int], epochs: Int, loss: Loss, kind: String
     }
     let tasks = [
-        Task(name: "diabetes regression (val MSE, standardized target)", file: "diabetes.csv", target: "progression",
-             oneHot: false, hidden: [64, 32], epochs: 100, loss: .meanSquaredError, kind: "regression"),
-        Task(name: "iris classification (val cross-entropy)", file: "iris.csv", target: "species",
-             oneHot: true, hidden: [32], epochs: 200, loss: .categoricalCrossentropy, kind: "classification"),
+        Task(name: "diabetes regression (val MSE, standardized target)", dataset: "diabetes",
+             hidden: [64, 32], epochs: 100, loss: .meanSquaredError, kind: "regression"),
+        Task(name: "iris classification (val cross-entropy)", dataset: "iris",
+             hidden: [32], epochs: 200, loss: .categoricalCrossentropy, kind: "classification"),
     ]
     for task in tasks {
-        let data = try Dataset.loadCSV(repositoryRoot.appendingPathComponent("Fixtures/data/\(task.file)").path,
-                                       targets: [task.target], oneHot: task.oneHot)
-        let (train, validation) = data.split(validationFraction: 0.2, seed: 7)
-        let xs = train.x.columnStatistics()
-        var trainY = train.y, validationY = validation.y
-        if !task.oneHot {
-            let ys = train.y.columnStatistics()
-            trainY = train.y.standardized(mean: ys.mean, std: ys.std)
-            validationY = validation.y.standardized(mean: ys.mean, std: ys.std)
-        }
-        let trainX = train.x.standardized(mean: xs.mean, std: xs.std)
-        let validationX = validation.x.standardized(mean: xs.mean, std: xs.std)
+        // The same split and standardization as the tuners' MLP benchmark.
+        let data = try MLPProblem(task.dataset)
+        let (trainX, trainY, validationX, validationY) = (data.trainX, data.trainY, data.validationX, data.validationY)
         var ours: [Double] = []
         for seed in 0..<options.seeds {
             let hidden = task.hidden.enumerated().map { i, u in Dense(u, activation: .relu, inputSize: i == 0 ? trainX.columns : nil) }
-            let output = Dense(trainY.columns, activation: task.oneHot ? .softmax : .linear)
+            let output = Dense(trainY.columns, activation: data.classification ? .softmax : .linear)
             let model = try Sequential(hidden + [output])
             model.compile(optimizer: .adam(), loss: task.loss)
             try model.fit(x: trainX, y: trainY, batchSize: 32, epochs: task.epochs, seed: UInt64(seed))
@@ -54,8 +45,8 @@ func qualityParity(_ options: TrainerOptions) throws {
         }
         var line = "  " + pad(task.name, 52) + String(format: "SwiftTuner %.4f", median(ours))
         if let python = options.python {
-            let trainPath = (work as NSString).appendingPathComponent("\(task.file).train")
-            let validationPath = (work as NSString).appendingPathComponent("\(task.file).validation")
+            let trainPath = (work as NSString).appendingPathComponent("\(task.dataset).train")
+            let validationPath = (work as NSString).appendingPathComponent("\(task.dataset).validation")
             try writeCSV(trainX, trainY, to: trainPath)
             try writeCSV(validationX, validationY, to: validationPath)
             if let result = runPeer(python, "mlp_peers.py", ["parity", task.kind, trainPath, validationPath,

@@ -57,7 +57,7 @@ public struct BayesianOptimizationOracle: Oracle {
         var xs: [[Double]] = [], ys: [Double] = []
         for trial in ended {
             guard let loss = history.loss(trial) else { continue }
-            xs.append(encode(trial.values, space))
+            xs.append(space.unitPoint(trial.values))
             ys.append(loss)
         }
         guard let model = GaussianProcess(xs: xs, ys: ys, alpha: alpha) else {
@@ -65,8 +65,8 @@ public struct BayesianOptimizationOracle: Oracle {
         }
         // Where trials failed: candidates pay in proportion to their probability of failing.
         let classifier = FailureClassifier(
-            failed: ended.filter { $0.status == .failed }.map { encode($0.values, space) },
-            completed: ended.filter { history.loss($0) != nil }.map { encode($0.values, space) },
+            failed: ended.filter { $0.status == .failed }.map { space.unitPoint($0.values) },
+            completed: ended.filter { history.loss($0) != nil }.map { space.unitPoint($0.values) },
             lengthScale: model.lengthScale)
         var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0xB0))
         // A candidate more likely to fail than not is kept only as a last resort.
@@ -74,7 +74,7 @@ public struct BayesianOptimizationOracle: Oracle {
         var riskyCandidate: (score: Double, values: [String: HyperParameterValue])?
         func consider(_ values: [String: HyperParameterValue]) {
             guard !history.tried.contains(values) else { return }
-            let x = encode(values, space)
+            let x = space.unitPoint(values)
             let (mean, sd) = model.predict(x)
             let failure = classifier.probability(x)
             let lower = mean - beta * sd + failure * spread * 2 // losses: smaller is better
@@ -99,29 +99,18 @@ public struct BayesianOptimizationOracle: Oracle {
             ?? random.propose(trial: trial, space: space, history: history, seed: seed)
     }
 
-    /// A random initial point; once a trial has failed, the first of a few random draws the
-    /// failure classifier deems unlikely to fail (else the least likely), so that even the
-    /// initial exploration stays out of a region seen failing.
+    /// A random initial point; once a trial has failed, a draw the failure classifier deems
+    /// unlikely to fail (``FailureClassifier/safestDraw(from:using:draws:untried:threshold:isTried:)``),
+    /// so that even the initial exploration stays out of a region seen failing.
     func initialPoint(trial: Int, space: SearchSpace, history: OracleHistory, ended: [OracleTrial],
                       seed: UInt64) -> [String: HyperParameterValue]? {
         let random = RandomSearchOracle(maxCollisions: 50)
-        let classifier = FailureClassifier(failed: ended.filter { $0.status == .failed }.map { encode($0.values, space) },
-                                           completed: ended.filter { $0.status == .completed }.map { encode($0.values, space) })
+        let classifier = FailureClassifier(failed: ended.filter { $0.status == .failed }.map { space.unitPoint($0.values) },
+                                           completed: ended.filter { $0.status == .completed }.map { space.unitPoint($0.values) })
         guard !classifier.failed.isEmpty else { return random.propose(trial: trial, space: space, history: history, seed: seed) }
         var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x1A))
-        var best: (probability: Double, values: [String: HyperParameterValue])?
-        for _ in 0..<64 {
-            let values = space.sample(using: &rng)
-            guard !history.tried.contains(values) else { continue }
-            let probability = classifier.probability(encode(values, space))
-            if probability < 0.05 { return values }
-            if best.map({ probability < $0.probability }) ?? true { best = (probability, values) }
-        }
-        return best?.values ?? random.propose(trial: trial, space: space, history: history, seed: seed)
-    }
-
-    func encode(_ values: [String: HyperParameterValue], _ space: SearchSpace) -> [Double] {
-        space.unitPoint(values)
+        return classifier.safestDraw(from: space, using: &rng, draws: 64, untried: 64, isTried: history.tried.contains)
+            ?? random.propose(trial: trial, space: space, history: history, seed: seed)
     }
 }
 

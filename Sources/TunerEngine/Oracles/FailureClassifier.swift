@@ -1,4 +1,6 @@
 import Foundation
+import TunerCore
+import TunerRandom
 
 /// Where trials fail, learned from the failed and completed points of a search (encoded in
 /// [0, 1]ⁿ): the probability that a new point fails.
@@ -68,5 +70,23 @@ struct FailureClassifier {
     func probability(_ x: [Double]) -> Double {
         guard !failed.isEmpty else { return 0 }
         return max(perDimension(x), neighbourhood(x))
+    }
+
+    /// A random configuration unlikely to fail: the first of up to `draws` draws that is not
+    /// tried and whose probability of failing is under `threshold`, else the least likely of the
+    /// first `untried` untried draws; `nil` when every draw was tried.
+    func safestDraw(from space: SearchSpace, using rng: inout SplitMix64, draws: Int, untried: Int,
+                    threshold: Double = 0.05, isTried: ([String: HyperParameterValue]) -> Bool) -> [String: HyperParameterValue]? {
+        var best: (probability: Double, values: [String: HyperParameterValue])?
+        var fresh = 0
+        for _ in 0..<draws where fresh < untried {
+            let values = space.sample(using: &rng)
+            guard !isTried(values) else { continue }
+            fresh += 1
+            let probability = probability(space.unitPoint(values))
+            if probability < threshold { return values }
+            if best.map({ probability < $0.probability }) ?? true { best = (probability, values) }
+        }
+        return best?.values
     }
 }

@@ -124,17 +124,8 @@ public struct HyperbandOracle: Oracle {
                 failed: history.trials.filter { $0.status == .failed }.map { space.unitPoint(configuration($0)) },
                 completed: history.trials.filter { history.loss($0) != nil }.map { space.unitPoint(configuration($0)) })
             var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x4B))
-            var candidate: (probability: Double, values: [String: HyperParameterValue])?
-            var untried = 0
-            for _ in 0..<200 where untried < 64 {
-                let sample = space.sample(using: &rng)
-                guard !tried.contains(sample) else { continue }
-                untried += 1
-                let probability = classifier.probability(space.unitPoint(sample))
-                if candidate.map({ probability < $0.probability }) ?? true { candidate = (probability, sample) }
-                if probability < 0.05 { break }
-            }
-            guard let fresh = candidate?.values ?? (space.isDiscrete ? nil : space.sample(using: &rng)) else { return nil }
+            let candidate = classifier.safestDraw(from: space, using: &rng, draws: 200, untried: 64, isTried: tried.contains)
+            guard let fresh = candidate ?? (space.isDiscrete ? nil : space.sample(using: &rng)) else { return nil }
             values = fresh
         } else {
             // The best completed trial of the previous round not promoted yet.

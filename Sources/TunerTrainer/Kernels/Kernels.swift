@@ -378,6 +378,12 @@ public enum Kernels {
             while jc < n {
                 let nb = min(nc, n - jc)
                 let strips = (nb + nr - 1) / nr
+                // Element (i + r, pc + p) of A is at start(r) + p·step. A transposed A with long
+                // stored rows, used by several strips, is first copied into a 6-row panel: read
+                // in place, its successive values lie a whole stored row apart (1 KiB or more),
+                // which maps them to a few cache sets.
+                let packed = transposeA && strips > 1 && lda >= 256
+                let step = packed ? mr : (transposeA ? lda : 1)
                 var pc = 0
                 while pc < k {
                     let kb = min(kc, k - pc)
@@ -390,11 +396,6 @@ public enum Kernels {
                         // extra rows repeat the last one and are not stored.
                         let rows = left >= 6 && left != 8 ? 6 : min(left, 4)
                         let last = rows - 1
-                        // Element (i + r, pc + p) of A is at start(r) + p·step. A transposed A
-                        // with long stored rows, used by several strips, is first copied into a
-                        // 6-row panel: read in place, its successive values lie a whole stored
-                        // row apart (1 KiB or more), which maps them to a few cache sets.
-                        let packed = transposeA && strips > 1 && lda >= 256
                         if packed {
                             let source = a + pc * lda + i
                             if i + 8 <= m {
@@ -403,7 +404,6 @@ public enum Kernels {
                                 for p in 0..<kb { for r in 0..<mr { panel[p * mr + r] = source[p * lda + min(r, last)] } }
                             }
                         }
-                        let step = packed ? mr : (transposeA ? lda : 1)
                         func start(_ r: Int) -> UnsafePointer<Float> {
                             if packed { return UnsafePointer(panel + min(r, last)) }
                             let row = i + min(r, last)
