@@ -72,7 +72,7 @@ final class KernelTests: XCTestCase {
         var seed: UInt64 = 500
         for (m, n, k) in [(1, 1, 1), (3, 5, 7), (4, 24, 8), (6, 8, 3), (7, 25, 9), (13, 10, 33), (32, 64, 20), (8, 16, 5),
                           (9, 17, 4), (20, 64, 32), (97, 30, 257), (5, 265, 40), (100, 270, 300), (40, 1, 30), (50, 3, 17),
-                          (64, 10, 40), (300, 5, 280), (263, 40, 19), (270, 33, 300)] {
+                          (64, 10, 40), (300, 5, 280), (263, 40, 19), (270, 33, 300), (1030, 20, 10)] {
             for accumulate in [false, true] {
                 for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
                     seed += 1
