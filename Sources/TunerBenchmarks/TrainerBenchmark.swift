@@ -12,6 +12,9 @@ struct TrainerOptions {
     var shapes: Set<String> = []
     /// How many times the GEMM table alternates between numpy and SwiftTuner (medians reported).
     var rounds = 5
+    /// How many pairs of samples the GEMM table alternates between numpy's OpenBLAS, loaded in
+    /// this process, and SwiftTuner (the median ratio reported).
+    var pairs = 51
 }
 
 /// Runs a peer script with the benchmark's Python and returns its JSON output.
@@ -104,6 +107,7 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
         case "--only": options.only = value
         case "--shapes": options.shapes = Set(value.split(separator: ",").map(String.init))
         case "--rounds": options.rounds = max(1, Int(value) ?? 1)
+        case "--pairs": options.pairs = max(1, Int(value) ?? 1)
         default: print("unknown option \(flag)"); exit(2)
         }
     }
@@ -127,33 +131,85 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
     if options.only == nil || options.only == "parity" { try qualityParity(options) }
 }
 
-/// The GEMM table: for each shape, `rounds` alternations of numpy (a fresh process measuring
-/// that shape) and SwiftTuner, so that both sides see the same machine; medians reported.
+/// The GEMM table. For each shape, two comparisons with numpy's OpenBLAS on one thread:
+/// `rounds` alternations of numpy itself (a fresh process measuring that shape) and SwiftTuner,
+/// medians reported; and, with numpy's library loaded in this process, `pairs` alternations of
+/// one sample of each (about 0.1 GFLOP), whose median ratio is immune to the machine's drift.
 func gemmTable(_ options: TrainerOptions) throws {
     let peak = Kernels.measuredPeak()
     print(String(format: "\nthis core's measured peak (12 chains of vector multiply-adds): %.1f GFLOP/s", peak))
-    var printedInfo = false
+    var blas: OpenBLASLibrary?
+    if let python = options.python, let library = runPeer(python, "numpy_gemm.py", ["--library"]) {
+        if let info = library["threadpool_info"] as? String { print("  (numpy: \(info))") }
+        if let path = library["filepath"] as? String { blas = OpenBLASLibrary(path: path) }
+        if blas == nil { print("  (numpy's OpenBLAS could not be opened in this process: no paired columns)") }
+    }
     let shapes = gemmShapes.filter { options.shapes.isEmpty || options.shapes.contains(gemmKey($0)) }
-    print("GEMM GFLOP/s (m×n×k), median of \(options.rounds) alternation(s)   SwiftTuner    numpy(1 thread)   ratio   SwiftTuner % of peak")
+    print("GEMM GFLOP/s (m×n×k)            numpy in a process, median of \(options.rounds)    "
+          + "numpy's OpenBLAS in this process, \(options.pairs) pairs")
+    print(pad("", 32) + pad("SwiftTuner", 12) + pad("numpy", 8) + pad("ratio", 10)
+          + pad("SwiftTuner", 12) + pad("OpenBLAS", 10) + pad("ratio", 8) + "SwiftTuner % of peak")
     for shape in shapes {
         let key = gemmKey(shape)
         var ours: [Double] = [], theirs: [Double] = []
         for _ in 0..<options.rounds {
-            if let python = options.python, let result = runPeer(python, "numpy_gemm.py", [key]) {
-                if let v = result[key] as? Double { theirs.append(v) }
-                if !printedInfo, let info = result["threadpool_info"] as? String {
-                    print("  (numpy: \(info))")
-                    printedInfo = true
-                }
+            if let python = options.python, let result = runPeer(python, "numpy_gemm.py", [key]),
+               let v = result[key] as? Double {
+                theirs.append(v)
             }
             ours.append(gemmGFLOPs(m: shape.m, n: shape.n, k: shape.k, transposed: shape.transposed))
         }
         let mine = median(ours), peer = theirs.isEmpty ? nil : median(theirs)
-        let peerText = peer.map { String(format: "%.1f", $0) } ?? "-"
-        let ratio = peer.map { String(format: "%.2f×", mine / $0) } ?? ""
-        print(pad(shape.form, 16) + pad(key, 16) + pad(String(format: "%.1f", mine), 12) + pad(peerText, 16) + pad(ratio, 8)
-              + String(format: "%.0f%%", 100 * mine / peak))
+        var line = pad(shape.form, 16) + pad(key, 16) + pad(String(format: "%.1f", mine), 12)
+            + pad(peer.map { String(format: "%.1f", $0) } ?? "-", 8) + pad(peer.map { String(format: "%.2f×", mine / $0) } ?? "", 10)
+        var best = mine
+        if let blas {
+            let paired = pairedGEMM(shape, blas, pairs: options.pairs)
+            line += pad(String(format: "%.1f", paired.ours), 12) + pad(String(format: "%.1f", paired.blas), 10)
+                + pad(String(format: "%.3f×", paired.ratio), 8)
+            best = paired.ours
+        }
+        print(line + String(format: "%.0f%%", 100 * best / peak))
     }
+}
+
+/// One shape, alternating a sample of SwiftTuner and a sample of OpenBLAS (which goes first
+/// alternates too) `pairs` times on the same operands: each side's GFLOP/s over all its
+/// samples, and the median of the pairs' speed ratios (SwiftTuner / OpenBLAS).
+func pairedGEMM(_ shape: (form: String, m: Int, n: Int, k: Int, transposed: String), _ blas: OpenBLASLibrary,
+                pairs: Int) -> (ours: Double, blas: Double, ratio: Double) {
+    let (m, n, k) = (shape.m, shape.n, shape.k)
+    let transposeA = shape.transposed == "A", transposeB = shape.transposed == "B"
+    let a = transposeA ? Matrix.random(rows: k, columns: m, seed: 1) : Matrix.random(rows: m, columns: k, seed: 1)
+    let b = transposeB ? Matrix.random(rows: n, columns: k, seed: 2) : Matrix.random(rows: k, columns: n, seed: 2)
+    var c = Matrix(rows: m, columns: n)
+    let flops = 2.0 * Double(m * n * k)
+    let calls = max(1, Int(1e8 / flops))
+    var totals = [0.0, 0.0], ratios: [Double] = []
+    a.withUnsafePointer { ap in b.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
+        func sample(_ side: Int) -> Double {
+            time {
+                for _ in 0..<calls {
+                    if side == 0 {
+                        Kernels.gemm(m: m, n: n, k: k, ap, lda: a.columns, bp, ldb: b.columns, cp, ldc: n,
+                                     transposeA: transposeA, transposeB: transposeB)
+                    } else {
+                        blas.gemm(m: m, n: n, k: k, ap, lda: a.columns, bp, ldb: b.columns, cp, ldc: n,
+                                  transposeA: transposeA, transposeB: transposeB)
+                    }
+                }
+            }
+        }
+        _ = sample(0); _ = sample(1)
+        for pair in 0..<pairs {
+            var t = [0.0, 0.0]
+            for side in pair % 2 == 0 ? [0, 1] : [1, 0] { t[side] = sample(side) }
+            totals[0] += t[0]; totals[1] += t[1]
+            ratios.append(t[1] / t[0])
+        }
+    } } }
+    let total = flops * Double(calls * pairs) / 1e9
+    return (total / totals[0], total / totals[1], median(ratios))
 }
 
 func trialTimes(_ options: TrainerOptions) throws {

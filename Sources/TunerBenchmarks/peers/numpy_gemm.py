@@ -3,6 +3,9 @@
 Usage: python numpy_gemm.py MxNxK[/A|/B] ...   Prints one JSON line: {"MxNxK": GFLOP/s, ..., "threadpool_info": "..."}
 A suffix /A or /B stores that operand transposed: the product takes a transposed view of it,
 which numpy hands to BLAS with a transpose flag (no copy), as the trainer reads it in place.
+
+       python numpy_gemm.py --library   Prints {"filepath": ..., "threadpool_info": "..."}: the
+OpenBLAS library numpy loaded, which the benchmark also calls in its own process.
 """
 import json
 import sys
@@ -16,6 +19,12 @@ with threadpool_limits(limits=1):
     info = [f"{p.get('internal_api')} {p.get('version')} {p.get('architecture')} threads={p.get('num_threads')}"
             for p in threadpool_info()]
     result["threadpool_info"] = "; ".join(info)
+    if sys.argv[1:] == ["--library"]:
+        libraries = [p["filepath"] for p in threadpool_info() if p.get("internal_api") == "openblas"]
+        if libraries:
+            result["filepath"] = libraries[0]
+        print(json.dumps(result))
+        sys.exit(0)
     rng = np.random.default_rng(1)
     for shape in sys.argv[1:]:
         dims, _, transposed = shape.partition("/")
