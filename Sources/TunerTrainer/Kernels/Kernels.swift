@@ -303,6 +303,15 @@ public enum Kernels {
             let j0 = column + strip * nr
             let width = min(nr, columns - strip * nr)
             let dst = out + strip * nr * rows
+            if width < nr {
+                // A partial strip: zeros first, in whole vectors (a fill of the short tail of
+                // each row compiles to one library call per row).
+                var q = 0
+                while q < rows * nr {
+                    store(V(), dst + q)
+                    q += 8
+                }
+            }
             if transposed {
                 // Column j of B is row j of the stored matrix: 4 × 4 blocks transposed in
                 // registers, the edges one value at a time.
@@ -325,7 +334,6 @@ public enum Kernels {
                     for p in 0..<rows { dst[p * nr + j] = src[j * ldb + p] }
                     j += 1
                 }
-                if width < nr { for p in 0..<rows { for j in width..<nr { dst[p * nr + j] = 0 } } }
             } else if width == nr {
                 for p in 0..<rows {
                     let src = b + (row + p) * ldb + j0, d = dst + p * nr
@@ -339,7 +347,6 @@ public enum Kernels {
                 for p in 0..<rows {
                     let src = b + (row + p) * ldb + j0, d = dst + p * nr
                     for j in 0..<width { d[j] = src[j] }
-                    for j in width..<nr { d[j] = 0 }
                 }
             }
             strip += 1
