@@ -14,7 +14,7 @@ struct TrainerOptions {
     var rounds = 5
     /// How many pairs of samples the GEMM table alternates between numpy's OpenBLAS, loaded in
     /// this process, and SwiftTuner (the median ratio reported).
-    var pairs = 51
+    var pairs = 101
 }
 
 /// Runs a peer script with the benchmark's Python and returns its JSON output.
