@@ -200,7 +200,13 @@ func pairedGEMM(_ shape: (form: String, m: Int, n: Int, k: Int, transposed: Stri
                 }
             }
         }
-        _ = sample(0); _ = sample(1)
+        // Both sides must compute the same product (a wrong CBLAS binding would time another).
+        _ = sample(0)
+        let ours = Array(UnsafeBufferPointer(start: cp, count: m * n))
+        _ = sample(1)
+        var worst: Float = 0
+        for i in 0..<(m * n) { worst = max(worst, abs(ours[i] - cp[i]) / max(1, abs(cp[i]))) }
+        if worst > 1e-4 { print("  (\(gemmKey(shape)): OpenBLAS and SwiftTuner differ by \(worst))") }
         for pair in 0..<pairs {
             var t = [0.0, 0.0]
             for side in pair % 2 == 0 ? [0, 1] : [1, 0] { t[side] = sample(side) }

@@ -157,6 +157,16 @@ final class KernelTests: XCTestCase {
         for i in 0..<(7 * 19) { XCTAssertEqual(c.storage[i], expected.storage[i] + 1, accuracy: 1e-4) }
     }
 
+    /// Layer buffers and the products' scratch start on a cache line, whatever their size.
+    func testBuffersAndScratchStartOnACacheLine() {
+        for count in [1, 3, 17, 1000, 70_000] {
+            XCTAssertEqual(UInt(bitPattern: Buffer(count).pointer) % 64, 0, "Buffer(\(count))")
+            XCTAssertEqual(UInt(bitPattern: Buffer(copying: [Float](repeating: 2, count: count)).pointer) % 64, 0)
+            Kernels.withScratch(count) { XCTAssertEqual(UInt(bitPattern: $0) % 64, 0, "scratch of \(count)") }
+        }
+        XCTAssertEqual(Buffer(copying: [1, 2, 3]).array(), [1, 2, 3])
+    }
+
     func testTransposeAndShapeErrors() throws {
         let a = random(13, 37, seed: 3)
         XCTAssertEqual(a.transposed.transposed, a)
