@@ -59,7 +59,9 @@ func time(_ body: () throws -> Void) rethrows -> Double {
 /// The GEMM shapes of MLP training in their three forms: forward X·W, and the backward dY·Wᵀ
 /// and Xᵀ·dY, whose transposed operand the trainer reads in place (numpy passes its transposed
 /// views to BLAS the same way). Keys: `MxNxK`, with `/A` or `/B` for the operand stored transposed.
-let gemmShapes: [(form: String, m: Int, n: Int, k: Int, transposed: String)] = {
+typealias GEMMShape = (form: String, m: Int, n: Int, k: Int, transposed: String)
+
+let gemmShapes: [GEMMShape] = {
     var shapes: [(String, Int, Int, Int, String)] = []
     for (batch, input, output) in [(32, 20, 64), (32, 64, 32), (64, 128, 128), (128, 256, 256), (256, 512, 512), (256, 512, 10)] {
         shapes.append(("forward  X·W", batch, output, input, ""))    // m, n, k
@@ -69,15 +71,23 @@ let gemmShapes: [(form: String, m: Int, n: Int, k: Int, transposed: String)] = {
     return shapes
 }()
 
-func gemmKey(_ shape: (form: String, m: Int, n: Int, k: Int, transposed: String)) -> String {
+func gemmKey(_ shape: GEMMShape) -> String {
     "\(shape.m)x\(shape.n)x\(shape.k)" + (shape.transposed.isEmpty ? "" : "/" + shape.transposed)
 }
 
-func gemmGFLOPs(m: Int, n: Int, k: Int, transposed: String = "") -> Double {
-    let transposeA = transposed == "A", transposeB = transposed == "B"
-    // The operands as stored: A is m×k (or k×m), B is k×n (or n×k).
+/// A shape's operands as the trainer stores them: A is m×k (k×m for `/A`), B is k×n (n×k for
+/// `/B`), random; the transposes to pass.
+func gemmOperands(_ shape: GEMMShape) -> (a: Matrix, b: Matrix, transposeA: Bool, transposeB: Bool) {
+    let (m, n, k) = (shape.m, shape.n, shape.k)
+    let transposeA = shape.transposed == "A", transposeB = shape.transposed == "B"
     let a = transposeA ? Matrix.random(rows: k, columns: m, seed: 1) : Matrix.random(rows: m, columns: k, seed: 1)
     let b = transposeB ? Matrix.random(rows: n, columns: k, seed: 2) : Matrix.random(rows: k, columns: n, seed: 2)
+    return (a, b, transposeA, transposeB)
+}
+
+func gemmGFLOPs(_ shape: GEMMShape) -> Double {
+    let (m, n, k) = (shape.m, shape.n, shape.k)
+    let (a, b, transposeA, transposeB) = gemmOperands(shape)
     var c = Matrix(rows: m, columns: n)
     let flops = 2.0 * Double(m * n * k)
     let inner = max(1, Int(2e8 / flops))
@@ -158,7 +168,7 @@ func gemmTable(_ options: TrainerOptions) throws {
                let v = result[key] as? Double {
                 theirs.append(v)
             }
-            ours.append(gemmGFLOPs(m: shape.m, n: shape.n, k: shape.k, transposed: shape.transposed))
+            ours.append(gemmGFLOPs(shape))
         }
         let mine = median(ours), peer = theirs.isEmpty ? nil : median(theirs)
         var line = pad(shape.form, 16) + pad(key, 16) + pad(String(format: "%.1f", mine), 12)
@@ -178,12 +188,10 @@ func gemmTable(_ options: TrainerOptions) throws {
 /// alternates too) `pairs` times on the same operands, each pair followed by a sample of the
 /// core's peak: each side's GFLOP/s over all its samples, the median of the pairs' speed ratios
 /// (SwiftTuner / OpenBLAS), and the median share of the peak measured beside each pair.
-func pairedGEMM(_ shape: (form: String, m: Int, n: Int, k: Int, transposed: String), _ blas: OpenBLASLibrary,
+func pairedGEMM(_ shape: GEMMShape, _ blas: OpenBLASLibrary,
                 pairs: Int) -> (ours: Double, blas: Double, ratio: Double, shareOfPeak: Double) {
     let (m, n, k) = (shape.m, shape.n, shape.k)
-    let transposeA = shape.transposed == "A", transposeB = shape.transposed == "B"
-    let a = transposeA ? Matrix.random(rows: k, columns: m, seed: 1) : Matrix.random(rows: m, columns: k, seed: 1)
-    let b = transposeB ? Matrix.random(rows: n, columns: k, seed: 2) : Matrix.random(rows: k, columns: n, seed: 2)
+    let (a, b, transposeA, transposeB) = gemmOperands(shape)
     var c = Matrix(rows: m, columns: n)
     let flops = 2.0 * Double(m * n * k)
     let calls = max(1, Int(1e8 / flops))
