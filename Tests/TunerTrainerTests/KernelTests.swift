@@ -167,6 +167,39 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(Buffer(copying: [1, 2, 3]).array(), [1, 2, 3])
     }
 
+    /// Scratch memory is one block per thread, kept and grown between calls; a nested request
+    /// gets memory of its own; products on several threads at once each use their own block.
+    func testScratchIsReusedPerThreadAndNestsSafely() {
+        Kernels.withScratch(16) { outer in
+            outer.initialize(repeating: 1, count: 16)
+            Kernels.withScratch(100_000) { inner in
+                XCTAssertNotEqual(outer, inner)
+                XCTAssertEqual(UInt(bitPattern: inner) % 64, 0)
+                inner.initialize(repeating: 2, count: 100_000)
+            }
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: outer, count: 16)), [Float](repeating: 1, count: 16))
+        }
+        var first: UnsafeMutablePointer<Float>?
+        Kernels.withScratch(8) { first = $0 }
+        Kernels.withScratch(8) { XCTAssertEqual($0, first, "the block is kept between calls") }
+        Kernels.withScratch(50_000) { $0.initialize(repeating: 3, count: 50_000) }
+
+        let shapes = [(97, 30, 257), (20, 64, 32), (263, 40, 19), (300, 24, 20), (7, 25, 9)]
+        let errors = UnsafeMutableBufferPointer<Float>.allocate(capacity: 20)
+        defer { errors.deallocate() }
+        // Each iteration writes its own slot and only reads the test's helpers.
+        nonisolated(unsafe) let test = self, results = errors
+        DispatchQueue.concurrentPerform(iterations: errors.count) { index in
+            let (m, n, k) = shapes[index % shapes.count]
+            let transposeA = index % 2 == 1, transposeB = index % 4 >= 2
+            let a = test.random(m, k, seed: UInt64(700 + index)), b = test.random(k, n, seed: UInt64(800 + index))
+            let c = test.product("packed", a, b, transposeA: transposeA, transposeB: transposeB, accumulate: false, initial: 9)
+            let expected = test.naive(a, b)
+            results[index] = zip(c.storage, expected.storage).map { abs($0 - $1) }.max() ?? 0
+        }
+        for (index, error) in errors.enumerated() { XCTAssertLessThan(error, 2e-3, "product \(index)") }
+    }
+
     func testTransposeAndShapeErrors() throws {
         let a = random(13, 37, seed: 3)
         XCTAssertEqual(a.transposed.transposed, a)

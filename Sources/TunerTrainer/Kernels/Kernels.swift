@@ -256,12 +256,11 @@ public enum Kernels {
     }
 
     /// Runs `body` on `count` floats of scratch memory that start on a cache line, so that no
-    /// vector load of a packed strip straddles two lines (measured 1–2 % on the larger products).
+    /// vector load of a packed strip straddles two lines (measured 1–2 % on the larger products);
+    /// the memory is this thread's ``Scratch`` block, kept between calls.
     @inline(__always)
     static func withScratch(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
-        withUnsafeTemporaryAllocation(byteCount: 4 * count, alignment: 64) { raw in
-            body(raw.baseAddress!.bindMemory(to: Float.self, capacity: count))
-        }
+        Scratch.with(count, body)
     }
 
     /// Copies (or adds) the first rows × columns of a tile computed aside into C.
@@ -271,10 +270,34 @@ public enum Kernels {
         for r in 0..<rows {
             let dst = c + r * ldc, src = tile + r * nr
             if add {
-                for j in 0..<columns { dst[j] += src[j] }
+                var j = 0
+                while j + 8 <= columns { store(load(dst + j) + load(src + j), dst + j); j += 8 }
+                while j < columns { dst[j] += src[j]; j += 1 }
             } else {
-                dst.update(from: src, count: columns)
+                copyShort(src, dst, count: columns)
             }
+        }
+    }
+
+    /// Copies `count` floats, at most 16, without a loop: a copy loop of unknown length
+    /// compiles to a library call, which costs more than the copy itself at these lengths
+    /// (a row of a partial tile, or of a partial strip of B). Lengths of 4 or more are two
+    /// vector copies that may overlap.
+    @inline(__always)
+    static func copyShort(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+        typealias W = SIMD4<Float>
+        if count >= 8 {
+            store(load(src), dst)
+            store(load(src + count - 8), dst + count - 8)
+        } else if count >= 4 {
+            let head = UnsafeRawPointer(src).loadUnaligned(as: W.self)
+            let tail = UnsafeRawPointer(src + count - 4).loadUnaligned(as: W.self)
+            UnsafeMutableRawPointer(dst).storeBytes(of: head, as: W.self)
+            UnsafeMutableRawPointer(dst + count - 4).storeBytes(of: tail, as: W.self)
+        } else {
+            if count > 0 { dst[0] = src[0] }
+            if count > 1 { dst[1] = src[1] }
+            if count > 2 { dst[2] = src[2] }
         }
     }
 
@@ -349,7 +372,7 @@ public enum Kernels {
             } else {
                 for p in 0..<rows {
                     let src = b + (row + p) * ldb + j0, d = dst + p * nr
-                    for j in 0..<width { d[j] = src[j] }
+                    copyShort(src, d, count: width)
                 }
             }
             strip += 1
