@@ -154,8 +154,8 @@ public enum Kernels {
                            transposeA: Bool, transposeB: Bool) {
         // B's column, contiguous.
         let stride = transposeB ? 1 : ldb
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: k + m) { buffer in
-            let column = buffer.baseAddress!, sums = column + k
+        withScratch(k + m) { column in
+            let sums = column + k
             var p = 0
             while p < k { column[p] = b[p &* stride]; p &+= 1 }
             if transposeA {
