@@ -133,11 +133,9 @@ public enum Kernels {
         #endif
     }
 
-    /// Block sizes of the packed product: a KC×NC panel of B (256 × 128 floats, 128 KiB)
-    /// stays in L2 while the rows of A stream through L1. A quarter of a 512 KiB L2 leaves
-    /// room for A and C passing through, and for a neighbour on the same core: against
-    /// 256 × 256, measured 3–8 % faster on the products wider than 128 columns (paired runs on
-    /// a busy machine); 64 and 192 columns were slower.
+    /// Block sizes of the portable product: a KC×NC panel of B (256 × 128 floats, 128 KiB)
+    /// stays in L2 while the rows of A stream through L1. (With AVX2 + FMA the blocks depend
+    /// on k: ``directBlocks(k:)``.)
     static let kc = 256, nc = 128, mc = 96
     #if SWIFTTUNER_FMA
     /// The register tile: mr rows × nr columns of C (AVX2: 12 ymm accumulators, two vectors of B
@@ -427,14 +425,15 @@ public enum Kernels {
     /// kept in L2), A read six rows at a time from L1. A is read in place, except a transposed
     /// A with long stored rows: its successive values lie a whole stored row apart (1 KiB or
     /// more), which maps them to a few cache sets, so it is first copied into 6-row panels —
-    /// once per KC block of k for up to ``mcPanels`` rows, whatever the number of B blocks.
+    /// once per KC block of k for up to ``panelRows(kc:)`` rows, whatever the number of B blocks.
     /// The rows are covered by 6- and 4-row tiles (32 = 4 × 6 + 2 × 4), so edges waste nothing
     /// unless m is odd or a strip is partial.
     static func directGemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
                            _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
                            accumulate: Bool, transposeA: Bool, transposeB: Bool) {
         let packed = transposeA && lda >= 256 && n > nr
-        let kcMax = min(k, kc), ncMax = min(n, nc), mcMax = packed ? min(m, mcPanels) : m
+        let (kc, nc) = directBlocks(k: k)
+        let kcMax = kc, ncMax = min(n, nc), mcMax = packed ? min(m, panelRows(kc: kc)) : m
         let stripsMax = (ncMax + nr - 1) / nr
         // A panel holds mr values per step, plus room for the last 8-wide store's overhang.
         let panelSize = mr * kcMax + 8
@@ -496,9 +495,22 @@ public enum Kernels {
         }
     }
 
-    /// The most rows of a transposed A copied into panels at a time: 1,020 rows (170 tiles of
-    /// 6) of up to 256 steps, about 1 MiB.
-    static let mcPanels = 1020
+    /// The blocks of B with AVX2 + FMA: k in as few blocks of at most 512 steps as possible,
+    /// of equal depth, and as many columns as keep a block within 128 KiB — a quarter of a
+    /// 512 KiB L2, leaving room for A and C passing through, and for a neighbour on the same
+    /// core. (Paired against OpenBLAS on a busy machine, 256 × 128 blocks were 3–8 % faster
+    /// than 256 × 256 on the products wider than 128 columns; 64 and 192 columns were
+    /// slower. For k = 512, one block of 512 × 64 instead of two of 256 × 128, C read and
+    /// written once: 1–5 % faster when busy, the same when quiet.)
+    static func directBlocks(k: Int) -> (kc: Int, nc: Int) {
+        let blocks = (k + 511) / 512
+        let kc = (k + blocks - 1) / blocks
+        return (kc, max(nr, 32_768 / kc / nr * nr))
+    }
+
+    /// The most rows of a transposed A copied into panels at a time, for a block of `kc`
+    /// steps: about 1 MiB of panels (1,020 rows, 170 tiles of 6, of 256 steps).
+    static func panelRows(kc: Int) -> Int { max(mr, 261_120 / kc / mr * mr) }
 
     /// The rows of the tile that starts with `left` rows to go: 6; 4 when 4 or 8 are left (no
     /// waste); 1–3 as a 4-row tile whose extra rows repeat the last one and are not stored.

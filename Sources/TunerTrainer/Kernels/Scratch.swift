@@ -11,7 +11,7 @@ import Darwin
 ///
 /// A product of a small layer takes about a microsecond; taking its few kilobytes from the
 /// allocator each time cost 50 ns of it (3–5 %). The block starts on a cache line and lives
-/// as long as its thread: at most the largest product's need, about 1.3 MiB.
+/// as long as its thread: at most the largest product's need, about 1.2 MiB.
 final class Scratch {
     private var base: UnsafeMutableRawPointer?
     private var bytes = 0
