@@ -37,10 +37,28 @@ final class GuideScenarioTests: XCTestCase {
         XCTAssertEqual(try table(tuner.journal), expected)
         XCTAssert(output.lines.contains("Trial 0007 failed 4 times. No retries left: marked FAILED."))
         XCTAssert(output.lines.contains("ValueError: Model too large! It contains 1271 params."))
+        // Each attempt's report ends with the total elapsed time, once: 7 + 5 × 4 attempts.
+        XCTAssertEqual(output.lines.filter { $0.hasPrefix("Total elapsed time: ") }.count, 27)
+        XCTAssert(output.lines.suffix(2).first?.hasPrefix("Best val_loss So Far: ") ?? false)
+        XCTAssert(output.lines.last?.hasPrefix("Total elapsed time: ") ?? false)
         try tuner.resultsSummary(numTrials: 12)
         XCTAssert(output.lines.contains("Results summary"))
         XCTAssert(output.lines.contains(#"Objective(name="val_loss", direction="min")"#))
         XCTAssert(output.lines.contains("Trial 0011 summary"))
+    }
+
+    /// Resuming a finished search runs nothing and prints the study's total time once.
+    func testResumingAFinishedSearchRunsNothing() throws {
+        let directory = TemporaryDirectory()
+        let data = GuideScenario.data()
+        do {
+            let (tuner, _) = try run(.tolerate, directory)
+            XCTAssertEqual(try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10).stopReason, .completed)
+        }
+        let (again, output) = try run(.tolerate, directory, overwrite: false)
+        XCTAssertEqual(try again.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10).stopReason, .completed)
+        XCTAssertFalse(output.lines.contains { $0.hasPrefix("Trial ") })
+        XCTAssertEqual(output.lines.filter { $0.hasPrefix("Total elapsed time: ") }.count, 1)
     }
 
     func testFailedTrialErrorFailsAtOnce() throws {

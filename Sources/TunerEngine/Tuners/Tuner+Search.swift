@@ -80,7 +80,11 @@ extension Tuner {
             if verbose > 0 {
                 output.progress(nil)
                 if let message { output.line(message) }
-                output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))")
+                // Each attempt's report ends with the total already; repeat it only after a
+                // message, or when this session ran nothing.
+                if message != nil || run.trialsThisSession == 0 {
+                    output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))")
+                }
             }
             return SearchOutcome(stopReason: reason, message: message, session: sessionID)
         } catch let error as JournalError {
