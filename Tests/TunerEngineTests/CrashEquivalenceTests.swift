@@ -31,7 +31,10 @@ final class CrashEquivalenceTests: XCTestCase {
 
     /// Kills a worker `kills` times at random instants, checks the journal after each kill,
     /// resumes to the end, and compares with an uninterrupted run.
-    func crashEquivalence(tuner: String, seed: UInt64, trials: Int, kills: Int) throws {
+    ///
+    /// Each attempt sleeps `attemptMicroseconds`: long enough, against the time the tuner
+    /// spends proposing, that most kills land during an attempt.
+    func crashEquivalence(tuner: String, seed: UInt64, trials: Int, kills: Int, attemptMicroseconds: Int = 4000) throws {
         let reference = TemporaryDirectory()
         let reach = try start([reference.path, tuner, "\(seed)", "\(trials)", "0"])
         reach.waitUntilExit()
@@ -41,7 +44,7 @@ final class CrashEquivalenceTests: XCTestCase {
         var rng = SplitMix64(seed: seed &+ 1)
         var killed = 0
         for _ in 0..<kills {
-            let process = try start([crashed.path, tuner, "\(seed)", "\(trials)", "4000"])
+            let process = try start([crashed.path, tuner, "\(seed)", "\(trials)", "\(attemptMicroseconds)"])
             usleep(UInt32(30_000 + rng.nextInt(below: 120_000)))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
@@ -103,7 +106,8 @@ final class CrashEquivalenceTests: XCTestCase {
     }
 
     func testS24BayesianOptimizationKilledAtRandomEqualsAnUninterruptedRun() throws {
-        try crashEquivalence(tuner: "bayesian", seed: 5, trials: 30, kills: max(6, kills / 2))
+        // A proposal fits a Gaussian process (milliseconds in a debug build): longer attempts.
+        try crashEquivalence(tuner: "bayesian", seed: 5, trials: 30, kills: max(6, kills / 2), attemptMicroseconds: 20_000)
     }
 
     func testS24HyperbandKilledAtRandomEqualsAnUninterruptedRun() throws {
