@@ -23,14 +23,13 @@ final class Scratch {
     /// Runs `body` on `count` floats that start on a cache line, from this thread's block
     /// (or from a temporary allocation when the block is already in use).
     static func with(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
-        let scratch = current
+        let scratch = current, needed = 4 * max(count, 1)
         if scratch.inUse {
-            withUnsafeTemporaryAllocation(byteCount: 4 * max(count, 1), alignment: 64) { raw in
+            withUnsafeTemporaryAllocation(byteCount: needed, alignment: 64) { raw in
                 body(raw.baseAddress!.bindMemory(to: Float.self, capacity: count))
             }
             return
         }
-        let needed = 4 * max(count, 1)
         if needed > scratch.bytes {
             scratch.base?.deallocate()
             scratch.base = UnsafeMutableRawPointer.allocate(byteCount: needed, alignment: 64)
