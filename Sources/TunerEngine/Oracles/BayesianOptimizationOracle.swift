@@ -64,10 +64,7 @@ public struct BayesianOptimizationOracle: Oracle {
             return random.propose(trial: trial, space: space, history: history, seed: seed)
         }
         // Where trials failed: candidates pay in proportion to their probability of failing.
-        let classifier = FailureClassifier(
-            failed: ended.filter { $0.status == .failed }.map { space.unitPoint($0.values) },
-            completed: ended.filter { history.loss($0) != nil }.map { space.unitPoint($0.values) },
-            lengthScale: model.lengthScale)
+        let classifier = FailureClassifier(trials: ended, space: space, lengthScale: model.lengthScale)
         var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0xB0))
         // A candidate more likely to fail than not is kept only as a last resort.
         var bestCandidate: (score: Double, values: [String: HyperParameterValue])?
@@ -105,8 +102,7 @@ public struct BayesianOptimizationOracle: Oracle {
     func initialPoint(trial: Int, space: SearchSpace, history: OracleHistory, ended: [OracleTrial],
                       seed: UInt64) -> [String: HyperParameterValue]? {
         let random = RandomSearchOracle(maxCollisions: 50)
-        let classifier = FailureClassifier(failed: ended.filter { $0.status == .failed }.map { space.unitPoint($0.values) },
-                                           completed: ended.filter { $0.status == .completed }.map { space.unitPoint($0.values) })
+        let classifier = FailureClassifier(trials: ended, space: space)
         guard !classifier.failed.isEmpty else { return random.propose(trial: trial, space: space, history: history, seed: seed) }
         var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x1A))
         return classifier.safestDraw(from: space, using: &rng, draws: 64, untried: 64, isTried: history.tried.contains)

@@ -30,6 +30,17 @@ struct FailureClassifier {
         self.lengthScale = lengthScale
     }
 
+    /// The classifier of a search's ended trials: failed ones against completed ones with a
+    /// finite score (a completed trial without one counts in neither class), each encoded by
+    /// `space` from the values `configuration` gives.
+    init(trials: [OracleTrial], space: SearchSpace,
+         configuration: (OracleTrial) -> [String: HyperParameterValue] = { $0.values }, lengthScale: Double = 0.2) {
+        self.init(failed: trials.filter { $0.status == .failed }.map { space.unitPoint(configuration($0)) },
+                  completed: trials.filter { $0.status == .completed && ($0.score?.isFinite ?? false) }
+                      .map { space.unitPoint(configuration($0)) },
+                  lengthScale: lengthScale)
+    }
+
     /// The bandwidth of the one-dimensional densities of `count` points.
     static func bandwidth(_ count: Int) -> Double {
         max(0.05, 0.25 * Foundation.pow(Double(max(count, 1)), -0.2))

@@ -120,9 +120,7 @@ public struct HyperbandOracle: Oracle {
             // failed, the first draw unlikely to fail (else the least likely of 64 untried ones).
             let configuration = { (trial: OracleTrial) in trial.values.filter { !$0.key.hasPrefix("tuner/") } }
             let tried = Set(history.trials.map(configuration))
-            let classifier = FailureClassifier(
-                failed: history.trials.filter { $0.status == .failed }.map { space.unitPoint(configuration($0)) },
-                completed: history.trials.filter { history.loss($0) != nil }.map { space.unitPoint(configuration($0)) })
+            let classifier = FailureClassifier(trials: history.trials, space: space, configuration: configuration)
             var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x4B))
             let candidate = classifier.safestDraw(from: space, using: &rng, draws: 200, untried: 64, isTried: tried.contains)
             guard let fresh = candidate ?? (space.isDiscrete ? nil : space.sample(using: &rng)) else { return nil }
