@@ -433,13 +433,13 @@ public enum Kernels {
                            accumulate: Bool, transposeA: Bool, transposeB: Bool) {
         let packed = transposeA && lda >= 256 && n > nr
         let (kc, nc) = directBlocks(k: k)
-        let kcMax = kc, ncMax = min(n, nc), mcMax = packed ? min(m, panelRows(kc: kc)) : m
-        let stripsMax = (ncMax + nr - 1) / nr
+        let mcMax = packed ? min(m, panelRows(kc: kc)) : m
+        let stripsMax = (min(n, nc) + nr - 1) / nr
         // A panel holds mr values per step, plus room for the last 8-wide store's overhang.
-        let panelSize = mr * kcMax + 8
+        let panelSize = mr * kc + 8
         let panelsMax = packed ? tileCount(mcMax) : 0
-        withScratch(stripsMax * nr * kcMax + mr * nr + panelsMax * panelSize) { bp in
-            let tile = bp + stripsMax * nr * kcMax
+        withScratch(stripsMax * nr * kc + mr * nr + panelsMax * panelSize) { bp in
+            let tile = bp + stripsMax * nr * kc
             let panels = tile + mr * nr
             // Element (i + r, pc + p) of A is at start(r) + p·step.
             let step = packed ? mr : (transposeA ? lda : 1)

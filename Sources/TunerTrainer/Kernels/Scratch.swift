@@ -13,31 +13,30 @@ import Darwin
 /// allocator each time cost 50 ns of it (3–5 %). The block starts on a cache line and lives
 /// as long as its thread: at most the largest product's need, about 1.2 MiB.
 final class Scratch {
-    private var base: UnsafeMutableRawPointer?
-    private var bytes = 0
+    /// The block, replaced by a larger one when a product needs more.
+    private var block: Buffer?
     /// Set while a caller holds the block: a nested request gets memory of its own.
     private var inUse = false
 
-    deinit { base?.deallocate() }
-
     /// Runs `body` on `count` floats that start on a cache line, from this thread's block
-    /// (or from a temporary allocation when the block is already in use).
+    /// (or from a block of its own when this one is already in use).
     static func with(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) {
-        let scratch = current, needed = 4 * max(count, 1)
+        let scratch = current
         if scratch.inUse {
-            withUnsafeTemporaryAllocation(byteCount: needed, alignment: 64) { raw in
-                body(raw.baseAddress!.bindMemory(to: Float.self, capacity: count))
-            }
+            let own = Buffer(count)
+            withExtendedLifetime(own) { body(own.pointer) }
             return
         }
-        if needed > scratch.bytes {
-            scratch.base?.deallocate()
-            scratch.base = UnsafeMutableRawPointer.allocate(byteCount: needed, alignment: 64)
-            scratch.bytes = needed
+        let block: Buffer
+        if let current = scratch.block, current.count >= count {
+            block = current
+        } else {
+            block = Buffer(count)
+            scratch.block = block
         }
         scratch.inUse = true
         defer { scratch.inUse = false }
-        body(scratch.base!.bindMemory(to: Float.self, capacity: count))
+        body(block.pointer)
     }
 
     /// This thread's block, made on first use.
