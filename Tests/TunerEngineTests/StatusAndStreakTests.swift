@@ -83,6 +83,9 @@ final class StatusAndStreakTests: XCTestCase {
         XCTAssert(message.hasSuffix("ValueError: bad model 3"), message)
         XCTAssertEqual(try h.reader().statuses(), ["COMPLETED", "FAILED", "FAILED", "FAILED"])
         XCTAssertEqual(try h.reader().sessions().last?.reason, .consecutiveFailures)
+        // The console ends with the stop message, then the study's total time again.
+        XCTAssertEqual(h.output.lines.suffix(2).first, message)
+        XCTAssert(h.output.lines.last?.hasPrefix("Total elapsed time: ") ?? false)
     }
 
     func testS16NilDisablesTheLimitAndZeroIsAUsageError() throws {
