@@ -158,8 +158,8 @@ func gemmTable(_ options: TrainerOptions) throws {
     print("GEMM GFLOP/s (m×n×k)            numpy in a process, median of \(options.rounds)    "
           + "numpy's OpenBLAS in this process, \(options.pairs) pairs")
     print(pad("", 32) + pad("SwiftTuner", 12) + pad("numpy", 8) + pad("ratio", 10)
-          + pad("SwiftTuner", 12) + pad("OpenBLAS", 10) + pad("ratio", 8) + "SwiftTuner % of peak"
-          + (blas == nil ? "" : " (beside each pair)"))
+          + pad("SwiftTuner", 12) + pad("OpenBLAS", 10) + pad("ratio", 8) + "% of peak"
+          + (blas == nil ? ": SwiftTuner" : " beside each pair: SwiftTuner, OpenBLAS"))
     for shape in shapes {
         let key = gemmKey(shape)
         var ours: [Double] = [], theirs: [Double] = []
@@ -173,29 +173,29 @@ func gemmTable(_ options: TrainerOptions) throws {
         let mine = median(ours), peer = theirs.isEmpty ? nil : median(theirs)
         var line = pad(shape.form, 16) + pad(key, 16) + pad(String(format: "%.1f", mine), 12)
             + pad(peer.map { String(format: "%.1f", $0) } ?? "-", 8) + pad(peer.map { String(format: "%.2f×", mine / $0) } ?? "", 10)
-        var share = mine / peak
+        var shares = String(format: "%.0f%%", 100 * mine / peak)
         if let blas {
             let paired = pairedGEMM(shape, blas, pairs: options.pairs)
             line += pad(String(format: "%.1f", paired.ours), 12) + pad(String(format: "%.1f", paired.blas), 10)
                 + pad(String(format: "%.3f×", paired.ratio), 8)
-            share = paired.shareOfPeak
+            shares = String(format: "%.0f%%, %.0f%%", 100 * paired.shareOfPeak.ours, 100 * paired.shareOfPeak.blas)
         }
-        print(line + String(format: "%.0f%%", 100 * share))
+        print(line + shares)
     }
 }
 
 /// One shape, alternating a sample of SwiftTuner and a sample of OpenBLAS (which goes first
 /// alternates too) `pairs` times on the same operands, each pair followed by a sample of the
 /// core's peak: each side's GFLOP/s over all its samples, the median of the pairs' speed ratios
-/// (SwiftTuner / OpenBLAS), and the median share of the peak measured beside each pair.
+/// (SwiftTuner / OpenBLAS), and each side's median share of the peak measured beside each pair.
 func pairedGEMM(_ shape: GEMMShape, _ blas: OpenBLASLibrary,
-                pairs: Int) -> (ours: Double, blas: Double, ratio: Double, shareOfPeak: Double) {
+                pairs: Int) -> (ours: Double, blas: Double, ratio: Double, shareOfPeak: (ours: Double, blas: Double)) {
     let (m, n, k) = (shape.m, shape.n, shape.k)
     let (a, b, transposeA, transposeB) = gemmOperands(shape)
     var c = Matrix(rows: m, columns: n)
     let flops = 2.0 * Double(m * n * k)
     let calls = max(1, Int(1e8 / flops))
-    var totals = [0.0, 0.0], ratios: [Double] = [], shares: [Double] = []
+    var totals = [0.0, 0.0], ratios: [Double] = [], shares: [[Double]] = [[], []]
     a.withUnsafePointer { ap in b.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
         func sample(_ side: Int) -> Double {
             time {
@@ -224,11 +224,11 @@ func pairedGEMM(_ shape: GEMMShape, _ blas: OpenBLASLibrary,
             ratios.append(t[1] / t[0])
             // About a millisecond of multiply-add chains.
             let peak = Kernels.measuredPeak(rounds: 1, steps: 500_000)
-            shares.append(flops * Double(calls) / t[0] / 1e9 / peak)
+            for side in 0..<2 { shares[side].append(flops * Double(calls) / t[side] / 1e9 / peak) }
         }
     } } }
     let total = flops * Double(calls * pairs) / 1e9
-    return (total / totals[0], total / totals[1], median(ratios), median(shares))
+    return (total / totals[0], total / totals[1], median(ratios), (median(shares[0]), median(shares[1])))
 }
 
 func trialTimes(_ options: TrainerOptions) throws {
