@@ -7,7 +7,9 @@ import Foundation
 // package stays usable as a version-pinned dependency.
 let native = ProcessInfo.processInfo.environment["SWIFTTUNER_NATIVE"] == "1"
 // Innermost loops start on a 64-byte line: the 6×16 kernel's loop (117 bytes) then spans two
-// lines of instruction fetch instead of three, which measured 3–7 % faster on the large products.
+// lines of instruction fetch instead of three, which measured 3–9 % faster on the large products
+// (README, Benchmarks). After changing these flags, delete the build folder: when this one was
+// added, an incremental release build kept the trainer's old object files.
 let nativeFlags: [SwiftSetting] = native
     ? [.define("SWIFTTUNER_FMA"),
        .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-target-cpu", "haswell",
