@@ -15,12 +15,6 @@ let nativeFlags: [SwiftSetting] = native
        .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-target-cpu", "haswell",
                      "-Xllvm", "-x86-experimental-pref-innermost-loop-alignment=6"])]
     : []
-// The native build also prefetches the products' output tiles, through a one-function module
-// compiled with -parse-stdlib (the way Swift code reaches LLVM's prefetch intrinsic).
-let trainerDependencies: [Target.Dependency] = native ? ["TunerRandom", "TunerPrefetch"] : ["TunerRandom"]
-let nativeTargets: [Target] = native
-    ? [.target(name: "TunerPrefetch", swiftSettings: [.unsafeFlags(["-parse-stdlib"])])]
-    : []
 
 let package = Package(
     name: "SwiftTuner",
@@ -40,7 +34,7 @@ let package = Package(
         // The portable seeded generator every random draw comes from. No dependencies.
         .target(name: "TunerRandom"),
         // The built-in trainer: a vectorized pure-Swift MLP. Depends on nothing but the generator.
-        .target(name: "TunerTrainer", dependencies: trainerDependencies, swiftSettings: nativeFlags),
+        .target(name: "TunerTrainer", dependencies: ["TunerRandom"], swiftSettings: nativeFlags),
         // Shared vocabulary: hyperparameters, objectives, statuses, error types.
         .target(name: "TunerCore", dependencies: ["TunerRandom"]),
         // A C shim for the one SQLite call Swift cannot make (variadic sqlite3_db_config).
@@ -84,6 +78,6 @@ let package = Package(
         .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "SwiftTuner", "TunerTestSupport"]),
         .testTarget(name: "TunerJournalTests", dependencies: ["TunerJournal", "TunerTestSupport"]),
         .testTarget(name: "TunerEngineTests", dependencies: ["SwiftTuner", "TunerEngine", "TunerRandom", "TunerTestSupport", "TunerCrashWorker"]),
-    ] + nativeTargets,
+    ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,4 @@
 import Dispatch
-#if SWIFTTUNER_FMA
-import TunerPrefetch
-#endif
 
 /// The numeric kernels of the trainer: matrix products and elementwise operations on raw
 /// pointers, written for concrete `SIMD8<Float>` vectors (never generic, so that debug
@@ -567,15 +564,6 @@ public enum Kernels {
     /// the fastest).
     static let packSteps = 16
 
-    /// Prefetches the first cache line of each row of a tile of C that a kernel will write
-    /// after its loop: the stores then find their lines in L1 (with the line already there,
-    /// OpenBLAS's figure no longer pulls ahead when the machine is loaded: measured +2–6 % on the
-    /// largest products then, +1–3 % otherwise, against OpenBLAS in one process).
-    @inline(__always)
-    static func prefetchTile(_ c: UnsafeMutablePointer<Float>, _ ldc: Int, rows: Int) {
-        for r in 0..<rows { prefetchForWriting(UnsafeRawPointer(c + r * ldc)) }
-    }
-
     /// The 6×16 register kernel: rows `a0`…`a5` of A read in place (element p of a row at
     /// p·`step`), a packed 16-column strip of B; 12 accumulators, 2 vector loads and 6
     /// broadcasts per 12 multiply-adds.
@@ -586,7 +574,6 @@ public enum Kernels {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
         var bp = b, o = 0
-        prefetchTile(c, ldc, rows: 6)
         for _ in 0..<k {
             let b0 = load(bp), b1 = load(bp + 8)
             var s = V(repeating: a0[o]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
@@ -644,7 +631,6 @@ public enum Kernels {
                         _ ldc: Int, _ accumulate: Bool) {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var bp = b, o = 0
-        prefetchTile(c, ldc, rows: 4)
         for _ in 0..<k {
             let b0 = load(bp), b1 = load(bp + 8)
             var s = V(repeating: a0[o]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
