@@ -496,9 +496,10 @@ public enum Kernels {
     /// of equal depth, and as many columns as keep a block within 128 KiB — a quarter of a
     /// 512 KiB L2, leaving room for A and C passing through, and for a neighbour on the same
     /// core. (Paired against OpenBLAS on a busy machine, 256 × 128 blocks were 3–8 % faster
-    /// than 256 × 256 on the products wider than 128 columns; 64 and 192 columns were
-    /// slower. For k = 512, one block of 512 × 64 instead of two of 256 × 128, C read and
-    /// written once: 1–5 % faster when busy, the same when quiet.)
+    /// than 256 × 256 on the products wider than 128 columns, and for k = 512 one block of
+    /// 512 × 64, C read and written once, 1–5 % faster than two of 256 × 128; but those builds
+    /// placed the kernel's loop differently. With loops aligned, blocks of 256 or 512 steps and
+    /// of 128 or 256 KiB measured within the noise of each other.)
     static func directBlocks(k: Int) -> (kc: Int, nc: Int) {
         let blocks = (k + 511) / 512
         let kc = (k + blocks - 1) / blocks
