@@ -73,7 +73,10 @@ final class KernelTests: XCTestCase {
         for (m, n, k) in [(1, 1, 1), (3, 5, 7), (4, 24, 8), (6, 8, 3), (7, 25, 9), (13, 10, 33), (32, 64, 20), (8, 16, 5),
                           (9, 17, 4), (20, 64, 32), (97, 30, 257), (5, 265, 40), (100, 270, 300), (40, 1, 30), (50, 3, 17),
                           (64, 10, 40), (300, 5, 280), (263, 40, 19), (270, 33, 300), (1030, 20, 10),
-                          (880, 20, 300), (30, 200, 600)] {
+                          (880, 20, 300), (30, 200, 600),
+                          // A small B in whole strips, read in place: the smallest, an odd k, the
+                          // largest (``Kernels/inPlaceFloats``), and one value count past it.
+                          (6, 16, 1), (13, 48, 85), (7, 32, 128), (7, 32, 129)] {
             for accumulate in [false, true] {
                 for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
                     seed += 1
@@ -86,6 +89,26 @@ final class KernelTests: XCTestCase {
                                        "\(m)×\(k)·\(k)×\(n) accumulate \(accumulate) Aᵀ \(transposeA) Bᵀ \(transposeB) at \(i)")
                     }
                 }
+            }
+        }
+    }
+
+    /// A B narrower than its stored rows (the first 32 of 40 stored columns) into a C narrower
+    /// than its own (32 of 36): the native build reads a B this small in place, by its stride.
+    func testSmallBIsReadInPlaceWithItsRowStride() {
+        let (m, n, k, ldb, ldc) = (13, 32, 20, 40, 36)
+        let a = random(m, k, seed: 1300), wide = random(k, ldb, seed: 1301)
+        var b = Matrix(rows: k, columns: n)
+        for p in 0..<k { for j in 0..<n { b[p, j] = wide[p, j] } }
+        let expected = naive(a, b)
+        var c = Matrix(rows: m, columns: ldc, repeating: 7)
+        a.withUnsafePointer { ap in wide.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
+            Kernels.packedGemm(m: m, n: n, k: k, ap, lda: k, bp, ldb: ldb, cp, ldc: ldc, accumulate: false,
+                               transposeA: false, transposeB: false)
+        } } }
+        for i in 0..<m {
+            for j in 0..<ldc {
+                XCTAssertEqual(c[i, j], j < n ? expected[i, j] : 7, accuracy: 1e-4, "C[\(i), \(j)]")
             }
         }
     }

@@ -424,11 +424,16 @@ public enum Kernels {
     /// more), which maps them to a few cache sets, so it is first copied into 6-row panels —
     /// once per KC block of k for up to ``panelRows(kc:)`` rows, whatever the number of B blocks.
     /// The rows are covered by 6- and 4-row tiles (32 = 4 × 6 + 2 × 4), so edges waste nothing
-    /// unless m is odd or a strip is partial.
+    /// unless m is odd or a strip is partial. A small B stored as is, in whole strips (at most
+    /// ``inPlaceFloats`` values, n a multiple of 16), is read in place: it stays in L1, and
+    /// copying it cost 5–10 % of the products of a small network.
     static func directGemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
                            _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
                            accumulate: Bool, transposeA: Bool, transposeB: Bool) {
         let packed = transposeA && lda >= 256 && n > nr
+        let inPlace = !transposeB && n % nr == 0 && k * n <= inPlaceFloats
+        // Row p of a strip of B starts p·bStep after its first.
+        let bStep = inPlace ? ldb : nr
         let (kc, nc) = directBlocks(k: k)
         let mcMax = packed ? min(m, panelRows(kc: kc)) : m
         let stripsMax = (min(n, nc) + nr - 1) / nr
@@ -452,7 +457,9 @@ public enum Kernels {
                     while jc < n {
                         let nb = min(nc, n - jc)
                         let strips = (nb + nr - 1) / nr
-                        packB(b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB, into: bp)
+                        if !inPlace {
+                            packB(b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB, into: bp)
+                        }
                         var i = ic, panel = panels
                         while i < ic + mb {
                             let rows = tileRows(ic + mb - i)
@@ -465,7 +472,7 @@ public enum Kernels {
                             let r0 = start(0), r1 = start(1), r2 = start(2), r3 = start(3)
                             for strip in 0..<strips {
                                 let columns = min(nr, nb - strip * nr)
-                                let bs = bp + strip * nr * kb
+                                let bs = inPlace ? b + (pc * ldb + jc + strip * nr) : UnsafePointer(bp + strip * nr * kb)
                                 let cTile = c + i * ldc + jc + strip * nr
                                 let whole = columns == nr && (rows == 6 || rows == 4)
                                 let out = whole ? cTile : tile, ld = whole ? ldc : nr
@@ -474,9 +481,9 @@ public enum Kernels {
                                     halfKernel(kb, r0, r1, r2, r3, rows == 6 ? start(4) : r3, rows == 6 ? start(5) : r3,
                                                step, bs, tile, nr)
                                 } else if rows == 6 {
-                                    kernel6(kb, r0, r1, r2, r3, start(4), start(5), step, bs, out, ld, whole && add)
+                                    kernel6(kb, r0, r1, r2, r3, start(4), start(5), step, bs, bStep, out, ld, whole && add)
                                 } else {
-                                    kernel4(kb, r0, r1, r2, r3, step, bs, out, ld, whole && add)
+                                    kernel4(kb, r0, r1, r2, r3, step, bs, bStep, out, ld, whole && add)
                                 }
                                 if !whole { storeTile(tile, rows: rows, columns: columns, into: cTile, ldc: ldc, add: add) }
                             }
@@ -505,6 +512,9 @@ public enum Kernels {
         let kc = (k + blocks - 1) / blocks
         return (kc, max(nr, 32_768 / kc / nr * nr))
     }
+
+    /// The most values of a B that ``directGemm`` reads in place: 16 KiB, half of L1.
+    static let inPlaceFloats = 4096
 
     /// The most rows of a transposed A copied into panels at a time, for a block of `kc`
     /// steps: about 1 MiB of panels (1,020 rows, 170 tiles of 6, of 256 steps).
@@ -566,12 +576,13 @@ public enum Kernels {
     static let packSteps = 16
 
     /// The 6×16 register kernel: rows `a0`…`a5` of A read in place (element p of a row at
-    /// p·`step`), a packed 16-column strip of B; 12 accumulators, 2 vector loads and 6
-    /// broadcasts per 12 multiply-adds.
+    /// p·`step`), a 16-column strip of B (row p at p·`bStep`: packed, or B itself); 12
+    /// accumulators, 2 vector loads and 6 broadcasts per 12 multiply-adds.
     @inline(__always)
     static func kernel6(_ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
                         _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
-                        _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
+                        _ b: UnsafePointer<Float>, _ bStep: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                        _ accumulate: Bool) {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
         var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
         var bp = b, o = 0
@@ -583,7 +594,7 @@ public enum Kernels {
             s = V(repeating: a3[o]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
             s = V(repeating: a4[o]); c40 = madd(s, b0, c40); c41 = madd(s, b1, c41)
             s = V(repeating: a5[o]); c50 = madd(s, b0, c50); c51 = madd(s, b1, c51)
-            bp += 16
+            bp += bStep
             o &+= step
         }
         if accumulate {
@@ -628,8 +639,8 @@ public enum Kernels {
     /// The 4×16 register kernel, for the rows a 6-row tiling leaves.
     @inline(__always)
     static func kernel4(_ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-                        _ a3: UnsafePointer<Float>, _ step: Int, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                        _ ldc: Int, _ accumulate: Bool) {
+                        _ a3: UnsafePointer<Float>, _ step: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
+                        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var bp = b, o = 0
         for _ in 0..<k {
@@ -638,7 +649,7 @@ public enum Kernels {
             s = V(repeating: a1[o]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11)
             s = V(repeating: a2[o]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21)
             s = V(repeating: a3[o]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
-            bp += 16
+            bp += bStep
             o &+= step
         }
         if accumulate {
