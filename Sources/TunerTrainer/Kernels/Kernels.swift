@@ -436,12 +436,13 @@ public enum Kernels {
         let bStep = inPlace ? ldb : nr
         let (kc, nc) = directBlocks(k: k)
         let mcMax = packed ? min(m, panelRows(kc: kc)) : m
-        let stripsMax = (min(n, nc) + nr - 1) / nr
+        // Packed strips of B: none when B is read in place.
+        let stripFloats = inPlace ? 0 : (min(n, nc) + nr - 1) / nr * nr * kc
         // A panel holds mr values per step, plus room for the last 8-wide store's overhang.
         let panelSize = mr * kc + 8
         let panelsMax = packed ? tileCount(mcMax) : 0
-        withScratch(stripsMax * nr * kc + mr * nr + panelsMax * panelSize) { bp in
-            let tile = bp + stripsMax * nr * kc
+        withScratch(stripFloats + mr * nr + panelsMax * panelSize) { bp in
+            let tile = bp + stripFloats
             let panels = tile + mr * nr
             // Element (i + r, pc + p) of A is at start(r) + p·step.
             let step = packed ? mr : (transposeA ? lda : 1)
