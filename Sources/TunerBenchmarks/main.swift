@@ -8,6 +8,7 @@
 //
 //   TunerBenchmarks [--python PYTHON] [--trials N] [--resume-trials N]
 import Foundation
+import TunerCore
 import SwiftTuner
 
 var python: String?
@@ -43,7 +44,7 @@ while !arguments.isEmpty {
     case "--trials": trials = Int(value) ?? trials
     case "--resume-trials": resumeTrials = Int(value) ?? resumeTrials
     case "--optuna-trials": optunaTrials = Int(value) ?? optunaTrials
-    default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8)); exit(2)
+    default: writeStandardError("unknown option \(flag)\n"); exit(2)
     }
 }
 

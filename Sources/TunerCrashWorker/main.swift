@@ -4,12 +4,13 @@
 //   TunerCrashWorker DIR TUNER SEED MAX_TRIALS [SLEEP_US] [SYNCHRONOUS]
 //   TUNER: grid | random | bayesian | hyperband
 import Foundation
+import TunerCore
 import SwiftTuner
 import TunerTestSupport
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 5, let seed = UInt64(arguments[3]), let maxTrials = Int(arguments[4]) else {
-    FileHandle.standardError.write(Data("usage: TunerCrashWorker DIR grid|random SEED MAX_TRIALS [SLEEP_US] [full|normal]\n".utf8))
+    writeStandardError("usage: TunerCrashWorker DIR grid|random SEED MAX_TRIALS [SLEEP_US] [full|normal]\n")
     exit(2)
 }
 let sleep = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 0
@@ -26,9 +27,11 @@ do {
                           directory: arguments[1], projectName: "crash", maxTrials: maxTrials,
                           maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: nil, maxInterruptionsPerTrial: nil,
                           seed: seed, verbose: 0, journalOptions: JournalOptions(synchronous: synchronous))
+    tuner.onInterrupt = { stop in _exit(stop.exitCode) }
     let outcome = try tuner.search(FlakyWorkload(sleepMicroseconds: sleep).run)
     print("stop: \(outcome.stopReason.rawValue)")
+    if let signal = outcome.signal { exit(128 + signal) }
 } catch {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    writeStandardError("error: \(error)\n")
     exit(1)
 }

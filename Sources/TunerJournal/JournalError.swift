@@ -43,3 +43,32 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
     /// The message, naming the file.
     public var description: String { "\(path): \(message)" }
 }
+
+/// The error every journal write throws once a graceful stop (SIGINT, SIGTERM, SIGHUP,
+/// SIGPIPE, SIGQUIT) is journaled: the session has ended `interrupted` and nothing more may be
+/// written to it (S6a). The search unwinds with it and reports the stop, not an I/O error.
+///
+/// ```swift
+/// catch let stop as SearchInterruptedError { exit(128 + stop.signal) }
+/// ```
+public struct SearchInterruptedError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The signal's number (`SIGINT` is 2).
+    public var signal: Int32
+    /// The signal's name, `SIGINT`.
+    public var signalName: String
+    /// The session the stop ended.
+    public var session: Int64
+
+    /// Makes the error.
+    public init(signal: Int32, signalName: String, session: Int64) {
+        self.signal = signal
+        self.signalName = signalName
+        self.session = session
+    }
+
+    /// The stop, in words.
+    public var description: String { "the search was stopped by \(signalName)" }
+
+    /// The process exit code a command reports for it: 128 + the signal's number.
+    public var exitCode: Int32 { 128 + signal }
+}

@@ -90,6 +90,15 @@ extension StudyJournal {
                     """, arguments: [ended, id])
                 report.closedSessions.append(id)
             }
+            // Attempts left open by a session that did end (S6a): closed as interrupted.
+            try db.run(sql: """
+                UPDATE attempt SET outcome = 'interrupted', counted = 0, graceful = 1, errorType = 'Interrupted',
+                    message = 'left open by an ended session; closed at the next open',
+                    endedAt = COALESCE((SELECT endedAt FROM session WHERE session.id = attempt.session), startedAt),
+                    duration = MAX(0, COALESCE((SELECT endedAt FROM session WHERE session.id = attempt.session), startedAt) - startedAt)
+                WHERE outcome IS NULL
+                """)
+            report.interruptedAttempts += db.changesCount
             let running = try Int.fetchAll(db, sql: "SELECT number FROM trial WHERE status = 'RUNNING' ORDER BY number")
             try db.run(sql: """
                 UPDATE trial SET status = 'STOPPED', errorType = 'Interrupted',
@@ -141,9 +150,18 @@ extension StudyJournal {
     }
 
     /// Ends an attempt, sets its trial's status and, when the trial ends, its end order and
-    /// the streak — all in one transaction (S22, S18). Returns the streak afterwards.
+    /// the streak — all in one transaction (S22, S18). When `decide` returns a stop, the same
+    /// transaction ends `session` with it (S17, S20), so no crash can separate the trigger
+    /// from the stop.
+    ///
+    /// - Parameters:
+    ///   - session: the session to end when `decide` says so.
+    ///   - decide: given the streak after this attempt and a reader of the trailing FAILED
+    ///     trials (oldest first), whether the session stops.
     @discardableResult
-    public func finishAttempt(_ attempt: AttemptRecord, _ end: AttemptEnd) throws -> Int {
+    public func finishAttempt(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64? = nil,
+                              decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop? = { _, _ in nil })
+        throws -> AttemptCommit {
         guard let id = attempt.id else {
             throw JournalError(.writeFailed, path: path, "an attempt without an id cannot be finished")
         }
@@ -160,34 +178,58 @@ extension StudyJournal {
                     try EpochMetricRecord(attempt: id, epoch: epoch, name: name, value: finite(value)).insert(db)
                 }
             }
+            let streak: Int
             switch end.trialStatus {
             case .completed:
                 try db.run(sql: """
                     UPDATE trial SET status = 'COMPLETED', score = ?, bestEpoch = ?, metrics = ?, errorType = NULL,
                         message = NULL WHERE number = ?
                     """, arguments: [end.score, end.bestEpoch, encodeMetrics(end.metrics), attempt.trial])
-                return try endTrial(db, number: attempt.trial, failed: false, at: now)
+                streak = try endTrial(db, number: attempt.trial, failed: false, at: now)
             case .failed:
                 try db.run(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
                                arguments: [journalText(end.errorType), journalText(end.message), attempt.trial])
-                return try endTrial(db, number: attempt.trial, failed: true, at: now)
+                streak = try endTrial(db, number: attempt.trial, failed: true, at: now)
             default:
                 try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
                                arguments: [end.trialStatus.rawValue, journalText(end.errorType), journalText(end.message), attempt.trial])
-                return try Int.fetchOne(db.cachedStatement(sql: "SELECT streak FROM study WHERE id = 1")) ?? 0
+                streak = try currentStreak(db)
             }
+            return try commit(db, streak: streak, session: session, at: now, decide: decide)
         }
     }
 
-    /// Marks a trial FAILED without running it again (a trial whose process died too often, S7).
-    /// Returns the streak afterwards.
+    /// Marks a trial FAILED without running it again (a trial whose process died too often, S7),
+    /// deciding the stop in the same transaction as ``finishAttempt(_:_:session:decide:)``.
     @discardableResult
-    public func failTrial(_ number: Int, errorType: String, message: String) throws -> Int {
+    public func failTrial(_ number: Int, errorType: String, message: String, session: Int64? = nil,
+                          decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop? = { _, _ in nil })
+        throws -> AttemptCommit {
         try write { db in
             try db.run(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
                            arguments: [errorType, message, number])
-            return try endTrial(db, number: number, failed: true, at: Self.now)
+            let now = Self.now
+            let streak = try endTrial(db, number: number, failed: true, at: now)
+            return try commit(db, streak: streak, session: session, at: now, decide: decide)
         }
+    }
+
+    private func commit(_ db: Database, streak: Int, session: Int64?, at now: Double,
+                        decide: (Int, () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit {
+        let failedRun = { () throws -> [Int] in
+            Array(try Int.fetchAll(db, sql: "SELECT number FROM trial WHERE endSeq IS NOT NULL ORDER BY endSeq DESC LIMIT ?",
+                                   arguments: [streak]).reversed())
+        }
+        guard let stop = try decide(streak, failedRun) else { return AttemptCommit(streak: streak, stop: nil) }
+        if let session {
+            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+                       arguments: [now, stop.reason.rawValue, journalText(stop.message), session])
+        }
+        return AttemptCommit(streak: streak, stop: stop)
+    }
+
+    private func currentStreak(_ db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT streak FROM study WHERE id = 1")) ?? 0
     }
 
     private func endTrial(_ db: Database, number: Int, failed: Bool, at now: Double) throws -> Int {
@@ -197,7 +239,7 @@ extension StudyJournal {
         try db.run(sql: """
             UPDATE trial SET endedAt = ?, endSeq = (SELECT endCount FROM study WHERE id = 1) WHERE number = ?
             """, arguments: [now, number])
-        return try Int.fetchOne(db.cachedStatement(sql: "SELECT streak FROM study WHERE id = 1")) ?? 0
+        return try currentStreak(db)
     }
 
     /// Ends a session with its stop reason (S21).
@@ -208,25 +250,80 @@ extension StudyJournal {
         }
     }
 
-    /// Journals a graceful stop (SIGINT/SIGTERM) of a session: its running attempt becomes
-    /// `interrupted`, its RUNNING trial STOPPED, the session ends `interrupted`; then every
-    /// later write is refused.
-    public func interrupt(session id: Int64, signalName: String) throws {
-        defer { closeWrites() }
+    /// Ends a session that the search itself could not continue (S28, a failed write; an I/O
+    /// error outside the trial): its open attempt becomes `interrupted` without counting as a
+    /// death, its RUNNING trial STOPPED (re-run first on resume), the session ends `error`.
+    /// When this write fails too, the next open closes them.
+    public func abandon(session id: Int64, message: String) throws {
         try write { db in
             let now = Self.now
-            try db.run(sql: """
-                UPDATE attempt SET outcome = 'interrupted', counted = 0, graceful = 1, errorType = 'Interrupted',
-                    message = ?, endedAt = ?, duration = MAX(0, ? - startedAt)
-                WHERE session = ? AND outcome IS NULL
-                """, arguments: ["stopped by \(signalName)", now, now, id])
-            try db.run(sql: """
-                UPDATE trial SET status = 'STOPPED', errorType = 'Interrupted', message = ? WHERE status = 'RUNNING'
-                """, arguments: ["stopped by \(signalName)"])
-            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = 'interrupted', message = ? WHERE id = ?",
-                           arguments: [now, "stopped by \(signalName)", id])
+            try closeOpenAttempts(db, session: id, graceful: true, message: message, at: now)
+            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = 'error', message = ? WHERE id = ?",
+                       arguments: [now, journalText(message), id])
         }
     }
+
+    /// Journals a graceful stop (SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT) of a session, in
+    /// one transaction: its running attempt becomes `interrupted`, its RUNNING trial STOPPED,
+    /// the session ends `interrupted`; every later write is refused with
+    /// ``SearchInterruptedError`` (S6a). The refusal is set inside the transaction, so no
+    /// write of the search thread can land after it.
+    public func interrupt(session id: Int64, signal: Int32, signalName: String) throws {
+        let stop = SearchInterruptedError(signal: signal, signalName: signalName, session: id)
+        try write { db in
+            // Set first: should this transaction fail, writes stay refused and the next open
+            // closes the session as found dead.
+            stopping.withLock { $0 = stop }
+            let now = Self.now
+            try closeOpenAttempts(db, session: id, graceful: true, message: "stopped by \(signalName)", at: now)
+            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = 'interrupted', message = ? WHERE id = ?",
+                       arguments: [now, "stopped by \(signalName)", id])
+        }
+    }
+
+    func closeOpenAttempts(_ db: Database, session id: Int64, graceful: Bool, message: String, at now: Double) throws {
+        try db.run(sql: """
+            UPDATE attempt SET outcome = 'interrupted', counted = 0, graceful = ?, errorType = 'Interrupted',
+                message = ?, endedAt = ?, duration = MAX(0, ? - startedAt)
+            WHERE session = ? AND outcome IS NULL
+            """, arguments: [graceful, journalText(message), now, now, id])
+        try db.run(sql: """
+            UPDATE trial SET status = 'STOPPED', errorType = 'Interrupted', message = ? WHERE status = 'RUNNING'
+            """, arguments: [journalText(message)])
+    }
+
+    /// Makes the journal one self-contained file after a session ended (S26b): the write-ahead
+    /// log is checkpointed into the database and the file leaves WAL mode, so `-wal` and `-shm`
+    /// are removed. The next writer's open returns to WAL. Best effort: while a reader holds the
+    /// file open, the log is only truncated.
+    public func consolidate() {
+        dbQueue.writeWithoutTransaction { db in
+            _ = try? Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            _ = try? String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
+        }
+    }
+}
+
+/// A stop decided in the transaction that ended an attempt (S17, S20).
+public struct SessionStop: Sendable, Equatable {
+    /// Why the session ends.
+    public var reason: StopReason
+    /// The stop message.
+    public var message: String
+
+    /// Makes a stop.
+    public init(reason: StopReason, message: String) {
+        self.reason = reason
+        self.message = message
+    }
+}
+
+/// What the transaction that ended an attempt (or a trial) committed.
+public struct AttemptCommit: Sendable, Equatable {
+    /// The consecutive-failure streak afterwards (S15).
+    public var streak: Int
+    /// The stop journaled with it, if any.
+    public var stop: SessionStop?
 }
 
 /// Text as the journal stores it: SQLite's text values end at a NUL, so a NUL character is

@@ -21,8 +21,9 @@ public final class StudyJournal: Sendable {
     let dbQueue: DatabaseQueue
     /// The writer's lock; `nil` for a read-only journal.
     let lock: StudyLock?
-    /// Set when the process is stopping: every later write is refused.
-    private let writesClosed = Mutex(false)
+    /// Set, inside the transaction that journals it, when the search is stopping on a signal:
+    /// every later write is refused with ``SearchInterruptedError``.
+    let stopping = Mutex<SearchInterruptedError?>(nil)
 
     /// The schema version this build writes.
     public static let schemaVersion = 2
@@ -35,19 +36,17 @@ public final class StudyJournal: Sendable {
         self.lock = lock
     }
 
-    /// Refuses every later write: a stopping process journals its last state, then calls this
-    /// so that nothing can be written after it.
-    public func closeWrites() {
-        writesClosed.withLock { $0 = true }
-    }
+    /// The graceful stop journaled by ``interrupt(session:signal:)``, if any.
+    public var interruption: SearchInterruptedError? { stopping.withLock { $0 } }
 
     /// Runs one write transaction, mapping SQLite failures to ``JournalError/Kind/writeFailed``.
+    ///
+    /// - Throws: ``SearchInterruptedError`` once a graceful stop is journaled: the check runs
+    ///   inside the transaction, so no write can follow the one that ended the session.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try dbQueue.write { db in
-                if writesClosed.withLock({ $0 }) {
-                    throw JournalError(.writeFailed, path: path, "the journal is closed: the search is stopping")
-                }
+                if let stop = stopping.withLock({ $0 }) { throw stop }
                 return try body(db)
             }
         } catch let error as DatabaseError {
@@ -55,14 +54,40 @@ public final class StudyJournal: Sendable {
         }
     }
 
-    /// Runs one read.
+    /// Runs one read; inside ``snapshot(_:)``, in the snapshot's transaction.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        if let current = Self.currentRead, current.queue === dbQueue { return try body(current.db) }
         do {
             return try dbQueue.read(body)
         } catch let error as DatabaseError {
             throw JournalError(.corrupted, path: path, "cannot read the journal: \(error.message ?? "\(error.resultCode)")")
         }
     }
+
+    /// Runs `body` in one read transaction: every read of this journal inside it sees the same
+    /// state, whatever a writer commits meanwhile (S26a).
+    ///
+    /// ```swift
+    /// let (trials, attempts) = try journal.snapshot { (try journal.trials(), try journal.attempts()) }
+    /// ```
+    public func snapshot<T>(_ body: () throws -> T) throws -> T {
+        if let current = Self.currentRead, current.queue === dbQueue { return try body() }
+        do {
+            return try dbQueue.read { db in
+                try Self.$currentRead.withValue(OpenRead(queue: dbQueue, db: db)) { try body() }
+            }
+        } catch let error as DatabaseError {
+            throw JournalError(.corrupted, path: path, "cannot read the journal: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    /// The read transaction a ``snapshot(_:)`` holds open on this thread.
+    struct OpenRead: @unchecked Sendable {
+        let queue: DatabaseQueue
+        let db: Database
+    }
+
+    @TaskLocal static var currentRead: OpenRead?
 
     // MARK: - Reads
 

@@ -50,34 +50,72 @@ struct CommandTrial: Sendable {
         return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    /// The command line for a trial's values.
+    /// The command line for a trial's values: one pass over the template, left to right, each
+    /// `{name}` of a hyperparameter replaced by its exact value, quoted. A value is never
+    /// expanded again, whatever it contains; an unknown `{…}` stays as written.
     func commandLine(_ values: [String: HyperParameterValue]) -> String {
-        var line = spec.template
-        for (name, value) in values {
-            line = line.replacingOccurrences(of: "{\(name)}", with: Self.shellQuote(value.description))
+        let template = Array(spec.template)
+        var line = ""
+        var index = 0
+        while index < template.count {
+            if template[index] == "{", let close = template[index...].firstIndex(of: "}"),
+               let value = values[String(template[(index + 1)..<close])] {
+                line += Self.shellQuote(value.exactDescription)
+                index = close + 1
+            } else {
+                line.append(template[index])
+                index += 1
+            }
         }
         return line
     }
 
+    /// The environment variable that names a hyperparameter: `TUNER_HP_` and its name in
+    /// capitals, other characters as `_`.
+    static func environmentName(_ name: String) -> String {
+        "TUNER_HP_" + name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+    }
+
     func run(_ context: TrialContext) throws -> TrialResult {
         _ = installChildReaper
+        // Processes of attempts whose search was killed are ended before anything runs again,
+        // so a resume never runs a second copy beside the first.
+        ProcessSweep.once(trialsDirectory: (studyDirectory as NSString).appendingPathComponent("trials"))
         let trialDirectory = (studyDirectory as NSString).appendingPathComponent("trials/trial_\(context.trialID)")
-        try FileManager.default.createDirectory(atPath: trialDirectory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: trialDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw TrialDirectoryError(path: trialDirectory, reason: (error as NSError).localizedDescription)
+        }
         let prefix = (trialDirectory as NSString).appendingPathComponent("attempt_\(context.attempt)")
         let metricsPath = prefix + ".metrics.jsonl", stdoutPath = prefix + ".stdout", stderrPath = prefix + ".stderr"
         try? FileManager.default.removeItem(atPath: metricsPath)
-        _ = FileManager.default.createFile(atPath: metricsPath, contents: nil)
+        guard FileManager.default.createFile(atPath: metricsPath, contents: nil) else {
+            throw TrialDirectoryError(path: metricsPath, reason: String(cString: strerror(errno)))
+        }
+        let token = ProcessSweep.token(trial: context.trialID, attempt: context.attempt)
+        let pidFile = prefix + ".pid"
+        guard FileManager.default.createFile(atPath: pidFile, contents: Data(token.utf8)) else {
+            throw TrialDirectoryError(path: pidFile, reason: String(cString: strerror(errno)))
+        }
+        defer {
+            ProcessSweep.kill(token: token)
+            try? FileManager.default.removeItem(atPath: pidFile)
+        }
         var environment: [Environment.Key: String?] = [
             "TUNER_TRIAL_ID": context.trialID, "TUNER_ATTEMPT": String(context.attempt), "TUNER_TRIAL_SEED": String(context.seed),
-            "TUNER_TRIAL_DIR": trialDirectory, "TUNER_METRICS_FILE": metricsPath,
+            "TUNER_TRIAL_DIR": trialDirectory, "TUNER_METRICS_FILE": metricsPath, Environment.Key(rawValue: ProcessSweep.variable)!: token,
         ]
         for (name, value) in context.hyperparameters.values {
-            let key = "TUNER_HP_" + name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
-            environment[Environment.Key(rawValue: key)!] = value.description
+            guard let key = Environment.Key(rawValue: Self.environmentName(name)) else { continue }
+            environment[key] = value.exactDescription
         }
-        for (name, value) in spec.environment { environment[Environment.Key(rawValue: name)!] = value }
+        for (name, value) in spec.environment {
+            guard let key = Environment.Key(rawValue: name) else { continue }
+            environment[key] = value
+        }
         let line = commandLine(context.hyperparameters.values)
-        let status = try runBlocking(line, environment: environment, stdout: stdoutPath, stderr: stderrPath)
+        let status = try runBlocking(line, environment: environment, stdout: stdoutPath, stderr: stderrPath, stop: context.stop)
         let tail = outputTail(stdout: stdoutPath, stderr: stderrPath, command: line)
         switch status {
         case .timedOut:
@@ -98,9 +136,22 @@ struct CommandTrial: Sendable {
     enum Status { case exited(Int32), signaled(Int32), timedOut }
 
     /// Runs the command to its end (or its timeout) and waits for it.
-    func runBlocking(_ line: String, environment: [Environment.Key: String?], stdout: String, stderr: String) throws -> Status {
-        let out = try FileDescriptor.open(FilePath(stdout), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        let err = try FileDescriptor.open(FilePath(stderr), .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+    func runBlocking(_ line: String, environment: [Environment.Key: String?], stdout: String, stderr: String,
+                     stop: StopSignal) throws -> Status {
+        func open(_ path: String) throws -> FileDescriptor {
+            do {
+                return try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate],
+                                               permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            } catch {
+                throw TrialDirectoryError(path: path, reason: "\(error)")
+            }
+        }
+        let out = try open(stdout)
+        let err: FileDescriptor
+        do { err = try open(stderr) } catch {
+            try? out.close()
+            throw error
+        }
         let box = Mutex<Result<Status, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let timeout = spec.timeout
@@ -108,6 +159,7 @@ struct CommandTrial: Sendable {
             var options = PlatformOptions()
             options.processGroupID = 0
             let timedOut = Flag()
+            let registration = Registration()
             do {
                 let result = try await Subprocess.run(
                     .path("/bin/sh"), arguments: ["-c", line], environment: .inherit.updating(environment),
@@ -117,6 +169,8 @@ struct CommandTrial: Sendable {
                 ) { execution -> Task<Void, any Error>? in
                     let pid = execution.processIdentifier.value
                     runningChildGroup.store(pid, ordering: .releasing)
+                    // A graceful stop of the search ends the trial's process group at once.
+                    registration.value.store(stop.whenStopped { kill(-pid, SIGKILL) }, ordering: .releasing)
                     if let timeout {
                         let watchdog = Task {
                             try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
@@ -128,6 +182,7 @@ struct CommandTrial: Sendable {
                     return nil
                 }
                 if let watchdog = result.closureResult { watchdog.cancel() }
+                stop.remove(registration.value.load(ordering: .acquiring))
                 runningChildGroup.store(0, ordering: .releasing)
                 let status: Status
                 if timedOut.value.load(ordering: .acquiring) {
@@ -199,4 +254,9 @@ struct CommandTrial: Sendable {
 /// A flag shared with a watchdog task.
 final class Flag: Sendable {
     let value = Atomic<Bool>(false)
+}
+
+/// A stop handler's registration, made inside the process's closure and removed after it ends.
+final class Registration: Sendable {
+    let value = Atomic<Int>(-1)
 }

@@ -21,8 +21,10 @@ public struct StudyRun {
     public var verbose: Int
     /// Where console lines go.
     public var output: any SearchOutput
-    /// Whether SIGINT/SIGTERM are journaled (on for the command line).
+    /// Whether SIGINT, SIGTERM, SIGHUP, SIGPIPE and SIGQUIT are journaled (on for the command line).
     public var handlesSignals: Bool
+    /// Runs once a graceful stop is journaled (the command line exits there).
+    public var onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?
 
     /// Prepares a run.
     public init(study: StudyFile, verbose: Int = 1, output: any SearchOutput = StandardOutput(), handlesSignals: Bool = true) {
@@ -112,6 +114,7 @@ public struct StudyRun {
                               seed: study.seed, overwrite: overwrite || study.overwrite, verbose: verbose,
                               journalOptions: JournalOptions(synchronous: study.synchronous), output: output)
         tuner.handlesSignals = handlesSignals
+        tuner.onInterrupt = onInterrupt
         return try tuner.search(body)
     }
 }

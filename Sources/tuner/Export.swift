@@ -20,7 +20,8 @@ struct Export: ParsableCommand {
     func run() throws {
         do {
             let journal = study.open()
-            let data = format == .json ? try json(journal) : try csv(journal)
+            // One read transaction: a search writing meanwhile cannot mix two states (S26a).
+            let data = try journal.snapshot { format == .json ? try json(journal) : try csv(journal) }
             if let output { try data.write(to: URL(fileURLWithPath: output)) } else { FileHandle.standardOutput.write(data) }
         } catch {
             fail(error)
@@ -88,7 +89,7 @@ struct Export: ParsableCommand {
             let values = try trial.values()
             let list = attempts[trial.number] ?? []
             let row = [trial.trialID, trial.status, trial.score.map { String($0) } ?? "", String(list.count),
-                       String(list.filter(\.counted).count), trial.errorType ?? "", trial.message ?? ""] + names.map { values[$0]?.description ?? "" }
+                       String(list.filter(\.counted).count), trial.errorType ?? "", trial.message ?? ""] + names.map { values[$0]?.exactDescription ?? "" }
             lines.append(row.map(Self.csvField).joined(separator: ","))
         }
         return Data((lines.joined(separator: "\n") + "\n").utf8)

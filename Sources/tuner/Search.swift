@@ -17,8 +17,10 @@ struct Search: ParsableCommand {
         discussion: """
             The journal is DIRECTORY/STUDY/journal.sqlite (the study file's `directory`, .tuner by \
             default). Running the same file again resumes: interrupted trials run first. \
-            Exit codes: 0 completed, 1 error, 2 usage, 3 consecutive-failure limit, 4 fatal error, \
-            130 interrupted.
+            Exit codes: 0 completed (at least one trial COMPLETED), 1 error (bad input, I/O), 2 usage, \
+            3 consecutive-failure limit, 4 fatal error (an objective missing from the metrics \
+            included), 5 the search ended but no trial completed, 128 + the signal when stopped by \
+            one (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE, 131 SIGQUIT).
             """)
 
     @Argument(help: "The study file (YAML).")
@@ -52,24 +54,34 @@ struct Search: ParsableCommand {
         let study: StudyFile
         do { study = try StudyFile.load(studyFile) } catch { fail(error) }
         let outcome: SearchOutcome
+        var runner = StudyRun(study: study, verbose: verbose)
+        // The journal is final once a stop is journaled: exit at once, whatever the search
+        // thread is doing (an in-process trial that is still training, say).
+        runner.onInterrupt = { stop in
+            fflush(nil)
+            _exit(stop.exitCode)
+        }
         do {
-            outcome = try StudyRun(study: study, verbose: verbose).search(
+            outcome = try runner.search(
                 overwrite: overwrite, maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
                 maxConsecutiveFailedTrials: maxConsecutiveFailedTrials.map { $0.value },
                 maxInterruptionsPerTrial: maxInterruptionsPerTrial.map { $0.value })
-        } catch let error as FatalSearchError {
-            FileHandle.standardError.write(Data("search stopped by a fatal error: \(error)\n".utf8))
+        } catch let error where error is FatalSearchError || error is ObjectiveNotFoundError {
+            writeStandardError("search stopped by a fatal error: \(error)\n")
             throw ExitCode(TunerCommand.Code.fatal)
+        } catch let error as SearchConfigurationError {
+            writeStandardError("error: \(error)\n")
+            throw ExitCode(TunerCommand.Code.usage)
         } catch {
             fail(error)
         }
         if verbose > 0 { print("Journal: \(study.journalPath)") }
-        switch outcome.stopReason {
-        case .completed: return
-        case .consecutiveFailures: throw ExitCode(TunerCommand.Code.consecutiveFailures)
-        case .fatal: throw ExitCode(TunerCommand.Code.fatal)
-        case .interrupted: throw ExitCode(130)
-        case .error: throw ExitCode(TunerCommand.Code.error)
+        let completed = (try? StudyJournal.openForReading(at: study.journalPath).trials()
+            .filter { $0.trialStatus == .completed }.count) ?? 0
+        let code = outcome.exitCode(completedTrials: completed)
+        if code == TunerCommand.Code.noCompletedTrial {
+            writeStandardError("the search ended with no COMPLETED trial: every trial failed (exit code 5).\n")
         }
+        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -10,18 +10,22 @@ struct TunerCommand: ParsableCommand {
         commandName: "tuner",
         abstract: "Fault-tolerant, resumable hyperparameter search.",
         discussion: """
-            Exit codes: 0 search completed, 1 error (bad input, I/O), 2 usage, 3 stopped by the \
-            consecutive-failure limit, 4 stopped by a fatal error, 130 interrupted (143 on SIGTERM).
+            Exit codes: 0 search completed (at least one trial COMPLETED), 1 error (bad input, I/O), \
+            2 usage, 3 stopped by the consecutive-failure limit, 4 stopped by a fatal error (an \
+            objective missing from the metrics included), 5 the search ended but no trial \
+            completed, 128 + the signal when stopped by one (130 SIGINT, 143 SIGTERM).
             """,
         subcommands: [Search.self, Status.self, Summary.self, Report.self, Export.self, Guide.self,
                       ImportKerasTuner.self, SampleReports.self])
 
     /// Exit codes, as `--help` and the README document them.
     enum Code {
-        static let completed: Int32 = 0, error: Int32 = 1, usage: Int32 = 2, consecutiveFailures: Int32 = 3, fatal: Int32 = 4
+        static let completed: Int32 = 0, error: Int32 = 1, usage: Int32 = 2, consecutiveFailures: Int32 = 3, fatal: Int32 = 4,
+                   noCompletedTrial: Int32 = 5
     }
 
     static func main() {
+        reserveStandardDescriptors()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -33,15 +37,28 @@ struct TunerCommand: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            writeStandardError(fullMessage(for: error) + "\n")
             Foundation.exit(code == .validationFailure ? Code.usage : Code.error)
+        }
+    }
+}
+
+/// Opens `/dev/null` on standard input, output or error where the process was started with
+/// one closed, so that no file the command opens later (a journal, its lock) takes that
+/// number and receives console output.
+func reserveStandardDescriptors() {
+    for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+        let opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+        if opened >= 0 && opened != fd {
+            _ = dup2(opened, fd)
+            close(opened)
         }
     }
 }
 
 /// Writes an error and exits with code 1.
 func fail(_ error: any Error) -> Never {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    writeStandardError("error: \(error)\n")
     Foundation.exit(TunerCommand.Code.error)
 }
 

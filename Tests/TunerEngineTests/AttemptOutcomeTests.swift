@@ -113,7 +113,7 @@ final class AttemptOutcomeTests: XCTestCase {
             _ = try tuner.journal.recover()
             let session = try tuner.journal.startSession(limits: "{}", pid: 1, host: "h")
             _ = try tuner.journal.startAttempt(trial: 0, session: session.id!)
-            try tuner.journal.interrupt(session: session.id!, signalName: "SIGINT")
+            try tuner.journal.interrupt(session: session.id!, signal: SIGINT, signalName: "SIGINT")
         }
         XCTAssertEqual(try h.reader().deathCounts()[0], 1)
         try h.simulateDeath(rerunning: 0)

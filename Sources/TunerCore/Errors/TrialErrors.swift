@@ -82,3 +82,28 @@ public struct SearchConfigurationError: Error, CustomStringConvertible, Equatabl
     /// The message.
     public var description: String { message }
 }
+
+/// Marks an error as the search's own failure, not the trial's: an I/O error in the trial's
+/// directory (its output files cannot be created), say. The attempt is closed as
+/// `interrupted` without counting, and the search stops with reason `error` (S28).
+///
+/// ```swift
+/// struct TrialDirectoryUnwritable: SearchEnvironmentError { let path: String }
+/// ```
+public protocol SearchEnvironmentError: Error {}
+
+/// An I/O error in a trial's directory: the search stops with reason `error`, and the trial
+/// is re-run first on resume (S28).
+public struct TrialDirectoryError: SearchEnvironmentError, CustomStringConvertible, Sendable {
+    /// The file or folder that could not be written.
+    public var path: String
+    /// Why, as the system said it.
+    public var reason: String
+    /// Makes the error.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+    /// The message.
+    public var description: String { "cannot write the trial's files at \(path): \(reason). Free the space or fix the permissions, then resume." }
+}

@@ -49,6 +49,16 @@ public enum HyperParameterValue: Hashable, Sendable, Codable, CustomStringConver
         }
     }
 
+    /// The value exactly: floats in the shortest form that reads back to the same `Double`
+    /// (`0.000123456789`, `1e-05`), the rest as ``description``. What a command trial receives,
+    /// what exports and "to reproduce" lines show.
+    public var exactDescription: String {
+        switch self {
+        case .float(let v): v.isFinite ? String(v) : formatG5(v)
+        default: description
+        }
+    }
+
     private enum CodingKeys: String, CodingKey { case int, float, string, bool }
 
     /// Decodes a JSON scalar, or a `{"float": x}` tagged float.

@@ -24,6 +24,8 @@ public struct TrialContext {
     public var directory: String = ""
     /// Call after each epoch (`epoch` from 1, of `epochs`) to show the progress line.
     public var reportEpoch: (_ epoch: Int, _ epochs: Int) -> Void = { _, _ in }
+    /// Fires when the search is stopping on a signal: a trial that runs a process kills it.
+    public var stop = StopSignal()
 
     /// The zero-padded trial id, `0007`.
     public var trialID: String { TunerCore.trialID(number) }

@@ -1,20 +1,29 @@
 import Dispatch
 import Foundation
 import Synchronization
+import TunerCore
 import TunerJournal
 
-/// Journals SIGINT/SIGTERM while a search runs: the running attempt becomes `interrupted`,
-/// the session ends `interrupted`, and the process exits with 128 + the signal's number.
-/// A second signal exits at once.
+/// Journals a graceful stop while a search runs (S6a): on SIGINT, SIGTERM, SIGHUP, SIGPIPE or
+/// SIGQUIT the running attempt becomes `interrupted` and the session ends `interrupted` in one
+/// transaction, which also refuses every later write; then the running trial is told to stop
+/// and `onInterrupt` runs. The search thread unwinds at its next journal write. A second
+/// signal exits at once.
 final class SignalTrap: Sendable {
+    /// The signals a search stops on, with their names.
+    static let signals: [(Int32, String)] = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"),
+                                              (SIGPIPE, "SIGPIPE"), (SIGQUIT, "SIGQUIT")]
+
     /// The installed sources; touched only by the searching thread (install and remove).
     nonisolated(unsafe) private var sources: [any DispatchSourceSignal] = []
     private let count = Mutex(0)
 
     /// Installs the handlers for the session `session` of `journal`.
-    init(journal: StudyJournal, session: Int64, announce: @escaping @Sendable (String) -> Void) {
+    init(journal: StudyJournal, session: Int64, stop: StopSignal,
+         announce: @escaping @Sendable (String) -> Void,
+         onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?) {
         let queue = DispatchQueue(label: "swifttuner.signals")
-        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+        for (number, name) in Self.signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { [self] in
@@ -22,16 +31,24 @@ final class SignalTrap: Sendable {
                     value += 1
                     return value
                 }
-                if seen > 1 { _exit(128 + number) }
+                if seen > 1 {
+                    // A closed pipe or terminal may go on raising its signal: only a second
+                    // deliberate stop exits at once.
+                    if number == SIGPIPE || number == SIGHUP { return }
+                    _exit(128 + number)
+                }
                 // The journal write runs elsewhere so that a second signal is still heard.
                 DispatchQueue.global().async {
-                    announce("\nStopping on \(name): journaling the running trial as interrupted. Send it again to exit at once.")
-                    do {
-                        try journal.interrupt(session: session, signalName: name)
-                    } catch {
-                        FileHandle.standardError.write(Data("could not journal the interruption: \(error)\n".utf8))
+                    if number != SIGPIPE && number != SIGHUP {
+                        announce("\nStopping on \(name): journaling the running trial as interrupted. Send it again to exit at once.")
                     }
-                    exit(128 + number)
+                    do {
+                        try journal.interrupt(session: session, signal: number, signalName: name)
+                    } catch {
+                        writeStandardError("could not journal the interruption: \(error)\n")
+                    }
+                    stop.fire()
+                    onInterrupt?(SearchInterruptedError(signal: number, signalName: name, session: session))
                 }
             }
             source.resume()
@@ -43,7 +60,6 @@ final class SignalTrap: Sendable {
     func remove() {
         for source in sources { source.cancel() }
         sources.removeAll()
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+        for (number, _) in Self.signals { signal(number, SIG_DFL) }
     }
 }

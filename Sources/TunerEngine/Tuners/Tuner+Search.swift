@@ -15,6 +15,29 @@ public struct SearchOutcome: Sendable, Equatable {
     public var message: String?
     /// The session's number in the journal.
     public var session: Int64
+    /// The signal that stopped the search, for `interrupted` (`SIGINT` is 2).
+    public var signal: Int32?
+
+    /// Makes an outcome.
+    public init(stopReason: StopReason, message: String?, session: Int64, signal: Int32? = nil) {
+        self.stopReason = stopReason
+        self.message = message
+        self.session = session
+        self.signal = signal
+    }
+
+    /// The exit code a command reports (SEMANTICS section 8): 0 completed, 3 the
+    /// consecutive-failure limit, 4 fatal, 5 ended with no COMPLETED trial, 128 + the signal
+    /// when interrupted, 1 for a search that failed.
+    public func exitCode(completedTrials: Int) -> Int32 {
+        switch stopReason {
+        case .completed: completedTrials > 0 ? 0 : 5
+        case .consecutiveFailures: 3
+        case .fatal: 4
+        case .interrupted: 128 + (signal ?? SIGINT)
+        case .error: 1
+        }
+    }
 }
 
 /// An error that carries its own trace, journaled with the attempt (a child's output, say).
@@ -50,6 +73,7 @@ extension Tuner {
     ///   ``ObjectiveNotFoundError`` (S11); `JournalError` when the journal cannot be written (S28).
     @discardableResult
     public func search(_ body: (TrialContext) throws -> TrialResult) throws -> SearchOutcome {
+        try validateLimits()
         let recovery = try journal.recover()
         if verbose > 0, !recovery.closedSessions.isEmpty {
             output.line("Resuming: \(recovery.closedSessions.count) session(s) had not ended (found interrupted); trials to re-run first: \(recovery.stoppedTrials.map(trialID).joined(separator: ", ").ifEmpty("none")).")
@@ -58,44 +82,92 @@ extension Tuner {
         guard let sessionID = session.id else {
             throw JournalError(.writeFailed, path: journal.path, "the session has no id")
         }
+        let stop = StopSignal()
         var trap: SignalTrap?
         if handlesSignals {
             let quiet = verbose == 0
-            trap = SignalTrap(journal: journal, session: sessionID) { text in
-                if !quiet { FileHandle.standardError.write(Data((text + "\n").utf8)) }
-            }
+            trap = SignalTrap(journal: journal, session: sessionID, stop: stop, announce: { text in
+                if !quiet { writeStandardError(text + "\n") }
+            }, onInterrupt: onInterrupt)
         }
         defer { trap?.remove() }
-        return try withoutActuallyEscaping(body) { body in
-            try run(session: sessionID, body: body)
+        return try run(session: sessionID, stop: stop, body: body)
+    }
+
+    /// Checks the limits as they are now, whether given to the initializer or set later (S16).
+    ///
+    /// - Throws: ``SearchConfigurationError`` naming the limit.
+    public func validateLimits() throws {
+        try Self.validate(maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
+                          maxConsecutiveFailedTrials: maxConsecutiveFailedTrials, maxInterruptionsPerTrial: maxInterruptionsPerTrial)
+    }
+
+    static func validate(maxTrials: Int?, maxRetriesPerTrial: Int, maxConsecutiveFailedTrials: Int?,
+                         maxInterruptionsPerTrial: Int?) throws {
+        if let maxTrials, maxTrials <= 0 {
+            throw SearchConfigurationError("maxTrials must be positive or nil, got \(maxTrials)")
+        }
+        if maxRetriesPerTrial < 0 {
+            throw SearchConfigurationError("maxRetriesPerTrial must be 0 or more, got \(maxRetriesPerTrial)")
+        }
+        if maxRetriesPerTrial > maxRetriesLimit {
+            throw SearchConfigurationError("maxRetriesPerTrial must be at most \(maxRetriesLimit), got \(maxRetriesPerTrial)")
+        }
+        if let limit = maxConsecutiveFailedTrials, limit <= 0 {
+            throw SearchConfigurationError("maxConsecutiveFailedTrials must be positive, or nil to disable the limit; got \(limit)")
+        }
+        if let limit = maxInterruptionsPerTrial, limit <= 0 {
+            throw SearchConfigurationError("maxInterruptionsPerTrial must be positive, or nil to disable the limit; got \(limit)")
         }
     }
 
-    private func run(session sessionID: Int64, body: @escaping (TrialContext) throws -> TrialResult) throws -> SearchOutcome {
-        var run = SearchRun(tuner: self, session: sessionID, body: body)
+    /// The largest `maxRetriesPerTrial` accepted: a trial's attempts stay countable.
+    public static let maxRetriesLimit = 1_000_000
+
+    private func run(session sessionID: Int64, stop: StopSignal,
+                     body: (TrialContext) throws -> TrialResult) throws -> SearchOutcome {
+        var run = SearchRun(tuner: self, session: sessionID, stop: stop)
         do {
             try run.load()
-            let (reason, message) = try run.loop()
-            try journal.endSession(sessionID, reason: reason, message: message)
+            let end = try run.loop(body)
+            if !end.journaled { try journal.endSession(sessionID, reason: end.reason, message: end.message) }
+            journal.consolidate()
             if verbose > 0 {
                 output.progress(nil)
-                if let message { output.line(message) }
+                if let message = end.message { output.line(message) }
                 // Each attempt's report ends with the total already; repeat it only after a
                 // message, or when this session ran nothing.
-                if message != nil || run.trialsThisSession == 0 {
+                if end.message != nil || run.trialsThisSession == 0 {
                     output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))")
                 }
             }
-            return SearchOutcome(stopReason: reason, message: message, session: sessionID)
+            return SearchOutcome(stopReason: end.reason, message: end.message, session: sessionID)
+        } catch let interruption as SearchInterruptedError {
+            journal.consolidate()
+            if verbose > 0 {
+                output.progress(nil)
+                output.line("Search stopped: \(interruption). The running trial was journaled as interrupted; run the search again to resume.")
+            }
+            return SearchOutcome(stopReason: .interrupted, message: "stopped by \(interruption.signalName)",
+                                 session: sessionID, signal: interruption.signal)
         } catch let error as JournalError {
-            try? journal.endSession(sessionID, reason: .error, message: error.description)
+            try? journal.abandon(session: sessionID, message: error.description)
             output.line("Search stopped: \(error)")
             throw error
-        } catch {
+        } catch let error where error is SearchEnvironmentError {
             let message = "\(describe(error).type): \(describe(error).message)"
-            try journal.endSession(sessionID, reason: .fatal, message: message)
+            try? journal.abandon(session: sessionID, message: message)
+            journal.consolidate()
+            output.line("Search stopped: \(message)")
+            throw error
+        } catch {
+            // A fatal attempt ended the session in its own transaction (S20).
+            if !run.stopJournaled {
+                try? journal.abandon(session: sessionID, message: "\(describe(error).type): \(describe(error).message)")
+            }
+            journal.consolidate()
             if verbose > 0 {
-                output.line("Search stopped by a fatal error: \(message)")
+                output.line("Search stopped by a fatal error: \(describe(error).type): \(describe(error).message)")
                 output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))")
             }
             throw error
@@ -124,7 +196,9 @@ extension Tuner {
 struct SearchRun {
     let tuner: Tuner
     let session: Int64
-    let body: (TrialContext) throws -> TrialResult
+    let stop: StopSignal
+    /// Whether a stop (limit or fatal) was journaled with the attempt that triggered it.
+    var stopJournaled = false
     /// The trials by number (trial numbers are 0, 1, 2, … in the journal).
     var trials: [TrialRecord] = []
     var history = OracleHistory()
@@ -137,10 +211,10 @@ struct SearchRun {
     var started = DispatchTime.now()
     var trialsThisSession = 0
 
-    init(tuner: Tuner, session: Int64, body: @escaping (TrialContext) throws -> TrialResult) {
+    init(tuner: Tuner, session: Int64, stop: StopSignal) {
         self.tuner = tuner
         self.session = session
-        self.body = body
+        self.stop = stop
     }
 
     mutating func load() throws {
@@ -161,36 +235,45 @@ struct SearchRun {
         endCount = try tuner.journal.study().endCount
     }
 
-    /// Runs trials until a stop; returns the stop reason and message.
-    mutating func loop() throws -> (StopReason, String?) {
+    /// How the loop ended: the reason, its message, and whether the transaction that ended the
+    /// triggering trial already ended the session with it (S17).
+    struct LoopEnd {
+        var reason: StopReason
+        var message: String?
+        var journaled: Bool
+    }
+
+    /// Runs trials until a stop.
+    mutating func loop(_ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd {
         while true {
             if !pending.isEmpty {
                 let number = pending.removeFirst()
-                if let stop = try runTrial(number, isNew: false) { return stop }
+                if let stop = try runTrial(number, isNew: false, body) { return stop }
                 continue
             }
-            if let maxTrials = tuner.maxTrials, trials.count >= maxTrials { return (.completed, nil) }
+            if let maxTrials = tuner.maxTrials, trials.count >= maxTrials { return LoopEnd(reason: .completed, journaled: false) }
             let number = trials.count
             guard let proposal = tuner.oracle.propose(trial: number, space: tuner.space, history: history,
                                                       seed: tuner.seed) else {
-                return (.completed, nil)
+                return LoopEnd(reason: .completed, journaled: false)
             }
             history.append(OracleTrial(number: number, values: proposal, status: .running, score: nil))
-            if let stop = try runTrial(number, isNew: true) { return stop }
+            if let stop = try runTrial(number, isNew: true, body) { return stop }
         }
     }
 
-    /// Runs one trial to its end (or to a fatal error). Returns a stop when the
-    /// consecutive-failure limit fires.
-    mutating func runTrial(_ number: Int, isNew: Bool) throws -> (StopReason, String?)? {
+    /// Runs one trial to its end (or to a fatal error). Returns the stop when the
+    /// consecutive-failure limit fired in the transaction that ended it.
+    mutating func runTrial(_ number: Int, isNew: Bool, _ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd? {
         let trialValues = history.trials[number].values
         let seed = SplitMix64.mix(tuner.seed, UInt64(number))
         if !isNew, let limit = tuner.maxInterruptionsPerTrial, let died = deaths[number], died >= limit {
             let message = "interrupted \(died) times: the process died while running this trial"
-            let streak = try tuner.journal.failTrial(number, errorType: "Interrupted", message: message)
+            let commit = try tuner.journal.failTrial(number, errorType: "Interrupted", message: message, session: session,
+                                                     decide: streakRule(lastError: message))
             setStatus(number, .failed, message: message)
             if tuner.verbose > 0 { tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.") }
-            return checkStreak(streak, lastError: message)
+            return stopped(commit)
         }
         announce(number, trialValues)
         var attempt: AttemptRecord
@@ -211,6 +294,7 @@ struct SearchRun {
             let line = progressText(number)
             let output = tuner.output
             context.reportEpoch = { epoch, epochs in output.progress(line + " · epoch \(epoch)/\(epochs)") }
+            context.stop = stop
             let clock = DispatchTime.now()
             var end: AttemptEnd
             var fatal: (any Error)?
@@ -222,7 +306,7 @@ struct SearchRun {
                     end = AttemptEnd(outcome: .fatal, errorType: "ObjectiveNotFoundError", message: error.description,
                                      trace: error.description, duration: duration, epochs: result.history, trialStatus: .stopped)
                     fatal = error
-                    try finish(attempt, end)
+                    try finish(attempt, end, fatal: error.description)
                     throw error
                 }
                 if best.value.isFinite {
@@ -238,13 +322,16 @@ struct SearchRun {
                 throw error
             } catch let error as JournalError {
                 throw error
+            } catch let error as SearchInterruptedError {
+                throw error
             } catch {
+                if error is SearchEnvironmentError { throw error }
                 let duration = seconds(since: clock)
                 let (type, message, trace) = describe(error)
                 if error is FatalSearchError {
                     end = AttemptEnd(outcome: .fatal, errorType: type, message: message, trace: trace,
                                      duration: duration, trialStatus: .stopped)
-                    try finish(attempt, end)
+                    try finish(attempt, end, fatal: "\(type): \(message)")
                     if tuner.verbose > 0 { tuner.output.line("Trial \(trialID(number)) stopped the search: \(type): \(message)") }
                     throw error
                 }
@@ -258,24 +345,39 @@ struct SearchRun {
                 let retriesLeft = tuner.maxRetriesPerTrial + 1 - used
                 end.trialStatus = (end.outcome == .failed || retriesLeft <= 0) ? .failed : .invalid
             }
-            let streak = try finish(attempt, end)
+            let commit = try finish(attempt, end)
             report(number, end)
             if end.trialStatus == .invalid {
                 attempt = try tuner.journal.startAttempt(trial: number, session: session)
                 setStatus(number, .running, message: nil)
                 continue
             }
-            if end.trialStatus == .failed {
-                return checkStreak(streak, lastError: "\(end.errorType ?? "Error"): \(end.message ?? "")")
-            }
-            return nil
+            return stopped(commit)
         }
     }
 
-    /// Journals an attempt's end and mirrors it in memory; returns the streak.
+    /// The stop a commit journaled, as the loop's end.
+    mutating func stopped(_ commit: AttemptCommit) -> LoopEnd? {
+        guard let stop = commit.stop else { return nil }
+        stopJournaled = true
+        return LoopEnd(reason: stop.reason, message: stop.message, journaled: true)
+    }
+
+    /// Journals an attempt's end and mirrors it in memory. The stop it triggers — the
+    /// consecutive-failure limit for a FAILED trial, `fatal` for a fatal attempt — is decided
+    /// and journaled in the same transaction (S17, S20).
     @discardableResult
-    mutating func finish(_ attempt: AttemptRecord, _ end: AttemptEnd) throws -> Int {
-        let streak = try tuner.journal.finishAttempt(attempt, end)
+    mutating func finish(_ attempt: AttemptRecord, _ end: AttemptEnd, fatal: String? = nil) throws -> AttemptCommit {
+        let rule: (Int, () throws -> [Int]) throws -> SessionStop?
+        if let fatal {
+            rule = { _, _ in SessionStop(reason: .fatal, message: fatal) }
+        } else if end.trialStatus == .failed {
+            rule = streakRule(lastError: "\(end.errorType ?? "Error"): \(end.message ?? "")")
+        } else {
+            rule = { _, _ in nil }
+        }
+        let commit = try tuner.journal.finishAttempt(attempt, end, session: session, decide: rule)
+        if commit.stop != nil { stopJournaled = true }
         if end.outcome.isCounted { counted[attempt.trial, default: 0] += 1 }
         setStatus(attempt.trial, end.trialStatus, message: end.message)
         if end.trialStatus == .completed, let score = end.score {
@@ -283,7 +385,7 @@ struct SearchRun {
             history.update(at: attempt.trial, status: .completed, score: score)
             if best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true { best = (attempt.trial, score) }
         }
-        return streak
+        return commit
     }
 
     mutating func setStatus(_ number: Int, _ status: TrialStatus, message: String?) {
@@ -297,12 +399,15 @@ struct SearchRun {
         history.update(at: number, status: status, score: trials[number].score)
     }
 
-    /// Stops the search when the streak reached the limit (S16, S19).
-    func checkStreak(_ streak: Int, lastError: String) -> (StopReason, String?)? {
-        guard let limit = tuner.maxConsecutiveFailedTrials, streak >= limit else { return nil }
-        let failed = trials.filter { $0.endSeq != nil }.sorted { ($0.endSeq ?? 0) < ($1.endSeq ?? 0) }
-            .suffix(streak).map(\.trialID)
-        return (.consecutiveFailures, "Number of consecutive failures reached the limit of \(limit) (max_consecutive_failed_trials): trials \(failed.joined(separator: ", ")) failed in a row. The last error was: \(lastError)")
+    /// The stop rule for a trial that ended FAILED (S16, S19): the search stops when the streak
+    /// reached the limit. Decided inside the transaction that ends the trial.
+    func streakRule(lastError: String) -> (Int, () throws -> [Int]) throws -> SessionStop? {
+        let limit = tuner.maxConsecutiveFailedTrials
+        return { streak, failedRun in
+            guard let limit, streak >= limit else { return nil }
+            let failed = try failedRun().map(trialID)
+            return SessionStop(reason: .consecutiveFailures, message: "Number of consecutive failures reached the limit of \(limit) (max_consecutive_failed_trials): trials \(failed.joined(separator: ", ")) failed in a row. The last error was: \(lastError)")
+        }
     }
 
     // MARK: - Console

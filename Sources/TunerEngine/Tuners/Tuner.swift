@@ -38,8 +38,13 @@ public class Tuner {
     public var maxInterruptionsPerTrial: Int?
     /// 0: errors only; 1: KerasTuner's lines; 2: also each attempt's trace.
     public var verbose: Int
-    /// Whether `search` journals SIGINT/SIGTERM and exits (on by default).
+    /// Whether `search` journals SIGINT, SIGTERM, SIGHUP, SIGPIPE and SIGQUIT as a graceful
+    /// stop (on by default; S6a). The search then returns an `interrupted` outcome.
     public var handlesSignals: Bool
+    /// Runs on the signal queue once a graceful stop is journaled and the running trial told
+    /// to stop; the journal then refuses every write. A command line exits here, with
+    /// ``SearchInterruptedError/exitCode``; a library caller may leave it `nil`.
+    public var onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?
     /// Where console lines go.
     public var output: any SearchOutput
     /// The study journal.
@@ -66,18 +71,8 @@ public class Tuner {
                 seed: UInt64? = nil, overwrite: Bool = false, verbose: Int = 1,
                 journalOptions: JournalOptions = JournalOptions(), output: any SearchOutput = StandardOutput()) throws {
         try objective.validate()
-        if let maxTrials, maxTrials <= 0 {
-            throw SearchConfigurationError("maxTrials must be positive or nil, got \(maxTrials)")
-        }
-        if maxRetriesPerTrial < 0 {
-            throw SearchConfigurationError("maxRetriesPerTrial must be 0 or more, got \(maxRetriesPerTrial)")
-        }
-        if let limit = maxConsecutiveFailedTrials, limit <= 0 {
-            throw SearchConfigurationError("maxConsecutiveFailedTrials must be positive, or nil to disable the limit; got \(limit)")
-        }
-        if let limit = maxInterruptionsPerTrial, limit <= 0 {
-            throw SearchConfigurationError("maxInterruptionsPerTrial must be positive, or nil to disable the limit; got \(limit)")
-        }
+        try Self.validate(maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
+                          maxConsecutiveFailedTrials: maxConsecutiveFailedTrials, maxInterruptionsPerTrial: maxInterruptionsPerTrial)
         self.oracle = oracle
         self.objective = objective
         self.space = hyperparameters.space

@@ -156,7 +156,7 @@ public struct HTMLReport: Sendable {
         }
         html.close("tbody")
         html.close("table")
-        let values = snapshot.values(of: best).map { "\($0.name)=\($0.value)" }.joined(separator: ", ")
+        let values = snapshot.values(of: best).map { "\($0.name)=\($0.value.exactDescription)" }.joined(separator: ", ")
         html.open("p")
         html.text("To reproduce: run the hypermodel with ")
         html.element("code", values.isEmpty ? "no hyperparameters" : values)
