@@ -1,8 +1,10 @@
 // A child process for the crash-equivalence tests and the soak script: runs (or resumes)
 // a seeded search of `FlakyWorkload` and is killed at random instants by its parent.
 //
-//   TunerCrashWorker DIR TUNER SEED MAX_TRIALS [SLEEP_US] [SYNCHRONOUS]
+//   TunerCrashWorker DIR TUNER SEED MAX_TRIALS [SLEEP_US] [SYNCHRONOUS] [LIMIT]
 //   TUNER: grid | random | bayesian | hyperband
+//   LIMIT: a consecutive-failure limit, with a workload where half the trials fail
+//   (`none`, the default: no limit and the usual failure rates).
 import Foundation
 import TunerCore
 import SwiftTuner
@@ -15,6 +17,9 @@ guard arguments.count >= 5, let seed = UInt64(arguments[3]), let maxTrials = Int
 }
 let sleep = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 0
 let synchronous: JournalOptions.Synchronous = arguments.count > 6 && arguments[6] == "normal" ? .normal : .full
+let limit = arguments.count > 7 ? Int(arguments[7]) : nil
+let workload = limit == nil ? FlakyWorkload(sleepMicroseconds: sleep)
+    : FlakyWorkload(errorRate: 0.1, failedRate: 0.5, nanRate: 0, sleepMicroseconds: sleep)
 let oracle: any Oracle
 switch arguments[2] {
 case "grid": oracle = GridSearchOracle()
@@ -25,10 +30,9 @@ default: oracle = RandomSearchOracle()
 do {
     let tuner = try Tuner(oracle: oracle, objective: "val_loss", hyperparameters: try FlakyWorkload.space(),
                           directory: arguments[1], projectName: "crash", maxTrials: maxTrials,
-                          maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: nil, maxInterruptionsPerTrial: nil,
+                          maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: limit, maxInterruptionsPerTrial: nil,
                           seed: seed, verbose: 0, journalOptions: JournalOptions(synchronous: synchronous))
-    tuner.onInterrupt = { stop in _exit(stop.exitCode) }
-    let outcome = try tuner.search(FlakyWorkload(sleepMicroseconds: sleep).run)
+    let outcome = try tuner.search(workload.run)
     print("stop: \(outcome.stopReason.rawValue)")
     if let signal = outcome.signal { exit(128 + signal) }
 } catch {

@@ -1,0 +1,83 @@
+import Foundation
+import SwiftTuner
+
+/// Checks a journal against the rules every state boundary keeps (S6a, S12, S15–S18, S20,
+/// S22): what a crash, a signal or a failed write may never leave behind. Returns the
+/// violations, in words; an empty list is a sound journal.
+///
+/// ```swift
+/// XCTAssertEqual(try JournalInvariants.violations(in: journal), [])
+/// ```
+public enum JournalInvariants {
+    /// The violations found in a journal read in one transaction.
+    public static func violations(in journal: StudyJournal) throws -> [String] {
+        try journal.snapshot {
+            check(study: try journal.study(), sessions: try journal.sessions(), trials: try journal.trials(),
+                      attempts: try journal.attempts())
+        }
+    }
+
+    static func check(study: StudyRecord, sessions: [SessionRecord], trials: [TrialRecord],
+                      attempts: [AttemptRecord]) -> [String] {
+        var problems: [String] = []
+        let sessionsByID = Dictionary(uniqueKeysWithValues: sessions.compactMap { s in s.id.map { ($0, s) } })
+        let byTrial = Dictionary(grouping: attempts, by: \.trial)
+        let openSessions = sessions.filter { $0.endedAt == nil }
+        if openSessions.count > 1 { problems.append("\(openSessions.count) sessions are open at once") }
+        for attempt in attempts where attempt.outcome == nil {
+            guard let session = sessionsByID[attempt.session] else {
+                problems.append("attempt \(attempt.trial)/\(attempt.number) belongs to no session")
+                continue
+            }
+            if session.endedAt != nil {
+                problems.append("attempt \(trialID(attempt.trial))/\(attempt.number) has no outcome but its session \(attempt.session) ended \(session.stopReason ?? "?")")
+            }
+        }
+        for trial in trials {
+            let list = (byTrial[trial.number] ?? []).sorted { $0.number < $1.number }
+            let open = list.filter { $0.outcome == nil }
+            if open.count > 1 { problems.append("trial \(trial.trialID) has \(open.count) open attempts") }
+            switch trial.trialStatus {
+            case .running where open.isEmpty:
+                problems.append("trial \(trial.trialID) is RUNNING with no open attempt")
+            case .completed where list.last?.attemptOutcome != .completed:
+                problems.append("trial \(trial.trialID) is COMPLETED but its last attempt is \(list.last?.outcome ?? "open")")
+            case .completed, .failed:
+                if trial.endSeq == nil { problems.append("trial \(trial.trialID) ended without an end order") }
+            default:
+                break
+            }
+            if trial.trialStatus != .running, !open.isEmpty {
+                problems.append("trial \(trial.trialID) is \(trial.status) with an open attempt")
+            }
+        }
+        // The streak, derived from the end order (S15, S18).
+        let ended = trials.filter { $0.endSeq != nil }.sorted { ($0.endSeq ?? 0) < ($1.endSeq ?? 0) }
+        let derived = ended.reversed().prefix { $0.trialStatus == .failed }.count
+        if study.streak != derived { problems.append("the cached streak is \(study.streak), the trials give \(derived)") }
+        if study.endCount != (ended.last?.endSeq ?? 0) { problems.append("endCount \(study.endCount) differs from the last end order \(ended.last?.endSeq ?? 0)") }
+        // A stop is journaled with its trigger (S17, S20): the session that ran the trial that
+        // reached the limit ended with the limit; a fatal attempt's session ended fatal.
+        var streak = 0
+        for trial in ended {
+            streak = trial.trialStatus == .failed ? streak + 1 : 0
+            guard trial.trialStatus == .failed, let last = byTrial[trial.number]?.max(by: { $0.number < $1.number }),
+                  let session = sessionsByID[last.session],
+                  let limit = limits(session)["maxConsecutiveFailedTrials"] as? Int, streak >= limit else { continue }
+            if session.endedAt == nil { continue }
+            if session.reason != .consecutiveFailures {
+                problems.append("trial \(trial.trialID) reached the limit of \(limit) (streak \(streak)) but its session \(last.session) ended \(session.stopReason ?? "?")")
+            }
+        }
+        for attempt in attempts where attempt.attemptOutcome == .fatal {
+            if let session = sessionsByID[attempt.session], session.reason != .fatal {
+                problems.append("attempt \(trialID(attempt.trial))/\(attempt.number) was fatal but its session ended \(session.stopReason ?? "open")")
+            }
+        }
+        return problems
+    }
+
+    static func limits(_ session: SessionRecord) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(session.limits.utf8))) as? [String: Any] ?? [:]
+    }
+}
