@@ -33,6 +33,9 @@ public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var streak: Int
     /// The number of trials that have ended; the next end gets this number plus one.
     public var endCount: Int
+    /// What a trial runs (model, fit, data, constraints or command), as canonical JSON; `nil`
+    /// when the caller's trial is code the journal cannot see (S25).
+    public var trialDefinition: String?
 
     /// Decodes a row; a journal of schema version 1 has no cached streak or end count yet.
     public init(row: Row) throws {
@@ -47,11 +50,13 @@ public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         createdAt = row["createdAt"]
         streak = row["streak"] ?? 0
         endCount = row["endCount"] ?? 0
+        trialDefinition = row["trialDefinition"]
     }
 
     /// Makes a study row.
     public init(name: String, directory: String, tunerKind: String, objectiveName: String, direction: String,
-                seed: Int64, space: String, createdAt: Double, streak: Int, endCount: Int) {
+                seed: Int64, space: String, createdAt: Double, streak: Int, endCount: Int, trialDefinition: String? = nil) {
+        self.trialDefinition = trialDefinition
         self.name = name
         self.directory = directory
         self.tunerKind = tunerKind

@@ -19,9 +19,14 @@ public struct StudyDescriptor: Sendable, Equatable {
     public var seed: UInt64
     /// The search space.
     public var space: SearchSpace
+    /// What a trial runs, as canonical JSON (a study file's `trial`); `nil` when the trial is
+    /// code the journal cannot compare.
+    public var trialDefinition: String?
 
     /// Makes a descriptor.
-    public init(name: String, directory: String, tunerKind: String, objective: Objective, seed: UInt64, space: SearchSpace) {
+    public init(name: String, directory: String, tunerKind: String, objective: Objective, seed: UInt64, space: SearchSpace,
+                trialDefinition: String? = nil) {
+        self.trialDefinition = trialDefinition
         self.name = name
         self.directory = directory
         self.tunerKind = tunerKind
@@ -45,14 +50,18 @@ public struct JournalOptions: Sendable {
     public var overwrite: Bool
     /// SQLite's `synchronous` setting.
     public var synchronous: Synchronous
-    /// Accept a search space that differs from the journaled one (the journaled one is replaced).
+    /// Accept a search space that differs from the journaled one (the journaled one is
+    /// replaced, and the change journaled).
     public var acceptSpaceChange: Bool
+    /// Accept a trial definition that differs from the journaled one (replaced and journaled).
+    public var acceptTrialChange: Bool
     /// Caps the database's size in pages, to test a full disk (`PRAGMA max_page_count`).
     public var maxPageCount: Int?
 
     /// Makes options; the defaults are durable and strict.
     public init(overwrite: Bool = false, synchronous: Synchronous = .full, acceptSpaceChange: Bool = false,
-                maxPageCount: Int? = nil) {
+                acceptTrialChange: Bool = false, maxPageCount: Int? = nil) {
+        self.acceptTrialChange = acceptTrialChange
         self.overwrite = overwrite
         self.synchronous = synchronous
         self.acceptSpaceChange = acceptSpaceChange

@@ -84,6 +84,20 @@ extension StudyJournal {
                 UPDATE study SET streak = ?, endCount = (SELECT IFNULL(MAX(endSeq), 0) FROM trial)
                 """, arguments: [streak])
         },
+        // Version 3: the trial definition is kept and compared on resume (S25), and every
+        // accepted change of the space or the definition is journaled.
+        { db in
+            try db.execute(sql: """
+                ALTER TABLE study ADD COLUMN trialDefinition TEXT;
+                CREATE TABLE amendment (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at DOUBLE NOT NULL,
+                    what TEXT NOT NULL CHECK (what IN ('space', 'trial')),
+                    previous TEXT,
+                    current TEXT NOT NULL
+                );
+                """)
+        },
     ]
 
     /// Applies the pending migrations in one transaction.

@@ -26,7 +26,7 @@ public final class StudyJournal: Sendable {
     let stopping = Mutex<SearchInterruptedError?>(nil)
 
     /// The schema version this build writes.
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
     /// The SQLite `application_id` that marks a file as a study journal ("STuR").
     public static let applicationID: Int32 = 0x5354_7552
 

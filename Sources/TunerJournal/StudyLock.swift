@@ -39,6 +39,21 @@ public final class StudyLock: Sendable {
         self.descriptor = fd
     }
 
+    /// Whether a live process holds the lock at `path`, found without taking it (a reader
+    /// must never stand in a writer's way, S26a): Linux lists every `flock` in `/proc/locks`
+    /// by the file's device and inode. `nil` where that list cannot be read.
+    public static func isHeld(path: String) -> Bool? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        guard let text = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
+        let major = (info.st_dev >> 8) & 0xfff, minor = (info.st_dev & 0xff) | ((info.st_dev >> 12) & 0xfff00)
+        let identity = String(format: "%02x:%02x:%lu", major, minor, UInt(info.st_ino))
+        return text.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ")
+            return fields.contains("FLOCK") && fields.contains { $0 == identity }
+        }
+    }
+
     /// Who holds the lock at `path`, as its holder wrote it.
     public static func owner(path: String) -> String? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else { return nil }

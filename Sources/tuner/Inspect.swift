@@ -11,9 +11,10 @@ struct Status: ParsableCommand {
     func run() throws {
         let journal = study.open()
         do {
-            let record = try journal.study()
-            let trials = try journal.trials()
-            let sessions = try journal.sessions()
+            // One read transaction: the counts, the streak and the sessions agree (S26a).
+            let (record, trials, sessions, best) = try journal.snapshot {
+                (try journal.study(), try journal.trials(), try journal.sessions(), try journal.bestTrials(1).first)
+            }
             print("Study \(record.name) — \(record.tunerKind), \(record.objective)")
             var counts: [String: Int] = [:]
             for trial in trials { counts[trial.status, default: 0] += 1 }
@@ -22,8 +23,8 @@ struct Status: ParsableCommand {
             if let last = sessions.last {
                 let started = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: last.startedAt))
                 if last.endedAt == nil {
-                    // The lock is free exactly when its holder is dead.
-                    let alive = ((try? StudyLock(path: journal.path + ".lock")) ?? nil) == nil
+                    // The lock is held exactly while its holder lives; it is looked at, never taken.
+                    let alive = StudyLock.isHeld(path: journal.path + ".lock") ?? true
                     print("Session \(last.id ?? 0): " + (alive ? "running, process \(last.pid) on host \(last.host) since \(started)"
                                                             : "process \(last.pid) on host \(last.host) died (since \(started)); the next search resumes it"))
                 } else {
@@ -32,7 +33,7 @@ struct Status: ParsableCommand {
             } else {
                 print("No session yet.")
             }
-            if let best = try journal.bestTrials(1).first {
+            if let best {
                 print("Best trial: \(best.trialID), \(record.objectiveName) = \(best.score.map { String($0) } ?? "?")")
             }
             print("Total search time: \(formatElapsed(sessions.reduce(0) { $0 + $1.duration }))")
@@ -52,7 +53,10 @@ struct Summary: ParsableCommand {
     var numTrials = 10
 
     func run() throws {
-        do { print(try study.open().resultsSummary(numTrials: numTrials)) } catch { fail(error) }
+        do {
+            let journal = study.open()
+            print(try journal.snapshot { try journal.resultsSummary(numTrials: numTrials) })
+        } catch { fail(error) }
     }
 }
 

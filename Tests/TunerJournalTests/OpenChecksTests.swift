@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import TunerCore
 @testable import TunerJournal
 import TunerTestSupport
@@ -34,6 +35,12 @@ final class OpenChecksTests: XCTestCase {
     func assertRefused(_ kind: JournalError.Kind, _ expected: String, descriptor: StudyDescriptor? = nil,
                        file: StaticString = #filePath, line: UInt = #line) throws {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let folder = (path as NSString).deletingLastPathComponent
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0 != "journal.sqlite.lock" }.sorted()
+        defer {
+            let after = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.filter { $0 != "journal.sqlite.lock" }.sorted()
+            XCTAssertEqual(after, files, "nothing is left beside the refused file", file: file, line: line)
+        }
         XCTAssertThrowsError(try StudyJournal.open(at: path, study: try descriptor ?? self.descriptor()), file: file, line: line) { error in
             XCTAssertEqual((error as? JournalError)?.kind, kind, "\(error)", file: file, line: line)
             XCTAssert("\(error)".contains(expected), "\(error)", file: file, line: line)
@@ -51,16 +58,146 @@ final class OpenChecksTests: XCTestCase {
         try assertRefused(.notAJournal, "not a SQLite database")
     }
 
-    /// A process killed while it creates a journal leaves an empty file, or a database whose
-    /// header is written but which has no table yet: nothing to keep, so it becomes a new journal.
-    func testS24AJournalLeftEmptyByAKilledCreationBecomesANewOne() throws {
+    /// A journal is created complete under a temporary name: an empty file or a database
+    /// without tables is never SwiftTuner's, so it is refused, never silently started over
+    /// (its log may be missing), and a temporary file a killed creation left is replaced.
+    func testS26bAnEmptyOrTablelessJournalIsRefusedNeverStartedOver() throws {
         try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
         try Data().write(to: URL(fileURLWithPath: path))
-        XCTAssertThrowsError(try StudyJournal.openForReading(at: path)) { XCTAssert("\($0)".contains("empty")) }
-        XCTAssertEqual(try StudyJournal.open(at: path, study: try descriptor()).trials().count, 0)
+        try assertRefused(.corrupted, "empty (0 bytes)")
+        try Data("not a log".utf8).write(to: URL(fileURLWithPath: path + "-wal"))
+        try assertRefused(.corrupted, "write-ahead log (journal.sqlite-wal) lies beside it")
+        try FileManager.default.removeItem(atPath: path + "-wal")
         try FileManager.default.removeItem(atPath: path)
         try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('pragma journal_mode=wal'); c.close()", path)
-        XCTAssertEqual(try StudyJournal.open(at: path, study: try descriptor()).study().name, "study")
+        try assertRefused(.corrupted, "its write-ahead log (journal.sqlite-wal) is missing")
+        XCTAssertThrowsError(try StudyJournal.openForReading(at: path)) { XCTAssertFalse("\($0)".contains("stopped while creating")) }
+        XCTAssertEqual(try StudyJournal.open(at: path, study: try descriptor(), options: JournalOptions(overwrite: true)).trials().count, 0)
+    }
+
+    func testS25ACreationKilledHalfwayLeavesNoJournalAndTheNextOpenReplacesItsLeftover() throws {
+        try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
+        try Data("half-written".utf8).write(to: URL(fileURLWithPath: path + ".new"))
+        let journal = try StudyJournal.open(at: path, study: try descriptor())
+        XCTAssertEqual(try journal.study().name, "study")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".new"))
+    }
+
+    func testS25AForeignWriteAheadLogIsRefused() throws {
+        _ = try makeJournal()
+        try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: path + "-wal"))
+        try assertRefused(.corrupted, "is not a SQLite write-ahead log")
+        var header = Data([0x37, 0x7f, 0x06, 0x82, 0, 0x2d, 0xe2, 0x18, 0, 0, 0x80, 0])
+        header.append(Data(repeating: 0, count: 4096 - header.count))
+        try header.write(to: URL(fileURLWithPath: path + "-wal"))
+        try assertRefused(.corrupted, "belongs to another database (pages of 32768 bytes")
+    }
+
+    func testS25IntegrityCheckFindsADamagedIndex() throws {
+        _ = try makeJournal()
+        // The index no longer matches its table: quick_check does not look, integrity_check does.
+        try runPython("""
+            import sqlite3,sys
+            c=sqlite3.connect(sys.argv[1]); c.execute('pragma writable_schema=on')
+            row=c.execute("select type,name,tbl_name,rootpage,sql from sqlite_master where name='attempt_by_session'").fetchone()
+            c.execute("delete from sqlite_master where name='attempt_by_session'"); c.commit(); c.close()
+            c=sqlite3.connect(sys.argv[1]); c.execute('update attempt set session = session + 40'); c.commit()
+            c.execute('pragma writable_schema=on'); c.execute('insert into sqlite_master values (?,?,?,?,?)', row); c.commit(); c.close()
+            c=sqlite3.connect(sys.argv[1]); assert c.execute('pragma quick_check').fetchall() == [('ok',)]; c.close()
+            """, path)
+        try assertRefused(.corrupted, "integrity check says")
+    }
+
+    func testS25AFailedMigrationLeavesTheJournalByteIdentical() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/journals/v1-study.sqlite")
+        try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
+        // A table in the way of version 3's: the migration fails partway.
+        try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table amendment (x)'); c.commit(); c.close()", path)
+        let space = try StudyJournal.openForReading(at: path).study().searchSpace()
+        try assertRefused(.writeFailed, "The journal is unchanged", descriptor: try descriptor(space: space))
+        XCTAssertEqual(try StudyJournal.openForReading(at: path).schemaVersion(), 1)
+    }
+
+    func testS25AMigrationInterruptedAfterItsCopyIsFinishedByTheNextOpen() throws {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/journals/v1-study.sqlite")
+        try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
+        let space = try StudyJournal.openForReading(at: path).study().searchSpace()
+        do { _ = try StudyJournal.open(at: path, study: try descriptor(space: space)) }
+        // As if the process died after the migrated copy was complete, before it replaced the journal.
+        try FileManager.default.copyItem(atPath: path, toPath: path + ".migrated")
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
+        let journal = try StudyJournal.open(at: path, study: try descriptor(space: space))
+        XCTAssertEqual(try journal.schemaVersion(), StudyJournal.schemaVersion)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".migrated"))
+    }
+
+    func testS25ANegativeOrAbsurdSchemaVersionIsRefused() throws {
+        for version in [-5, 0, 1_000_000] {
+            try? FileManager.default.removeItem(atPath: path)
+            _ = try makeJournal()
+            try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('pragma user_version = \(version)'); c.close()", path)
+            try assertRefused(version > 3 ? .newerSchema : .corrupted, "schema version \(version)")
+        }
+    }
+
+    func testS25AFIFOIsRefusedWithoutBlocking() throws {
+        try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
+        XCTAssertEqual(mkfifo(path, 0o644), 0)
+        XCTAssertThrowsError(try StudyJournal.open(at: path, study: try descriptor())) { XCTAssert("\($0)".contains("a FIFO"), "\($0)") }
+        XCTAssertThrowsError(try StudyJournal.openForReading(at: path)) { XCTAssert("\($0)".contains("a FIFO"), "\($0)") }
+    }
+
+    func testS25ALinkToAValidJournalIsFollowed() throws {
+        _ = try makeJournal()
+        let link = directory.file("elsewhere/journal.sqlite")
+        try FileManager.default.createDirectory(atPath: directory.file("elsewhere"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        let journal = try StudyJournal.open(at: link, study: try descriptor())
+        XCTAssertEqual(try journal.trials().count, 2)
+        XCTAssertEqual(journal.path, path, "the journal, its log and its lock live beside the target")
+        XCTAssertThrowsError(try StudyJournal.open(at: path, study: try descriptor()), "one lock, whatever the name")
+        XCTAssertEqual(try StudyJournal.openForReading(at: link).trials().count, 2)
+    }
+
+    func testS25AnotherStudysJournalOfTheSameShapeIsRefused() throws {
+        _ = try makeJournal()
+        var other = try descriptor()
+        other.name = "other-study"
+        try assertRefused(.mismatch, "belongs to the study \"study\", not \"other-study\"", descriptor: other)
+    }
+
+    func testS25DamagedValuesAreRefusedNeverACrash() throws {
+        for (sql, expected) in [("update trial set status = 'WEIRD' where number = 0", "trial status SwiftTuner does not know"),
+                                ("update attempt set outcome = 'exploded'", "attempt outcome SwiftTuner does not know"),
+                                ("update session set stopReason = 'gone'", "stop reason SwiftTuner does not know"),
+                                ("update study set endCount = 9223372036854775807", "an end count of 9223372036854775807"),
+                                ("update trial set number = 7 where number = 1", "trial numbers 0…7 for 2 trials")] {
+            try? FileManager.default.removeItem(atPath: path)
+            _ = try makeJournal()
+            try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('pragma foreign_keys=off'); c.execute(sys.argv[2]); c.commit(); c.close()", path, sql)
+            try assertRefused(.corrupted, expected)
+        }
+    }
+
+    func testS25AChangedTrialDefinitionIsRefusedUnlessAcceptedAndTheChangeIsJournaled() throws {
+        var first = try descriptor()
+        first.trialDefinition = #"{"fit":{"epochs":60},"model":{"layers":[1]}}"#
+        do { _ = try StudyJournal.open(at: path, study: first) }
+        var second = first
+        second.trialDefinition = #"{"fit":{"epochs":5},"model":{"layers":[1]}}"#
+        try assertRefused(.mismatch, #"fit: {"epochs":60} → {"epochs":5}"#, descriptor: second)
+        try assertRefused(.mismatch, "--accept-trial-change", descriptor: second)
+        let journal = try StudyJournal.open(at: path, study: second, options: JournalOptions(acceptTrialChange: true))
+        XCTAssertEqual(try journal.study().trialDefinition, second.trialDefinition)
+        let rows = try journal.read { db in try Row.fetchAll(db, sql: "SELECT what, previous, current FROM amendment") }
+        XCTAssertEqual(rows.count, 1)
+        XCTAssertEqual(rows.first?["what"], "trial")
+        XCTAssertEqual(rows.first?["previous"], first.trialDefinition)
     }
 
     func testS25ATextFileIsRefused() throws {

@@ -278,7 +278,7 @@ public struct HTMLReport: Sendable {
         }
         html.open("dl")
         html.element("dt", "store")
-        html.element("dd", "SQLite journal \(snapshot.study.name)/journal.sqlite, schema version \(StudyJournal.schemaVersion)")
+        html.element("dd", "SQLite journal \(snapshot.study.name)/journal.sqlite, schema version \(snapshot.schemaVersion)")
         html.close("dl")
         html.close("div")
         html.close("section")

@@ -22,14 +22,18 @@ public struct StudySnapshot: Sendable {
     /// The objective's per-epoch values of each attempt that reported them.
     public var curves: [Int64: [Double]]
 
-    /// Reads a journal.
+    /// The journal's own schema version.
+    public var schemaVersion: Int
+
+    /// Reads a journal in one read transaction: a search writing meanwhile cannot mix two
+    /// states in one report (S26a).
     public init(journal: StudyJournal) throws {
-        study = try journal.study()
+        (study, sessions, trials, attempts, curves, schemaVersion) = try journal.snapshot {
+            let study = try journal.study()
+            return (study, try journal.sessions(), try journal.trials(), Dictionary(grouping: try journal.attempts(), by: \.trial),
+                    try journal.learningCurves(metric: study.objectiveName), try journal.schemaVersion())
+        }
         space = (try? study.searchSpace()) ?? SearchSpace()
-        sessions = try journal.sessions()
-        trials = try journal.trials()
-        attempts = Dictionary(grouping: try journal.attempts(), by: \.trial)
-        curves = try journal.learningCurves(metric: study.objectiveName)
         bestTrial = Self.best(trials, study.objective)
     }
 
