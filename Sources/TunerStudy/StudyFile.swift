@@ -53,6 +53,9 @@ public struct StudyFile: Sendable {
     public var space: SearchSpace
     /// What each trial runs.
     public var trial: TrialSpec
+    /// The file's `trial` section as canonical JSON: a resume compares it with the journaled
+    /// one and refuses a changed definition unless the change is accepted (S25).
+    public var trialDefinition: String = ""
 
     /// The journal's path: `directory/name/journal.sqlite`.
     public var journalPath: String {
@@ -104,7 +107,8 @@ public struct StudyFile: Sendable {
                 throw item.error(error.reason)
             }
         }
-        let trial = try TrialSpec.parse(try required("trial"), space: space)
+        let trialField = try required("trial")
+        let trial = try TrialSpec.parse(trialField, space: space)
         func nonNegative(_ key: String, _ value: Int) throws -> Int {
             guard value >= 0 else { throw fields[key]!.error("must be 0 or more, got \(value)") }
             return value
@@ -144,6 +148,7 @@ public struct StudyFile: Sendable {
             overwrite: try fields["overwrite"]?.bool() ?? false,
             synchronous: try fields["synchronous"].map { try $0.choice(["full", "normal"]) == "normal" ? .normal : .full } ?? .full,
             space: space, trial: trial)
+        file.trialDefinition = trialField.canonicalJSON
         file.maxEpochs = maxEpochs
         file.factor = factor
         file.hyperbandIterations = iterations

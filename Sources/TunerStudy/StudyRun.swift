@@ -81,7 +81,8 @@ public struct StudyRun {
     ///   engine's errors (a fatal trial error, `JournalError`) during the search.
     @discardableResult
     public func search(overwrite: Bool = false, maxTrials: Int? = nil, maxRetriesPerTrial: Int? = nil,
-                       maxConsecutiveFailedTrials: Int?? = nil, maxInterruptionsPerTrial: Int?? = nil) throws -> SearchOutcome {
+                       maxConsecutiveFailedTrials: Int?? = nil, maxInterruptionsPerTrial: Int?? = nil,
+                       acceptSpaceChange: Bool = false, acceptTrialChange: Bool = false) throws -> SearchOutcome {
         let body: (TrialContext) throws -> TrialResult
         switch study.trial {
         case .model(let spec):
@@ -112,7 +113,9 @@ public struct StudyRun {
                               maxConsecutiveFailedTrials: maxConsecutiveFailedTrials ?? study.maxConsecutiveFailedTrials,
                               maxInterruptionsPerTrial: maxInterruptionsPerTrial ?? study.maxInterruptionsPerTrial,
                               seed: study.seed, overwrite: overwrite || study.overwrite, verbose: verbose,
-                              journalOptions: JournalOptions(synchronous: study.synchronous), output: output)
+                              journalOptions: JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
+                                                             acceptTrialChange: acceptTrialChange),
+                              output: output, trialDefinition: study.trialDefinition)
         tuner.handlesSignals = handlesSignals
         tuner.onInterrupt = onInterrupt
         return try tuner.search(body)

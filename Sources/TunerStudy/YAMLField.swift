@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// A YAML node with its place in the file and its field path, for errors that name both.
@@ -111,4 +112,26 @@ struct YAMLField {
 /// A literal value from a study file.
 enum HyperParameterValueLiteral: Equatable {
     case int(Int), float(Double), string(String), bool(Bool)
+}
+
+extension YAMLField {
+    /// The node as canonical JSON (keys sorted, scalars as their text), to compare what a file
+    /// says across sessions: two files that say the same thing give the same text.
+    var canonicalJSON: String {
+        func value(_ node: Node) -> Any {
+            switch node {
+            case .scalar(let scalar): return scalar.string
+            case .mapping(let mapping):
+                var object: [String: Any] = [:]
+                for (key, child) in mapping { object[key.string ?? "\(key)"] = value(child) }
+                return object
+            case .sequence(let sequence): return sequence.map(value)
+            case .alias(let alias): return "*\(alias.anchor)"
+            }
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: value(node), options: [.sortedKeys, .fragmentsAllowed]) else {
+            return ""
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
 }

@@ -44,6 +44,12 @@ struct Search: ParsableCommand {
     @Option(help: "Override max_interruptions_per_trial (a number or none).")
     var maxInterruptionsPerTrial: Limit?
 
+    @Flag(help: "Resume although the search space differs from the journaled one (the change is journaled).")
+    var acceptSpaceChange = false
+
+    @Flag(help: "Resume although the trial definition (model, fit, data, constraints, command) differs from the journaled one (the change is journaled).")
+    var acceptTrialChange = false
+
     func validate() throws {
         guard (0...2).contains(verbose) else { throw ValidationError("--verbose takes 0, 1 or 2") }
         if let maxTrials, maxTrials <= 0 { throw ValidationError("--max-trials must be positive") }
@@ -65,7 +71,8 @@ struct Search: ParsableCommand {
             outcome = try runner.search(
                 overwrite: overwrite, maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
                 maxConsecutiveFailedTrials: maxConsecutiveFailedTrials.map { $0.value },
-                maxInterruptionsPerTrial: maxInterruptionsPerTrial.map { $0.value })
+                maxInterruptionsPerTrial: maxInterruptionsPerTrial.map { $0.value },
+                acceptSpaceChange: acceptSpaceChange, acceptTrialChange: acceptTrialChange)
         } catch let error where error is FatalSearchError || error is ObjectiveNotFoundError {
             writeStandardError("search stopped by a fatal error: \(error)\n")
             throw ExitCode(TunerCommand.Code.fatal)

@@ -130,6 +130,12 @@ struct HyperParametersTests {
         #expect(try Objective(inferring: "mean_absolute_error").direction == .min)
         #expect(try Objective(inferring: "val_auc").direction == .max)
         #expect(throws: (any Error).self) { _ = try Objective(inferring: "widgets") }
+        // S11a: only known names decide; a name that merely contains one needs a direction.
+        for unknown in ["val_brier_score", "my_loss_ratio", "val_error_rate", "score"] {
+            #expect(throws: (any Error).self) { _ = try Objective(inferring: unknown) }
+        }
+        #expect(try Objective(inferring: "val_sparse_categorical_accuracy").direction == .max)
+        #expect(try Objective(inferring: "VAL_MSE").direction == .min)
         let literal: Objective = "widgets"
         #expect(throws: (any Error).self) { _ = try literal.validate() }
         #expect("\(Objective("val_loss", direction: .min))" == #"Objective(name="val_loss", direction="min")"#)

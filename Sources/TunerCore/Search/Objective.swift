@@ -1,7 +1,7 @@
 /// What a search optimizes: a metric name and a direction.
 ///
-/// The direction is inferred from the name as KerasTuner does (`loss`, `error` → min;
-/// `accuracy`, `auc` → max, ignoring a `val_` prefix), or given explicitly.
+/// The direction is inferred from a known metric name as KerasTuner does (`loss`, `mse` →
+/// min; `accuracy`, `auc` → max, ignoring a `val_` prefix), or given explicitly (S11a).
 ///
 /// ```swift
 /// let objective: Objective = "val_loss"                      // direction .min, inferred
@@ -63,15 +63,32 @@ public struct Objective: Hashable, Sendable, Codable, CustomStringConvertible, E
         try validate()
     }
 
-    /// The direction KerasTuner infers for a metric name, or `nil` when it cannot.
+    /// Metric names whose direction is known (S11a): Keras's losses and metrics, by their
+    /// names and usual short forms, after any `val_` prefix.
+    static let minimized: Set<String> = [
+        "loss", "mse", "mae", "mape", "msle", "rmse", "mean_squared_error", "mean_absolute_error",
+        "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "root_mean_squared_error",
+        "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "crossentropy",
+        "hinge", "squared_hinge", "categorical_hinge", "kl_divergence", "kld", "kullback_leibler_divergence",
+        "logcosh", "log_cosh", "poisson", "huber", "error", "false_positives", "false_negatives",
+    ]
+    /// Metric names that are maximized (S11a).
+    static let maximized: Set<String> = [
+        "acc", "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+        "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "auc", "prc", "precision", "recall",
+        "f1", "f1_score", "fbeta_score", "r2", "r2_score", "iou", "mean_iou", "one_hot_iou", "one_hot_mean_iou",
+        "binary_iou", "cosine_similarity", "true_positives", "true_negatives", "precision_at_recall",
+        "recall_at_precision", "sensitivity_at_specificity", "specificity_at_sensitivity",
+    ]
+
+    /// The direction of a known metric name, or `nil` for any other name (S11a): only names
+    /// whose meaning is known decide, so `val_brier_score` needs an explicit direction
+    /// rather than being maximized because it contains "score".
     public static func inferDirection(_ name: String) -> Direction? {
         var base = name.lowercased()
         if base.hasPrefix("val_") { base.removeFirst(4) }
-        let minimized = ["loss", "mse", "mae", "mape", "msle", "error", "crossentropy", "hinge", "kl_divergence",
-                         "kld", "logcosh", "poisson", "rmse", "mean_squared", "mean_absolute"]
-        let maximized = ["acc", "accuracy", "auc", "precision", "recall", "f1", "r2", "iou", "score"]
-        if minimized.contains(where: { base == $0 || base.contains($0) }) { return .min }
-        if maximized.contains(where: { base == $0 || base.contains($0) }) { return .max }
+        if minimized.contains(base) { return .min }
+        if maximized.contains(base) { return .max }
         return nil
     }
 

@@ -18,6 +18,9 @@ public protocol SearchOutput: AnyObject {
 public final class StandardOutput: SearchOutput {
     private let isTerminal = isatty(STDOUT_FILENO) == 1
     private var showingProgress = false
+    /// Called once when standard output turns out to be a closed pipe (`tuner search … | head`):
+    /// the search stops as for SIGPIPE, which is not delivered while it is ignored.
+    var onBrokenPipe: (() -> Void)?
 
     /// Makes the output.
     public init() {}
@@ -27,7 +30,14 @@ public final class StandardOutput: SearchOutput {
         clearProgress()
         // Through C's stdout, so that lines interleave with the program's own print().
         print(text)
-        fflush(nil)
+        flush()
+    }
+
+    private func flush() {
+        if fflush(nil) == EOF && errno == EPIPE, let report = onBrokenPipe {
+            onBrokenPipe = nil
+            report()
+        }
     }
 
     /// Shows a progress line on a terminal; does nothing otherwise.
@@ -36,7 +46,7 @@ public final class StandardOutput: SearchOutput {
         clearProgress()
         if let text {
             print(text, terminator: "")
-            fflush(nil)
+            flush()
             showingProgress = true
         }
     }

@@ -18,41 +18,56 @@ final class SignalTrap: Sendable {
     nonisolated(unsafe) private var sources: [any DispatchSourceSignal] = []
     private let count = Mutex(0)
 
+    private let journal: StudyJournal
+    private let session: Int64
+    private let stopSignal: StopSignal
+    private let announce: @Sendable (String) -> Void
+    private let onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?
+
     /// Installs the handlers for the session `session` of `journal`.
     init(journal: StudyJournal, session: Int64, stop: StopSignal,
          announce: @escaping @Sendable (String) -> Void,
          onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?) {
+        self.journal = journal
+        self.session = session
+        self.stopSignal = stop
+        self.announce = announce
+        self.onInterrupt = onInterrupt
         let queue = DispatchQueue(label: "swifttuner.signals")
         for (number, name) in Self.signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [self] in
-                let seen = count.withLock { value -> Int in
-                    value += 1
-                    return value
-                }
-                if seen > 1 {
-                    // A closed pipe or terminal may go on raising its signal: only a second
-                    // deliberate stop exits at once.
-                    if number == SIGPIPE || number == SIGHUP { return }
-                    _exit(128 + number)
-                }
-                // The journal write runs elsewhere so that a second signal is still heard.
-                DispatchQueue.global().async {
-                    if number != SIGPIPE && number != SIGHUP {
-                        announce("\nStopping on \(name): journaling the running trial as interrupted. Send it again to exit at once.")
-                    }
-                    do {
-                        try journal.interrupt(session: session, signal: number, signalName: name)
-                    } catch {
-                        writeStandardError("could not journal the interruption: \(error)\n")
-                    }
-                    stop.fire()
-                    onInterrupt?(SearchInterruptedError(signal: number, signalName: name, session: session))
-                }
-            }
+            source.setEventHandler { [self] in self.stop(signal: number, name: name) }
             source.resume()
             sources.append(source)
+        }
+    }
+
+    /// Stops the search as for a signal: the console found its pipe closed (SIGPIPE is not
+    /// delivered while ignored), or a signal arrived.
+    func stop(signal number: Int32, name: String) {
+        let seen = count.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        if seen > 1 {
+            // A closed pipe or terminal may go on raising its signal: only a second deliberate
+            // stop exits at once.
+            if number == SIGPIPE || number == SIGHUP { return }
+            _exit(128 + number)
+        }
+        // The journal write runs elsewhere so that a second signal is still heard.
+        DispatchQueue.global().async { [self] in
+            if number != SIGPIPE && number != SIGHUP {
+                announce("\nStopping on \(name): journaling the running trial as interrupted. Send it again to exit at once.")
+            }
+            do {
+                try journal.interrupt(session: session, signal: number, signalName: name)
+            } catch {
+                writeStandardError("could not journal the interruption: \(error)\n")
+            }
+            stopSignal.fire()
+            onInterrupt?(SearchInterruptedError(signal: number, signalName: name, session: session))
         }
     }
 

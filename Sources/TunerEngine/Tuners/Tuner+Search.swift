@@ -89,8 +89,14 @@ extension Tuner {
             trap = SignalTrap(journal: journal, session: sessionID, stop: stop, announce: { text in
                 if !quiet { writeStandardError(text + "\n") }
             }, onInterrupt: onInterrupt)
+            if let console = output as? StandardOutput, let trap {
+                console.onBrokenPipe = { trap.stop(signal: SIGPIPE, name: "SIGPIPE") }
+            }
         }
-        defer { trap?.remove() }
+        defer {
+            trap?.remove()
+            (output as? StandardOutput)?.onBrokenPipe = nil
+        }
         return try run(session: sessionID, stop: stop, body: body)
     }
 

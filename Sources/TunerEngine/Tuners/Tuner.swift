@@ -62,14 +62,18 @@ public class Tuner {
     /// - Parameters:
     ///   - seed: the study seed; `nil` draws one for a new study. A resumed study keeps its own.
     ///   - overwrite: start an empty study (S27).
-    ///   - journalOptions: durability (`synchronous`), accepting a changed space, and test hooks.
+    ///   - journalOptions: durability (`synchronous`), accepting a changed space or trial
+    ///     definition, and test hooks.
+    ///   - trialDefinition: what a trial runs, as canonical JSON (a study file's `trial`), so
+    ///     that a resume with another definition is refused (S25); `nil` when the trial is code.
     /// - Throws: ``SearchConfigurationError`` for invalid limits; `JournalError` when the
     ///   study cannot be opened (S25, S26).
     public init(oracle: any Oracle, objective: Objective, hyperparameters: HyperParameters = HyperParameters(),
                 directory: String = ".", projectName: String = "untitled_project", maxTrials: Int? = nil,
                 maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
                 seed: UInt64? = nil, overwrite: Bool = false, verbose: Int = 1,
-                journalOptions: JournalOptions = JournalOptions(), output: any SearchOutput = StandardOutput()) throws {
+                journalOptions: JournalOptions = JournalOptions(), output: any SearchOutput = StandardOutput(),
+                trialDefinition: String? = nil) throws {
         try objective.validate()
         try Self.validate(maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
                           maxConsecutiveFailedTrials: maxConsecutiveFailedTrials, maxInterruptionsPerTrial: maxInterruptionsPerTrial)
@@ -89,7 +93,7 @@ public class Tuner {
         options.overwrite = options.overwrite || overwrite
         let descriptor = StudyDescriptor(name: projectName, directory: directory, tunerKind: oracle.kind,
                                          objective: objective, seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)),
-                                         space: hyperparameters.space)
+                                         space: hyperparameters.space, trialDefinition: trialDefinition)
         journal = try StudyJournal.open(at: Self.journalPath(directory: directory, projectName: projectName),
                                         study: descriptor, options: options)
         self.seed = try journal.study().studySeed
