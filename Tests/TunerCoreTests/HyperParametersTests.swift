@@ -27,13 +27,62 @@ struct HyperParametersTests {
         #expect(d.orderedValues == [0, 0.2, 0.4, 0.6, 0.8, 1.0].map { .float($0) })
     }
 
-    @Test func unsteppedFloatGridHasTenValuesInItsScale() throws {
+    /// Section 7: a range without a step lists KerasTuner's ten quantiles, 0.05 … 0.95 of
+    /// the range in its sampling's scale, ascending; the grid puts the default first.
+    @Test func unsteppedFloatListsTheTenQuantilesInItsScale() throws {
         let d = try HyperParameterDefinition(name: "lr", kind: .float(min: 1e-4, max: 1e-1, step: nil, sampling: .log))
         let values = d.orderedValues.compactMap(\.doubleValue)
         #expect(values.count == 10)
-        #expect(abs(values[0] - 1e-4) <= 1e-12)
-        #expect(abs(values[9] - 1e-1) <= 1e-9)
-        #expect(abs(values[3] - 1e-3) <= 1e-9)
+        #expect(abs(values[0] - 1e-4 * pow(1000, 0.05)) <= 1e-15)
+        #expect(abs(values[9] - 1e-4 * pow(1000, 0.95)) <= 1e-12)
+        #expect(values == values.sorted())
+        #expect(d.gridValues.first == .float(1e-4) && d.gridValues.count == 11)
+        let linear = try HyperParameterDefinition(name: "f", kind: .float(min: 1, max: 2, step: nil, sampling: .linear))
+        #expect(linear.orderedValues.compactMap(\.doubleValue).map { ($0 * 1e9).rounded() / 1e9 }
+                    == [1.05, 1.15, 1.25, 1.35, 1.45, 1.55, 1.65, 1.75, 1.85, 1.95])
+    }
+
+    @Test func logIntWithoutAStepHasTenValuesNotTheWholeRange() throws {
+        let d = try HyperParameterDefinition(name: "n", kind: .int(min: 1, max: 1000, step: nil, sampling: .log))
+        #expect(d.orderedValues == [1, 2, 5, 11, 22, 44, 89, 177, 355, 708].map { .int($0) })
+        #expect(d.gridValues.count == 10, "the default, 1, is one of them")
+    }
+
+    @Test func reverseLogWithAStepGivesKerasTunersValues() throws {
+        let d = try HyperParameterDefinition(name: "u", kind: .int(min: 2, max: 32, step: 2, sampling: .reverseLog))
+        #expect(d.gridValues == [2, 32, 30, 26, 18].map { .int($0) })
+    }
+
+    @Test func kerasTunersGridOfAnIntByAStepLessFloatHas55Trials() throws {
+        let hp = HyperParameters()
+        try hp.int("a", min: 1, max: 5)
+        try hp.float("b", min: 1, max: 2)
+        #expect(hp.space.gridCount() == 55)
+    }
+
+    @Test func userValuesBeyondWhatCanBeCountedAreUsageErrors() {
+        let cases: [(HyperParameterDefinition.Kind, String)] = [
+            (.int(min: Int.min, max: Int.max, step: nil, sampling: .linear), "wider than an integer can count"),
+            (.int(min: -5, max: Int.max, step: 3, sampling: .linear), "wider than an integer can count"),
+            (.float(min: -1.7e308, max: 1.7e308, step: nil, sampling: .linear), "wider than a float can hold"),
+            (.float(min: 0, max: 1, step: 1e-300, sampling: .linear), "too small"),
+            (.float(min: 0, max: 1e300, step: 1e-300, sampling: .linear), "too small"),
+        ]
+        for (kind, expected) in cases {
+            #expect { _ = try HyperParameterDefinition(name: "x", kind: kind) } throws: { error in
+                "\(error)".contains(expected) && "\(error)".contains("x")
+            }
+        }
+        // A log step near the largest float lists its few values and stops.
+        let huge = try? HyperParameterDefinition(name: "h", kind: .float(min: 1, max: Double.greatestFiniteMagnitude, step: 1e300, sampling: .log))
+        #expect(huge?.orderedValues.count == 2)
+        var rng = SplitMix64(seed: 1)
+        let tiny = try? HyperParameterDefinition(name: "t", kind: .float(min: 0, max: 1, step: 1e-6, sampling: .linear))
+        #expect(tiny != nil)
+        if let tiny {
+            // A million values: drawn by index, never listed.
+            #expect((0..<100).allSatisfy { _ in (0...1).contains(tiny.sample(using: &rng).doubleValue ?? -1) })
+        }
     }
 
     @Test func sampledFloatsStayInRangeForEverySampling() throws {

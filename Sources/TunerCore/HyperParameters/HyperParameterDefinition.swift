@@ -131,6 +131,11 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
             let x = Self.probabilityToValue(rng.nextDouble(), min: Double(min), max: Double(max) + 1, sampling: sampling)
             return .int(Swift.min(max, Swift.max(min, Int(x.rounded(.down)))))
         case let .float(min, max, step, sampling):
+            if let step, step > 0, sampling == .linear || step <= 1 {
+                // The k-th value of the stepped range, drawn without listing the range.
+                let count = (Self.steppedCount(min: min, max: max, step: step) ?? 0) + 1
+                return .float(Self.steppedValue(min: min, step: step, index: rng.nextInt(below: count)))
+            }
             if let step, step > 0 {
                 let values = Self.floatValues(min: min, max: max, step: step, sampling: sampling)
                 return .float(values[rng.nextInt(below: values.count)])
@@ -147,47 +152,73 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
 
     // MARK: - Value sets
 
+    /// The most values a stepped range may have: more cannot be listed or searched.
+    public static let maxValueCount = 10_000_000
+
+    /// The probabilities KerasTuner lists a range without a step at: 0.05, 0.15, …, 0.95.
+    static let stepless = (0..<10).map { (Double($0) + 0.5) / 10 }
+
     static func intValues(min: Int, max: Int, step: Int?, sampling: Sampling) -> [Int] {
-        let step = step ?? 1
-        if sampling != .linear && step > 1 {
-            // Log sampling with a step multiplies by it, as in KerasTuner.
+        if sampling != .linear, let step, step > 1 {
+            // log: min·s^i up to max; reverse_log: max + min − min·s^i (KerasTuner's values).
             var values: [Int] = []
-            var v = min
-            while v <= max {
-                values.append(v)
-                let (next, overflow) = v.multipliedReportingOverflow(by: step)
+            var power = min
+            while power <= max, values.count < maxValueCount {
+                values.append(sampling == .log ? power : max - power + min)
+                let (next, overflow) = power.multipliedReportingOverflow(by: step)
                 if overflow { break }
-                v = next
+                power = next
             }
             return values
         }
-        return Array(stride(from: min, through: max, by: step))
+        if sampling != .linear {
+            // Without a step: the ten values of the sampling's quantiles, ascending, distinct.
+            var values: [Int] = []
+            for p in stepless {
+                let x = probabilityToValue(p, min: Double(min), max: Double(max) + 1, sampling: sampling)
+                let v = Swift.min(max, Swift.max(min, Int(x.rounded(.down))))
+                if values.last != v { values.append(v) }
+            }
+            return values
+        }
+        return Array(stride(from: min, through: max, by: step ?? 1))
     }
 
     static func floatValues(min: Double, max: Double, step: Double?, sampling: Sampling) -> [Double] {
         guard let step, step > 0 else {
             if min == max { return [min] }
-            return (0..<10).map { probabilityToValue(Double($0) / 9, min: min, max: max, sampling: sampling) }
+            return stepless.map { probabilityToValue($0, min: min, max: max, sampling: sampling) }
         }
         if sampling != .linear && step > 1 {
             var values: [Double] = []
-            var v = min
-            while v <= max * (1 + 1e-9) {
-                values.append(v)
-                v *= step
+            var power = min
+            let limit = max * (1 + 1e-9)
+            while power <= limit, power.isFinite, values.count < maxValueCount {
+                values.append(sampling == .log ? power : max - power + min)
+                power *= step
             }
             return values
         }
-        // Count steps with a tolerance so that 0...1 step 0.2 includes 1.0.
-        let count = Int(((max - min) / step * (1 + 1e-9)).rounded(.down))
-        return (0...count).map { i in
-            let v = min + Double(i) * step
-            // Print-friendly: snap to the step's decimal precision.
-            return (v * 1e12).rounded() / 1e12
-        }
+        guard let count = steppedCount(min: min, max: max, step: step) else { return [min] }
+        return (0...count).map { steppedValue(min: min, step: step, index: $0) }
     }
 
-    /// Maps a probability in [0, 1] to a value of the range in the sampling's scale.
+    /// The index of a stepped range's last value, counted with a tolerance so that 0…1 step
+    /// 0.2 includes 1.0; `nil` when the range has more than ``maxValueCount`` values.
+    static func steppedCount(min: Double, max: Double, step: Double) -> Int? {
+        let count = ((max - min) / step * (1 + 1e-9)).rounded(.down)
+        guard count.isFinite, count >= 0, count < Double(maxValueCount) else { return nil }
+        return Int(count)
+    }
+
+    /// A stepped range's value at `index`, snapped to the step's decimal precision where that
+    /// is exact (print-friendly: 0.1 · 3 is 0.3).
+    static func steppedValue(min: Double, step: Double, index: Int) -> Double {
+        let v = min + Double(index) * step
+        let scaled = v * 1e12
+        return scaled.magnitude < 9e15 ? scaled.rounded() / 1e12 : v
+    }
+
     public static func probabilityToValue(_ p: Double, min: Double, max: Double, sampling: Sampling) -> Double {
         switch sampling {
         case .linear:
@@ -220,6 +251,10 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
         case let .int(min, max, step, sampling):
             if min > max { throw HyperParameterError(name: name, reason: "min_value \(min) is greater than max_value \(max)") }
             if let step, step <= 0 { throw HyperParameterError(name: name, reason: "step \(step) must be positive") }
+            let (width, overflow) = max.subtractingReportingOverflow(min)
+            if overflow || width == Int.max {
+                throw HyperParameterError(name: name, reason: "the range \(min)…\(max) is wider than an integer can count")
+            }
             if sampling != .linear && min <= 0 {
                 throw HyperParameterError(name: name, reason: "\(sampling.rawValue) sampling needs min_value > 0, got \(min)")
             }
@@ -227,6 +262,12 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
             if !min.isFinite || !max.isFinite { throw HyperParameterError(name: name, reason: "the range must be finite") }
             if min > max { throw HyperParameterError(name: name, reason: "min_value \(formatG5(min)) is greater than max_value \(formatG5(max))") }
             if let step, !(step > 0) { throw HyperParameterError(name: name, reason: "step \(formatG5(step)) must be positive") }
+            if !(max - min).isFinite {
+                throw HyperParameterError(name: name, reason: "the range \(formatG5(min))…\(formatG5(max)) is wider than a float can hold")
+            }
+            if let step, sampling == .linear || step <= 1, steppedCount(min: min, max: max, step: step) == nil {
+                throw HyperParameterError(name: name, reason: "step \(formatG5(step)) is too small for \(formatG5(min))…\(formatG5(max)): more than \(maxValueCount) values")
+            }
             if sampling != .linear && min <= 0 {
                 throw HyperParameterError(name: name, reason: "\(sampling.rawValue) sampling needs min_value > 0, got \(formatG5(min))")
             }

@@ -104,11 +104,15 @@ public struct SearchSpace: Hashable, Sendable, Codable {
         return count
     }
 
-    /// Whether every hyperparameter has a finite value set (no unstepped Float).
+    /// Whether every hyperparameter is drawn from the value set GridSearch lists (no Float
+    /// without a step, no log-sampled Int without one: those are drawn from the whole range).
     public var isDiscrete: Bool {
         definitions.allSatisfy { d in
-            if case let .float(min, max, step, _) = d.kind { return step != nil || min == max }
-            return true
+            switch d.kind {
+            case let .float(min, max, step, _): return step != nil || min == max
+            case let .int(_, _, step, sampling): return sampling == .linear || step.map { $0 > 1 } ?? false
+            default: return true
+            }
         }
     }
 
