@@ -1,6 +1,8 @@
 import Foundation
 import TunerCore
+import TunerEngine
 import TunerJournal
+import TunerTrainer
 import Yams
 
 /// A search described in a YAML study file: the study, its tuner and limits, the search
@@ -73,7 +75,9 @@ public struct StudyFile: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StudyFileError(path: path, "cannot read the study file (missing or unreadable)")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw StudyFileError(path: path, "the file is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw StudyFileError(path: path, "the file is not UTF-8 text: the first invalid byte is at offset \(invalidUTF8Offset(in: data) ?? 0)")
+        }
         return try parse(text, path: path)
     }
 
@@ -111,6 +115,7 @@ public struct StudyFile: Sendable {
         let trial = try TrialSpec.parse(trialField, space: space)
         func nonNegative(_ key: String, _ value: Int) throws -> Int {
             guard value >= 0 else { throw fields[key]!.error("must be 0 or more, got \(value)") }
+            guard value <= Tuner.maxRetriesLimit else { throw fields[key]!.error("must be at most \(Tuner.maxRetriesLimit), got \(value)") }
             return value
         }
         func positiveOrNone(_ key: String) throws -> Int?? {
@@ -128,15 +133,15 @@ public struct StudyFile: Sendable {
             guard let s = field.scalarString, let v = UInt64(s) else { throw field.error("expected a non-negative integer, found \(field.kindName)") }
             return v
         }
-        func positive(_ key: String, _ fallback: Int, minimum: Int = 1) throws -> Int {
+        func positive(_ key: String, _ fallback: Int, minimum: Int = 1, maximum: Int) throws -> Int {
             guard let field = fields[key] else { return fallback }
             let value = try field.int()
-            guard value >= minimum else { throw field.error("must be at least \(minimum), got \(value)") }
+            guard value >= minimum, value <= maximum else { throw field.error("must be from \(minimum) to \(maximum), got \(value)") }
             return value
         }
-        let maxEpochs = try positive("max_epochs", 100)
-        let factor = try positive("factor", 3, minimum: 2)
-        let iterations = try positive("hyperband_iterations", 1)
+        let maxEpochs = try positive("max_epochs", 100, maximum: 1_000_000)
+        let factor = try positive("factor", 3, minimum: 2, maximum: 1_000)
+        let iterations = try positive("hyperband_iterations", 1, maximum: 10_000)
         var file = StudyFile(
             path: path, name: name,
             directory: try fields["directory"]?.string() ?? ".tuner",

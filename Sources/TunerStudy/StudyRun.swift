@@ -134,28 +134,46 @@ struct ModelTrial {
 
     func run(_ context: TrialContext) throws -> TrialResult {
         let hp = context.hyperparameters
-        var layers: [any Layer] = []
-        var first = true
-        for layer in spec.layers {
-            switch layer {
-            case let .dense(units, activation, useBias):
-                let name = try activation.resolve(hp, stringValue)
-                guard let act = Activation(rawValue: name) else { throw FailedTrialError("unknown activation \(name)") }
-                layers.append(Dense(try units.resolve(hp, intValue), activation: act, inputSize: first ? data.x.columns : nil, useBias: useBias))
-                first = false
-            case let .dropout(rate):
-                layers.append(Dropout(try rate.resolve(hp, doubleValue)))
+        // The sizes first: a model over its constraint (or over what memory holds) is refused
+        // before any weight is allocated.
+        var units: [Int] = []
+        for case let .dense(width, _, _) in spec.layers {
+            let value = try width.resolve(hp, intValue)
+            guard value >= 1, value <= ModelSpec.maxUnits else {
+                throw FailedTrialError("a Dense layer of \(value) units: units must be from 1 to \(ModelSpec.maxUnits)")
             }
+            units.append(value)
         }
-        let model = try Sequential(layers, inputSize: data.x.columns)
-        if let (limit, kind, message) = spec.maxParameters, model.parameterCount > limit {
-            let text = (message ?? "Model too large!") + " It contains \(model.parameterCount) params."
+        let count = spec.parameterCount(inputs: data.x.columns, units: units)
+        if let (limit, kind, message) = spec.maxParameters, count.map({ $0 > limit }) ?? true {
+            let text = (message ?? "Model too large!") + " It contains \(count.map(String.init) ?? "more than \(Int.max)") params."
             switch kind {
             case .plain: throw ConstraintViolation(description: text)
             case .failed: throw FailedTrialError(text)
             case .fatal: throw FatalError(text)
             }
         }
+        guard let count, count <= ModelSpec.maxModelParameters else {
+            throw FailedTrialError("the model would have \(count.map(String.init) ?? "more than \(Int.max)") parameters, more than the \(ModelSpec.maxModelParameters) the built-in trainer holds")
+        }
+        var layers: [any Layer] = []
+        var first = true
+        var index = 0
+        for layer in spec.layers {
+            switch layer {
+            case let .dense(_, activation, useBias):
+                let name = try activation.resolve(hp, stringValue)
+                guard let act = Activation(rawValue: name) else { throw FailedTrialError("unknown activation \(name)") }
+                layers.append(Dense(units[index], activation: act, inputSize: first ? data.x.columns : nil, useBias: useBias))
+                index += 1
+                first = false
+            case let .dropout(rate):
+                let value = try rate.resolve(hp, doubleValue)
+                guard value >= 0, value < 1 else { throw FailedTrialError("a dropout rate must be in [0, 1), got \(value)") }
+                layers.append(Dropout(value))
+            }
+        }
+        let model = try Sequential(layers, inputSize: data.x.columns)
         let learningRate = try spec.learningRate?.resolve(hp, doubleValue)
         switch try spec.optimizer.resolve(hp, stringValue) {
         case "sgd":

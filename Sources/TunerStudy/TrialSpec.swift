@@ -136,6 +136,30 @@ public struct ModelSpec: Sendable {
 
     static func activationNames() -> [String] { Activation.allCases.map(\.rawValue) }
 
+    /// The most units a layer may have, and the most parameters a model may have: what fits
+    /// this trainer's memory, checked before anything is allocated.
+    static let maxUnits = 1_000_000
+    static let maxModelParameters = 1_000_000_000
+
+    /// The model's parameter count for `inputs` features, computed from the layer sizes alone
+    /// (nothing is allocated); `nil` when it overflows.
+    func parameterCount(inputs: Int, units: [Int]) -> Int? {
+        var total = 0, fanIn = inputs
+        var index = 0
+        for layer in layers {
+            guard case .dense(_, _, let useBias) = layer else { continue }
+            let width = units[index]
+            index += 1
+            let (weights, o1) = fanIn.multipliedReportingOverflow(by: width)
+            let (sum, o2) = total.addingReportingOverflow(weights)
+            let (withBias, o3) = sum.addingReportingOverflow(useBias ? width : 0)
+            if o1 || o2 || o3 { return nil }
+            total = withBias
+            fanIn = width
+        }
+        return total
+    }
+
     static func parse(_ model: YAMLField, fit: YAMLField?, data: YAMLField, constraints: YAMLField?, space: SearchSpace) throws -> ModelSpec {
         let fields = try model.mapping(allowed: ["layers", "optimizer", "loss", "metrics"])
         guard let layersField = fields["layers"] else { throw model.error("the model needs 'layers'") }
@@ -155,11 +179,15 @@ public struct ModelSpec: Sendable {
             layers.append(.dense(
                 units: try setting(units, space: space, literal: { field in
                     let u = try field.int()
-                    guard u >= 1 else { throw field.error("units must be at least 1, got \(u)") }
+                    guard u >= 1, u <= ModelSpec.maxUnits else { throw field.error("units must be from 1 to \(ModelSpec.maxUnits), got \(u)") }
                     return u
                 }, accepts: isInteger, expected: "an integer"),
                 activation: try f["activation"].map { try setting($0, space: space, literal: { try $0.choice(activationNames()) },
-                                                                  accepts: isString, expected: "an activation name") } ?? .literal("linear"),
+                                                                  accepts: { definition in
+                    isString(definition) && definition.orderedValues.allSatisfy { value in
+                        if case .string(let name) = value { activationNames().contains(name) } else { false }
+                    }
+                }, expected: "activation names (\(activationNames().joined(separator: ", ")))") } ?? .literal("linear"),
                 useBias: try f["use_bias"]?.bool() ?? true))
         }
         guard layers.contains(where: { if case .dense = $0 { true } else { false } }) else { throw layersField.error("the model needs at least one Dense layer") }
@@ -186,7 +214,7 @@ public struct ModelSpec: Sendable {
         let fitFields = try fit?.mapping(allowed: ["epochs", "batch_size", "shuffle", "validation_split", "early_stopping", "terminate_on_nan"]) ?? [:]
         let positive: (YAMLField) throws -> Int = { field in
             let v = try field.int()
-            guard v >= 1 else { throw field.error("must be at least 1, got \(v)") }
+            guard v >= 1, v <= 10_000_000 else { throw field.error("must be from 1 to 10000000, got \(v)") }
             return v
         }
         let epochs = try fitFields["epochs"].map { try setting($0, space: space, literal: positive, accepts: isInteger, expected: "an integer") } ?? .literal(10)
@@ -204,7 +232,9 @@ public struct ModelSpec: Sendable {
             for item in try constraints.list() {
                 let c = try item.mapping(allowed: ["max_parameters", "error", "message"])
                 guard let limit = c["max_parameters"] else { throw item.error("a constraint needs 'max_parameters'") }
-                maxParameters = (try limit.int(), ConstraintError(rawValue: try c["error"]?.choice(["plain", "failed", "fatal"]) ?? "plain")!,
+                let value = try limit.int()
+                guard value >= 1 else { throw limit.error("must be at least 1, got \(value)") }
+                maxParameters = (value, ConstraintError(rawValue: try c["error"]?.choice(["plain", "failed", "fatal"]) ?? "plain")!,
                                  try c["message"]?.string())
             }
         }
@@ -241,17 +271,34 @@ public enum DataSpec: Sendable {
                     throw random.error("random data needs '\(key)'")
                 }
                 let v = try f.int()
-                guard v >= 1 else { throw f.error("must be at least 1, got \(v)") }
+                guard v >= 1, v <= 10_000_000 else { throw f.error("must be from 1 to 10000000, got \(v)") }
                 return v
             }
+            func seed(_ field: YAMLField?, _ fallback: UInt64) throws -> UInt64 {
+                guard let field else { return fallback }
+                let v = try field.int()
+                guard v >= 0 else { throw field.error("a seed must be 0 or more, got \(v)") }
+                return UInt64(v)
+            }
+            let rows = try positive("rows", nil), features = try positive("features", nil), targets = try positive("targets", 1)
             var validationRows: Int?, validationSeed: UInt64 = 1
             if let v = fields["validation_random"] {
                 let vf = try v.mapping(allowed: ["rows", "seed"])
-                validationRows = try vf["rows"]?.int() ?? 100
-                validationSeed = UInt64(try vf["seed"]?.int() ?? 1)
+                let count = try vf["rows"]?.int() ?? 100
+                if count < 1 || count > 10_000_000 { throw vf["rows"]!.error("must be from 1 to 10000000, got \(count)") }
+                validationRows = count
+                validationSeed = try seed(vf["seed"], 1)
             }
-            return .random(rows: try positive("rows", nil), features: try positive("features", nil), targets: try positive("targets", 1),
-                           seed: UInt64(try r["seed"]?.int() ?? 0), validationRows: validationRows, validationSeed: validationSeed)
+            // What the data takes in memory: 4 bytes a value, at most 2 GB.
+            let limit = 500_000_000
+            for (count, name) in [(rows, "rows"), (validationRows ?? 0, "validation_random.rows")] {
+                let (cells, overflow) = count.multipliedReportingOverflow(by: features + targets)
+                if overflow || cells > limit {
+                    throw random.error("\(name) × (features + targets) is more than \(limit) values: too large to generate")
+                }
+            }
+            return .random(rows: rows, features: features, targets: targets,
+                           seed: try seed(r["seed"], 0), validationRows: validationRows, validationSeed: validationSeed)
         }
         guard let csv = fields["csv"] else { throw field.error("data needs 'csv' (a file) or 'random' (generated)") }
         guard let targets = fields["targets"] else { throw field.error("CSV data needs 'targets' (the target column names)") }
@@ -277,6 +324,9 @@ public struct CommandSpec: Sendable {
     /// Extra environment variables.
     public var environment: [String: String]
 
+    /// The longest timeout accepted: a year, in seconds.
+    static let maxTimeout: Double = 366 * 86_400
+
     static func parse(_ command: YAMLField, fields: [String: YAMLField], space: SearchSpace) throws -> CommandSpec {
         let template = try command.string()
         for name in placeholders(template) {
@@ -289,18 +339,32 @@ public struct CommandSpec: Sendable {
         var failed: Int32 = 3, fatal: Int32 = 4
         if let codes = fields["exit_codes"] {
             let c = try codes.mapping(allowed: ["failed", "fatal"])
-            failed = Int32(try c["failed"]?.int() ?? 3)
-            fatal = Int32(try c["fatal"]?.int() ?? 4)
+            func code(_ key: String, _ fallback: Int32) throws -> Int32 {
+                guard let field = c[key] else { return fallback }
+                let value = try field.int()
+                guard (1...255).contains(value) else { throw field.error("an exit code is from 1 to 255, got \(value)") }
+                return Int32(value)
+            }
+            failed = try code("failed", 3)
+            fatal = try code("fatal", 4)
             if failed == fatal || failed == 0 || fatal == 0 { throw codes.error("the failed and fatal exit codes must differ from each other and from 0") }
         }
         var environment: [String: String] = [:]
         if let env = fields["environment"] {
             guard case .mapping(let mapping) = env.node else { throw env.error("expected a mapping of names to values") }
-            for (key, value) in mapping { environment[key.string ?? ""] = value.string ?? "" }
+            for (key, value) in mapping {
+                let name = key.string ?? ""
+                guard !name.isEmpty, !name.contains("="), !name.utf8.contains(0), !(value.string ?? "").utf8.contains(0) else {
+                    throw YAMLField(node: key, path: env.path, file: env.file).error("an environment variable's name must be non-empty, without '=' or NUL, got \"\(name)\"")
+                }
+                environment[name] = value.string ?? ""
+            }
         }
         let timeout = try fields["timeout"].map { field -> Double in
             let t = try field.double()
-            guard t > 0 else { throw field.error("a timeout must be positive, got \(t)") }
+            guard t > 0, t <= CommandSpec.maxTimeout else {
+                throw field.error("a timeout is more than 0 and at most \(Int(CommandSpec.maxTimeout)) seconds (a year), got \(formatG5(t))")
+            }
             return t
         }
         return CommandSpec(template: template, timeout: timeout, failedExitCode: failed, fatalExitCode: fatal, environment: environment)

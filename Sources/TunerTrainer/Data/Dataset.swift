@@ -89,7 +89,7 @@ extension Dataset {
             throw DataError(path: path, "cannot read the file (missing or unreadable)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw DataError(path: path, "the file is not UTF-8 text")
+            throw DataError(path: path, "the file is not UTF-8 text (the first invalid byte is at offset \(invalidUTF8Offset(in: data) ?? 0))")
         }
         // "\r\n" is one Character in Swift: split on both line ends.
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
@@ -116,6 +116,7 @@ extension Dataset {
 
         var xValues: [Float] = []
         var yValues: [Float] = []
+        var labels: [(text: String, line: Int)] = []
         xValues.reserveCapacity((lines.count - 1) * featureIndices.count)
         for (offset, line) in lines.dropFirst().enumerated() {
             let lineNumber = offset + 2
@@ -129,13 +130,19 @@ extension Dataset {
                     throw DataError(path: path, line: lineNumber, column: (header[index], index + 1),
                                     cell.isEmpty ? "the cell is empty" : "\"\(cell)\" is not a number")
                 }
-                guard value.isFinite else {
-                    throw DataError(path: path, line: lineNumber, column: (header[index], index + 1), "\"\(cell)\" is not a finite number")
+                // The trainer computes in Float: a value past its range would become infinite.
+                guard value.isFinite, Float(value).isFinite else {
+                    throw DataError(path: path, line: lineNumber, column: (header[index], index + 1),
+                                    value.isFinite ? "\"\(cell)\" is beyond the range of a 32-bit float (±3.4e38)" : "\"\(cell)\" is not a finite number")
                 }
                 return Float(value)
             }
             for index in featureIndices { xValues.append(try number(index)) }
-            for index in targetIndices { yValues.append(try number(index)) }
+            if oneHot {
+                labels.append((cells[targetIndices[0]], lineNumber))
+            } else {
+                for index in targetIndices { yValues.append(try number(index)) }
+            }
         }
         let rows = lines.count - 1
         let x = Matrix(unchecked: rows, featureIndices.count, xValues)
@@ -144,17 +151,38 @@ extension Dataset {
             return Dataset(x: x, y: Matrix(unchecked: rows, targetIndices.count, yValues), featureNames: featureNames,
                            targetNames: targetIndices.map { header[$0] })
         }
-        let classes = Array(Set(yValues)).sorted()
-        guard classes.count >= 2 else {
-            throw DataError(path: path, column: (header[targetIndices[0]], targetIndices[0] + 1), "one-hot targets need at least two classes")
+        // Class labels: integers (in numeric order), or names (in sorted order).
+        let column = (header[targetIndices[0]], targetIndices[0] + 1)
+        let numeric = labels.allSatisfy { Double($0.text) != nil }
+        var names: [String]
+        if numeric {
+            for label in labels {
+                let value = Double(label.text) ?? 0
+                guard value.isFinite, value == value.rounded(), value.magnitude < 1e15 else {
+                    throw DataError(path: path, line: label.line, column: column,
+                                    "one_hot needs whole-number class labels or class names, got \"\(label.text)\"")
+                }
+            }
+            names = Array(Set(labels.map { String(Int(Double($0.text) ?? 0)) }))
+            names.sort { (Int($0) ?? 0) < (Int($1) ?? 0) }
+        } else {
+            if let empty = labels.first(where: { $0.text.isEmpty }) {
+                throw DataError(path: path, line: empty.line, column: column, "the class label is empty")
+            }
+            names = Array(Set(labels.map(\.text))).sorted()
         }
-        var encoded = [Float](repeating: 0, count: rows * classes.count)
-        for (r, label) in yValues.enumerated() {
-            encoded[r * classes.count + (classes.firstIndex(of: label) ?? 0)] = 1
+        guard names.count >= 2 else {
+            throw DataError(path: path, column: column, "one-hot targets need at least two classes")
+        }
+        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        var encoded = [Float](repeating: 0, count: rows * names.count)
+        for (r, label) in labels.enumerated() {
+            let key = numeric ? String(Int(Double(label.text) ?? 0)) : label.text
+            encoded[r * names.count + (index[key] ?? 0)] = 1
         }
         let name = header[targetIndices[0]]
-        return Dataset(x: x, y: Matrix(unchecked: rows, classes.count, encoded), featureNames: featureNames,
-                       targetNames: classes.map { "\(name)=\(formatLabel($0))" })
+        return Dataset(x: x, y: Matrix(unchecked: rows, names.count, encoded), featureNames: featureNames,
+                       targetNames: names.map { "\(name)=\($0)" })
     }
 
     static func fields(_ line: Substring) -> [String] {
@@ -165,9 +193,35 @@ extension Dataset {
         }
     }
 
-    static func formatLabel(_ v: Float) -> String {
-        v == v.rounded() ? String(Int(v)) : String(v)
+}
+
+/// The offset of the first byte of `data` that is not valid UTF-8, or `nil` when all of it
+/// is: what a refusal of a file that is not text names.
+///
+/// ```swift
+/// invalidUTF8Offset(in: Data([0x61, 0xFF]))   // 1
+/// ```
+public func invalidUTF8Offset(in data: Data) -> Int? {
+    let bytes = [UInt8](data)
+    var i = 0
+    while i < bytes.count {
+        let lead = bytes[i]
+        let length: Int
+        switch lead {
+        case 0x00...0x7F: length = 1
+        case 0xC2...0xDF: length = 2
+        case 0xE0...0xEF: length = 3
+        case 0xF0...0xF4: length = 4
+        default: return i
+        }
+        guard i + length <= bytes.count else { return i }
+        for k in 1..<length where bytes[i + k] & 0xC0 != 0x80 { return i }
+        // Overlong forms, surrogates and values past U+10FFFF.
+        if lead == 0xE0 && bytes[i + 1] < 0xA0 || lead == 0xED && bytes[i + 1] > 0x9F
+            || lead == 0xF0 && bytes[i + 1] < 0x90 || lead == 0xF4 && bytes[i + 1] > 0x8F { return i }
+        i += length
     }
+    return nil
 }
 
 extension Matrix {
