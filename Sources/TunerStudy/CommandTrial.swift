@@ -44,6 +44,9 @@ struct CommandTrial: Sendable {
     let studyDirectory: String
     let verbose: Int
 
+    /// The largest epoch number a metrics line may give.
+    static let maxEpoch = 10_000_000
+
     /// Quotes a value for the shell.
     static func shellQuote(_ text: String) -> String {
         if text.allSatisfy({ $0.isLetter || $0.isNumber || "-_.,+:/=".contains($0) }) && !text.isEmpty { return text }
@@ -233,7 +236,16 @@ struct CommandTrial: Sendable {
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
                 throw CommandFailure(description: "the metrics file's line \(index + 1) is not a JSON object: \(line.prefix(80))", trace: trace)
             }
-            let epoch = (object["epoch"] as? Int) ?? (order.last.map { $0 + 1 } ?? 0)
+            var epoch = (order.last.map { $0 + 1 } ?? 0)
+            if let given = object["epoch"] {
+                guard let number = given as? Int, (0...Self.maxEpoch).contains(number) else {
+                    throw CommandFailure(description: "the metrics file's line \(index + 1): \"epoch\" must be a whole number from 0 to \(Self.maxEpoch), got \(given)", trace: trace)
+                }
+                epoch = number
+            }
+            guard epoch <= Self.maxEpoch else {
+                throw CommandFailure(description: "the metrics file's line \(index + 1): more than \(Self.maxEpoch) epochs", trace: trace)
+            }
             if epochs[epoch] == nil { order.append(epoch) }
             for (key, value) in object where key != "epoch" {
                 if let number = value as? Double {

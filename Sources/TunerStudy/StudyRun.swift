@@ -75,15 +75,16 @@ public struct StudyRun {
         }
     }
 
-    /// Checks everything, then runs or resumes the search.
+    /// Checks everything a search checks before it opens the journal — the data, the
+    /// objective, the program a command trial runs — without opening it.
     ///
-    /// - Throws: ``StudyFileError`` or `DataError` before any journal is touched; the
-    ///   engine's errors (a fatal trial error, `JournalError`) during the search.
-    @discardableResult
-    public func search(overwrite: Bool = false, maxTrials: Int? = nil, maxRetriesPerTrial: Int? = nil,
-                       maxConsecutiveFailedTrials: Int?? = nil, maxInterruptionsPerTrial: Int?? = nil,
-                       acceptSpaceChange: Bool = false, acceptTrialChange: Bool = false) throws -> SearchOutcome {
-        let body: (TrialContext) throws -> TrialResult
+    /// - Throws: ``StudyFileError`` or `DataError`, naming the place.
+    public func check() throws {
+        _ = try trialBody()
+    }
+
+    /// What each attempt runs, once the study's inputs are checked.
+    func trialBody() throws -> (TrialContext) throws -> TrialResult {
         switch study.trial {
         case .model(let spec):
             let data = try prepare(spec)
@@ -93,13 +94,24 @@ public struct StudyRun {
                 throw StudyFileError(path: study.path, field: "objective",
                                      "no trial reports \"\(study.objective.name)\": this model reports \(reported.joined(separator: ", "))")
             }
-            body = { context in try ModelTrial(spec: spec, data: data).run(context) }
+            return { context in try ModelTrial(spec: spec, data: data).run(context) }
         case .command(let spec):
             try spec.checkExecutable(studyPath: study.path)
             let runner = CommandTrial(spec: spec, studyDirectory: (study.journalPath as NSString).deletingLastPathComponent,
                                       verbose: verbose)
-            body = { context in try runner.run(context) }
+            return { context in try runner.run(context) }
         }
+    }
+
+    /// Checks everything, then runs or resumes the search.
+    ///
+    /// - Throws: ``StudyFileError`` or `DataError` before any journal is touched; the
+    ///   engine's errors (a fatal trial error, `JournalError`) during the search.
+    @discardableResult
+    public func search(overwrite: Bool = false, maxTrials: Int? = nil, maxRetriesPerTrial: Int? = nil,
+                       maxConsecutiveFailedTrials: Int?? = nil, maxInterruptionsPerTrial: Int?? = nil,
+                       acceptSpaceChange: Bool = false, acceptTrialChange: Bool = false) throws -> SearchOutcome {
+        let body = try trialBody()
         let oracle: any Oracle
         switch study.tuner {
         case "grid": oracle = GridSearchOracle()

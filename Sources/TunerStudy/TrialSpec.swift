@@ -201,10 +201,14 @@ public struct ModelSpec: Sendable {
                 optimizer = try o["name"].map { try setting($0, space: space, literal: { try $0.choice(["adam", "sgd"]) }, accepts: isString, expected: "adam or sgd") } ?? .literal("adam")
                 learningRate = try o["learning_rate"].map { try setting($0, space: space, literal: { field in
                     let v = try field.double()
-                    guard v > 0 else { throw field.error("a learning rate must be positive, got \(v)") }
+                    guard v > 0, v.isFinite else { throw field.error("a learning rate must be a positive number, got \(v)") }
                     return v
                 }, accepts: isNumeric, expected: "a number") }
-                momentum = try o["momentum"].map { try setting($0, space: space, literal: { try $0.double() }, accepts: isNumeric, expected: "a number") }
+                momentum = try o["momentum"].map { try setting($0, space: space, literal: { field in
+                    let v = try field.double()
+                    guard v >= 0, v < 1 else { throw field.error("a momentum must be in [0, 1), got \(v)") }
+                    return v
+                }, accepts: isNumeric, expected: "a number") }
             }
         }
         guard let lossField = fields["loss"] else { throw model.error("the model needs a 'loss' (\(Loss.allCases.map(\.rawValue).joined(separator: ", ")))") }
@@ -220,12 +224,15 @@ public struct ModelSpec: Sendable {
         let epochs = try fitFields["epochs"].map { try setting($0, space: space, literal: positive, accepts: isInteger, expected: "an integer") } ?? .literal(10)
         let batchSize = try fitFields["batch_size"].map { try setting($0, space: space, literal: positive, accepts: isInteger, expected: "an integer") } ?? .literal(32)
         let split = try fitFields["validation_split"]?.double() ?? 0
-        if split < 0 || split >= 1 { throw fitFields["validation_split"]!.error("must be in [0, 1), got \(split)") }
+        if !(split >= 0 && split < 1) { throw fitFields["validation_split"]!.error("must be in [0, 1), got \(split)") }
         var earlyStopping: EarlyStopping?
         if let es = fitFields["early_stopping"] {
             let e = try es.mapping(allowed: ["monitor", "patience", "min_delta", "restore_best_weights"])
-            earlyStopping = EarlyStopping(monitor: try e["monitor"]?.string() ?? "val_loss", minDelta: try e["min_delta"]?.double() ?? 0,
-                                          patience: try e["patience"]?.int() ?? 0, restoreBestWeights: try e["restore_best_weights"]?.bool() ?? false)
+            let minDelta = try e["min_delta"]?.double() ?? 0, patience = try e["patience"]?.int() ?? 0
+            if !(minDelta >= 0 && minDelta.isFinite) { throw e["min_delta"]!.error("must be a number of 0 or more, got \(minDelta)") }
+            if patience < 0 || patience > 10_000_000 { throw e["patience"]!.error("must be from 0 to 10000000, got \(patience)") }
+            earlyStopping = EarlyStopping(monitor: try e["monitor"]?.string() ?? "val_loss", minDelta: minDelta,
+                                          patience: patience, restoreBestWeights: try e["restore_best_weights"]?.bool() ?? false)
         }
         var maxParameters: (Int, ConstraintError, String?)?
         if let constraints {
@@ -304,7 +311,7 @@ public enum DataSpec: Sendable {
         guard let targets = fields["targets"] else { throw field.error("CSV data needs 'targets' (the target column names)") }
         let targetNames: [String] = targets.scalarString != nil ? [try targets.string()] : try targets.list().map { try $0.string() }
         let split = try fields["validation_split"]?.double()
-        if let split, split <= 0 || split >= 1 { throw fields["validation_split"]!.error("must be in (0, 1), got \(split)") }
+        if let split, !(split > 0 && split < 1) { throw fields["validation_split"]!.error("must be in (0, 1), got \(split)") }
         return .csv(path: try csv.string(), targets: targetNames, features: try fields["features"]?.list().map { try $0.string() },
                     oneHot: try fields["one_hot"]?.bool() ?? false, validationPath: try fields["validation_csv"]?.string(),
                     validationSplit: split, standardize: try fields["standardize"]?.bool() ?? false)

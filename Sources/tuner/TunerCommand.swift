@@ -63,18 +63,22 @@ func fail(_ error: any Error) -> Never {
 }
 
 /// A study given on the command line: a study directory, its journal, or its study file.
+/// A study file is read when the command runs, so that its errors name their line and
+/// column as `search` does.
 struct StudyLocation: ExpressibleByArgument {
-    var journalPath: String
+    var argument: String
 
     init?(argument: String) {
+        self.argument = argument
+    }
+
+    /// The journal's path; a study file that cannot be read fails the command with its error.
+    var journalPath: String {
         if argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") {
-            guard let study = try? StudyFile.load(argument) else { return nil }
-            journalPath = study.journalPath
-        } else if argument.hasSuffix(".sqlite") {
-            journalPath = argument
-        } else {
-            journalPath = (argument as NSString).appendingPathComponent("journal.sqlite")
+            do { return try StudyFile.load(argument).journalPath } catch { fail(error) }
         }
+        if argument.hasSuffix(".sqlite") { return argument }
+        return (argument as NSString).appendingPathComponent("journal.sqlite")
     }
 
     func open() -> StudyJournal {

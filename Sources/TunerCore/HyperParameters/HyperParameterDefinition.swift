@@ -255,6 +255,9 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
             if overflow || width == Int.max {
                 throw HyperParameterError(name: name, reason: "the range \(min)…\(max) is wider than an integer can count")
             }
+            if sampling == .linear, width / (step ?? 1) >= maxValueCount {
+                throw HyperParameterError(name: name, reason: "step \(step ?? 1) is too small for \(min)…\(max): more than \(maxValueCount) values")
+            }
             if sampling != .linear && min <= 0 {
                 throw HyperParameterError(name: name, reason: "\(sampling.rawValue) sampling needs min_value > 0, got \(min)")
             }
