@@ -188,7 +188,37 @@ extension StudyJournal {
     }
 }
 
+/// A metric's best and last values over an attempt's epochs.
+public struct MetricSummary: Sendable, Equatable {
+    /// The best value, by the metric's own direction (S11a's names; others are minimized).
+    public var best: Double?
+    /// The value of the last epoch that reported it.
+    public var last: Double?
+}
+
 extension StudyJournal {
+    /// Every metric of every attempt, summarized: attempt id → metric name → best and last
+    /// value (non-finite values are skipped for `best`; `nil` where none was finite).
+    public func metricSummaries(objective: Objective) throws -> [Int64: [String: MetricSummary]] {
+        try read { db in
+            var result: [Int64: [String: MetricSummary]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT attempt, name, value FROM epochMetric ORDER BY attempt, epoch")
+            while let row = try rows.next() {
+                let attempt: Int64 = row[0]
+                let name: String = row[1]
+                let value: Double? = row[2]
+                let direction = name == objective.name ? objective.direction : Objective.inferDirection(name) ?? .min
+                var summary = result[attempt]?[name] ?? MetricSummary(best: nil, last: nil)
+                summary.last = value
+                if let value, value.isFinite, summary.best.map({ direction == .min ? value < $0 : value > $0 }) ?? true {
+                    summary.best = value
+                }
+                result[attempt, default: [:]][name] = summary
+            }
+            return result
+        }
+    }
+
     /// One metric's per-epoch values for every attempt that reported it: attempt id → values
     /// by epoch (NaN where the stored value was not finite).
     public func learningCurves(metric: String) throws -> [Int64: [Double]] {
@@ -200,10 +230,9 @@ extension StudyJournal {
                 let attempt: Int64 = row[0]
                 let epoch: Int = row[1]
                 let value: Double? = row[2]
-                var curve = curves[attempt, default: []]
-                while curve.count < epoch { curve.append(.nan) }
-                curve.append(value ?? .nan)
-                curves[attempt] = curve
+                // In place: a copy per epoch would make a long curve quadratic.
+                curves[attempt, default: []].append(contentsOf: repeatElement(Double.nan, count: max(0, epoch - (curves[attempt]?.count ?? 0))))
+                curves[attempt, default: []].append(value ?? .nan)
             }
             return curves
         }

@@ -42,21 +42,34 @@ struct Export: ParsableCommand {
         }
     }
 
+    /// The metrics of a trial: those of its completing attempt, or else of its last one.
+    static func metrics(_ trial: TrialRecord, _ attempts: [AttemptRecord], _ summaries: [Int64: [String: MetricSummary]]) -> [String: MetricSummary] {
+        let source = attempts.last { $0.attemptOutcome == .completed } ?? attempts.last
+        return source.flatMap { $0.id.flatMap { summaries[$0] } } ?? [:]
+    }
+
     func json(_ journal: StudyJournal) throws -> Data {
         let record = try journal.study()
         let space = (try? record.searchSpace()) ?? SearchSpace()
         let attempts = Dictionary(grouping: try journal.attempts(), by: \.trial)
+        let summaries = try journal.metricSummaries(objective: record.objective)
         let trials: [[String: Any]] = try journal.trials().map { trial in
             let values = try trial.values()
             var hyperparameters: [String: Any] = [:]
             for (name, value) in values { hyperparameters[name] = Self.jsonValue(value) }
+            var metrics: [String: Any] = [:]
+            for (name, summary) in Self.metrics(trial, attempts[trial.number] ?? [], summaries) {
+                metrics[name] = ["best": Self.number(summary.best), "last": Self.number(summary.last)]
+            }
             return [
                 "id": trial.trialID, "status": trial.status, "hyperparameters": hyperparameters, "score": Self.number(trial.score),
-                "seed": String(trial.trialSeed), "message": trial.message ?? NSNull(),
+                "seed": String(trial.trialSeed), "message": trial.message ?? NSNull(), "errorType": trial.errorType ?? NSNull(),
+                "startedAt": trial.createdAt, "endedAt": Self.number(trial.endedAt), "metrics": metrics,
                 "attempts": (attempts[trial.number] ?? []).map { attempt -> [String: Any] in
                     ["number": attempt.number, "outcome": attempt.outcome ?? "running", "counted": attempt.counted,
                      "errorType": attempt.errorType ?? NSNull(), "message": attempt.message ?? NSNull(),
-                     "durationSeconds": Self.number(attempt.duration)]
+                     "startedAt": attempt.startedAt, "endedAt": Self.number(attempt.endedAt),
+                     "durationSeconds": Self.number(attempt.duration), "session": attempt.session]
                 },
             ]
         }
@@ -84,12 +97,21 @@ struct Export: ParsableCommand {
         let record = try journal.study()
         let names = ((try? record.searchSpace()) ?? SearchSpace()).names
         let attempts = Dictionary(grouping: try journal.attempts(), by: \.trial)
-        var lines = [(["id", "status", "score", "attempts", "counted_attempts", "error_type", "message"] + names).map(Self.csvField).joined(separator: ",")]
-        for trial in try journal.trials() {
+        let summaries = try journal.metricSummaries(objective: record.objective)
+        let trials = try journal.trials()
+        let metrics = trials.map { Self.metrics($0, attempts[$0.number] ?? [], summaries) }
+        let metricNames = Array(Set(metrics.flatMap(\.keys))).sorted()
+        var lines = [(["id", "status", "score", "attempts", "counted_attempts", "started_at", "ended_at", "error_type", "message"] + names
+            + metricNames.flatMap { ["best_\($0)", "last_\($0)"] }).map(Self.csvField).joined(separator: ",")]
+        // Numbers in the shortest form that reads back exactly.
+        func exact(_ value: Double?) -> String { value.map { $0.isFinite ? String($0) : "\($0)" } ?? "" }
+        for (trial, trialMetrics) in zip(trials, metrics) {
             let values = try trial.values()
             let list = attempts[trial.number] ?? []
-            let row = [trial.trialID, trial.status, trial.score.map { String($0) } ?? "", String(list.count),
-                       String(list.filter(\.counted).count), trial.errorType ?? "", trial.message ?? ""] + names.map { values[$0]?.exactDescription ?? "" }
+            var row = [trial.trialID, trial.status, exact(trial.score), String(list.count), String(list.filter(\.counted).count),
+                       exact(trial.createdAt), exact(trial.endedAt), trial.errorType ?? "", trial.message ?? ""]
+            row += names.map { values[$0]?.exactDescription ?? "" }
+            row += metricNames.flatMap { [exact(trialMetrics[$0]?.best), exact(trialMetrics[$0]?.last)] }
             lines.append(row.map(Self.csvField).joined(separator: ","))
         }
         return Data((lines.joined(separator: "\n") + "\n").utf8)

@@ -62,7 +62,7 @@ final class JUnitReportTests: XCTestCase {
         XCTAssertEqual(try fatal.nodes(forXPath: "testcase[error]/@name").first?.stringValue, "trial-0007 [units_1=30, units_2=20]")
         XCTAssertEqual(try fatal.nodes(forXPath: "testcase[skipped][1]/@name").first?.stringValue, "trial-0008")
         XCTAssertEqual(try fatal.nodes(forXPath: "testcase[skipped][1]/skipped/@message").first?.stringValue,
-                       "not run: search stopped by a fatal error in trial-0007")
+                       "not run: the search was stopped by a fatal error in trial-0007")
         let properties = try fatal.nodes(forXPath: "properties/property") as! [XMLElement]
         let names = properties.compactMap { $0.attribute(forName: "name")?.stringValue }
         for expected in ["study", "objective", "direction", "tuner", "seed", "search.status", "stop.reason", "best.trial",

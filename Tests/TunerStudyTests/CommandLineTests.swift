@@ -82,7 +82,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try XMLSchemaValidator(schemaAt: Self.root.appendingPathComponent("Fixtures/schemas/junit/junit-10.xsd").path)
                         .validate(Data(contentsOf: URL(fileURLWithPath: scratch.file("r.xml")))), [])
         let csv = try tuner("export", ".tuner/seed-guide-fatal", "--format", "csv")
-        XCTAssert(csv.stdout.hasPrefix("id,status,score,attempts,counted_attempts,error_type,message,units_1,units_2\n"), csv.stdout)
+        XCTAssert(csv.stdout.hasPrefix("id,status,score,attempts,counted_attempts,started_at,ended_at,error_type,message,units_1,units_2,best_loss,last_loss,best_val_loss,last_val_loss\n"), csv.stdout)
     }
 
     func testTheConsecutiveFailureLimitExits3AndUsageErrorsExit2() throws {

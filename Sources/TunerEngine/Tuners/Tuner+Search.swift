@@ -216,6 +216,9 @@ struct SearchRun {
     var best: (number: Int, score: Double)?
     var started = DispatchTime.now()
     var trialsThisSession = 0
+    /// The grid's size for GridSearch without `maxTrials`, counted once per session (the
+    /// progress line would otherwise walk the whole grid after every trial).
+    var gridSize: Int?
 
     init(tuner: Tuner, session: Int64, stop: StopSignal) {
         self.tuner = tuner
@@ -238,6 +241,7 @@ struct SearchRun {
             }
         }
         (counted, deaths) = try tuner.journal.attemptCounts()
+        if tuner.maxTrials == nil, tuner.oracle is GridSearchOracle, tuner.verbose > 0 { gridSize = tuner.space.gridCount() }
         endCount = try tuner.journal.study().endCount
     }
 
@@ -470,7 +474,7 @@ struct SearchRun {
 
     /// "Trial k of n · best … · ETA …", for the live line on a terminal.
     func progressText(_ number: Int) -> String {
-        let total = tuner.maxTrials ?? (tuner.oracle is GridSearchOracle ? tuner.space.gridCount() : nil)
+        let total = tuner.maxTrials ?? gridSize
         var text = "Trial \(number + 1)"
         if let total { text += " of \(total)" }
         if let best { text += " · best \(tuner.objective.name) \(formatMetric(best.score))" }

@@ -47,6 +47,11 @@ extension HTMLReport {
         } else if trial.trialStatus == .completed {
             html.empty("rect", ["x": svgNumber(x - 4), "y": svgNumber(y - 4), "width": "8", "height": "8", "class": "s-flaky",
                                 "transform": "rotate(45 \(cx) \(cy))"])
+        } else if [.running, .invalid].contains(trial.trialStatus) {
+            // Running (or about to retry): a hollow ring, not a failure's cross.
+            html.open("circle", ["cx": cx, "cy": cy, "r": "4", "class": "s-running"])
+            html.element("title", "Trial \(trial.trialID): running")
+            html.close("circle")
         } else {
             html.empty("path", ["d": "M\(svgNumber(x - 4)) \(svgNumber(y - 4))L\(svgNumber(x + 4)) \(svgNumber(y + 4))M\(svgNumber(x + 4)) \(svgNumber(y - 4))L\(svgNumber(x - 4)) \(svgNumber(y + 4))",
                                 "class": "s-failed"])
@@ -73,8 +78,10 @@ extension HTMLReport {
 
     func legend(_ html: inout HTMLBuilder, x: Double, y: Double) {
         var offset = x
-        for (label, kind) in [("completed", 0), ("completed after retry", 1), ("failed or stopped", 2)] {
-            let fake = TrialRecord(number: -1, status: kind == 2 ? "FAILED" : "COMPLETED", hyperparameters: "{}", seed: 0, score: nil,
+        var kinds = [("completed", 0), ("completed after retry", 1), ("failed or stopped", 2)]
+        if snapshot.trials.contains(where: { [.running, .invalid].contains($0.trialStatus) }) { kinds.append(("running", 3)) }
+        for (label, kind) in kinds {
+            let fake = TrialRecord(number: -1, status: kind == 2 ? "FAILED" : kind == 3 ? "RUNNING" : "COMPLETED", hyperparameters: "{}", seed: 0, score: nil,
                                    bestEpoch: nil, metrics: nil, errorType: nil, message: nil, createdSession: 0, createdAt: 0,
                                    endedAt: nil, endSeq: nil)
             if kind == 1 {
@@ -131,7 +138,7 @@ extension HTMLReport {
             }
         }
         legend(&html, x: left + 10, y: height - 12)
-        var caption = "Objective of each completed trial (circles), trials completed after a retry (diamonds) and failed or stopped trials (crosses, along the bottom), with the best value so far."
+        var caption = "Objective of each completed trial (circles), trials completed after a retry (diamonds), failed or stopped trials (crosses, along the bottom) and running ones (rings, along the bottom), with the best value so far."
         if excluded > 0 { caption += " \(excluded) completed trial(s) with a NaN or infinite objective are not drawn." }
         if shown.count < trials.count { caption += " Showing \(shown.count) of \(trials.count) trials, evenly sampled." }
         closeChart(&html, id: "history-chart", caption: caption)
@@ -336,7 +343,9 @@ extension HTMLReport {
              xTicks: x.ticks().filter { $0 == $0.rounded() })
         for line in shown {
             var path = ""
-            for (epoch, value) in line.values.enumerated() {
+            // At most about a thousand points a line: a 100,000-epoch curve stays a small path.
+            let every = max(1, line.values.count / 1000)
+            for (epoch, value) in line.values.enumerated() where epoch % every == 0 || epoch == line.values.count - 1 {
                 guard let px = x(Double(epoch)), let py = y(value) else { continue }
                 path += (path.isEmpty ? "M" : "L") + "\(svgNumber(px)) \(svgNumber(py))"
             }

@@ -103,16 +103,21 @@ public struct HTMLReport: Sendable {
             (snapshot.attempts[trial.number] ?? []).contains { $0.counted && $0.attemptOutcome != .completed }
         }
         let failed = trials.filter { $0.trialStatus == .failed }.count
-        let stopReason = snapshot.stopReason.flatMap { $0 == .completed ? nil : " (\($0.rawValue))" } ?? ""
-        let items: [(String, String)] = [
+        let running = trials.filter { [.running, .invalid].contains($0.trialStatus) }.count
+        var items: [(String, String)] = [
             ("Objective", "\(snapshot.objective.name) (\(snapshot.objective.direction == .min ? "minimize" : "maximize"))"),
-            ("Status", snapshot.searchStatus + stopReason),
+            ("Status", snapshot.statusInWords),
             ("Completed", "\(completed.count - flaky.count)"),
             ("Completed after retry", "\(flaky.count)"),
             ("Failed", "\(failed)"),
+        ]
+        if running > 0 { items.append(("Running", "\(running)")) }
+        items += [
             ("Not run", "\(snapshot.notRunCount)"),
             ("Sessions", "\(snapshot.sessions.count)"),
             ("Total time", formatDuration(snapshot.totalTime)),
+            ("First started", snapshot.sessions.first.map { reportTimestamp($0.startedAt) } ?? "–"),
+            ("Last activity", snapshot.lastActivity.map(reportTimestamp) ?? "–"),
             ("Tuner", snapshot.study.tunerKind),
             ("Seed", String(snapshot.study.studySeed)),
         ]
@@ -124,6 +129,12 @@ public struct HTMLReport: Sendable {
             html.close("dl")
         }
         html.close("div")
+        if let reason = snapshot.stopReason, reason != .completed, let message = snapshot.sessions.last?.message {
+            html.open("p", ["class": "stop"])
+            html.element("strong", "Why it stopped: ")
+            html.text(ReportText.message(message))
+            html.close("p")
+        }
     }
 
     func bestSection(_ html: inout HTMLBuilder) {
@@ -139,6 +150,7 @@ public struct HTMLReport: Sendable {
         html.text("Trial \(best.trialID) reached \(snapshot.objective.name) = \(reportNumber(best.score ?? .nan)) ")
         html.text("after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s") (\(Self.statusWord(best, attempts: attempts))).")
         html.close("p")
+        html.open("div", ["class": "scroll"])
         html.open("table", ["class": "params"])
         html.element("caption", "Hyperparameters of trial \(best.trialID)")
         html.open("thead")
@@ -156,6 +168,7 @@ public struct HTMLReport: Sendable {
         }
         html.close("tbody")
         html.close("table")
+        html.close("div")
         let values = snapshot.values(of: best).map { "\($0.name)=\($0.value.exactDescription)" }.joined(separator: ", ")
         html.open("p")
         html.text("To reproduce: run the hypermodel with ")
@@ -251,6 +264,7 @@ public struct HTMLReport: Sendable {
     func configurationSection(_ html: inout HTMLBuilder) {
         html.open("section", ["id": "configuration", "aria-labelledby": "configuration-title"])
         html.element("h2", ["id": "configuration-title"], "Configuration")
+        html.open("div", ["class": "scroll"])
         html.open("table")
         html.element("caption", "Search space")
         html.open("thead")
@@ -268,6 +282,7 @@ public struct HTMLReport: Sendable {
         }
         html.close("tbody")
         html.close("table")
+        html.close("div")
         html.open("div", ["class": "limits"])
         for key in ["maxTrials", "maxRetriesPerTrial", "maxConsecutiveFailedTrials", "maxInterruptionsPerTrial"] {
             let value = snapshot.limits[key].map { "\($0)" }.map { $0 == "<null>" ? "none" : $0 } ?? "none"
@@ -296,7 +311,7 @@ public struct HTMLReport: Sendable {
         .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:.5rem}
         .cards dl,.limits dl{background:var(--card);padding:.5rem .7rem;border-radius:6px;margin:0}
         .defs{position:absolute;width:0;height:0;overflow:hidden}
-        dt{font-size:.8rem;color:var(--muted)}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+        dt{font-size:.8rem;color:var(--muted)}dd{margin:0;font-weight:600;overflow-wrap:break-word}
         .limits{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:.5rem}
         table{border-collapse:collapse;margin:.5rem 0}th,td{border-bottom:1px solid var(--line);padding:.25rem .6rem;text-align:left}
         caption{text-align:left;color:var(--muted);padding:.3rem 0}
@@ -309,7 +324,11 @@ public struct HTMLReport: Sendable {
         .s-flaky{fill:var(--flaky);stroke:var(--flaky)}.s-stopped{fill:var(--stop);stroke:var(--stop)}
         .s-interrupted{fill:var(--int);stroke:var(--int)}.bestline{fill:none;stroke:var(--best);stroke-width:2}
         .pc{fill:none;stroke-width:1;opacity:.55}.resume{stroke:var(--muted);stroke-dasharray:4 3}
-        .bar{fill:var(--ok)}
+        .bar{fill:var(--ok)}.s-running{fill:none;stroke:var(--int);stroke-width:1.5}
+        .stop{background:var(--card);padding:.5rem .7rem;border-left:4px solid var(--fail)}
+        .scroll table{min-width:max-content}
+        @media print{.scroll,pre{overflow:visible;max-height:none}details::details-content{content-visibility:visible;display:block}
+        nav{display:none}body{max-width:none}}
         """
 }
 

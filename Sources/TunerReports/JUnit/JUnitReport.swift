@@ -110,17 +110,21 @@ struct JUnitSuite {
         let reason = snapshot.stopReason
         let notRun = snapshot.notRunCount
         if notRun > 0 {
-            let cause: String
-            if let stopTrial, reason == .fatal {
-                cause = "a fatal error in trial-\(stopTrial.trialID)"
-            } else if reason == .consecutiveFailures, let last = snapshot.trials.last(where: { $0.trialStatus == .failed }) {
-                cause = "the consecutive-failure limit in trial-\(last.trialID)"
-            } else {
-                cause = "\(reason?.rawValue ?? "an interruption")"
+            let sentence: String
+            switch reason {
+            case .fatal?:
+                sentence = "not run: the search was stopped by a fatal error" + (stopTrial.map { " in trial-\($0.trialID)" } ?? "")
+            case .consecutiveFailures?:
+                sentence = "not run: the search reached its consecutive-failure limit"
+                    + (snapshot.trials.last(where: { $0.trialStatus == .failed }).map { " in trial-\($0.trialID)" } ?? "")
+            case .interrupted?: sentence = "not run: the search was interrupted; it runs when the search is resumed"
+            case .error?: sentence = "not run: the search stopped on an error; it runs when the search is resumed"
+            case .completed?: sentence = "not run: the search completed without it"
+            case nil: sentence = "not run yet: the search is still running"
             }
             for number in snapshot.trials.count..<(snapshot.trials.count + notRun) {
                 cases.append(JUnitCase(name: "trial-\(trialID(number))", time: 0,
-                                       children: [.init(element: .skipped, message: "not run: search stopped by \(cause)")]))
+                                       children: [.init(element: .skipped, message: sentence)]))
             }
         }
         if reason == .consecutiveFailures {
@@ -236,8 +240,13 @@ struct JUnitCase {
         }
         var out = ["status: \(trial.status)", "attempts: \(total) (\(attempts.filter(\.counted).count) counted)"]
         if let score = trial.score { out.append("objective \(snapshot.objective.name): \(score)") }
-        for attempt in attempts where attempt.attemptOutcome == .interrupted {
-            out.append("attempt \(attempt.number)/\(total): interrupted (\(attempt.message ?? "")), not counted")
+        // Every attempt, for readers that show neither flaky nor rerun elements (GitLab, junit2html).
+        for attempt in attempts {
+            var line = "attempt \(attempt.number)/\(total): \(attempt.outcome ?? "running")"
+            if let duration = attempt.duration { line += " in \(String(format: "%.3f", max(0, duration))) s" }
+            if let type = attempt.errorType { line += " — \(type): \(ReportText.message(attempt.message ?? ""))" }
+            line += attempt.counted ? "" : ", not counted"
+            out.append(line)
         }
         for (parameter, value) in values { out.append("param.\(parameter): \(value)") }
         children.append(Child(element: .systemOut, text: out.joined(separator: "\n")))

@@ -34,13 +34,24 @@ public enum ReportText {
                 }
                 continue
             }
-            if isXMLChar(scalar) {
+            if isXMLChar(scalar) && !isInvisibleFormat(scalar) {
                 result.append(scalar)
             } else {
                 result.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
             }
         }
         return String(result)
+    }
+
+    /// Whether the scalar is an invisible format or separator character — bidirectional
+    /// overrides and isolates (U+202E), zero-width characters, the byte-order mark, line and
+    /// paragraph separators: text that would reorder or hide what a report shows, so it is
+    /// shown as an escape like a control character.
+    public static func isInvisibleFormat(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .format, .lineSeparator, .paragraphSeparator: true
+        default: false
+        }
     }
 
     /// Whether XML 1.0 allows the scalar: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000 up.

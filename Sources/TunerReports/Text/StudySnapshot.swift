@@ -70,13 +70,43 @@ public struct StudySnapshot: Sendable {
         space.ordered((try? trial.values()) ?? [:])
     }
 
-    /// Total search time: the sum of session durations (S29).
-    public var totalTime: Double { sessions.reduce(0) { $0 + $1.duration } }
+    /// The latest instant the journal records: a session's start or end, an attempt's start or
+    /// end. For a running search, the last sign of life.
+    public var lastActivity: Double? {
+        let times = sessions.flatMap { [$0.startedAt, $0.endedAt].compactMap { $0 } }
+            + attempts.values.joined().flatMap { [$0.startedAt, $0.endedAt].compactMap { $0 } }
+        return times.max()
+    }
 
-    /// The number of trials the search would have run had it not stopped early: the rest of
-    /// the grid for GridSearch, `maxTrials` otherwise (0 when the search completed).
+    /// Total search time: the sum of session durations (S29); a session still open counts up
+    /// to its last journaled activity.
+    public var totalTime: Double {
+        sessions.reduce(0) { total, session in
+            guard session.endedAt == nil else { return total + session.duration }
+            let last = attempts.values.joined().filter { $0.session == session.id }
+                .flatMap { [$0.startedAt, $0.endedAt].compactMap { $0 } }.max() ?? session.startedAt
+            return total + max(0, last - session.startedAt)
+        }
+    }
+
+    /// The search's status in words, with why it stopped: "completed", "running",
+    /// "stopped: consecutive-failure limit reached", …
+    public var statusInWords: String {
+        guard let last = sessions.last else { return "not started" }
+        guard let reason = last.reason else { return "running" }
+        switch reason {
+        case .completed: return "completed"
+        case .consecutiveFailures: return "stopped: consecutive-failure limit reached"
+        case .fatal: return "stopped by a fatal error"
+        case .interrupted: return "interrupted"
+        case .error: return "stopped by an error"
+        }
+    }
+
+    /// The number of trials still planned and not yet started: the rest of the grid for
+    /// GridSearch, `maxTrials` otherwise; 0 when the search completed.
     public var notRunCount: Int {
-        guard let reason = stopReason, reason != .completed else { return 0 }
+        if stopReason == .completed { return 0 }
         if study.tunerKind == "GridSearch" {
             let total = space.gridCount(limit: 100_000) ?? trials.count
             if let maxTrials = limits["maxTrials"] as? Int { return max(0, min(total, maxTrials) - trials.count) }

@@ -1,0 +1,99 @@
+import Foundation
+import SwiftTuner
+import TunerTestSupport
+import XCTest
+
+/// Reports a user can trust: a running search shown as running, the stop said in words, the
+/// times and counts of a live study, JUnit sentences and attempts, long curves kept linear.
+final class TrustedReportTests: XCTestCase {
+    let directory = TemporaryDirectory()
+
+    /// A GridSearch of 5 trials journaled by hand: two ended, the third running, the session open.
+    func liveJournal() throws -> (writer: StudyJournal, path: String) {
+        let path = Tuner.journalPath(directory: directory.path, projectName: "live")
+        let journal = try StudyJournal.open(at: path, study: StudyDescriptor(
+            name: "live", directory: directory.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
+            seed: 1, space: try lineSpace(5).space))
+        let session = try journal.startSession(limits: #"{"maxTrials":5}"#, pid: 1, host: "h")
+        for n in 0..<2 {
+            let (_, attempt) = try journal.createTrial(number: n, values: ["x": .int(n)], seed: 1, session: session.id!)
+            try journal.finishAttempt(attempt, AttemptEnd(outcome: n == 0 ? .completed : .failed, errorType: n == 0 ? nil : "FailedTrialError",
+                                                          message: n == 0 ? nil : "bad", duration: 1, score: n == 0 ? 0.5 : nil,
+                                                          metrics: n == 0 ? ["val_loss": 0.5] : [:],
+                                                          epochs: n == 0 ? [["val_loss": 0.7, "loss": 0.9], ["val_loss": 0.5, "loss": 0.6]] : [],
+                                                          trialStatus: n == 0 ? .completed : .failed))
+        }
+        _ = try journal.createTrial(number: 2, values: ["x": .int(2)], seed: 1, session: session.id!)
+        return (journal, path)
+    }
+
+    func testARunningSearchIsShownAsRunningWithItsPlannedTrialsAndLiveTime() throws {
+        let (writer, path) = try liveJournal()
+        let snapshot = try StudySnapshot(journal: try StudyJournal.openForReading(at: path))
+        XCTAssertEqual(snapshot.statusInWords, "running")
+        XCTAssertEqual(snapshot.notRunCount, 2, "trials 0003 and 0004 are still planned")
+        XCTAssertGreaterThan(snapshot.totalTime, 0, "the live session counts up to its last activity")
+        let html = HTMLReport(snapshot: snapshot).render()
+        XCTAssert(html.contains("<dt>Running</dt><dd>1</dd>"), "the running trial is counted as running")
+        XCTAssert(html.contains("class=\"s-running\""), "drawn as running, not as failed or stopped")
+        XCTAssert(html.contains("<title>Trial 0002: running</title>"))
+        XCTAssert(html.contains("<dt>Not run</dt><dd>2</dd>"))
+        XCTAssert(html.contains("<dt>First started</dt>") && html.contains("<dt>Last activity</dt>"))
+        let junit = String(decoding: try JUnitReport(snapshots: [snapshot]).document(), as: UTF8.self)
+        XCTAssert(junit.contains("not run yet: the search is still running"), junit)
+        _ = writer
+    }
+
+    func testTheStopIsSaidInWordsWithItsMessage() throws {
+        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(6),
+                              directory: directory.path, projectName: "stopped", maxConsecutiveFailedTrials: 2, verbose: 0,
+                              output: CapturedOutput())
+        tuner.handlesSignals = false
+        try tuner.search(ScriptedBody(default: .failedTrial("too big")).run)
+        let snapshot = try StudySnapshot(journal: tuner.journal)
+        let html = HTMLReport(snapshot: snapshot).render()
+        XCTAssert(html.contains("<dd>stopped: consecutive-failure limit reached</dd>"), "words, not consecutiveFailures")
+        XCTAssertFalse(html.contains("(consecutiveFailures)"))
+        XCTAssert(html.contains("Why it stopped: </strong>Number of consecutive failures reached the limit of 2"))
+        let junit = String(decoding: try JUnitReport(snapshots: [snapshot]).document(), as: UTF8.self)
+        XCTAssert(junit.contains("not run: the search reached its consecutive-failure limit in trial-0001"), junit)
+        XCTAssert(junit.contains("attempt 1/1: failed in "), "system-out lists every attempt: \(junit)")
+        XCTAssert(junit.contains("— FailedTrialError: too big"), junit)
+    }
+
+    func testEveryStopReasonHasASentenceForTheTrialsNotRun() throws {
+        for (reason, expected) in [(StopReason.interrupted, "not run: the search was interrupted; it runs when the search is resumed"),
+                                   (.error, "not run: the search stopped on an error; it runs when the search is resumed")] {
+            let (writer, path) = try liveJournal()
+            let session = try XCTUnwrap(try writer.sessions().last?.id)
+            if reason == .interrupted {
+                try writer.interrupt(session: session, signal: SIGINT, signalName: "SIGINT")
+            } else {
+                try writer.abandon(session: session, message: "disk full")
+            }
+            let junit = String(decoding: try JUnitReport(snapshots: [try StudySnapshot(journal: try StudyJournal.openForReading(at: path))]).document(),
+                               as: UTF8.self)
+            XCTAssert(junit.contains(expected), "\(reason): \(junit)")
+            try FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+        }
+    }
+
+    func testALongLearningCurveStaysASmallPath() throws {
+        let path = Tuner.journalPath(directory: directory.path, projectName: "long")
+        let journal = try StudyJournal.open(at: path, study: StudyDescriptor(
+            name: "long", directory: directory.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
+            seed: 1, space: try lineSpace(1).space))
+        let session = try journal.startSession(limits: "{}", pid: 1, host: "h")
+        let (_, attempt) = try journal.createTrial(number: 0, values: ["x": .int(0)], seed: 1, session: session.id!)
+        let epochs = (0..<100_000).map { ["val_loss": 1 / Double($0 + 1)] }
+        try journal.finishAttempt(attempt, AttemptEnd(outcome: .completed, duration: 1, score: 1e-5, metrics: ["val_loss": 1e-5],
+                                                      epochs: epochs, trialStatus: .completed))
+        let snapshot = try StudySnapshot(journal: journal)
+        XCTAssertEqual(snapshot.curves.first?.value.count, 100_000)
+        let html = HTMLReport(snapshot: snapshot).render()
+        let curve = try XCTUnwrap(html.components(separatedBy: "<path d=\"").dropFirst().first { $0.contains("class=\"bestline\"><title>Trial 0000") })
+        let points = curve.prefix { $0 != "\"" }.filter { $0 == "L" }.count + 1
+        XCTAssertLessThanOrEqual(points, 1001, "at most about a thousand points a line")
+        XCTAssertLessThan(html.utf8.count, 200_000)
+    }
+}
