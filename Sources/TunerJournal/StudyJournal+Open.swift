@@ -235,9 +235,15 @@ extension StudyJournal {
     /// closes. It is not opened with SQLITE_OPEN_READONLY because such a connection cannot
     /// rebuild the WAL index a killed writer leaves behind (SQLITE_READONLY_RECOVERY);
     /// rebuilding it touches only the `-shm` file.
+    ///
+    /// On read-only media (the folder cannot be written) the connection is opened read-only:
+    /// a journal that ended cleanly is one file and reads as is (S26a).
     static func readOnlyQueue(_ path: String) throws -> DatabaseQueue {
         var config = Configuration()
         config.label = "journal-reader"
+        config.busyMode = .timeout(10)
+        let folder = (path as NSString).deletingLastPathComponent
+        config.readonly = access(folder.isEmpty ? "." : folder, W_OK) != 0 || access(path, W_OK) != 0
         config.prepareDatabase { db in
             if let connection = db.sqliteConnection {
                 let code = swifttuner_disable_checkpoint_on_close(connection)

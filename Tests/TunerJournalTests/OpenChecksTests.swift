@@ -298,3 +298,50 @@ final class JournalTextTests: XCTestCase {
         XCTAssertEqual(stored.trace, "a\\u{0}b")
     }
 }
+
+/// S26a: a journal on read-only media reads as it is.
+final class ReadOnlyMediaTests: XCTestCase {
+    func testAFinishedJournalReadsFromReadOnlyMedia() throws {
+        let source = TemporaryDirectory()
+        let path = source.file("study/journal.sqlite")
+        do {
+            let journal = try StudyJournal.open(at: path, study: StudyDescriptor(
+                name: "study", directory: source.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
+                seed: 1, space: try lineSpace(3).space))
+            let session = try journal.startSession(limits: "{}", pid: 1, host: "h")
+            let (_, attempt) = try journal.createTrial(number: 0, values: ["x": .int(0)], seed: 1, session: session.id!)
+            try journal.finishAttempt(attempt, AttemptEnd(outcome: .completed, duration: 0.1, score: 0.5, metrics: ["val_loss": 0.5],
+                                                          trialStatus: .completed))
+            try journal.endSession(session.id!, reason: .completed, message: nil)
+            journal.consolidate()
+        }
+        let mount = TemporaryDirectory()
+        guard Glibc.mount("none", mount.path, "tmpfs", 0, nil) == 0 else {
+            throw XCTSkip("mounting a tmpfs needs root (CI runs as root): \(String(cString: strerror(errno)))")
+        }
+        defer { umount(mount.path) }
+        try FileManager.default.copyItem(atPath: path, toPath: mount.file("journal.sqlite"))
+        XCTAssertEqual(Glibc.mount("none", mount.path, "tmpfs", UInt(MS_REMOUNT | MS_RDONLY), nil), 0, String(cString: strerror(errno)))
+        XCTAssertThrowsError(try Data("x".utf8).write(to: URL(fileURLWithPath: mount.file("probe"))), "the media is read-only")
+        let reader = try StudyJournal.openForReading(at: mount.file("journal.sqlite"))
+        XCTAssertEqual(try reader.snapshot { try reader.trials().map(\.status) }, ["COMPLETED"])
+        XCTAssertEqual(try reader.sessions().last?.reason, .completed)
+        // A journal copied with its log mid-search, in WAL mode: a message, never a crash.
+        let live = TemporaryDirectory()
+        let livePath = live.file("study/journal.sqlite")
+        let writer = try StudyJournal.open(at: livePath, study: StudyDescriptor(
+            name: "study", directory: live.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
+            seed: 1, space: try lineSpace(3).space))
+        _ = try writer.startSession(limits: "{}", pid: 1, host: "h")
+        XCTAssertEqual(Glibc.mount("none", mount.path, "tmpfs", UInt(MS_REMOUNT), nil), 0)
+        try FileManager.default.copyItem(atPath: livePath, toPath: mount.file("live.sqlite"))
+        try FileManager.default.copyItem(atPath: livePath + "-wal", toPath: mount.file("live.sqlite-wal"))
+        XCTAssertEqual(Glibc.mount("none", mount.path, "tmpfs", UInt(MS_REMOUNT | MS_RDONLY), nil), 0)
+        do {
+            let copy = try StudyJournal.openForReading(at: mount.file("live.sqlite"))
+            XCTAssertEqual(try copy.sessions().count, 1)
+        } catch {
+            XCTAssert("\(error)".contains("live.sqlite"), "\(error)")
+        }
+    }
+}
