@@ -1,4 +1,5 @@
 import SwiftTuner
+import TunerTestSupport
 import XCTest
 
 /// SEMANTICS section 8: the console's durations as KerasTuner prints them.
@@ -13,5 +14,36 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(formatElapsed(.nan), "00h 00m 00s")
         XCTAssertFalse(formatElapsed(.infinity).isEmpty, "no crash on a value beyond any search")
         XCTAssertFalse(formatElapsed(1e300).isEmpty)
+    }
+}
+
+/// SEMANTICS section 7: the whole conditional space is discovered before the first trial,
+/// in KerasTuner's registration order (E-32).
+final class SpaceDiscoveryTests: XCTestCase {
+    struct Toy: FittableModel {
+        func fit(x: [Double], y: [Double], validationData: ([Double], [Double])?, epochs: Int,
+                 context: TrialContext) throws -> TrialResult { TrialResult(metrics: ["val_loss": 1]) }
+    }
+
+    func testAConditionalSpaceKeepsRegistrationOrderAndKerasTunersGrid() throws {
+        let directory = TemporaryDirectory()
+        let build: (HyperParameters) throws -> Toy = { hp in
+            try hp.choice("model", ["cnn", "mlp"])
+            try hp.conditionalScope("model", ["mlp"]) { try hp.int("units", min: 1, max: 2) }
+            try hp.conditionalScope("model", ["cnn"]) { try hp.choice("filters", ["f1", "f2"]) }
+            try hp.boolean("drop")
+            return Toy()
+        }
+        let tuner = try GridSearch(hypermodel: build, objective: "val_loss", directory: directory.path, projectName: "e32",
+                                   verbose: 0, output: CapturedOutput())
+        tuner.handlesSignals = false
+        XCTAssertEqual(tuner.space.names, ["model", "units", "filters", "drop"], "registration order, as if every scope ran")
+        try tuner.search(x: [], y: [])
+        let rows = try tuner.journal.trials().map { trial -> String in
+            let v = try trial.values()
+            return ["model", "units", "filters", "drop"].compactMap { v[$0].map { "\($0)" } }.joined(separator: ",")
+        }
+        XCTAssertEqual(rows, ["cnn,f1,False", "cnn,f1,True", "cnn,f2,False", "cnn,f2,True",
+                              "mlp,1,False", "mlp,1,True", "mlp,2,False", "mlp,2,True"])
     }
 }

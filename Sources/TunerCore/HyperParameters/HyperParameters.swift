@@ -19,6 +19,9 @@ public final class HyperParameters {
     /// The values of this trial's active hyperparameters.
     public private(set) var values: [String: HyperParameterValue]
     private var scopes: [HyperParameterDefinition.Condition] = []
+    /// The names this registry was asked for, in the order of the first request: the order a
+    /// hypermodel registers its hyperparameters in on this path through its scopes.
+    public private(set) var requestOrder: [String] = []
 
     /// Makes an empty registry, whose hyperparameters take their defaults.
     public init() {
@@ -144,6 +147,7 @@ public final class HyperParameters {
     private func register(_ name: String, _ kind: HyperParameterDefinition.Kind,
                           _ defaultValue: HyperParameterValue?) throws -> HyperParameterValue {
         let definition = try HyperParameterDefinition(name: name, kind: kind, defaultValue: defaultValue, conditions: scopes)
+        if !requestOrder.contains(name) { requestOrder.append(name) }
         if let existing = space[name] {
             guard existing.kind == definition.kind else {
                 throw HyperParameterError(name: name, reason: "defined twice with different ranges: \(HyperParameterDefinition.rangeDescription(existing.kind)) and \(HyperParameterDefinition.rangeDescription(kind))")

@@ -50,6 +50,24 @@ public struct SearchSpace: Hashable, Sendable, Codable {
         return true
     }
 
+    /// Adds a new definition right after `predecessor` (at the start when `nil`): how a
+    /// hyperparameter found in a conditional scope takes its place in registration order.
+    ///
+    /// - Returns: `true` if the definition was new.
+    @discardableResult
+    public mutating func insert(_ definition: HyperParameterDefinition, after predecessor: String?) throws -> Bool {
+        let end = definitions.count
+        guard try add(definition) else { return false }
+        let moved = definitions.removeLast()
+        var index = predecessor.flatMap { name in definitions.firstIndex { $0.name == name }.map { $0 + 1 } } ?? 0
+        // Never before a parent it depends on.
+        for condition in moved.conditions {
+            if let parent = definitions.firstIndex(where: { $0.name == condition.parent }) { index = Swift.max(index, parent + 1) }
+        }
+        definitions.insert(moved, at: Swift.min(index, end))
+        return true
+    }
+
     /// The values of the active hyperparameters, in space order, given proposed values:
     /// inactive ones are dropped and missing active ones take their default.
     public func resolve(_ proposed: [String: HyperParameterValue]) -> [String: HyperParameterValue] {

@@ -52,9 +52,18 @@ public class HyperModelTuner<Model: FittableModel>: Tuner {
     static func discoverSpace(_ hypermodel: (HyperParameters) throws -> Model,
                               initial: HyperParameters) throws -> HyperParameters {
         var space = initial.space
+        // Each build registers in its own order; a definition it finds first is placed after the
+        // one registered just before it, so the space keeps KerasTuner's registration order,
+        // conditional scopes included (SEMANTICS section 7, E-32).
         func build(_ values: [String: HyperParameterValue]) throws {
             let hp = HyperParameters(space: space, values: values)
             do { _ = try hypermodel(hp) } catch let error as HyperParameterError { throw error } catch {}
+            var predecessor: String?
+            for name in hp.requestOrder {
+                guard let definition = hp.space[name] else { continue }
+                try space.insert(definition, after: predecessor)
+                predecessor = name
+            }
             for definition in hp.space.definitions { try space.add(definition) }
         }
         try build([:])
