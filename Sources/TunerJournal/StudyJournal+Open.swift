@@ -46,7 +46,8 @@ extension StudyJournal {
                 try check(study, against: descriptor, path: path, options: options)
                 return (version, study)
             }
-            if study.space != spaceJSON { amendments.append(("space", study.space, spaceJSON)) }
+            let extended = (try? study.searchSpace())?.extends(descriptor.space) ?? false
+            if study.space != spaceJSON && !extended { amendments.append(("space", study.space, spaceJSON)) }
             if let current = descriptor.trialDefinition, study.trialDefinition != current {
                 amendments.append(("trial", study.trialDefinition, current))
             }
@@ -412,7 +413,9 @@ extension StudyJournal {
             throw JournalError(.mismatch, path: path, "this study optimizes \(study.objective), not \(descriptor.objective). Use the same objective to resume it, or another project name or overwrite to start a new search.")
         }
         let stored = try? study.searchSpace()
-        if stored != descriptor.space && !options.acceptSpaceChange {
+        // Hyperparameters that trials defined were journaled as extensions: still the same study.
+        let extended = stored?.extends(descriptor.space) ?? false
+        if stored != descriptor.space && !extended && !options.acceptSpaceChange {
             let storedNames = stored?.names ?? []
             let newNames = descriptor.space.names
             var differences: [String] = []

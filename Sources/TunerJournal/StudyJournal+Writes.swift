@@ -242,6 +242,20 @@ extension StudyJournal {
         return try currentStreak(db)
     }
 
+    /// Journals hyperparameters a trial defined while it ran (section 7): the study's space
+    /// grows, the change is kept as an amendment, and the trial's values gain what the attempt
+    /// used — one transaction.
+    public func extendSpace(_ space: SearchSpace, trial number: Int, values: [String: HyperParameterValue]) throws {
+        let json = try Self.encodeSpace(space)
+        try write { db in
+            let previous = try String.fetchOne(db, sql: "SELECT space FROM study WHERE id = 1")
+            try db.run(sql: "UPDATE study SET space = ? WHERE id = 1", arguments: [json])
+            try db.run(sql: "INSERT INTO amendment (at, what, previous, current) VALUES (?, 'space', ?, ?)",
+                       arguments: [Self.now, previous, json])
+            try db.run(sql: "UPDATE trial SET hyperparameters = ? WHERE number = ?", arguments: [encodeValues(values), number])
+        }
+    }
+
     /// Ends a session with its stop reason (S21).
     public func endSession(_ id: Int64, reason: StopReason, message: String?) throws {
         try write { db in

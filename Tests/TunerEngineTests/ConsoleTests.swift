@@ -47,3 +47,34 @@ final class SpaceDiscoveryTests: XCTestCase {
                               "mlp,1,False", "mlp,1,True", "mlp,2,False", "mlp,2,True"])
     }
 }
+
+extension SpaceDiscoveryTests {
+    /// KerasTuner's `test_hp_in_fit`: a hyperparameter first defined while a trial runs joins
+    /// the space, is journaled, and is searched: 3 trials for a 3-value choice.
+    func testAHyperparameterDefinedDuringATrialJoinsTheSpaceAndIsSearched() throws {
+        let directory = TemporaryDirectory()
+        func tuner() throws -> Tuner {
+            let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", directory: directory.path, projectName: "fit",
+                                  verbose: 0, output: CapturedOutput())
+            tuner.handlesSignals = false
+            return tuner
+        }
+        var seen: [Int] = []
+        let first = try tuner()
+        try first.search { context in
+            let a = try context.hyperparameters.choice("a", [1, 2, 3])
+            seen.append(a)
+            return TrialResult(metrics: ["val_loss": 1])
+        }
+        XCTAssertEqual(seen, [1, 2, 3])
+        XCTAssertEqual(try first.journal.trials().map { try $0.values()["a"] }, [.int(1), .int(2), .int(3)], "what ran is journaled")
+        XCTAssertEqual(first.space.names, ["a"])
+        XCTAssertEqual(try first.journal.study().searchSpace().names, ["a"], "journaled as a space extension")
+        _ = consume first
+        // The study resumes with its extended space and has nothing left to run.
+        let resumed = try tuner()
+        XCTAssertEqual(resumed.space.names, ["a"])
+        XCTAssertEqual(try resumed.search { _ in TrialResult(metrics: ["val_loss": 1]) }.stopReason, .completed)
+        XCTAssertEqual(try resumed.journal.trials().count, 3)
+    }
+}

@@ -68,6 +68,13 @@ public struct SearchSpace: Hashable, Sendable, Codable {
         return true
     }
 
+    /// Whether this space is `other` with more definitions added: every definition of `other`
+    /// is here, the same, in the same relative order.
+    public func extends(_ other: SearchSpace) -> Bool {
+        definitions.count > other.definitions.count
+            && definitions.filter { definition in other[definition.name] != nil } == other.definitions
+    }
+
     /// The values of the active hyperparameters, in space order, given proposed values:
     /// inactive ones are dropped and missing active ones take their default.
     public func resolve(_ proposed: [String: HyperParameterValue]) -> [String: HyperParameterValue] {

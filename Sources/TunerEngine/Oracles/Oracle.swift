@@ -57,6 +57,15 @@ public struct OracleHistory: Sendable {
         trials[index].score = score
     }
 
+    /// Replaces a trial's values: the trial defined a hyperparameter while it ran, and its
+    /// journaled values gained what it used.
+    public mutating func update(at index: Int, values: [String: HyperParameterValue]) {
+        guard trials.indices.contains(index) else { return }
+        tried.remove(trials[index].values)
+        trials[index].values = values
+        tried.insert(values)
+    }
+
     /// Whether there is no trial yet.
     public var isEmpty: Bool { trials.isEmpty }
     /// The last trial.

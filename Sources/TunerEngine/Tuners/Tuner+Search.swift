@@ -310,6 +310,7 @@ struct SearchRun {
             var fatal: (any Error)?
             do {
                 let result = try body(context)
+                try extendSpace(with: context.hyperparameters, trial: number)
                 let duration = seconds(since: clock)
                 guard let best = result.best(for: tuner.objective) else {
                     let error = ObjectiveNotFoundError(objective: tuner.objective.name, available: result.metricNames)
@@ -336,6 +337,7 @@ struct SearchRun {
                 throw error
             } catch {
                 if error is SearchEnvironmentError { throw error }
+                try extendSpace(with: context.hyperparameters, trial: number)
                 let duration = seconds(since: clock)
                 let (type, message, trace) = describe(error)
                 if error is FatalSearchError {
@@ -364,6 +366,18 @@ struct SearchRun {
             }
             return stopped(commit)
         }
+    }
+
+    /// Journals the hyperparameters an attempt defined while it ran (KerasTuner's `fit`
+    /// defining one): the space grows and the next trials search it.
+    mutating func extendSpace(with hp: HyperParameters, trial number: Int) throws {
+        guard hp.space.definitions.count > tuner.space.definitions.count else { return }
+        let values = hp.values.filter { !$0.key.hasPrefix("tuner/") }
+        try tuner.journal.extendSpace(hp.space, trial: number, values: values)
+        tuner.space = hp.space
+        history.update(at: number, values: values)
+        trials[number].hyperparameters = encodeValues(values)
+        if tuner.maxTrials == nil, tuner.oracle is GridSearchOracle, tuner.verbose > 0 { gridSize = tuner.space.gridCount() }
     }
 
     /// The stop a commit journaled, as the loop's end.

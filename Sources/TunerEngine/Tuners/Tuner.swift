@@ -22,8 +22,9 @@ public class Tuner {
     public let oracle: any Oracle
     /// What the search optimizes.
     public let objective: Objective
-    /// The search space, journaled with the study.
-    public let space: SearchSpace
+    /// The search space, journaled with the study; it grows when a trial defines a new
+    /// hyperparameter (KerasTuner's hyperparameters defined in `fit`).
+    public internal(set) var space: SearchSpace
     /// The directory that holds the project (KerasTuner's `directory`).
     public let directory: String
     /// The project's name (KerasTuner's `project_name`).
@@ -96,7 +97,10 @@ public class Tuner {
                                          space: hyperparameters.space, trialDefinition: trialDefinition)
         journal = try StudyJournal.open(at: Self.journalPath(directory: directory, projectName: projectName),
                                         study: descriptor, options: options)
-        self.seed = try journal.study().studySeed
+        let study = try journal.study()
+        self.seed = study.studySeed
+        // A space the journal extended with hyperparameters trials defined is the one to search.
+        if let stored = try? study.searchSpace(), stored.extends(hyperparameters.space) { self.space = stored }
     }
 
     /// KerasTuner's `search_space_summary()`: prints the search space.
