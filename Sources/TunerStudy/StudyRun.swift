@@ -39,6 +39,8 @@ public struct StudyRun {
         var x: Matrix
         var y: Matrix
         var validation: (Matrix, Matrix)?
+        /// The one-hot columns' class names, in order (`species=setosa`, …).
+        var classes: [String]? = nil
     }
 
     /// Loads the data, relative to the study file's folder, with errors naming row and column.
@@ -71,7 +73,8 @@ public struct StudyRun {
                     validation = held
                 }
             }
-            return Prepared(x: train.x, y: train.y, validation: validation.map { ($0.x, $0.y) })
+            return Prepared(x: train.x, y: train.y, validation: validation.map { ($0.x, $0.y) },
+                            classes: oneHot ? train.targetNames : nil)
         }
     }
 
@@ -83,23 +86,33 @@ public struct StudyRun {
         _ = try trialBody()
     }
 
-    /// What each attempt runs, once the study's inputs are checked.
-    func trialBody() throws -> (TrialContext) throws -> TrialResult {
+    /// What each attempt runs, once the study's inputs are checked, and the trial definition
+    /// to journal: the study file's, with the class names one-hot targets were given, so that
+    /// reports show the mapping and a changed label set is a changed definition.
+    func trialBody() throws -> (body: (TrialContext) throws -> TrialResult, definition: String) {
         switch study.trial {
         case .model(let spec):
             let data = try prepare(spec)
+            var definition = study.trialDefinition
+            if let classes = data.classes,
+               var object = (try? JSONSerialization.jsonObject(with: Data(definition.utf8))) as? [String: Any] {
+                object["classes"] = classes
+                if let json = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+                    definition = String(decoding: json, as: UTF8.self)
+                }
+            }
             let hasValidation = data.validation != nil || spec.validationSplit > 0
             let reported = spec.reportedMetrics(hasValidation: hasValidation)
             guard reported.contains(study.objective.name) else {
                 throw StudyFileError(path: study.path, field: "objective",
                                      "no trial reports \"\(study.objective.name)\": this model reports \(reported.joined(separator: ", "))")
             }
-            return { context in try ModelTrial(spec: spec, data: data).run(context) }
+            return ({ context in try ModelTrial(spec: spec, data: data).run(context) }, definition)
         case .command(let spec):
             try spec.checkExecutable(studyPath: study.path)
             let runner = CommandTrial(spec: spec, studyDirectory: (study.journalPath as NSString).deletingLastPathComponent,
                                       verbose: verbose)
-            return { context in try runner.run(context) }
+            return ({ context in try runner.run(context) }, study.trialDefinition)
         }
     }
 
@@ -111,7 +124,7 @@ public struct StudyRun {
     public func search(overwrite: Bool = false, maxTrials: Int? = nil, maxRetriesPerTrial: Int? = nil,
                        maxConsecutiveFailedTrials: Int?? = nil, maxInterruptionsPerTrial: Int?? = nil,
                        acceptSpaceChange: Bool = false, acceptTrialChange: Bool = false) throws -> SearchOutcome {
-        let body = try trialBody()
+        let (body, definition) = try trialBody()
         let oracle: any Oracle
         switch study.tuner {
         case "grid": oracle = GridSearchOracle()
@@ -127,7 +140,7 @@ public struct StudyRun {
                               seed: study.seed, overwrite: overwrite || study.overwrite, verbose: verbose,
                               journalOptions: JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
                                                              acceptTrialChange: acceptTrialChange),
-                              output: output, trialDefinition: study.trialDefinition)
+                              output: output, trialDefinition: definition)
         tuner.handlesSignals = handlesSignals
         tuner.onInterrupt = onInterrupt
         return try tuner.search(body)

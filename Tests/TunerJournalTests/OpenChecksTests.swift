@@ -345,3 +345,27 @@ final class ReadOnlyMediaTests: XCTestCase {
         }
     }
 }
+
+/// S26a: a reader's snapshot is one state, whatever the writer commits meanwhile.
+final class SnapshotTests: XCTestCase {
+    func testReadsInsideASnapshotSeeOneStateWhileTheWriterCommits() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("study/journal.sqlite")
+        let writer = try StudyJournal.open(at: path, study: StudyDescriptor(
+            name: "study", directory: directory.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
+            seed: 1, space: try lineSpace(3).space))
+        let session = try writer.startSession(limits: "{}", pid: 1, host: "h")
+        let (_, attempt) = try writer.createTrial(number: 0, values: ["x": .int(0)], seed: 1, session: session.id!)
+        let reader = try StudyJournal.openForReading(at: path)
+        let (trials, attempts) = try reader.snapshot { () -> ([TrialRecord], [AttemptRecord]) in
+            let trials = try reader.trials()
+            // The writer completes the trial between the two reads.
+            try writer.finishAttempt(attempt, AttemptEnd(outcome: .completed, duration: 0.1, score: 0.5, metrics: ["val_loss": 0.5],
+                                                         trialStatus: .completed))
+            return (trials, try reader.attempts())
+        }
+        XCTAssertEqual(trials.map(\.status), ["RUNNING"])
+        XCTAssertEqual(attempts.map { $0.outcome ?? "open" }, ["open"], "the same state as the trials read before")
+        XCTAssertEqual(try reader.attempts().map { $0.outcome ?? "open" }, ["completed"], "a new read sees the commit")
+    }
+}

@@ -96,5 +96,9 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertGreaterThan(object["screenshot_bytes"] as? Int ?? 0, 30_000, "the screenshot is not blank", file: file, line: line)
         XCTAssertEqual((object["axe_violations"] as? [[String: Any]])?.map { "\($0["id"] ?? "")" }, [], "\(object["axe_violations"] ?? "")",
                        file: file, line: line)
+        let narrow = object["narrow"] as? [String: Int]
+        XCTAssertEqual(narrow?["hidden"], 0, "no column hidden on a 400-px screen", file: file, line: line)
+        XCTAssertEqual(narrow?["unscrollable"], 0, "a table wider than a 400-px screen scrolls sideways", file: file, line: line)
+        XCTAssertEqual(object["print_clipped"] as? Int, 0, "nothing is cut in print", file: file, line: line)
     }
 }

@@ -32,6 +32,12 @@ extension CommandLineTests {
                 XCTAssertEqual(Double(text)?.bitPattern, journaled.bitPattern, "\(file) \(text) is \(journaled) bit for bit")
             }
         }
+        let json = try JSONSerialization.jsonObject(with: Data(try tuner("export", ".tuner/exact", "--format", "json").stdout.utf8)) as? [String: Any]
+        let first = try XCTUnwrap((json?["trials"] as? [[String: Any]])?.first)
+        XCTAssertEqual((first["metrics"] as? [String: [String: Double]])?["val_loss"], ["best": 1, "last": 1], "every metric, best and last")
+        XCTAssertNotNil(first["startedAt"] as? Double)
+        XCTAssertNotNil(first["endedAt"] as? Double)
+        XCTAssertNotNil((first["attempts"] as? [[String: Any]])?.first?["startedAt"] as? Double)
         let csv = try tuner("export", ".tuner/exact", "--format", "csv").stdout
         XCTAssert(csv.contains("0.000123456789"), csv)
         XCTAssert(csv.contains("1e-300"), csv)

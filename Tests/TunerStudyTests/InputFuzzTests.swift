@@ -253,3 +253,27 @@ final class InputFuzzTests: XCTestCase {
         XCTAssertEqual(ran, 30)
     }
 }
+
+extension InputFuzzTests {
+    /// String class labels are accepted in sorted order, and the report shows the mapping.
+    func testClassNamesAreMappedInSortedOrderAndTheReportShowsThem() throws {
+        let rows = (0..<40).map { i in "\(Double(i % 4) / 4),\(Double(i % 3) / 3),\(["virginica", "setosa", "versicolor"][i % 3])" }
+        try ("a,b,species\n" + rows.joined(separator: "\n") + "\n").write(toFile: scratch.file("flowers.csv"), atomically: true, encoding: .utf8)
+        let text = """
+            study: flowers
+            directory: \(scratch.path)
+            tuner: grid
+            objective: val_loss
+            search_space: [{name: units, type: int, min: 2, max: 3}]
+            trial:
+              model: {layers: [{units: $units, activation: relu}, {units: 3, activation: softmax}], loss: categorical_crossentropy}
+              fit: {epochs: 2, batch_size: 8}
+              data: {csv: flowers.csv, targets: [species], one_hot: true, validation_split: 0.25}
+            """
+        let study = try StudyFile.parse(text, path: scratch.file("flowers.yaml"))
+        try StudyRun(study: study, verbose: 0, output: CapturedOutput(), handlesSignals: false).search()
+        let html = HTMLReport(snapshot: try StudySnapshot(journal: try StudyJournal.openForReading(at: study.journalPath))).render()
+        XCTAssert(html.contains("<dt>one-hot classes, by column</dt><dd>0: species=setosa, 1: species=versicolor, 2: species=virginica</dd>"))
+        XCTAssert(html.contains("Trial definition, as journaled"))
+    }
+}

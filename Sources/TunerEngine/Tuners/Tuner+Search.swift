@@ -167,14 +167,15 @@ extension Tuner {
             output.line("Search stopped: \(message)")
             throw error
         } catch {
-            // A fatal attempt ended the session in its own transaction (S20).
-            if !run.stopJournaled {
-                try? journal.abandon(session: sessionID, message: "\(describe(error).type): \(describe(error).message)")
-            }
+            let text = "\(describe(error).type): \(describe(error).message)"
+            // A fatal attempt ended the session in its own transaction (S20); any other error
+            // is the search's own and ends it `error`.
+            let fatal = run.stopJournaled
+            if !fatal { try? journal.abandon(session: sessionID, message: text) }
             journal.consolidate()
-            if verbose > 0 {
-                output.line("Search stopped by a fatal error: \(describe(error).type): \(describe(error).message)")
-                output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))")
+            if verbose > 0 || !fatal {
+                output.line(fatal ? "Search stopped by a fatal error: \(text)" : "Search stopped: \(text)")
+                if verbose > 0 { output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))") }
             }
             throw error
         }

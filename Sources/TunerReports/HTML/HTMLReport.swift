@@ -291,11 +291,25 @@ public struct HTMLReport: Sendable {
             html.element("dd", value)
             html.close("dl")
         }
+        if let definition = snapshot.study.trialDefinition,
+           let object = (try? JSONSerialization.jsonObject(with: Data(definition.utf8))) as? [String: Any],
+           let classes = object["classes"] as? [String] {
+            html.open("dl")
+            html.element("dt", "one-hot classes, by column")
+            html.element("dd", classes.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", "))
+            html.close("dl")
+        }
         html.open("dl")
         html.element("dt", "store")
         html.element("dd", "SQLite journal \(snapshot.study.name)/journal.sqlite, schema version \(snapshot.schemaVersion)")
         html.close("dl")
         html.close("div")
+        if let definition = snapshot.study.trialDefinition, !definition.isEmpty {
+            html.open("details")
+            html.element("summary", "Trial definition, as journaled")
+            html.element("pre", ReportText.text(definition))
+            html.close("details")
+        }
         html.close("section")
     }
 

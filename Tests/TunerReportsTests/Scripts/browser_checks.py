@@ -50,6 +50,35 @@ try:
     result["axe_violations"] = [
         {"id": v["id"], "impact": v["impact"], "help": v["help"],
          "nodes": [n["html"][:200] for n in v["nodes"][:3]]} for v in report["violations"]]
+    # A 400-px screen: no column is hidden, and a table wider than the screen scrolls sideways.
+    driver.set_window_size(400, 900)
+    result["narrow"] = driver.execute_script("""
+        var hidden = 0, unscrollable = 0;
+        document.querySelectorAll('th, td').forEach(function (cell) {
+            if (getComputedStyle(cell).display === 'none' || cell.getBoundingClientRect().width === 0) hidden++;
+        });
+        document.querySelectorAll('table').forEach(function (table) {
+            if (table.getBoundingClientRect().width <= document.documentElement.clientWidth) return;
+            var box = table.parentElement, scrolls = false;
+            while (box && box !== document.body) {
+                var o = getComputedStyle(box).overflowX;
+                if (o === 'auto' || o === 'scroll') { scrolls = box.scrollWidth > box.clientWidth; break; }
+                box = box.parentElement;
+            }
+            if (!scrolls) unscrollable++;
+        });
+        return {hidden: hidden, unscrollable: unscrollable};
+    """)
+    # Print: nothing clipped by a scroll box or a height limit.
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    result["print_clipped"] = driver.execute_script("""
+        var clipped = 0;
+        document.querySelectorAll('.scroll, pre').forEach(function (e) {
+            var s = getComputedStyle(e);
+            if (s.maxHeight !== 'none' || s.overflowY === 'auto' || s.overflowY === 'hidden' || s.overflowY === 'scroll') clipped++;
+        });
+        return clipped;
+    """)
 finally:
     driver.quit()
 print(json.dumps(result))
