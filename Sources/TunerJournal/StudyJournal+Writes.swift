@@ -306,6 +306,16 @@ extension StudyJournal {
             """, arguments: [journalText(message)])
     }
 
+    /// Puts the journal back in WAL mode for a new session of the same writer (a session's end
+    /// left it one file, in rollback mode): readers never block the writer again.
+    public func resumeLogging() throws {
+        do {
+            try dbQueue.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
+        } catch let error as DatabaseError {
+            throw JournalError(.writeFailed, path: path, "cannot return the journal to WAL mode: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
     /// Makes the journal one self-contained file after a session ended (S26b): the write-ahead
     /// log is checkpointed into the database and the file leaves WAL mode, so `-wal` and `-shm`
     /// are removed. The next writer's open returns to WAL. Best effort: while a reader holds the

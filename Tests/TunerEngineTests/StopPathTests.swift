@@ -178,3 +178,17 @@ final class StopPathTests: XCTestCase {
         XCTAssertEqual(try StudyJournal.openForReading(at: path).trials().count, 3)
     }
 }
+
+extension StopPathTests {
+    func testASecondSessionOfTheSameTunerWritesInWALModeAgain() throws {
+        let h = Harness()
+        let tuner = try h.tuner(maxTrials: 2)
+        try tuner.search(ScriptedBody().run)
+        XCTAssertEqual(try tuner.journal.connectionPragmas().journalMode, "delete", "one file between sessions")
+        tuner.maxTrials = 4
+        let body = ScriptedBody()
+        body.onCall = { _ in XCTAssertEqual(try? tuner.journal.connectionPragmas().journalMode, "wal") }
+        try tuner.search(body.run)
+        XCTAssertEqual(body.calls.count, 2)
+    }
+}

@@ -74,6 +74,7 @@ extension Tuner {
     @discardableResult
     public func search(_ body: (TrialContext) throws -> TrialResult) throws -> SearchOutcome {
         try validateLimits()
+        try journal.resumeLogging()
         let recovery = try journal.recover()
         if verbose > 0, !recovery.closedSessions.isEmpty {
             output.line("Resuming: \(recovery.closedSessions.count) session(s) had not ended (found interrupted); trials to re-run first: \(recovery.stoppedTrials.map(trialID).joined(separator: ", ").ifEmpty("none")).")
