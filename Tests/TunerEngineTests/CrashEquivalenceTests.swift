@@ -67,6 +67,7 @@ final class CrashEquivalenceTests: XCTestCase {
                 }
                 XCTAssertLessThanOrEqual(attempts.filter { $0.outcome == nil }.count, 1, "at most one open attempt")
                 XCTAssertEqual(try journal.derivedStreak(), try journal.study().streak)
+                XCTAssertEqual(try JournalInvariants.violations(in: journal), [])
             }
         }
         let finish = try start([crashed.path, tuner, "\(seed)", "\(trials)", "0"])

@@ -222,3 +222,38 @@ extension CommandLineTests {
         XCTAssert(dead.stdout.contains("died"), dead.stdout)
     }
 }
+
+extension CommandLineTests {
+    /// The command's own stop path (it exits from the signal's thread once the stop is
+    /// journaled): built-in trials of a millisecond, SIGINT or SIGTERM at random instants.
+    func testTheCommandStopsInOrderOnASignalAtAnyInstant() throws {
+        let path = try write("fast.yaml", """
+            study: fast
+            tuner: grid
+            objective: val_loss
+            search_space: [{name: units, type: int, min: 1, max: 2000}]
+            trial:
+              model: {layers: [{units: $units}, {units: 1}], loss: mean_squared_error}
+              fit: {epochs: 1, batch_size: 8}
+              data: {random: {rows: 8, features: 2}, validation_random: {rows: 4}}
+            """)
+        var rng = SplitMix64(seed: 130)
+        for round in 0..<10 {
+            try? FileManager.default.removeItem(atPath: scratch.file(".tuner/fast"))
+            let (process, _, _) = try start(["search", path, "--verbose", "0"])
+            let deadline = Date().addingTimeInterval(20)
+            while !FileManager.default.fileExists(atPath: scratch.file(".tuner/fast/journal.sqlite")) && Date() < deadline { usleep(2_000) }
+            usleep(UInt32(20_000 + rng.nextInt(below: 150_000)))
+            let signal = round % 2 == 0 ? SIGINT : SIGTERM
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 128 + signal, "round \(round)")
+            let journal = try journal("fast")
+            XCTAssertEqual(try JournalInvariants.violations(in: journal), [], "round \(round)")
+            XCTAssertEqual(try journal.sessions().last?.reason, .interrupted, "round \(round)")
+            XCTAssertEqual(try journal.attempts().filter { $0.outcome == nil }.count, 0, "round \(round)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.file(".tuner/fast/journal.sqlite-wal")),
+                           "an interrupted session ends with the journal in one file too")
+        }
+    }
+}

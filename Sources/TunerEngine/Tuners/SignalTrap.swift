@@ -63,6 +63,8 @@ final class SignalTrap: Sendable {
             }
             do {
                 try journal.interrupt(session: session, signal: number, signalName: name)
+                // The session ended in order: the journal becomes one file (S26b).
+                journal.consolidate()
             } catch {
                 writeStandardError("could not journal the interruption: \(error)\n")
             }
