@@ -43,6 +43,8 @@ struct CommandTrial: Sendable {
     let spec: CommandSpec
     let studyDirectory: String
     let verbose: Int
+    /// Started with the first attempt; ends this search's trials if the search is killed.
+    let watchdog = WatchdogSlot()
 
     /// The largest epoch number a metrics line may give.
     static let maxEpoch = 10_000_000
@@ -83,7 +85,9 @@ struct CommandTrial: Sendable {
         _ = installChildReaper
         // Processes of attempts whose search was killed are ended before anything runs again,
         // so a resume never runs a second copy beside the first.
-        ProcessSweep.once(trialsDirectory: (studyDirectory as NSString).appendingPathComponent("trials"))
+        let trials = (studyDirectory as NSString).appendingPathComponent("trials")
+        ProcessSweep.once(trialsDirectory: trials)
+        watchdog.start(trialsDirectory: trials)
         let trialDirectory = (studyDirectory as NSString).appendingPathComponent("trials/trial_\(context.trialID)")
         do {
             try FileManager.default.createDirectory(atPath: trialDirectory, withIntermediateDirectories: true)
@@ -260,6 +264,17 @@ struct CommandTrial: Sendable {
             }
         }
         return TrialResult(history: order.sorted().map { epochs[$0] ?? [:] })
+    }
+}
+
+/// Holds a search's ``TrialWatchdog``, started once.
+final class WatchdogSlot: Sendable {
+    private let watchdog = Mutex<TrialWatchdog?>(nil)
+
+    func start(trialsDirectory: String) {
+        watchdog.withLock { current in
+            if current == nil { current = TrialWatchdog(trialsDirectory: trialsDirectory) }
+        }
     }
 }
 

@@ -69,3 +69,63 @@ enum ProcessSweep {
         return false
     }
 }
+
+/// A watchdog process for a search's command trials: it waits on a pipe that only this
+/// process holds open, and when the pipe closes — the search ended, or was killed outright,
+/// SIGKILL included — it kills every process of the attempts still marked running and removes
+/// their `.pid` files. So no trial outlives a search that was killed and never resumed.
+final class TrialWatchdog: @unchecked Sendable {
+    private let writeEnd: Int32
+    private let process: Process?
+
+    /// The script the watchdog runs: `$1` is the study's `trials` folder.
+    static let script = """
+        read -r _ || true
+        for f in "$1"/*/attempt_*.pid; do
+          [ -f "$f" ] || continue
+          t=$(cat "$f")
+          for e in /proc/[0-9]*/environ; do
+            if grep -qzx "TUNER_ATTEMPT_TOKEN=$t" "$e" 2>/dev/null; then p=${e#/proc/}; kill -9 "${p%/environ}" 2>/dev/null; fi
+          done
+          rm -f "$f"
+        done
+        """
+
+    /// Starts the watchdog for a study's trials folder; a watchdog that cannot start leaves
+    /// the next run's sweep to end what a killed search left.
+    init(trialsDirectory: String) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else {
+            writeEnd = -1
+            process = nil
+            return
+        }
+        // Neither end may reach a trial: a trial holding the write end would keep the watchdog
+        // waiting for as long as it lives.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let process = Process()
+        // Its own session: a Ctrl-C meant for the search does not reach it.
+        let setsid = "/usr/bin/setsid"
+        if FileManager.default.isExecutableFile(atPath: setsid) {
+            process.executableURL = URL(fileURLWithPath: setsid)
+            process.arguments = ["/bin/sh", "-c", Self.script, "watchdog", trialsDirectory]
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", Self.script, "watchdog", trialsDirectory]
+        }
+        process.standardInput = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+            self.process = process
+        } catch {
+            self.process = nil
+        }
+        writeEnd = fds[1]
+    }
+
+    deinit {
+        if writeEnd >= 0 { close(writeEnd) }
+    }
+}

@@ -30,10 +30,13 @@ final class StopPathTests: XCTestCase {
         for round in 0..<24 {
             let directory = TemporaryDirectory()
             let process = try start([directory.path, "random", "\(round)", "100000", "0"])
-            // Wait for the first trial, then a random instant among many trials a millisecond long.
+            // Wait for the first trial (the search runs), then a random instant among many trials
+            // a millisecond long.
             let deadline = Date().addingTimeInterval(20)
-            while !FileManager.default.fileExists(atPath: journalPath(directory)) && Date() < deadline { usleep(2_000) }
-            usleep(UInt32(20_000 + rng.nextInt(below: 80_000)))
+            while ((try? StudyJournal.openForReading(at: journalPath(directory)).trials().isEmpty) ?? true) && Date() < deadline {
+                usleep(2_000)
+            }
+            usleep(UInt32(rng.nextInt(below: 80_000)))
             let (signal, name) = signals[round % signals.count]
             kill(process.processIdentifier, signal)
             process.waitUntilExit()

@@ -176,11 +176,23 @@ extension CommandLineTests {
         }
         let (first, _, _) = try start(["search", path, "--verbose", "0"])
         try waitForAttempt(1)
+        XCTAssertEqual(try processes(marker).count, 1, "the trial runs")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
-        XCTAssertEqual(try processes(marker).count, 1, "the killed search's trial still runs")
-        let (second, _, _) = try start(["search", path, "--verbose", "0"])
+        // The watchdog ends the trial of a search killed outright, resumed or not.
+        let deadline = Date().addingTimeInterval(5)
+        while try !processes(marker).isEmpty && Date() < deadline { usleep(50_000) }
+        XCTAssertEqual(try processes(marker), [], "no trial outlives a SIGKILLed search")
+        // Were the watchdog gone too, the next run ends what the killed one left before it runs anything.
+        let leftover = try start(["search", path, "--verbose", "0"])
         try waitForAttempt(2)
+        let watchdogs = try shellOutput("pgrep -f '[T]UNER_ATTEMPT_TOKEN=' || true").split(separator: "\n")
+        for pid in watchdogs { kill(pid_t(String(pid)) ?? 0, SIGKILL) }
+        kill(leftover.0.processIdentifier, SIGKILL)
+        leftover.0.waitUntilExit()
+        XCTAssertEqual(try processes(marker).count, 1, "with its watchdog killed too, the trial is left running")
+        let (second, _, _) = try start(["search", path, "--verbose", "0"])
+        try waitForAttempt(3)
         XCTAssertEqual(try processes(marker).count, 1, "the resume ended the first copy before it ran the second")
         kill(second.processIdentifier, SIGINT)
         second.waitUntilExit()
@@ -241,9 +253,10 @@ extension CommandLineTests {
         for round in 0..<10 {
             try? FileManager.default.removeItem(atPath: scratch.file(".tuner/fast"))
             let (process, _, _) = try start(["search", path, "--verbose", "0"])
+            // Once the search runs (its first trial journaled), a random instant among trials a millisecond long.
             let deadline = Date().addingTimeInterval(20)
-            while !FileManager.default.fileExists(atPath: scratch.file(".tuner/fast/journal.sqlite")) && Date() < deadline { usleep(2_000) }
-            usleep(UInt32(20_000 + rng.nextInt(below: 150_000)))
+            while ((try? journal("fast").trials().isEmpty) ?? true) && Date() < deadline { usleep(2_000) }
+            usleep(UInt32(rng.nextInt(below: 150_000)))
             let signal = round % 2 == 0 ? SIGINT : SIGTERM
             kill(process.processIdentifier, signal)
             process.waitUntilExit()
