@@ -62,8 +62,13 @@ final class StopPathTests: XCTestCase {
         let directory = TemporaryDirectory()
         var limitStops = 0
         for _ in 0..<40 {
+            func attempts() -> Int { (try? StudyJournal.openForReading(at: journalPath(directory)).attempts().count) ?? 0 }
+            let before = attempts()
             let process = try start([directory.path, "random", "5", "400", "300", "full", "2"])
-            usleep(UInt32(10_000 + rng.nextInt(below: 60_000)))
+            // Once this run has started an attempt, a random instant: most kills land among trial ends.
+            let deadline = Date().addingTimeInterval(20)
+            while process.isRunning, Date() < deadline, attempts() == before { usleep(2_000) }
+            usleep(UInt32(rng.nextInt(below: 60_000)))
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
             guard FileManager.default.fileExists(atPath: journalPath(directory)) else { continue }
@@ -71,6 +76,7 @@ final class StopPathTests: XCTestCase {
             XCTAssertEqual(try JournalInvariants.violations(in: journal), [])
             limitStops = try journal.sessions().filter { $0.reason == .consecutiveFailures }.count
         }
+        print("S17 kills: the limit fired in \(limitStops) sessions")
         XCTAssertGreaterThan(limitStops, 0, "the limit fired in some sessions")
     }
 

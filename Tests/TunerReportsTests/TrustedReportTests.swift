@@ -97,3 +97,36 @@ final class TrustedReportTests: XCTestCase {
         XCTAssertLessThan(html.utf8.count, 200_000)
     }
 }
+
+extension TrustedReportTests {
+    func testTheReproduceLineGivesExactValues() throws {
+        let hp = HyperParameters()
+        try hp.fixed("lr", .float(0.000123456789))
+        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: hp, directory: directory.path,
+                              projectName: "exact", verbose: 0, output: CapturedOutput())
+        tuner.handlesSignals = false
+        try tuner.search { _ in TrialResult(metrics: ["val_loss": 0.5]) }
+        let html = HTMLReport(snapshot: try StudySnapshot(journal: tuner.journal)).render()
+        XCTAssert(html.contains("<code>lr=0.000123456789</code>"), "the value that ran, not %.5g")
+    }
+
+    /// GridSearch without maxTrials counts its grid once, not after every trial: 60 trials of a
+    /// 900,000-point grid take seconds, where recounting took minutes.
+    func testGridProgressDoesNotRecountTheGrid() throws {
+        let hp = HyperParameters()
+        try hp.int("a", min: 0, max: 899)
+        try hp.int("b", min: 0, max: 999)
+        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: hp, directory: directory.path,
+                              projectName: "grid", verbose: 1, output: CapturedOutput())
+        tuner.handlesSignals = false
+        let clock = Date()
+        var calls = 0
+        XCTAssertThrowsError(try tuner.search { _ in
+            calls += 1
+            if calls == 60 { throw FatalError("enough") }
+            return TrialResult(metrics: ["val_loss": 0.5])
+        })
+        XCTAssertEqual(calls, 60)
+        XCTAssertLessThan(Date().timeIntervalSince(clock), 60)
+    }
+}

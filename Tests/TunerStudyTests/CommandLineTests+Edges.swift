@@ -111,6 +111,16 @@ extension CommandLineTests {
         XCTAssertEqual(try table("unwritable"), ["0000 COMPLETED 1", "0001 COMPLETED 1", "0002 COMPLETED 1"])
     }
 
+    func testReadersShowAStudyFilesErrorWithItsPlace() throws {
+        let bad = try write("bad.yaml", "study: s\nobjective: val_loss\ntunner: grid\n")
+        for command in ["status", "summary", "export"] {
+            let run = try tuner(command, bad)
+            XCTAssertEqual(run.code, 1, "\(command): \(run.stderr)")
+            XCTAssert(run.stderr.contains("bad.yaml:3:1"), "\(command): \(run.stderr)")
+            XCTAssert(run.stderr.contains("did you mean 'tuner'?"), "\(command): \(run.stderr)")
+        }
+    }
+
     func shell(_ script: String) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")

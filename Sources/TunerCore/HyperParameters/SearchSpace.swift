@@ -119,6 +119,17 @@ public struct SearchSpace: Hashable, Sendable, Codable {
 
     /// The number of grid configurations, or `nil` when it exceeds `limit`.
     public func gridCount(limit: Int = 1_000_000) -> Int? {
+        // Without conditions the grid is the product of the value lists; only conditional
+        // scopes need the walk.
+        if definitions.allSatisfy({ $0.conditions.isEmpty }) {
+            var product = 1
+            for definition in definitions {
+                let (next, overflow) = product.multipliedReportingOverflow(by: definition.gridValues.count)
+                if overflow || next > limit { return nil }
+                product = next
+            }
+            return product
+        }
         var count = 0
         var current: [String: HyperParameterValue]? = defaults
         while let c = current {
