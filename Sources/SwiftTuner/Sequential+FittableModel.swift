@@ -33,7 +33,13 @@ extension Sequential: FittableModel {
             context.reportEpoch(epoch + 1, total)
         }
         if hp["tuner/epochs"] != nil, !context.directory.isEmpty {
-            try saveWeights(to: Self.checkpoint(context, trial: context.trialID))
+            let path = Self.checkpoint(context, trial: context.trialID)
+            do {
+                try saveWeights(to: path)
+            } catch {
+                // The trial's folder cannot be written: the search's problem, not the trial's.
+                throw TrialDirectoryError(path: path, reason: (error as NSError).localizedDescription)
+            }
         }
         return TrialResult(history: history.epochs)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SwiftTuner
+import TunerStudy
 import TunerTestSupport
 import XCTest
 
@@ -119,6 +120,21 @@ extension CommandLineTests {
             XCTAssert(run.stderr.contains("bad.yaml:3:1"), "\(command): \(run.stderr)")
             XCTAssert(run.stderr.contains("did you mean 'tuner'?"), "\(command): \(run.stderr)")
         }
+    }
+
+    func testAnUnwritableCheckpointFolderIsTheSearchesErrorForBuiltInTrialsToo() throws {
+        let study = try String(contentsOfFile: fixture("iris-hyperband.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "../data/iris.csv", with: Self.root.appendingPathComponent("Fixtures/data/iris.csv").path)
+        let path = try write("hb.yaml", study)
+        let name = try StudyFile.load(path).name
+        try FileManager.default.createDirectory(atPath: scratch.file(".tuner/\(name)"), withIntermediateDirectories: true)
+        try Data("in the way".utf8).write(to: URL(fileURLWithPath: scratch.file(".tuner/\(name)/trials")))
+        let run = try tuner("search", path, "--verbose", "0")
+        XCTAssertEqual(run.code, 1, run.stderr)
+        XCTAssert(run.stderr.contains("cannot write the trial's files"), run.stderr)
+        let journal = try journal(name)
+        XCTAssertEqual(try journal.attempts().filter(\.counted).count, 0, "a checkpoint that cannot be written is not the trial's failure")
+        XCTAssertEqual(try journal.sessions().last?.reason, .error)
     }
 
     func shell(_ script: String) throws -> Int32 {
