@@ -5,18 +5,6 @@ import SystemPackage
 import TunerCore
 import TunerEngine
 
-/// The process group of the command trial running now, killed when the search process exits
-/// (a SIGINT/SIGTERM the search journals ends with `exit`).
-let runningChildGroup = Atomic<Int32>(0)
-
-/// Installs, once, the exit handler that kills a running command trial's process group.
-let installChildReaper: Void = {
-    atexit {
-        let group = runningChildGroup.load(ordering: .acquiring)
-        if group > 0 { kill(-group, SIGKILL) }
-    }
-}()
-
 /// An attempt's failure, with the tail of its output as the trace.
 struct CommandFailure: Error, CustomStringConvertible, TracedError {
     var description: String
@@ -82,7 +70,6 @@ struct CommandTrial: Sendable {
     }
 
     func run(_ context: TrialContext) throws -> TrialResult {
-        _ = installChildReaper
         // Processes of attempts whose search was killed are ended before anything runs again,
         // so a resume never runs a second copy beside the first.
         let trials = (studyDirectory as NSString).appendingPathComponent("trials")
@@ -175,7 +162,6 @@ struct CommandTrial: Sendable {
                     error: .fileDescriptor(err, closeAfterSpawningProcess: true)
                 ) { execution -> Task<Void, any Error>? in
                     let pid = execution.processIdentifier.value
-                    runningChildGroup.store(pid, ordering: .releasing)
                     // A graceful stop of the search ends the trial's process group at once.
                     registration.value.store(stop.whenStopped { kill(-pid, SIGKILL) }, ordering: .releasing)
                     if let timeout {
@@ -190,7 +176,6 @@ struct CommandTrial: Sendable {
                 }
                 if let watchdog = result.closureResult { watchdog.cancel() }
                 stop.remove(registration.value.load(ordering: .acquiring))
-                runningChildGroup.store(0, ordering: .releasing)
                 let status: Status
                 if timedOut.value.load(ordering: .acquiring) {
                     status = .timedOut
@@ -202,7 +187,6 @@ struct CommandTrial: Sendable {
                 }
                 box.withLock { $0 = .success(status) }
             } catch {
-                runningChildGroup.store(0, ordering: .releasing)
                 box.withLock { $0 = .failure(error) }
             }
             done.signal()

@@ -83,9 +83,7 @@ struct Search: ParsableCommand {
             fail(error)
         }
         if verbose > 0 { print("Journal: \(study.journalPath)") }
-        let completed = (try? StudyJournal.openForReading(at: study.journalPath).trials()
-            .filter { $0.trialStatus == .completed }.count) ?? 0
-        let code = outcome.exitCode(completedTrials: completed)
+        let code = outcome.exitCode(completedTrials: outcome.completedTrials)
         if code == TunerCommand.Code.noCompletedTrial {
             writeStandardError("the search ended with no COMPLETED trial: every trial failed (exit code 5).\n")
         }

@@ -17,13 +17,16 @@ public struct SearchOutcome: Sendable, Equatable {
     public var session: Int64
     /// The signal that stopped the search, for `interrupted` (`SIGINT` is 2).
     public var signal: Int32?
+    /// The study's COMPLETED trials when the session ended (all sessions, not only this one).
+    public var completedTrials: Int
 
     /// Makes an outcome.
-    public init(stopReason: StopReason, message: String?, session: Int64, signal: Int32? = nil) {
+    public init(stopReason: StopReason, message: String?, session: Int64, signal: Int32? = nil, completedTrials: Int = 0) {
         self.stopReason = stopReason
         self.message = message
         self.session = session
         self.signal = signal
+        self.completedTrials = completedTrials
     }
 
     /// The exit code a command reports (SEMANTICS section 8): 0 completed, 3 the
@@ -148,7 +151,8 @@ extension Tuner {
                     output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))")
                 }
             }
-            return SearchOutcome(stopReason: end.reason, message: end.message, session: sessionID)
+            return SearchOutcome(stopReason: end.reason, message: end.message, session: sessionID,
+                                 completedTrials: run.completedCount)
         } catch let interruption as SearchInterruptedError {
             journal.consolidate()
             if verbose > 0 {
@@ -156,7 +160,7 @@ extension Tuner {
                 output.line("Search stopped: \(interruption). The running trial was journaled as interrupted; run the search again to resume.")
             }
             return SearchOutcome(stopReason: .interrupted, message: "stopped by \(interruption.signalName)",
-                                 session: sessionID, signal: interruption.signal)
+                                 session: sessionID, signal: interruption.signal, completedTrials: run.completedCount)
         } catch let error as JournalError {
             try? journal.abandon(session: sessionID, message: error.description)
             output.line("Search stopped: \(error)")
@@ -381,6 +385,9 @@ struct SearchRun {
         trials[number].hyperparameters = encodeValues(values)
         if tuner.maxTrials == nil, tuner.oracle is GridSearchOracle, tuner.verbose > 0 { gridSize = tuner.space.gridCount() }
     }
+
+    /// The COMPLETED trials, as the journal holds them (mirrored in memory).
+    var completedCount: Int { trials.filter { $0.trialStatus == .completed }.count }
 
     /// The stop a commit journaled, as the loop's end.
     mutating func stopped(_ commit: AttemptCommit) -> LoopEnd? {
