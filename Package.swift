@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "TunerRandom"),
         // The built-in trainer: a vectorized pure-Swift MLP. Depends on nothing but the generator.
         .target(name: "TunerTrainer", dependencies: ["TunerRandom"], swiftSettings: nativeFlags),
-        // Shared vocabulary: hyperparameters, objectives, statuses, error types.
+        // Shared vocabulary: hyperparameters, objectives, statuses, limits, error types.
         .target(name: "TunerCore", dependencies: ["TunerRandom"]),
         // A C shim for the one SQLite call Swift cannot make (variadic sqlite3_db_config).
         .target(name: "CSQLiteShim", linkerSettings: [.linkedLibrary("sqlite3")]),
@@ -45,39 +45,73 @@ let package = Package(
             "CSQLiteShim",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The search engine: oracles, the search rules, retries, failure limits, resume.
+        .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal"]),
+        // Bridges the trainer and the engine: `Sequential` as a `FittableModel`, Hyperband's checkpoints.
+        .target(name: "TunerTrainerCompat", dependencies: ["TunerCore", "TunerTrainer", "TunerEngine"]),
         // libxml2 from the system (Debian: libxml2-dev), for writing and validating XML.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-        // Reports from the journal alone: JUnit XML, the HTML summary, KerasTuner projects as input.
+        // Reports from the journal alone: text, JUnit XML, the HTML summary, status, JSON/CSV export.
         .target(name: "TunerReports", dependencies: ["TunerCore", "TunerJournal", "CLibXML2"]),
+        // KerasTuner projects imported into journals.
+        .target(name: "TunerKerasImport", dependencies: ["TunerCore", "TunerJournal"]),
         // Study files (YAML) and the trials they describe: the built-in MLP or a command.
         .target(name: "TunerStudy", dependencies: [
-            "TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer", "SwiftTuner",
+            "TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
-        // The search engine: oracles, retries, failure limits, resume.
-        .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal"]),
-        // The umbrella library.
-        .target(name: "SwiftTuner", dependencies: ["TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer", "TunerReports"]),
-        // Fixture hypermodels and helpers shared by tests, the worker and benchmarks.
-        .target(name: "TunerTestSupport", dependencies: ["SwiftTuner"]),
+        // The umbrella library: it only re-exports.
+        .target(name: "SwiftTuner", dependencies: [
+            "TunerRandom", "TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
+            "TunerReports", "TunerKerasImport", "TunerStudy",
+        ]),
         // The command-line tool.
         .executableTarget(name: "tuner", dependencies: [
-            "SwiftTuner", "TunerStudy", "TunerTestSupport",
+            "TunerCore", "TunerJournal", "TunerEngine", "TunerReports", "TunerKerasImport", "TunerStudy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Maintainer tools, not a product: the guide's scenarios and the sample reports.
+        .executableTarget(name: "TunerMaintainer", dependencies: [
+            "TunerSamples",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Helpers shared by the tests and the crash worker, on the low-level targets only.
+        .target(name: "TunerTestSupport", dependencies: [
+            "TunerCore", "TunerJournal", "TunerEngine", .product(name: "GRDB", package: "GRDB.swift"),
+        ],
+                path: "Tests/TunerTestSupport"),
+        // The guide's scenarios on the built-in trainer and the fixture studies behind Reports/.
+        .target(name: "TunerSamples", dependencies: [
+            "TunerTestSupport", "TunerTrainer", "TunerTrainerCompat", "TunerReports", "TunerKerasImport",
+        ], path: "Tests/TunerSamples"),
         // A child process for the crash-equivalence tests (killed at random instants).
-        .executableTarget(name: "TunerCrashWorker", dependencies: ["SwiftTuner", "TunerTestSupport"]),
-        // Side-by-side benchmarks (`swift run -c release TunerBenchmarks`).
-        .executableTarget(name: "TunerBenchmarks", dependencies: ["SwiftTuner"], exclude: ["peers"]),
+        .executableTarget(name: "TunerCrashWorker", dependencies: ["TunerTestSupport"],
+                          path: "Tests/TunerCrashWorker"),
+        // Every Swift example of the README and the documentation, compiled as written.
+        .target(name: "TunerExamples", dependencies: ["SwiftTuner"], path: "Tests/TunerExamples"),
+
         .testTarget(name: "TunerCoreTests", dependencies: ["TunerCore"]),
-        .testTarget(name: "TunerStudyTests", dependencies: ["TunerStudy", "SwiftTuner", "TunerTestSupport", "tuner"]),
-        .testTarget(name: "TunerReportsTests", dependencies: ["TunerReports", "SwiftTuner", "TunerTestSupport"],
-                    exclude: ["Scripts"]),
-        .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "SwiftTuner", "TunerTestSupport"]),
         .testTarget(name: "TunerJournalTests", dependencies: ["TunerJournal", "TunerTestSupport"]),
-        .testTarget(name: "TunerEngineTests", dependencies: ["SwiftTuner", "TunerEngine", "TunerRandom", "TunerTestSupport", "TunerCrashWorker"]),
+        .testTarget(name: "TunerEngineTests", dependencies: [
+            "TunerEngine", "TunerJournal", "TunerTestSupport", "TunerCrashWorker",
+        ]),
+        .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "TunerTestSupport"]),
+        .testTarget(name: "TunerTrainerCompatTests", dependencies: [
+            "TunerTrainerCompat", "TunerSamples", "TunerTestSupport",
+        ]),
+        .testTarget(name: "TunerReportsTests", dependencies: [
+            "TunerReports", "TunerKerasImport", "TunerSamples", "TunerTestSupport",
+        ], exclude: ["Scripts"]),
+        .testTarget(name: "TunerKerasImportTests", dependencies: [
+            "TunerKerasImport", "TunerReports", "TunerTestSupport",
+        ]),
+        .testTarget(name: "TunerStudyTests", dependencies: [
+            "TunerStudy", "TunerTrainer", "TunerReports", "TunerTestSupport", "tuner",
+        ]),
+        .testTarget(name: "TunerExamplesTests", dependencies: ["TunerExamples"]),
     ],
     swiftLanguageModes: [.v6]
 )

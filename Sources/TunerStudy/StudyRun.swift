@@ -3,7 +3,7 @@ import TunerCore
 import TunerEngine
 import TunerJournal
 import TunerTrainer
-import SwiftTuner
+import TunerTrainerCompat
 
 /// Runs (or resumes) the search a study file describes.
 ///

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show where a search stands: counts, the running session, the streak, the stop reason.")

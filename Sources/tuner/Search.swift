@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
 import TunerStudy
 
 /// A limit given on the command line: a number, or `none`.

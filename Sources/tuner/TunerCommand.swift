@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
 import TunerStudy
 
 /// The `tuner` command: fault-tolerant, resumable hyperparameter searches from study files.
@@ -15,8 +18,7 @@ struct TunerCommand: ParsableCommand {
             objective missing from the metrics included), 5 the search ended but no trial \
             completed, 128 + the signal when stopped by one (130 SIGINT, 143 SIGTERM).
             """,
-        subcommands: [Search.self, Status.self, Summary.self, Report.self, Export.self, Guide.self,
-                      ImportKerasTuner.self, SampleReports.self])
+        subcommands: [Search.self, Status.self, Summary.self, Report.self, Export.self, ImportKerasTuner.self])
 
     /// Exit codes, as `--help` and the README document them.
     enum Code {

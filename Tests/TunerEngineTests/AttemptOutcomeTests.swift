@@ -1,4 +1,6 @@
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
 import TunerTestSupport
 import XCTest
 

@@ -1,5 +1,7 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
 import TunerTestSupport
 import XCTest
 
@@ -7,22 +9,10 @@ import XCTest
 /// child processes killed at random instants.
 final class CrashEquivalenceTests: XCTestCase {
     /// The worker executable, built beside the test bundle.
-    static var worker: String {
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [products, products.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("TunerCrashWorker").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("TunerCrashWorker").path
-    }
+    static var worker: String { ChildProcess.executable("TunerCrashWorker") }
 
     func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.worker)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
+        try ChildProcess.start(Self.worker, arguments)
     }
 
     func journalPath(_ directory: TemporaryDirectory) -> String {

@@ -1,5 +1,7 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
 import TunerTestSupport
 import XCTest
 
@@ -116,7 +118,7 @@ final class StatusAndStreakTests: XCTestCase {
         XCTAssertEqual(try h.reader().trials().count, 3, "the third failure in a row stops, across sessions")
 
         // Tamper with the cached streak: the open is refused and the file is untouched.
-        try sqlite(h.journalPath, "UPDATE study SET streak = 0")
+        try ForeignEdit.execute(h.journalPath, "UPDATE study SET streak = 0")
         let before = try Data(contentsOf: URL(fileURLWithPath: h.journalPath))
         XCTAssertThrowsError(try h.tuner(space: try lineSpace(10))) { error in
             XCTAssertEqual((error as? JournalError)?.kind, .corrupted)
@@ -171,14 +173,4 @@ final class StatusAndStreakTests: XCTestCase {
         XCTAssertEqual(Array(reasons.prefix(4)), ["completed", "consecutiveFailures", "fatal", "interrupted"])
         XCTAssert(reasons.allSatisfy { $0 != nil })
     }
-}
-
-/// Runs SQL on a journal behind the project's back, as a damaged or edited file would be.
-func sqlite(_ path: String, _ sql: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit(); c.close()", path, sql]
-    try process.run()
-    process.waitUntilExit()
-    XCTAssertEqual(process.terminationStatus, 0)
 }

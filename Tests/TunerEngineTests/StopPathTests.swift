@@ -1,5 +1,7 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
 import TunerTestSupport
 import XCTest
 
@@ -7,13 +9,7 @@ import XCTest
 /// random instants, kills between what used to be two commits, limits set late, failed writes.
 final class StopPathTests: XCTestCase {
     func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CrashEquivalenceTests.worker)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        try ChildProcess.start(CrashEquivalenceTests.worker, arguments, stderr: .discard)
     }
 
     func journalPath(_ directory: TemporaryDirectory) -> String {

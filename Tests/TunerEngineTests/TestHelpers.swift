@@ -1,5 +1,7 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
 import TunerTestSupport
 import XCTest
 

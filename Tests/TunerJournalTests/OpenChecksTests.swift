@@ -69,7 +69,7 @@ final class OpenChecksTests: XCTestCase {
         try assertRefused(.corrupted, "write-ahead log (journal.sqlite-wal) lies beside it")
         try FileManager.default.removeItem(atPath: path + "-wal")
         try FileManager.default.removeItem(atPath: path)
-        try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('pragma journal_mode=wal'); c.close()", path)
+        try ForeignEdit.execute(path, "PRAGMA journal_mode = WAL")
         try assertRefused(.corrupted, "its write-ahead log (journal.sqlite-wal) is missing")
         XCTAssertThrowsError(try StudyJournal.openForReading(at: path)) { XCTAssertFalse("\($0)".contains("stopped while creating")) }
         XCTAssertEqual(try StudyJournal.open(at: path, study: try descriptor(), options: JournalOptions(overwrite: true)).trials().count, 0)
@@ -96,33 +96,30 @@ final class OpenChecksTests: XCTestCase {
     func testS25IntegrityCheckFindsADamagedIndex() throws {
         _ = try makeJournal()
         // The index no longer matches its table: quick_check does not look, integrity_check does.
-        try runPython("""
-            import sqlite3,sys
-            c=sqlite3.connect(sys.argv[1]); c.execute('pragma writable_schema=on')
-            row=c.execute("select type,name,tbl_name,rootpage,sql from sqlite_master where name='attempt_by_session'").fetchone()
-            c.execute("delete from sqlite_master where name='attempt_by_session'"); c.commit(); c.close()
-            c=sqlite3.connect(sys.argv[1]); c.execute('update attempt set session = session + 40'); c.commit()
-            c.execute('pragma writable_schema=on'); c.execute('insert into sqlite_master values (?,?,?,?,?)', row); c.commit(); c.close()
-            c=sqlite3.connect(sys.argv[1]); assert c.execute('pragma quick_check').fetchall() == [('ok',)]; c.close()
-            """, path)
+        let index = try XCTUnwrap(try ForeignEdit.row(path, """
+            SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master WHERE name = 'attempt_by_session'
+            """))
+        try ForeignEdit.execute(path, "PRAGMA writable_schema = ON; DELETE FROM sqlite_master WHERE name = 'attempt_by_session'")
+        try ForeignEdit.execute(path, "UPDATE attempt SET session = session + 40")
+        try ForeignEdit.execute(path, "PRAGMA writable_schema = ON; INSERT INTO sqlite_master VALUES (?, ?, ?, ?, ?)",
+                                arguments: StatementArguments(Array(index.databaseValues)))
+        XCTAssertEqual(try ForeignEdit.row(path, "PRAGMA quick_check")?[0], "ok")
         try assertRefused(.corrupted, "integrity check says")
     }
 
     func testS25AFailedMigrationLeavesTheJournalByteIdentical() throws {
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/journals/v1-study.sqlite")
+        let fixture = repositoryRoot.appendingPathComponent("Fixtures/journals/v1-study.sqlite")
         try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
         // A table in the way of version 3's: the migration fails partway.
-        try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table amendment (x)'); c.commit(); c.close()", path)
+        try ForeignEdit.execute(path, "CREATE TABLE amendment (x)")
         let space = try StudyJournal.openForReading(at: path).study().searchSpace()
         try assertRefused(.writeFailed, "The journal is unchanged", descriptor: try descriptor(space: space))
         XCTAssertEqual(try StudyJournal.openForReading(at: path).schemaVersion(), 1)
     }
 
     func testS25AMigrationInterruptedAfterItsCopyIsFinishedByTheNextOpen() throws {
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/journals/v1-study.sqlite")
+        let fixture = repositoryRoot.appendingPathComponent("Fixtures/journals/v1-study.sqlite")
         try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
         let space = try StudyJournal.openForReading(at: path).study().searchSpace()
@@ -140,7 +137,7 @@ final class OpenChecksTests: XCTestCase {
         for version in [-5, 0, 1_000_000] {
             try? FileManager.default.removeItem(atPath: path)
             _ = try makeJournal()
-            try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('pragma user_version = \(version)'); c.close()", path)
+            try ForeignEdit.execute(path, "PRAGMA user_version = \(version)")
             try assertRefused(version > 3 ? .newerSchema : .corrupted, "schema version \(version)")
         }
     }
@@ -179,7 +176,7 @@ final class OpenChecksTests: XCTestCase {
                                 ("update trial set number = 7 where number = 1", "trial numbers 0…7 for 2 trials")] {
             try? FileManager.default.removeItem(atPath: path)
             _ = try makeJournal()
-            try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('pragma foreign_keys=off'); c.execute(sys.argv[2]); c.commit(); c.close()", path, sql)
+            try ForeignEdit.execute(path, sql)
             try assertRefused(.corrupted, expected)
         }
     }
@@ -214,13 +211,13 @@ final class OpenChecksTests: XCTestCase {
 
     func testS25AForeignSQLiteDatabaseIsRefused() throws {
         try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
-        try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table users(id)'); c.commit()", path)
+        try ForeignEdit.execute(path, "CREATE TABLE users(id)")
         try assertRefused(.foreignDatabase, "tables: users")
     }
 
     func testS25ANewerSchemaIsRefused() throws {
         _ = try makeJournal()
-        try runPython("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('pragma user_version=99'); c.commit()", path)
+        try ForeignEdit.execute(path, "PRAGMA user_version = 99")
         try assertRefused(.newerSchema, "schema version 99")
     }
 
@@ -251,8 +248,7 @@ final class OpenChecksTests: XCTestCase {
     }
 
     func testS25AnOlderSchemaIsMigratedForwardInOneTransaction() throws {
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/journals/v1-study.sqlite")
+        let fixture = repositoryRoot.appendingPathComponent("Fixtures/journals/v1-study.sqlite")
         try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
         let space = try StudyJournal.openForReading(at: path).study().searchSpace()
@@ -271,15 +267,6 @@ final class OpenChecksTests: XCTestCase {
     func testTheSchemaVersionMatchesTheMigrations() {
         XCTAssertEqual(StudyJournal.migrations.count, StudyJournal.schemaVersion)
     }
-}
-
-func runPython(_ code: String, _ arguments: String...) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", code] + arguments
-    try process.run()
-    process.waitUntilExit()
-    XCTAssertEqual(process.terminationStatus, 0)
 }
 
 /// Text the journal cannot hold as is.

@@ -1,6 +1,13 @@
 import Foundation
 import FoundationXML
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
+import TunerKerasImport
+import TunerSamples
+import TunerTrainer
+import TunerTrainerCompat
 import TunerTestSupport
 import XCTest
 

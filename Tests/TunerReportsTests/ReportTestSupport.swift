@@ -1,10 +1,15 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
+import TunerKerasImport
+import TunerSamples
+import TunerTrainer
+import TunerTrainerCompat
 import TunerTestSupport
 import XCTest
 
-/// The repository's root and its fixtures.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let junitSchema = repositoryRoot.appendingPathComponent("Fixtures/schemas/junit/junit-10.xsd").path
 let surefireSchema = repositoryRoot.appendingPathComponent("Fixtures/schemas/junit/surefire-test-report.xsd").path
 
@@ -22,22 +27,12 @@ func guideStudy(_ scenario: GuideScenario, in directory: TemporaryDirectory, pro
 /// Runs a command; returns its exit code and output.
 @discardableResult
 func shell(_ executable: String, _ arguments: [String]) throws -> (code: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [executable] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let run = try ChildProcess.run(executable, arguments)
+    return (run.code, run.stdout + run.stderr)
 }
 
 /// Whether a command exists on this machine.
-func have(_ command: String) -> Bool {
-    (try? shell("sh", ["-c", "command -v \(command)"]).code) == 0
-}
+func have(_ command: String) -> Bool { ChildProcess.have(command) }
 
 /// Whether python3 can import a module.
 func havePython(_ module: String) -> Bool {

@@ -1,10 +1,17 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
+import TunerKerasImport
+import TunerSamples
+import TunerTrainer
+import TunerTrainerCompat
 import TunerTestSupport
 import XCTest
 
 /// `Reports/` holds the reports of the fixture journals; it must match what the code renders
-/// now. Regenerate with `swift run tuner sample-reports` from the repository's root.
+/// now. Regenerate with `swift run TunerMaintainer sample-reports` from the repository's root.
 final class SampleReportsTests: XCTestCase {
     func testReportsAreCurrent() throws {
         let rendered = try SampleStudies.renderReports(root: repositoryRoot)
@@ -12,7 +19,7 @@ final class SampleReportsTests: XCTestCase {
         let folder = repositoryRoot.appendingPathComponent("Reports")
         for (name, data) in rendered.sorted(by: { $0.key < $1.key }) {
             let onDisk = try? Data(contentsOf: folder.appendingPathComponent(name))
-            XCTAssertEqual(onDisk, data, "Reports/\(name) is stale: run `swift run tuner sample-reports` from the repository's root")
+            XCTAssertEqual(onDisk, data, "Reports/\(name) is stale: run `swift run TunerMaintainer sample-reports` from the repository's root")
         }
     }
 

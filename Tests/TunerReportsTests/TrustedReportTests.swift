@@ -1,5 +1,12 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
+import TunerKerasImport
+import TunerSamples
+import TunerTrainer
+import TunerTrainerCompat
 import TunerTestSupport
 import XCTest
 

@@ -1,5 +1,8 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
 import TunerStudy
 import TunerTestSupport
 import XCTest
@@ -138,15 +141,7 @@ extension CommandLineTests {
     }
 
     func shell(_ script: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try ChildProcess.run("/bin/bash", ["-c", script], in: scratch.path, stdout: .discard, stderr: .discard).code
     }
 
     func testAClosedPipeStopsTheSearchGracefully() throws {
@@ -241,13 +236,7 @@ extension CommandLineTests {
         let binary = Self.binary, folder = scratch.path
         let statuses = Thread {
             for _ in 0..<20 {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: binary)
-                process.arguments = ["status", ".tuner/watched"]
-                process.currentDirectoryURL = URL(fileURLWithPath: folder)
-                process.standardOutput = FileHandle.nullDevice
-                try? process.run()
-                process.waitUntilExit()
+                _ = try? ChildProcess.run(binary, ["status", ".tuner/watched"], in: folder, stdout: .discard, stderr: .inherit)
             }
         }
         statuses.start()

@@ -1,43 +1,33 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
 import TunerTestSupport
 import XCTest
 
 /// End-to-end: the built `tuner` binary on study files, in a scratch directory.
 final class CommandLineTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = repositoryRoot
 
-    static var binary: String {
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [products, products.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("tuner").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return products.appendingPathComponent("tuner").path
-    }
+    static var binary: String { ChildProcess.executable("tuner") }
 
     let scratch = TemporaryDirectory()
 
     struct Run { var code: Int32; var stdout: String; var stderr: String }
 
     func start(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        let process = try ChildProcess.start(Self.binary, arguments, in: scratch.path, stdout: .capture, stderr: .capture)
+        guard let out = process.standardOutput as? Pipe, let err = process.standardError as? Pipe else {
+            throw XCTSkip("the child's output is not captured")
+        }
         return (process, out, err)
     }
 
     @discardableResult
     func tuner(_ arguments: String...) throws -> Run {
-        let (process, out, err) = try start(arguments)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(code: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let run = try ChildProcess.run(Self.binary, arguments, in: scratch.path)
+        return Run(code: run.code, stdout: run.stdout, stderr: run.stderr)
     }
 
     func write(_ name: String, _ text: String) throws -> String {
@@ -224,14 +214,6 @@ final class CommandLineTests: XCTestCase {
     }
 
     func shellOutput(_ command: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try ChildProcess.shell(command, stderr: .inherit).stdout
     }
 }

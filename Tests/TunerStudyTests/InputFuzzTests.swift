@@ -1,6 +1,10 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
 import TunerStudy
+import TunerTrainer
 import TunerTestSupport
 import XCTest
 
@@ -9,7 +13,7 @@ import XCTest
 /// with its place, and seeded mutations of the fixture study files and CSVs never crash, hang
 /// or leave a journal for refused input.
 final class InputFuzzTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = repositoryRoot
     let scratch = TemporaryDirectory()
 
     let base = """
@@ -233,18 +237,11 @@ final class InputFuzzTests: XCTestCase {
             let bytes = Self.mutate(base, &rng)
             guard let text = String(validating: bytes, as: UTF8.self), (try? check(text)) == nil else { continue }
             let path = try writeBytes("refused.yaml", bytes)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-            process.arguments = ["search", path, "--verbose", "0"]
-            process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationReason, .exit, "killed by a signal: \(text)")
-            XCTAssertEqual(process.terminationStatus, 1, "\(text)\n\(stderr)")
+            let run = try ChildProcess.run(CommandLineTests.binary, ["search", path, "--verbose", "0"], in: scratch.path,
+                                           stdout: .discard)
+            let stderr = run.stderr
+            XCTAssert(run.exited, "killed by a signal: \(text)")
+            XCTAssertEqual(run.code, 1, "\(text)\n\(stderr)")
             XCTAssertFalse(stderr.contains("Fatal error"), stderr)
             XCTAssert(stderr.contains("refused.yaml"), stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.file(".tuner")), "a journal for refused input: \(text)")

@@ -1,12 +1,15 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerReports
 import TunerStudy
 import TunerTestSupport
 import XCTest
 
 /// Study files: what they accept, and a clear error (line, column, field) for what they do not.
 final class StudyFileTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = repositoryRoot
 
     let valid = """
         study: s

@@ -6,8 +6,7 @@ import XCTest
 
 /// CSV loading with errors that name the line and column; the shipped datasets; convergence.
 final class DatasetTests: XCTestCase {
-    static let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/data")
+    static let data = repositoryRoot.appendingPathComponent("Fixtures/data")
 
     let directory = TemporaryDirectory()
 

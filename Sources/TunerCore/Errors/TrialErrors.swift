@@ -14,58 +14,79 @@ public protocol FatalSearchError: Error {}
 /// ```
 public protocol NonRetryableTrialError: Error {}
 
+/// An error that is its message: the trial errors the guide and KerasTuner name
+/// (``FailedTrialError``, ``FatalError``, ``ValueError``, …) share this one shape.
+///
+/// ```swift
+/// struct OutOfMemory: MessageError { let message: String; init(_ message: String) { self.message = message } }
+/// ```
+public protocol MessageError: Error, CustomStringConvertible, Sendable {
+    /// The message the journal and reports show.
+    var message: String { get }
+    /// Makes the error with a message.
+    init(_ message: String)
+}
+
+extension MessageError {
+    /// The message.
+    public var description: String { message }
+}
+
 /// Fails the current trial without retrying it, as KerasTuner's `FailedTrialError`.
 ///
 /// ```swift
 /// if parameterCount > 1200 { throw FailedTrialError("Model too large! It contains \(parameterCount) params.") }
 /// ```
-public struct FailedTrialError: NonRetryableTrialError, CustomStringConvertible, Sendable {
+public struct FailedTrialError: NonRetryableTrialError, MessageError {
     /// The message the journal and reports show.
     public var message: String
     /// Makes the error with a message.
     public init(_ message: String = "") { self.message = message }
-    /// The message.
-    public var description: String { message }
+}
+
+/// A plain error, retried as any other (Python's `ValueError`, which the guide's first
+/// scenario raises for a model that is too large).
+///
+/// ```swift
+/// guard units > 0 else { throw ValueError("units must be positive, got \(units)") }
+/// ```
+public struct ValueError: MessageError {
+    /// The message the journal and reports show.
+    public var message: String
+    /// Makes the error with a message.
+    public init(_ message: String = "") { self.message = message }
 }
 
 /// Stops the search at once, as KerasTuner's `FatalError`.
-public struct FatalError: FatalSearchError, CustomStringConvertible, Sendable {
+public struct FatalError: FatalSearchError, MessageError {
     /// The message the journal and reports show.
     public var message: String
     /// Makes the error with a message.
     public init(_ message: String = "") { self.message = message }
-    /// The message.
-    public var description: String { message }
 }
 
 /// Stops the search at once, as KerasTuner's `FatalValueError`.
-public struct FatalValueError: FatalSearchError, CustomStringConvertible, Sendable {
+public struct FatalValueError: FatalSearchError, MessageError {
     /// The message the journal and reports show.
     public var message: String
     /// Makes the error with a message.
     public init(_ message: String = "") { self.message = message }
-    /// The message.
-    public var description: String { message }
 }
 
 /// Stops the search at once, as KerasTuner's `FatalTypeError`.
-public struct FatalTypeError: FatalSearchError, CustomStringConvertible, Sendable {
+public struct FatalTypeError: FatalSearchError, MessageError {
     /// The message the journal and reports show.
     public var message: String
     /// Makes the error with a message.
     public init(_ message: String = "") { self.message = message }
-    /// The message.
-    public var description: String { message }
 }
 
 /// Stops the search at once, as KerasTuner's `FatalRuntimeError`.
-public struct FatalRuntimeError: FatalSearchError, CustomStringConvertible, Sendable {
+public struct FatalRuntimeError: FatalSearchError, MessageError {
     /// The message the journal and reports show.
     public var message: String
     /// Makes the error with a message.
     public init(_ message: String = "") { self.message = message }
-    /// The message.
-    public var description: String { message }
 }
 
 /// A search that is configured wrongly: a usage error raised before or instead of a trial

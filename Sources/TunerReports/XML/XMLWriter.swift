@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import TunerCore
 
 /// Writes an XML document with libxml2's text writer, which escapes `& < > "` in text and
 /// attributes. Strings must be sanitized first (``ReportText``): the writer passes control
@@ -85,11 +86,9 @@ public final class XMLWriter {
 /// ```swift
 /// throw ReportError("the schema at junit-10.xsd does not load")
 /// ```
-public struct ReportError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct ReportError: MessageError, Equatable {
     /// What went wrong.
     public var message: String
     /// Makes the error.
     public init(_ message: String) { self.message = message }
-    /// The message.
-    public var description: String { message }
 }

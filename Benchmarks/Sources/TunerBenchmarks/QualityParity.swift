@@ -15,7 +15,7 @@ func writeCSV(_ x: Matrix, _ y: Matrix, to path: String) throws {
 
 /// Trains the same architecture for the same epochs as scikit-learn on the shipped datasets
 /// and compares validation losses (median over seeds).
-func qualityParity(_ options: TrainerOptions) throws {
+func qualityParity(_ options: TrainerOptions, results: BenchmarkResults) throws {
     let work = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-parity-\(getpid())")
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: work) }
@@ -43,6 +43,7 @@ func qualityParity(_ options: TrainerOptions) throws {
             try model.fit(x: trainX, y: trainY, batchSize: 32, epochs: task.epochs, seed: UInt64(seed))
             ours.append(try model.evaluate(x: validationX, y: validationY)["loss"] ?? .nan)
         }
+        results.record("parity_swifttuner_\(task.dataset)", median(ours))
         var line = "  " + pad(task.name, 52) + String(format: "SwiftTuner %.4f", median(ours))
         if let python = options.python {
             let trainPath = (work as NSString).appendingPathComponent("\(task.dataset).train")
@@ -53,6 +54,7 @@ func qualityParity(_ options: TrainerOptions) throws {
                                                              task.hidden.map(String.init).joined(separator: ","),
                                                              "\(task.epochs)", "\(options.seeds)", "\(trainY.columns)"]),
                let theirs = result["median"] as? Double {
+                results.record("parity_sklearn_\(task.dataset)", theirs)
                 line += String(format: "   scikit-learn %.4f   (SwiftTuner / scikit-learn = %.3f)", theirs, median(ours) / theirs)
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TunerCore
 import TunerEngine
 import TunerTrainer
 

@@ -1,6 +1,8 @@
 import Foundation
-import SwiftTuner
-@testable import TunerReports
+import TunerCore
+import TunerJournal
+import TunerReports
+@testable import TunerKerasImport
 import TunerTestSupport
 import XCTest
 
@@ -50,7 +52,7 @@ final class KerasTunerImportTests: XCTestCase {
         // The reports read it like any journal.
         let snapshot = try StudySnapshot(journal: journal)
         let junit = try JUnitReport(snapshots: [snapshot]).document()
-        XCTAssertEqual(try XMLSchemaValidator(schemaAt: junitSchema).validate(junit), [])
+        XCTAssertEqual(try XMLSchemaValidator(schemaAt: fixturePath("schemas/junit/junit-10.xsd")).validate(junit), [])
         XCTAssertFalse(HTMLReport(snapshot: snapshot).render().isEmpty)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerEngine
 
 /// A small dense network's shape, as the guide "Handling failed trials in KerasTuner" builds
 /// it, with a stand-in trainer: its loss curve is a deterministic function of its size, the
@@ -57,16 +58,6 @@ public func randomMatrix(rows: Int, columns: Int, seed: UInt64) -> [[Double]] {
     return (0..<rows).map { _ in (0..<columns).map { _ in rng.nextDouble() } }
 }
 
-/// The plain error the guide's first scenario raises (Python's `ValueError`).
-public struct ValueError: Error, CustomStringConvertible, Sendable {
-    /// The message.
-    public var message: String
-    /// Makes the error.
-    public init(_ message: String) { self.message = message }
-    /// The message.
-    public var description: String { message }
-}
-
 /// The guide's three scenarios: what `build_model` raises for a model over 1,200 parameters.
 public enum GuideScenario: String, CaseIterable, Sendable {
     /// A plain error: retried, then FAILED; the search tolerates the failures.
@@ -86,19 +77,8 @@ public enum GuideScenario: String, CaseIterable, Sendable {
         return model
     }
 
-    /// The guide's `build_model` on the built-in trainer: `Dense(units_1, input 20)`,
-    /// `Dense(units_2)`, `Dense(1)`, compiled with Adam and mean squared error.
-    public func buildMLP(_ hp: HyperParameters) throws -> Sequential {
-        let units1 = try hp.int("units_1", min: 10, max: 40, step: 10)
-        let units2 = try hp.int("units_2", min: 10, max: 30, step: 10)
-        let model = try Sequential([Dense(units1, inputSize: 20), Dense(units2), Dense(1)])
-        model.compile(optimizer: .adam(), loss: .meanSquaredError)
-        try refuseIfTooLarge(model.parameterCount)
-        return model
-    }
-
     /// Throws this scenario's error for a model over 1,200 parameters, as the guide's `build_model`.
-    func refuseIfTooLarge(_ count: Int) throws {
+    package func refuseIfTooLarge(_ count: Int) throws {
         guard count > 1200 else { return }
         let message = "Model too large! It contains \(count) params."
         switch self {
@@ -106,12 +86,6 @@ public enum GuideScenario: String, CaseIterable, Sendable {
         case .failed: throw FailedTrialError(message)
         case .fatal: throw FatalError(message)
         }
-    }
-
-    /// The guide's data as matrices: 100 rows of uniform random numbers, like `np.random.rand`.
-    public static func matrices(seed: UInt64 = 0) -> (x: Matrix, y: Matrix, validation: (Matrix, Matrix)) {
-        (Matrix.random(rows: 100, columns: 20, seed: seed), Matrix.random(rows: 100, columns: 1, seed: seed + 1),
-         (Matrix.random(rows: 100, columns: 20, seed: seed + 2), Matrix.random(rows: 100, columns: 1, seed: seed + 3)))
     }
 
     /// The guide's data: x, y and validation data of 100 rows from `np.random.rand`.

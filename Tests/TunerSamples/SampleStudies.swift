@@ -1,12 +1,19 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerTestSupport
+import TunerTrainer
+import TunerTrainerCompat
+import TunerReports
+import TunerKerasImport
 
 /// The fixture studies behind `Reports/`: their journals live in `Fixtures/journals/NAME/`,
 /// and their reports are regenerated from those journals alone, so that `Reports/` is
 /// deterministic and a test can tell when it is stale.
 ///
 /// ```swift
-/// try SampleStudies.writeReports(root: repository)      // `swift run tuner sample-reports`
+/// try SampleStudies.writeReports(root: repository)      // `swift run TunerMaintainer sample-reports`
 /// ```
 public enum SampleStudies {
     /// The studies, in the order the reports list them.

@@ -139,11 +139,8 @@ func runMLPTuners(_ problem: MLPProblem, seeds: Int, trials: Int, maxEpochs: Int
 /// peers. Reads one JSON object a line (`id`, `units_1`, `units_2`, `learning_rate`, `epochs`,
 /// optionally `parent`, the id of a trial whose weights to continue from) and answers
 /// `{"val_loss": …}` or `{"failed": "…"}`.
-func serveMLPObjective(_ arguments: [String]) throws {
-    guard arguments.count == 2, let seed = UInt64(arguments[1]) else {
-        print("usage: TunerBenchmarks mlp-objective diabetes|iris SEED"); exit(2)
-    }
-    let problem = try MLPProblem(arguments[0])
+func serveMLPObjective(dataset: String, seed: UInt64) throws {
+    let problem = try MLPProblem(dataset)
     var store: [String: [(w: [Float], b: [Float])]] = [:]
     while let line = readLine() {
         guard let request = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
@@ -169,7 +166,7 @@ func serveMLPObjective(_ arguments: [String]) throws {
 /// prints the median best validation loss within the epoch budgets of 20, 50 and 100 full
 /// trials (an attempt costs the epochs it asks for, failed or not: a full trial `maxEpochs`, a
 /// Hyperband trial its round's), and the median numbers of failed trials and of attempts.
-func runMLPTuningBenchmark(python: String?, seeds: Int, trials: Int, maxEpochs: Int) throws {
+func runMLPTuningBenchmark(python: String?, seeds: Int, trials: Int, maxEpochs: Int, results: BenchmarkResults) throws {
     let work = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-mlp-\(getpid())")
     defer { try? FileManager.default.removeItem(atPath: work) }
     let checkpoints = [20, 50, 100].filter { $0 <= trials }
@@ -194,6 +191,7 @@ func runMLPTuningBenchmark(python: String?, seeds: Int, trials: Int, maxEpochs: 
         }
         print("\n  \(name) (validation \(problem.classification ? "cross-entropy" : "MSE, standardized target"))")
         for row in rows {
+            results.record("mlp_\(name)_\(row.0)_best", row.1.last ?? .nan)
             print("  " + pad(row.0, 40) + row.1.map { pad(String(format: "%.4f", $0), 10) }.joined()
                   + String(format: "failed %.1f of %.0f attempts", row.2, row.3))
         }

@@ -1,5 +1,10 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerTrainer
+import TunerTrainerCompat
+import TunerSamples
 import TunerTestSupport
 import XCTest
 

@@ -1,5 +1,7 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
 
 /// What a scripted attempt does.
 public enum ScriptedAction: Sendable, Equatable {

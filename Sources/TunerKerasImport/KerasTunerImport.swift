@@ -28,7 +28,7 @@ public enum KerasTunerImport {
     ///
     /// - Parameter objective: the objective's metric name; inferred from the trials' scores
     ///   when `nil`.
-    /// - Throws: ``ReportError`` naming the file and what is wrong with it.
+    /// - Throws: ``KerasTunerImportError`` naming the file and what is wrong with it.
     @discardableResult
     public static func importProject(at directory: String, into journalPath: String, objective: String? = nil,
                                      tunerKind: String = "KerasTuner") throws -> Result {
@@ -52,7 +52,7 @@ public enum KerasTunerImport {
             let json = try readJSON(path)
             trials.append(((json["trial_id"] as? String) ?? String(name.dropFirst(6)), json))
         }
-        guard !trials.isEmpty else { throw ReportError("\(directory): no trial_*/trial.json in this KerasTuner project") }
+        guard !trials.isEmpty else { throw KerasTunerImportError("\(directory): no trial_*/trial.json in this KerasTuner project") }
         let startOrder = (oracle["start_order"] as? [String]) ?? trials.map(\.id)
         let runTimes = (oracle["run_times"] as? [String: Int]) ?? [:]
         let order = startOrder.filter { id in trials.contains { $0.id == id } } + trials.map(\.id).filter { !startOrder.contains($0) }
@@ -69,7 +69,7 @@ public enum KerasTunerImport {
                                          seed: UInt64((oracle["seed"] as? Int) ?? 0), space: space)
         let journal = try StudyJournal.open(at: journalPath, study: descriptor, options: JournalOptions(overwrite: true, synchronous: .normal))
         let session = try journal.startSession(limits: "{\"imported\":\"KerasTuner\"}", pid: 0, host: "KerasTuner import")
-        guard let sessionID = session.id else { throw ReportError("the import session has no id") }
+        guard let sessionID = session.id else { throw KerasTunerImportError("the import session has no id") }
         var stopped: [String] = []
         for (index, id) in order.enumerated() {
             guard let json = trials.first(where: { $0.id == id })?.json else { continue }
@@ -130,17 +130,17 @@ public enum KerasTunerImport {
     /// Reads a JSON file written by Python, whose `NaN`, `Infinity` and `-Infinity` tokens are
     /// not JSON: they are read as the strings "nan", "inf" and "-inf".
     static func readJSON(_ path: String) throws -> [String: Any] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ReportError("\(path): cannot read the file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw KerasTunerImportError("\(path): cannot read the file") }
         let text = replacingNonFiniteTokens(String(decoding: data, as: UTF8.self))
         do {
             guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-                throw ReportError("\(path): not a JSON object")
+                throw KerasTunerImportError("\(path): not a JSON object")
             }
             return object
-        } catch let error as ReportError {
+        } catch let error as KerasTunerImportError {
             throw error
         } catch {
-            throw ReportError("\(path): not valid JSON (\(error.localizedDescription))")
+            throw KerasTunerImportError("\(path): not valid JSON (\(error.localizedDescription))")
         }
     }
 
@@ -220,7 +220,7 @@ public enum KerasTunerImport {
         case "Fixed":
             return try HyperParameterDefinition(name: name, kind: .fixed(config["value"].flatMap(value) ?? .string("")), conditions: conditions)
         default:
-            throw ReportError("unknown hyperparameter class \(entry["class_name"] ?? "?")")
+            throw KerasTunerImportError("unknown hyperparameter class \(entry["class_name"] ?? "?")")
         }
     }
 
@@ -274,4 +274,12 @@ public enum KerasTunerImport {
         let type = String(text[..<colon]).split(separator: ".").last.map(String.init) ?? "Error"
         return (type, text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces))
     }
+}
+
+/// A KerasTuner project that cannot be imported: the file and what is wrong with it.
+public struct KerasTunerImportError: MessageError, Equatable {
+    /// What went wrong, naming the file.
+    public var message: String
+    /// Makes the error.
+    public init(_ message: String) { self.message = message }
 }

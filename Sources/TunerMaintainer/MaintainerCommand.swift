@@ -1,7 +1,20 @@
 import ArgumentParser
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerEngine
+import TunerSamples
+import TunerTrainer
+import TunerTrainerCompat
 import TunerTestSupport
+
+/// Maintainer tools, not shipped: the guide's scenarios on the Swift API and the sample reports.
+@main
+struct MaintainerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "TunerMaintainer",
+        abstract: "Maintainer tools: the guide's scenarios and the sample reports.",
+        subcommands: [Guide.self, SampleReports.self])
+}
 
 struct Guide: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,35 +47,8 @@ struct Guide: ParsableCommand {
                 try tuner.resultsSummary()
             } catch let error as FatalSearchError {
                 print("The search stopped, as the guide's scenario expects: \(type(of: error)): \(error)")
-                if scenarios.count == 1 { throw ExitCode(TunerCommand.Code.fatal) }
-            } catch {
-                fail(error)
+                if scenarios.count == 1 { throw ExitCode(4) }
             }
-        }
-    }
-}
-
-struct ImportKerasTuner: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "import-kerastuner",
-        abstract: "Import a KerasTuner 1.4 project directory (oracle.json, trial_*/trial.json) into a journal.")
-
-    @Argument(help: "The KerasTuner project directory.")
-    var project: String
-
-    @Argument(help: "The journal to write (replaced if it exists).")
-    var journal: String
-
-    @Option(help: "The objective's metric name (inferred from the trials' scores when omitted).")
-    var objective: String?
-
-    func run() throws {
-        do {
-            let result = try KerasTunerImport.importProject(at: project, into: journal, objective: objective)
-            print("imported \(result.trials) trials into \(result.journalPath)")
-            for note in result.notes { print("note: \(note)") }
-        } catch {
-            fail(error)
         }
     }
 }
@@ -77,11 +63,7 @@ struct SampleReports: ParsableCommand {
 
     func run() throws {
         let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        do {
-            if rebuildStudies { try SampleStudies.rebuild(root: root) }
-            for file in try SampleStudies.writeReports(root: root) { print("Reports/\(file)") }
-        } catch {
-            fail(error)
-        }
+        if rebuildStudies { try SampleStudies.rebuild(root: root) }
+        for file in try SampleStudies.writeReports(root: root) { print("Reports/\(file)") }
     }
 }

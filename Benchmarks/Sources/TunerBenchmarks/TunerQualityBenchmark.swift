@@ -4,26 +4,15 @@ import SwiftTuner
 /// `TunerBenchmarks tuners [--python PYTHON] [--seeds N] [--trials N] [--part functions|mlp|all]
 /// [--max-epochs N]`: our tuners against Optuna's TPE and KerasTuner's, on Branin and Hartmann-6
 /// with a region that fails, and tuning the built-in MLP on the shipped datasets.
-func runTunerBenchmark(_ arguments: [String]) throws {
-    var python: String?, seeds = 10, trials = 100, part = "all", maxEpochs = 27
-    var list = arguments
-    while list.count >= 2 {
-        let flag = list.removeFirst(), value = list.removeFirst()
-        switch flag {
-        case "--python": python = value
-        case "--seeds": seeds = Int(value) ?? seeds
-        case "--trials": trials = Int(value) ?? trials
-        case "--part": part = value
-        case "--max-epochs": maxEpochs = Int(value) ?? maxEpochs
-        default: print("unknown option \(flag)"); exit(2)
-        }
-    }
-    if part == "all" || part == "functions" { try runFunctionBenchmark(python: python, seeds: seeds, trials: trials) }
-    if part == "all" || part == "mlp" { try runMLPTuningBenchmark(python: python, seeds: seeds, trials: trials, maxEpochs: maxEpochs) }
+func runTunerBenchmark(python: String?, seeds: Int, trials: Int, part: String, maxEpochs: Int,
+                       results: BenchmarkResults) throws {
+    if part == "all" || part == "functions" { try runFunctionBenchmark(python: python, seeds: seeds, trials: trials, results: results) }
+    if part == "all" || part == "mlp" { try runMLPTuningBenchmark(python: python, seeds: seeds, trials: trials, maxEpochs: maxEpochs,
+                                                                     results: results) }
 }
 
 /// The test-function half of `TunerBenchmarks tuners`.
-func runFunctionBenchmark(python: String?, seeds: Int, trials: Int) throws {
+func runFunctionBenchmark(python: String?, seeds: Int, trials: Int, results: BenchmarkResults) throws {
     let checkpoints = [20, 50, 100].filter { $0 <= trials }
     let functions: [(String, [(String, Double, Double)], ([String: Double]) throws -> Double)] = [
         ("branin", [("x", -5, 10), ("y", 0, 15)], { v in
@@ -96,6 +85,8 @@ func runFunctionBenchmark(python: String?, seeds: Int, trials: Int) throws {
     for name in ["branin", "hartmann6"] {
         print("\n  \(name) (optimum \(name == "branin" ? "0.3979" : "-3.3224"))")
         for row in rows where row.1 == name {
+            results.record("\(name)_\(row.0)_best", row.2.last ?? .nan)
+            results.record("\(name)_\(row.0)_failed", row.3)
             print("  " + pad(row.0, 40) + row.2.map { pad(String(format: "%.4f", $0), 10) }.joined() + String(format: "failed %.1f", row.3))
         }
     }

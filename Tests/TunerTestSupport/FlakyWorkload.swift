@@ -1,5 +1,7 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
 
 /// A seeded workload with random failures, for crash-equivalence tests and benchmarks:
 /// each attempt's outcome depends only on the trial seed and the retry index, so a search

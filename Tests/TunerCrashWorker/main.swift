@@ -7,7 +7,8 @@
 //   (`none`, the default: no limit and the usual failure rates).
 import Foundation
 import TunerCore
-import SwiftTuner
+import TunerJournal
+import TunerEngine
 import TunerTestSupport
 
 let arguments = CommandLine.arguments

@@ -3,7 +3,7 @@ import SwiftTuner
 
 /// `TunerBenchmarks reports`: a study of 10,000 trials and about 30,000 attempts (two
 /// failed attempts before most successes), then the time and size of its HTML and JUnit reports.
-func runReportBenchmark(trials: Int) throws {
+func runReportBenchmark(trials: Int, results: BenchmarkResults) throws {
     let work = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-report-bench-\(getpid())")
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: work) }
@@ -34,6 +34,11 @@ func runReportBenchmark(trials: Int) throws {
     let snapshot = try StudySnapshot(journal: tuner.journal)
     let htmlTime = time { html = HTMLReport(snapshot: snapshot).render() }
     let junitTime = try time { junit = try JUnitReport(snapshots: [snapshot]).document() }
+    results.record("report_read_seconds", read)
+    results.record("report_html_seconds", htmlTime)
+    results.record("report_html_bytes", Double(html.utf8.count))
+    results.record("report_junit_seconds", junitTime)
+    results.record("report_junit_bytes", Double(junit.count))
     print(String(format: "  read the journal: %.2f s", read))
     print(String(format: "  HTML:  %.2f s, %.1f MB (every trial in the table, charts sampled)", htmlTime, Double(html.utf8.count) / 1e6))
     print(String(format: "  JUnit: %.2f s, %.1f MB", junitTime, Double(junit.count) / 1e6))

@@ -106,21 +106,7 @@ func gemmGFLOPs(_ shape: GEMMShape) -> Double {
     return flops / best / 1e9
 }
 
-func runTrainerBenchmark(_ arguments: [String]) throws {
-    var options = TrainerOptions()
-    var list = arguments
-    while list.count >= 2 {
-        let flag = list.removeFirst(), value = list.removeFirst()
-        switch flag {
-        case "--python": options.python = value
-        case "--seeds": options.seeds = Int(value) ?? options.seeds
-        case "--only": options.only = value
-        case "--shapes": options.shapes = Set(value.split(separator: ",").map(String.init))
-        case "--rounds": options.rounds = max(1, Int(value) ?? 1)
-        case "--pairs": options.pairs = max(1, Int(value) ?? 1)
-        default: print("unknown option \(flag)"); exit(2)
-        }
-    }
+func runTrainerBenchmark(_ options: TrainerOptions, results: BenchmarkResults) throws {
     let build = Kernels.buildDescription
     print("SwiftTuner trainer benchmark — \(build) build")
     if ProcessInfo.processInfo.environment["SWIFTTUNER_PROFILE_TRIAL"] != nil {
@@ -135,17 +121,17 @@ func runTrainerBenchmark(_ arguments: [String]) throws {
     }
 
     // 1. GEMM on the shapes of MLP training, against numpy/OpenBLAS on one thread.
-    if options.only == nil || options.only == "gemm" { try gemmTable(options) }
-    if options.only == nil || options.only == "trial" { try trialTimes(options) }
+    if options.only == nil || options.only == "gemm" { try gemmTable(options, results: results) }
+    if options.only == nil || options.only == "trial" { try trialTimes(options, results: results) }
     // 3. Quality parity on the shipped datasets: same architecture and epochs as scikit-learn.
-    if options.only == nil || options.only == "parity" { try qualityParity(options) }
+    if options.only == nil || options.only == "parity" { try qualityParity(options, results: results) }
 }
 
 /// The GEMM table. For each shape, two comparisons with numpy's OpenBLAS on one thread:
 /// `rounds` alternations of numpy itself (a fresh process measuring that shape) and SwiftTuner,
 /// medians reported; and, with numpy's library loaded in this process, `pairs` alternations of
 /// one sample of each (about 0.1 GFLOP), whose median ratio is immune to the machine's drift.
-func gemmTable(_ options: TrainerOptions) throws {
+func gemmTable(_ options: TrainerOptions, results: BenchmarkResults) throws {
     let peak = Kernels.measuredPeak()
     print(String(format: "\nthis core's measured peak (12 chains of vector multiply-adds): %.1f GFLOP/s", peak))
     var blas: OpenBLASLibrary?
@@ -180,6 +166,8 @@ func gemmTable(_ options: TrainerOptions) throws {
                 + pad(String(format: "%.3f×", paired.ratio), 8)
             shares = String(format: "%.0f%%, %.0f%%", 100 * paired.shareOfPeak.ours, 100 * paired.shareOfPeak.blas)
         }
+        results.record("gemm_gflops_\(key)", mine)
+        if let peer { results.record("gemm_ratio_over_numpy_\(key)", mine / peer) }
         print(line + shares)
     }
 }
@@ -231,7 +219,7 @@ func pairedGEMM(_ shape: GEMMShape, _ blas: OpenBLASLibrary,
     return (total / totals[0], total / totals[1], median(ratios), (median(shares[0]), median(shares[1])))
 }
 
-func trialTimes(_ options: TrainerOptions) throws {
+func trialTimes(_ options: TrainerOptions, results: BenchmarkResults) throws {
 
     // 2. A whole trial of the guide's model: build + fit (64, 32 units, 100 samples, batch 32, 10 epochs).
     let x = Matrix.random(rows: 100, columns: 20, seed: 1), y = Matrix.random(rows: 100, columns: 1, seed: 2)
@@ -246,7 +234,10 @@ func trialTimes(_ options: TrainerOptions) throws {
     for seed in 0..<5 { large.append(try time { try trial([512, 512], seed: UInt64(seed)) }) }
     print(String(format: "\nwhole trial, guide model (64, 32), build + fit: SwiftTuner %.3f ms (median of 50)", median(small) * 1000))
     print(String(format: "whole trial, (512, 512), build + fit:          SwiftTuner %.2f ms (median of 5)", median(large) * 1000))
+    results.record("trial_seconds_64_32", median(small))
+    results.record("trial_seconds_512_512", median(large))
     if let python = options.python, let peers = runPeer(python, "mlp_peers.py", ["trial"]) {
+        for (name, value) in peers { if let v = value as? Double { results.record("peer_seconds_\(name)", v) } }
         for (name, value) in peers.sorted(by: { $0.key < $1.key }) {
             if let v = value as? Double { print("  " + pad(name, 44) + String(format: "%10.2f ms", v * 1000)) }
         }

@@ -1,5 +1,7 @@
 import Foundation
-import SwiftTuner
+import TunerCore
+import TunerJournal
+import TunerEngine
 
 /// Checks a journal against the rules every state boundary keeps (S6a, S12, S15–S18, S20,
 /// S22): what a crash, a signal or a failed write may never leave behind. Returns the

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import TunerTrainer
+
+/// The side-by-side benchmarks: `swift run -c release TunerBenchmarks journal|trainer|reports|tuners`.
+@main
+struct BenchmarkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "TunerBenchmarks",
+        abstract: "SwiftTuner measured side by side with its peers (Optuna, KerasTuner, numpy, scikit-learn, keras+jax).",
+        subcommands: [Journal.self, Trainer.self, Reports.self, Tuners.self, MLPObjective.self],
+        defaultSubcommand: Journal.self)
+}
+
+/// Options every benchmark takes.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "The Python that runs the peers (a venv with them installed); without it, no peer runs.")
+    var python: String?
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String?
+
+    func write(_ results: BenchmarkResults) throws {
+        guard let json else { return }
+        try results.data().write(to: URL(fileURLWithPath: json))
+        print("results: \(json)")
+    }
+}
+
+extension BenchmarkCommand {
+    struct Journal: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Trials per second and resume time of the journal, against Optuna's SQLite storage.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Trivial trials per measured search.") var trials = 1000
+        @Option(help: "Trials of the study that is resumed.") var resumeTrials = 10_000
+        @Option(help: "Trials Optuna runs.") var optunaTrials = 300
+
+        func run() throws {
+            let results = BenchmarkResults(benchmark: "journal")
+            try runJournalBenchmark(JournalOptionsOfBenchmark(python: common.python, trials: trials,
+                                                              resumeTrials: resumeTrials, optunaTrials: optunaTrials),
+                                    results: results)
+            try common.write(results)
+        }
+    }
+
+    struct Trainer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "GEMM against numpy's OpenBLAS, whole trials against scikit-learn and keras+jax, quality parity.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Seeds of the quality parity.") var seeds = 5
+        @Option(help: "gemm, trial or parity: one part only.") var only: String?
+        @Option(help: "GEMM shapes to measure, as MxNxK/A keys separated by commas.") var shapes: String?
+        @Option(help: "Alternations with numpy in its own process (medians reported).") var rounds = 5
+        @Option(help: "Pairs of samples with numpy's OpenBLAS loaded in this process.") var pairs = 101
+
+        func validate() throws {
+            if let only, !["gemm", "trial", "parity"].contains(only) { throw ValidationError("--only is gemm, trial or parity") }
+            if rounds < 1 || pairs < 1 || seeds < 1 { throw ValidationError("--rounds, --pairs and --seeds are positive") }
+        }
+
+        func run() throws {
+            let results = BenchmarkResults(benchmark: "trainer")
+            var options = TrainerOptions()
+            options.python = common.python
+            options.seeds = seeds
+            options.only = only
+            options.shapes = Set((shapes ?? "").split(separator: ",").map(String.init))
+            options.rounds = rounds
+            options.pairs = pairs
+            try runTrainerBenchmark(options, results: results)
+            try common.write(results)
+        }
+    }
+
+    struct Reports: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The HTML and JUnit reports of a large study.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Trials of the study.") var trials = 10_000
+
+        func run() throws {
+            let results = BenchmarkResults(benchmark: "reports")
+            try runReportBenchmark(trials: trials, results: results)
+            try common.write(results)
+        }
+    }
+
+    struct Tuners: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Our tuners against Optuna's TPE and KerasTuner's, on test functions and the built-in MLP.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Seeds per method.") var seeds = 10
+        @Option(help: "Trials' budget per search.") var trials = 100
+        @Option(help: "functions, mlp or all.") var part = "all"
+        @Option(help: "Epochs of a full MLP trial.") var maxEpochs = 27
+
+        func validate() throws {
+            if !["functions", "mlp", "all"].contains(part) { throw ValidationError("--part is functions, mlp or all") }
+        }
+
+        func run() throws {
+            let results = BenchmarkResults(benchmark: "tuners")
+            try runTunerBenchmark(python: common.python, seeds: seeds, trials: trials, part: part, maxEpochs: maxEpochs,
+                                  results: results)
+            try common.write(results)
+        }
+    }
+
+    struct MLPObjective: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mlp-objective",
+            abstract: "The MLP problem as a line-oriented JSON service for the Python tuners.",
+            shouldDisplay: false)
+        @Argument(help: "diabetes or iris.") var dataset: String
+        @Argument(help: "The seed.") var seed: UInt64
+
+        func run() throws { try serveMLPObjective(dataset: dataset, seed: seed) }
+    }
+}
+
+/// The figures a benchmark measured, written as JSON beside its printed table.
+final class BenchmarkResults {
+    let benchmark: String
+    private var values: [(String, Double)] = []
+
+    init(benchmark: String) { self.benchmark = benchmark }
+
+    /// Records one figure (seconds, a rate, a ratio; the key says which).
+    func record(_ key: String, _ value: Double) { values.append((key, value)) }
+
+    /// `{"benchmark": …, "machine": {…}, "results": {key: value}}`; non-finite values are `null`.
+    func data() throws -> Data {
+        var results: [String: Any] = [:]
+        for (key, value) in values { results[key] = value.isFinite ? value : NSNull() }
+        let object: [String: Any] = [
+            "benchmark": benchmark,
+            "date": ISO8601DateFormatter().string(from: Date()),
+            "machine": ["cores": ProcessInfo.processInfo.activeProcessorCount, "build": Kernels.buildDescription],
+            "results": results,
+        ]
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+}
