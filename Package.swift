@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // Builds the documentation catalog (`swift package generate-documentation --target SwiftTuner`).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // The portable seeded generator every random draw comes from. No dependencies.
@@ -111,7 +113,7 @@ let package = Package(
         .testTarget(name: "TunerStudyTests", dependencies: [
             "TunerStudy", "TunerTrainer", "TunerReports", "TunerTestSupport", "tuner",
         ]),
-        .testTarget(name: "TunerExamplesTests", dependencies: ["TunerExamples"]),
+        .testTarget(name: "TunerExamplesTests", dependencies: ["TunerExamples", "SwiftTuner"]),
     ],
     swiftLanguageModes: [.v6]
 )

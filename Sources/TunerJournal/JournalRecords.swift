@@ -18,11 +18,11 @@ public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     /// The directory the study lives in.
     public var directory: String
     /// The tuner kind (`GridSearch`, `RandomSearch`, …).
-    public var tunerKind: String
+    public var tunerKind: TunerKind
     /// The objective's metric name.
     public var objectiveName: String
-    /// The objective's direction (`min` or `max`).
-    public var direction: String
+    /// The objective's direction.
+    public var direction: Objective.Direction
     /// The study seed, as the bit pattern of a `UInt64`.
     public var seed: Int64
     /// The search space, as JSON.
@@ -37,24 +37,36 @@ public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     /// when the caller's trial is code the journal cannot see (S25).
     public var trialDefinition: String?
 
+    /// The columns of the study table.
+    public enum Columns {
+        /// The study's columns, by the property they fill.
+        public static let id = Column(CodingKeys.id), name = Column(CodingKeys.name),
+            directory = Column(CodingKeys.directory), tunerKind = Column(CodingKeys.tunerKind),
+            objectiveName = Column(CodingKeys.objectiveName), direction = Column(CodingKeys.direction),
+            seed = Column(CodingKeys.seed), space = Column(CodingKeys.space), createdAt = Column(CodingKeys.createdAt),
+            streak = Column(CodingKeys.streak), endCount = Column(CodingKeys.endCount),
+            trialDefinition = Column(CodingKeys.trialDefinition)
+    }
+
     /// Decodes a row; a journal of schema version 1 has no cached streak or end count yet.
+    /// A value no SwiftTuner writes (an unknown direction) is an error naming it.
     public init(row: Row) throws {
-        id = row["id"]
-        name = row["name"]
-        directory = row["directory"]
-        tunerKind = row["tunerKind"]
-        objectiveName = row["objectiveName"]
-        direction = row["direction"]
-        seed = row["seed"]
-        space = row["space"]
-        createdAt = row["createdAt"]
-        streak = row["streak"] ?? 0
-        endCount = row["endCount"] ?? 0
-        trialDefinition = row["trialDefinition"]
+        id = try row.decode(forColumn: "id")
+        name = try row.decode(forColumn: "name")
+        directory = try row.decode(forColumn: "directory")
+        tunerKind = try row.decode(forColumn: "tunerKind")
+        objectiveName = try row.decode(forColumn: "objectiveName")
+        direction = try row.decodeKnown(forColumn: "direction")
+        seed = try row.decode(forColumn: "seed")
+        space = try row.decode(forColumn: "space")
+        createdAt = try row.decode(forColumn: "createdAt")
+        streak = try row.decode(Int?.self, forColumn: "streak") ?? 0
+        endCount = try row.decode(Int?.self, forColumn: "endCount") ?? 0
+        trialDefinition = try row.decode(forColumn: "trialDefinition")
     }
 
     /// Makes a study row.
-    public init(name: String, directory: String, tunerKind: String, objectiveName: String, direction: String,
+    public init(name: String, directory: String, tunerKind: TunerKind, objectiveName: String, direction: Objective.Direction,
                 seed: Int64, space: String, createdAt: Double, streak: Int, endCount: Int, trialDefinition: String? = nil) {
         self.trialDefinition = trialDefinition
         self.name = name
@@ -71,7 +83,7 @@ public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
 
     /// The objective.
     public var objective: Objective {
-        Objective(objectiveName, direction: Objective.Direction(rawValue: direction) ?? .min)
+        Objective(objectiveName, direction: direction)
     }
 
     /// The study seed.
@@ -97,15 +109,24 @@ public struct SessionRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var startedAt: Double
     /// When it ended, or the last instant it was seen alive when it was found dead.
     public var endedAt: Double?
-    /// Why it ended (`StopReason` raw value); `nil` while it runs.
-    public var stopReason: String?
+    /// Why it ended; `nil` while it runs.
+    public var stopReason: StopReason?
     /// A message about the stop (the limit reached, the fatal error, the failing file).
     public var message: String?
-    /// The limits this session used, as JSON.
+    /// The limits this session used, as JSON (``SearchLimits``).
     public var limits: String
 
-    /// The stop reason, decoded.
-    public var reason: StopReason? { stopReason.flatMap(StopReason.init(rawValue:)) }
+    /// The columns of the session table.
+    public enum Columns {
+        /// The session's columns, by the property they fill.
+        public static let id = Column(CodingKeys.id), pid = Column(CodingKeys.pid), host = Column(CodingKeys.host),
+            startedAt = Column(CodingKeys.startedAt), endedAt = Column(CodingKeys.endedAt),
+            stopReason = Column(CodingKeys.stopReason), message = Column(CodingKeys.message),
+            limits = Column(CodingKeys.limits)
+    }
+
+    /// The limits this session used, decoded; `nil` where they are not readable.
+    public var searchLimits: SearchLimits? { try? SearchLimits(json: limits) }
     /// The session's duration, zero while it runs.
     public var duration: Double { max(0, (endedAt ?? startedAt) - startedAt) }
 
@@ -119,8 +140,8 @@ public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public static let databaseTableName = "trial"
     /// The trial number, from 0; its id is ``trialID``.
     public var number: Int
-    /// The status (`TrialStatus` raw value).
-    public var status: String
+    /// The status.
+    public var status: TrialStatus
     /// The hyperparameter values, as JSON.
     public var hyperparameters: String
     /// The trial seed, as the bit pattern of a `UInt64` (S31).
@@ -146,8 +167,6 @@ public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
 
     /// The zero-padded id, `0007`.
     public var trialID: String { TunerCore.trialID(number) }
-    /// The status, decoded.
-    public var trialStatus: TrialStatus { TrialStatus(rawValue: status) ?? .idle }
     /// The trial seed.
     public var trialSeed: UInt64 { UInt64(bitPattern: seed) }
 
@@ -159,31 +178,44 @@ public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
 
     /// Decodes a row column by column (faster than `Codable` for the thousands of rows of a resume).
     /// Rows must come from ``selection`` (columns by position).
+    /// A status no SwiftTuner writes is an error naming it.
     public init(row: Row) throws {
-        number = row[0]
-        status = row[1]
-        hyperparameters = row[2]
-        seed = row[3]
-        score = row[4]
-        bestEpoch = row[5]
-        metrics = row[6]
-        errorType = row[7]
-        message = row[8]
-        createdSession = row[9]
-        createdAt = row[10]
-        endedAt = row[11]
-        endSeq = row[12]
+        number = try row.decode(atIndex: 0)
+        status = try row.decodeKnown(atIndex: 1, column: "status")
+        hyperparameters = try row.decode(atIndex: 2)
+        seed = try row.decode(atIndex: 3)
+        score = try row.decode(atIndex: 4)
+        bestEpoch = try row.decode(atIndex: 5)
+        metrics = try row.decode(atIndex: 6)
+        errorType = try row.decode(atIndex: 7)
+        message = try row.decode(atIndex: 8)
+        createdSession = try row.decode(atIndex: 9)
+        createdAt = try row.decode(atIndex: 10)
+        endedAt = try row.decode(atIndex: 11)
+        endSeq = try row.decode(atIndex: 12)
+    }
+
+    /// The columns of the trial table.
+    public enum Columns {
+        /// The trial's columns, by the property they fill.
+        public static let number = Column(CodingKeys.number), status = Column(CodingKeys.status),
+            hyperparameters = Column(CodingKeys.hyperparameters), seed = Column(CodingKeys.seed),
+            score = Column(CodingKeys.score), bestEpoch = Column(CodingKeys.bestEpoch),
+            metrics = Column(CodingKeys.metrics), errorType = Column(CodingKeys.errorType),
+            message = Column(CodingKeys.message), createdSession = Column(CodingKeys.createdSession),
+            createdAt = Column(CodingKeys.createdAt), endedAt = Column(CodingKeys.endedAt),
+            endSeq = Column(CodingKeys.endSeq)
     }
 
     /// The columns in the order ``init(row:)`` reads them.
     public static var databaseSelection: [any SQLSelectable] {
-        [Column("number"), Column("status"), Column("hyperparameters"), Column("seed"), Column("score"),
-         Column("bestEpoch"), Column("metrics"), Column("errorType"), Column("message"), Column("createdSession"),
-         Column("createdAt"), Column("endedAt"), Column("endSeq")]
+        [Columns.number, Columns.status, Columns.hyperparameters, Columns.seed, Columns.score, Columns.bestEpoch,
+         Columns.metrics, Columns.errorType, Columns.message, Columns.createdSession, Columns.createdAt,
+         Columns.endedAt, Columns.endSeq]
     }
 
     /// Makes a trial row.
-    public init(number: Int, status: String, hyperparameters: String, seed: Int64, score: Double?, bestEpoch: Int?,
+    public init(number: Int, status: TrialStatus, hyperparameters: String, seed: Int64, score: Double?, bestEpoch: Int?,
                 metrics: String?, errorType: String?, message: String?, createdSession: Int64, createdAt: Double,
                 endedAt: Double?, endSeq: Int?) {
         self.number = number
@@ -220,8 +252,8 @@ public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var number: Int
     /// The session that ran it.
     public var session: Int64
-    /// The outcome (`AttemptOutcome` raw value); `nil` while it runs.
-    public var outcome: String?
+    /// The outcome; `nil` while it runs.
+    public var outcome: AttemptOutcome?
     /// Whether it used one of the trial's attempts (S7, S8).
     public var counted: Bool
     /// Whether an interruption was a graceful stop (SIGINT/SIGTERM) rather than a death.
@@ -243,8 +275,20 @@ public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     /// The final metrics at the best epoch, as JSON.
     public var metrics: String?
 
-    /// The outcome, decoded.
-    public var attemptOutcome: AttemptOutcome? { outcome.flatMap(AttemptOutcome.init(rawValue:)) }
+    /// The outcome as reports write it: its name, or `running` while the attempt runs.
+    public var outcomeText: String { outcome?.rawValue ?? "running" }
+
+    /// The columns of the attempt table.
+    public enum Columns {
+        /// The attempt's columns, by the property they fill.
+        public static let id = Column(CodingKeys.id), trial = Column(CodingKeys.trial), number = Column(CodingKeys.number),
+            session = Column(CodingKeys.session), outcome = Column(CodingKeys.outcome),
+            counted = Column(CodingKeys.counted), graceful = Column(CodingKeys.graceful),
+            errorType = Column(CodingKeys.errorType), message = Column(CodingKeys.message),
+            trace = Column(CodingKeys.trace), startedAt = Column(CodingKeys.startedAt),
+            endedAt = Column(CodingKeys.endedAt), duration = Column(CodingKeys.duration),
+            score = Column(CodingKeys.score), metrics = Column(CodingKeys.metrics)
+    }
 
     /// Records the id SQLite assigned.
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -262,10 +306,57 @@ public struct EpochMetricRecord: Codable, Sendable, Equatable, FetchableRecord, 
     public var name: String
     /// The value (NaN and infinities are stored as NULL).
     public var value: Double?
+
+    /// The columns of the epoch-metric table.
+    public enum Columns {
+        /// The epoch metric's columns, by the property they fill.
+        public static let attempt = Column(CodingKeys.attempt), epoch = Column(CodingKeys.epoch),
+            name = Column(CodingKeys.name), value = Column(CodingKeys.value)
+    }
+}
+
+extension TrialStatus: DatabaseValueConvertible {}
+extension AttemptOutcome: DatabaseValueConvertible {}
+extension StopReason: DatabaseValueConvertible {}
+extension TunerKind: DatabaseValueConvertible {}
+extension Objective.Direction: DatabaseValueConvertible {}
+
+/// A stored value that is not one of a vocabulary's: the journal was edited or damaged.
+public struct UnknownJournalValueError: Error, CustomStringConvertible, Sendable {
+    /// The column that holds it.
+    public var column: String
+    /// The value, as stored.
+    public var value: String
+    /// The values the column may hold.
+    public var known: [String]
+
+    /// The message.
+    public var description: String {
+        "the journal's column \(column) holds \"\(value.prefix(40))\", which SwiftTuner does not write "
+            + "(known: \(known.joined(separator: ", "))): the journal was edited or damaged"
+    }
+}
+
+extension Row {
+    /// Decodes a vocabulary value, or throws ``UnknownJournalValueError`` naming what is stored.
+    func decodeKnown<Value: DatabaseValueConvertible & RawRepresentable & CaseIterable>(
+        atIndex index: Int, column: String) throws -> Value where Value.RawValue == String {
+        let stored: DatabaseValue = self[index]
+        if let value = Value.fromDatabaseValue(stored) { return value }
+        throw UnknownJournalValueError(column: column, value: "\(stored)", known: Value.allCases.map(\.rawValue))
+    }
+
+    /// Decodes a vocabulary value by column name.
+    func decodeKnown<Value: DatabaseValueConvertible & RawRepresentable & CaseIterable>(
+        forColumn column: String) throws -> Value where Value.RawValue == String {
+        let stored: DatabaseValue = hasColumn(column) ? self[column] : .null
+        if let value = Value.fromDatabaseValue(stored) { return value }
+        throw UnknownJournalValueError(column: column, value: "\(stored)", known: Value.allCases.map(\.rawValue))
+    }
 }
 
 /// Encodes metrics as JSON, writing NaN and infinities as strings.
-public func encodeMetrics(_ metrics: [String: Double]) -> String {
+package func encodeMetrics(_ metrics: [String: Double]) -> String {
     var object: [String: Any] = [:]
     for (k, v) in metrics { object[k] = v.isFinite ? v : (v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf")) }
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
@@ -273,7 +364,7 @@ public func encodeMetrics(_ metrics: [String: Double]) -> String {
 }
 
 /// Decodes metrics written by ``encodeMetrics(_:)``.
-public func decodeMetrics(_ json: String) -> [String: Double] {
+package func decodeMetrics(_ json: String) -> [String: Double] {
     guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return [:] }
     var result: [String: Double] = [:]
     for (k, v) in object {
@@ -284,9 +375,33 @@ public func decodeMetrics(_ json: String) -> [String: Double] {
 }
 
 /// Encodes hyperparameter values as JSON with sorted keys (stable, comparable text).
-public func encodeValues(_ values: [String: HyperParameterValue]) -> String {
+package func encodeValues(_ values: [String: HyperParameterValue]) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let data = (try? encoder.encode(values)) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)
+}
+
+extension Sequence where Element == TrialRecord {
+    /// The COMPLETED trials with a finite score, best first by `objective` (S14); equal scores
+    /// keep trial order. The one ranking the summary, the reports and the status use.
+    public func ranked(by objective: Objective) -> [TrialRecord] {
+        filter { $0.status == .completed && ($0.score?.isFinite ?? false) }
+            .sorted { a, b in
+                if a.score == b.score { return a.number < b.number }
+                return objective.isBetter(a.score ?? 0, than: b.score ?? 0)
+            }
+    }
+}
+
+extension Sequence where Element == SessionRecord {
+    /// The total search time (S29): the sum of the sessions' durations, not the wall time
+    /// since the first one; a session still open counts up to `openUntil(session)` (its last
+    /// activity, or now), or not at all where that is `nil`.
+    public func totalTime(openUntil: (SessionRecord) -> Double? = { _ in nil }) -> Double {
+        reduce(0) { total, session in
+            guard session.endedAt == nil else { return total + session.duration }
+            return total + Swift.max(0, (openUntil(session) ?? session.startedAt) - session.startedAt)
+        }
+    }
 }

@@ -12,7 +12,7 @@ public struct StudyDescriptor: Sendable, Equatable {
     /// The directory the study lives in.
     public var directory: String
     /// The tuner kind.
-    public var tunerKind: String
+    public var tunerKind: TunerKind
     /// The objective.
     public var objective: Objective
     /// The study seed for a new study; an existing study keeps its own.
@@ -24,7 +24,7 @@ public struct StudyDescriptor: Sendable, Equatable {
     public var trialDefinition: String?
 
     /// Makes a descriptor.
-    public init(name: String, directory: String, tunerKind: String, objective: Objective, seed: UInt64, space: SearchSpace,
+    public init(name: String, directory: String, tunerKind: TunerKind, objective: Objective, seed: UInt64, space: SearchSpace,
                 trialDefinition: String? = nil) {
         self.trialDefinition = trialDefinition
         self.name = name

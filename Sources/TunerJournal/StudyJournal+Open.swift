@@ -144,7 +144,7 @@ extension StudyJournal {
             try queue.write { db in
                 try migrate(db, from: 0)
                 try StudyRecord(name: descriptor.name, directory: descriptor.directory, tunerKind: descriptor.tunerKind,
-                                objectiveName: descriptor.objective.name, direction: descriptor.objective.direction.rawValue,
+                                objectiveName: descriptor.objective.name, direction: descriptor.objective.direction,
                                 seed: Int64(bitPattern: descriptor.seed), space: spaceJSON,
                                 createdAt: Date().timeIntervalSince1970, streak: 0, endCount: 0,
                                 trialDefinition: descriptor.trialDefinition).insert(db)
@@ -409,7 +409,7 @@ extension StudyJournal {
         if study.tunerKind != descriptor.tunerKind {
             throw JournalError(.mismatch, path: path, "this study was run by \(study.tunerKind), not \(descriptor.tunerKind). Use \(study.tunerKind) to resume it, or another project name or overwrite to start a new search.")
         }
-        if study.objectiveName != descriptor.objective.name || study.direction != descriptor.objective.direction.rawValue {
+        if study.objectiveName != descriptor.objective.name || study.direction != descriptor.objective.direction {
             throw JournalError(.mismatch, path: path, "this study optimizes \(study.objective), not \(descriptor.objective). Use the same objective to resume it, or another project name or overwrite to start a new search.")
         }
         let stored = try? study.searchSpace()

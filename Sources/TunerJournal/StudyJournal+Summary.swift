@@ -4,15 +4,7 @@ import TunerCore
 extension StudyJournal {
     /// The COMPLETED trials, best first (S14); ties keep trial order.
     public func bestTrials(_ count: Int = 1) throws -> [TrialRecord] {
-        let study = try study()
-        let objective = study.objective
-        let completed = try trials().filter { $0.trialStatus == .completed && ($0.score?.isFinite ?? false) }
-        let sorted = completed.enumerated().sorted { a, b in
-            let (x, y) = (a.element.score ?? 0, b.element.score ?? 0)
-            if x == y { return a.offset < b.offset }
-            return objective.isBetter(x, than: y)
-        }.map(\.element)
-        return Array(sorted.prefix(max(0, count)))
+        Array(try trials().ranked(by: try study().objective).prefix(max(0, count)))
     }
 
     /// KerasTuner's `results_summary` text, from the journal alone: the best COMPLETED
@@ -21,7 +13,7 @@ extension StudyJournal {
         let study = try study()
         let space = (try? study.searchSpace()) ?? SearchSpace()
         let best = try bestTrials(numTrials)
-        let failed = try trials().filter { $0.trialStatus == .failed }
+        let failed = try trials().filter { $0.status == .failed }
         let shown = Array((best + failed).prefix(max(0, numTrials)))
         var lines = [
             "Results summary",
@@ -36,7 +28,7 @@ extension StudyJournal {
             for (name, value) in space.ordered((try? trial.values()) ?? [:]) {
                 lines.append("\(name): \(value)")
             }
-            if trial.trialStatus == .completed, let score = trial.score {
+            if trial.status == .completed, let score = trial.score {
                 lines.append("Score: \(score)")
             } else {
                 lines.append("Status: \(trial.status)")

@@ -9,30 +9,30 @@ import TunerCore
 /// let end = AttemptEnd(outcome: .error, errorType: "ValueError", message: "boom", trace: "…",
 ///                      duration: 0.4, trialStatus: .invalid)
 /// ```
-public struct AttemptEnd: Sendable {
+package struct AttemptEnd: Sendable {
     /// The attempt's outcome.
-    public var outcome: AttemptOutcome
+    package var outcome: AttemptOutcome
     /// The error's type name, for a failed attempt.
-    public var errorType: String?
+    package var errorType: String?
     /// The error's message.
-    public var message: String?
+    package var message: String?
     /// The error's full trace.
-    public var trace: String?
+    package var trace: String?
     /// How long the attempt ran, in seconds.
-    public var duration: Double
+    package var duration: Double
     /// The objective's value at the best epoch.
-    public var score: Double?
+    package var score: Double?
     /// The best epoch (0-based).
-    public var bestEpoch: Int?
+    package var bestEpoch: Int?
     /// The metrics at the best epoch.
-    public var metrics: [String: Double]
+    package var metrics: [String: Double]
     /// Per-epoch metrics, one dictionary per epoch.
-    public var epochs: [[String: Double]]
+    package var epochs: [[String: Double]]
     /// The trial's status after this attempt.
-    public var trialStatus: TrialStatus
+    package var trialStatus: TrialStatus
 
     /// Makes an attempt end.
-    public init(outcome: AttemptOutcome, errorType: String? = nil, message: String? = nil, trace: String? = nil,
+    package init(outcome: AttemptOutcome, errorType: String? = nil, message: String? = nil, trace: String? = nil,
                 duration: Double, score: Double? = nil, bestEpoch: Int? = nil, metrics: [String: Double] = [:],
                 epochs: [[String: Double]] = [], trialStatus: TrialStatus) {
         self.outcome = outcome
@@ -49,22 +49,25 @@ public struct AttemptEnd: Sendable {
 }
 
 /// What recovery found when a study was reopened (S23).
-public struct RecoveryReport: Sendable, Equatable {
+package struct RecoveryReport: Sendable, Equatable {
     /// Sessions that had not ended and were closed as `interrupted`.
-    public var closedSessions: [Int64]
+    package var closedSessions: [Int64]
     /// Attempts that were running and became `interrupted`.
-    public var interruptedAttempts: Int
+    package var interruptedAttempts: Int
     /// Trials that were RUNNING and became STOPPED, to be re-run first.
-    public var stoppedTrials: [Int]
+    package var stoppedTrials: [Int]
 }
 
 extension StudyJournal {
+    /// The error type of an attempt or trial an interruption ended.
+    static let interruptedErrorType = "Interrupted"
+
     /// The current time, in seconds since 1970.
     static var now: Double { Date().timeIntervalSince1970 }
 
     /// Closes sessions that did not end (their process died): their open attempts become
     /// `interrupted` and their RUNNING trials STOPPED, in one transaction (S23, S26).
-    public func recover() throws -> RecoveryReport {
+    package func recover() throws -> RecoveryReport {
         try write { db in
             let open = try SessionRecord.filter(Column("endedAt") == nil).fetchAll(db)
             var report = RecoveryReport(closedSessions: [], interruptedAttempts: 0, stoppedTrials: [])
@@ -78,39 +81,40 @@ extension StudyJournal {
                     """, arguments: [id]) ?? session.startedAt
                 let ended = max(lastSeen, session.startedAt)
                 try db.run(sql: """
-                    UPDATE attempt SET outcome = 'interrupted', counted = 0, graceful = 0,
+                    UPDATE attempt SET outcome = ?, counted = 0, graceful = 0,
                         message = 'the process died while running this attempt',
                         endedAt = ?, duration = MAX(0, ? - startedAt)
                     WHERE session = ? AND outcome IS NULL
-                    """, arguments: [ended, ended, id])
+                    """, arguments: [AttemptOutcome.interrupted, ended, ended, id])
                 report.interruptedAttempts += db.changesCount
                 try db.run(sql: """
-                    UPDATE session SET endedAt = ?, stopReason = 'interrupted',
+                    UPDATE session SET endedAt = ?, stopReason = ?,
                         message = 'the process died; found at the next open' WHERE id = ?
-                    """, arguments: [ended, id])
+                    """, arguments: [ended, StopReason.interrupted, id])
                 report.closedSessions.append(id)
             }
             // Attempts left open by a session that did end (S6a): closed as interrupted.
             try db.run(sql: """
-                UPDATE attempt SET outcome = 'interrupted', counted = 0, graceful = 1, errorType = 'Interrupted',
+                UPDATE attempt SET outcome = ?, counted = 0, graceful = 1, errorType = ?,
                     message = 'left open by an ended session; closed at the next open',
                     endedAt = COALESCE((SELECT endedAt FROM session WHERE session.id = attempt.session), startedAt),
                     duration = MAX(0, COALESCE((SELECT endedAt FROM session WHERE session.id = attempt.session), startedAt) - startedAt)
                 WHERE outcome IS NULL
-                """)
+                """, arguments: [AttemptOutcome.interrupted, Self.interruptedErrorType])
             report.interruptedAttempts += db.changesCount
-            let running = try Int.fetchAll(db, sql: "SELECT number FROM trial WHERE status = 'RUNNING' ORDER BY number")
+            let running = try Int.fetchAll(db, sql: "SELECT number FROM trial WHERE status = ? ORDER BY number",
+                                           arguments: [TrialStatus.running])
             try db.run(sql: """
-                UPDATE trial SET status = 'STOPPED', errorType = 'Interrupted',
-                    message = 'the process died while running this trial' WHERE status = 'RUNNING'
-                """)
+                UPDATE trial SET status = ?, errorType = ?,
+                    message = 'the process died while running this trial' WHERE status = ?
+                """, arguments: [TrialStatus.stopped, Self.interruptedErrorType, TrialStatus.running])
             report.stoppedTrials = running
             return report
         }
     }
 
     /// Starts a session.
-    public func startSession(limits: String, pid: Int, host: String) throws -> SessionRecord {
+    package func startSession(limits: String, pid: Int, host: String) throws -> SessionRecord {
         try write { db in
             var session = SessionRecord(id: nil, pid: pid, host: host, startedAt: Self.now, endedAt: nil,
                                         stopReason: nil, message: nil, limits: limits)
@@ -120,11 +124,11 @@ extension StudyJournal {
     }
 
     /// Creates a trial and starts its first attempt, in one transaction (S22).
-    public func createTrial(number: Int, values: [String: HyperParameterValue], seed: UInt64,
+    package func createTrial(number: Int, values: [String: HyperParameterValue], seed: UInt64,
                             session: Int64) throws -> (TrialRecord, AttemptRecord) {
         try write { db in
             let now = Self.now
-            let trial = TrialRecord(number: number, status: TrialStatus.running.rawValue, hyperparameters: encodeValues(values),
+            let trial = TrialRecord(number: number, status: .running, hyperparameters: encodeValues(values),
                                     seed: Int64(bitPattern: seed), score: nil, bestEpoch: nil, metrics: nil, errorType: nil,
                                     message: nil, createdSession: session, createdAt: now, endedAt: nil, endSeq: nil)
             try trial.insert(db)
@@ -137,14 +141,14 @@ extension StudyJournal {
     }
 
     /// Starts another attempt of an existing trial (a retry or a re-run), marking it RUNNING.
-    public func startAttempt(trial number: Int, session: Int64) throws -> AttemptRecord {
+    package func startAttempt(trial number: Int, session: Int64) throws -> AttemptRecord {
         try write { db in
             let next = (try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(number) FROM attempt WHERE trial = ?"), arguments: [number]) ?? 0) + 1
             var attempt = AttemptRecord(id: nil, trial: number, number: next, session: session, outcome: nil, counted: false,
                                         graceful: false, errorType: nil, message: nil, trace: nil, startedAt: Self.now,
                                         endedAt: nil, duration: nil, score: nil, metrics: nil)
             try attempt.insert(db)
-            try db.run(sql: "UPDATE trial SET status = 'RUNNING' WHERE number = ?", arguments: [number])
+            try db.run(sql: "UPDATE trial SET status = ? WHERE number = ?", arguments: [TrialStatus.running, number])
             return attempt
         }
     }
@@ -159,7 +163,7 @@ extension StudyJournal {
     ///   - decide: given the streak after this attempt and a reader of the trailing FAILED
     ///     trials (oldest first), whether the session stops.
     @discardableResult
-    public func finishAttempt(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64? = nil,
+    package func finishAttempt(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64? = nil,
                               decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop? = { _, _ in nil })
         throws -> AttemptCommit {
         guard let id = attempt.id else {
@@ -170,7 +174,7 @@ extension StudyJournal {
             try db.run(sql: """
                 UPDATE attempt SET outcome = ?, counted = ?, errorType = ?, message = ?, trace = ?,
                     endedAt = ?, duration = ?, score = ?, metrics = ? WHERE id = ?
-                """, arguments: [end.outcome.rawValue, end.outcome.isCounted, journalText(end.errorType), journalText(end.message),
+                """, arguments: [end.outcome, end.outcome.isCounted, journalText(end.errorType), journalText(end.message),
                                  journalText(end.trace),
                                  now, end.duration, finite(end.score), end.metrics.isEmpty ? nil : encodeMetrics(end.metrics), id])
             for (epoch, metrics) in end.epochs.enumerated() {
@@ -178,74 +182,79 @@ extension StudyJournal {
                     try EpochMetricRecord(attempt: id, epoch: epoch, name: name, value: finite(value)).insert(db)
                 }
             }
-            let streak: Int
+            var ended: (streak: Int, endSeq: Int?)
             switch end.trialStatus {
             case .completed:
                 try db.run(sql: """
-                    UPDATE trial SET status = 'COMPLETED', score = ?, bestEpoch = ?, metrics = ?, errorType = NULL,
+                    UPDATE trial SET status = ?, score = ?, bestEpoch = ?, metrics = ?, errorType = NULL,
                         message = NULL WHERE number = ?
-                    """, arguments: [end.score, end.bestEpoch, encodeMetrics(end.metrics), attempt.trial])
-                streak = try endTrial(db, number: attempt.trial, failed: false, at: now)
+                    """, arguments: [TrialStatus.completed, end.score, end.bestEpoch, encodeMetrics(end.metrics), attempt.trial])
+                ended = try endTrial(db, number: attempt.trial, failed: false, at: now)
             case .failed:
-                try db.run(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
-                               arguments: [journalText(end.errorType), journalText(end.message), attempt.trial])
-                streak = try endTrial(db, number: attempt.trial, failed: true, at: now)
+                try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
+                               arguments: [TrialStatus.failed, journalText(end.errorType), journalText(end.message), attempt.trial])
+                ended = try endTrial(db, number: attempt.trial, failed: true, at: now)
             default:
                 try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
-                               arguments: [end.trialStatus.rawValue, journalText(end.errorType), journalText(end.message), attempt.trial])
-                streak = try currentStreak(db)
+                               arguments: [end.trialStatus, journalText(end.errorType), journalText(end.message), attempt.trial])
+                ended = (try currentStreak(db), nil)
             }
-            return try commit(db, streak: streak, session: session, at: now, decide: decide)
+            return try commit(db, ended, session: session, at: now, decide: decide)
         }
     }
 
     /// Marks a trial FAILED without running it again (a trial whose process died too often, S7),
     /// deciding the stop in the same transaction as ``finishAttempt(_:_:session:decide:)``.
     @discardableResult
-    public func failTrial(_ number: Int, errorType: String, message: String, session: Int64? = nil,
+    package func failTrial(_ number: Int, errorType: String, message: String, session: Int64? = nil,
                           decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop? = { _, _ in nil })
         throws -> AttemptCommit {
         try write { db in
-            try db.run(sql: "UPDATE trial SET status = 'FAILED', errorType = ?, message = ? WHERE number = ?",
-                           arguments: [errorType, message, number])
+            try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
+                           arguments: [TrialStatus.failed, errorType, message, number])
             let now = Self.now
-            let streak = try endTrial(db, number: number, failed: true, at: now)
-            return try commit(db, streak: streak, session: session, at: now, decide: decide)
+            let ended = try endTrial(db, number: number, failed: true, at: now)
+            return try commit(db, ended, session: session, at: now, decide: decide)
         }
     }
 
-    private func commit(_ db: Database, streak: Int, session: Int64?, at now: Double,
+    private func commit(_ db: Database, _ ended: (streak: Int, endSeq: Int?), session: Int64?, at now: Double,
                         decide: (Int, () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit {
+        let streak = ended.streak
         let failedRun = { () throws -> [Int] in
             Array(try Int.fetchAll(db, sql: "SELECT number FROM trial WHERE endSeq IS NOT NULL ORDER BY endSeq DESC LIMIT ?",
                                    arguments: [streak]).reversed())
         }
-        guard let stop = try decide(streak, failedRun) else { return AttemptCommit(streak: streak, stop: nil) }
+        guard let stop = try decide(streak, failedRun) else {
+            return AttemptCommit(streak: streak, endSeq: ended.endSeq, stop: nil)
+        }
         if let session {
             try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
-                       arguments: [now, stop.reason.rawValue, journalText(stop.message), session])
+                       arguments: [now, stop.reason, journalText(stop.message), session])
         }
-        return AttemptCommit(streak: streak, stop: stop)
+        return AttemptCommit(streak: streak, endSeq: ended.endSeq, stop: stop)
     }
 
     private func currentStreak(_ db: Database) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT streak FROM study WHERE id = 1")) ?? 0
     }
 
-    private func endTrial(_ db: Database, number: Int, failed: Bool, at now: Double) throws -> Int {
+    /// Ends a trial: the next place in end order and the streak, both assigned here (S15, S18).
+    private func endTrial(_ db: Database, number: Int, failed: Bool, at now: Double) throws -> (streak: Int, endSeq: Int?) {
         try db.run(sql: """
             UPDATE study SET endCount = endCount + 1, streak = CASE WHEN ? THEN streak + 1 ELSE 0 END WHERE id = 1
             """, arguments: [failed])
         try db.run(sql: """
             UPDATE trial SET endedAt = ?, endSeq = (SELECT endCount FROM study WHERE id = 1) WHERE number = ?
             """, arguments: [now, number])
-        return try currentStreak(db)
+        let endSeq = try Int.fetchOne(db.cachedStatement(sql: "SELECT endCount FROM study WHERE id = 1"))
+        return (try currentStreak(db), endSeq)
     }
 
     /// Journals hyperparameters a trial defined while it ran (section 7): the study's space
     /// grows, the change is kept as an amendment, and the trial's values gain what the attempt
     /// used — one transaction.
-    public func extendSpace(_ space: SearchSpace, trial number: Int, values: [String: HyperParameterValue]) throws {
+    package func extendSpace(_ space: SearchSpace, trial number: Int, values: [String: HyperParameterValue]) throws {
         let json = try Self.encodeSpace(space)
         try write { db in
             let previous = try String.fetchOne(db, sql: "SELECT space FROM study WHERE id = 1")
@@ -257,10 +266,10 @@ extension StudyJournal {
     }
 
     /// Ends a session with its stop reason (S21).
-    public func endSession(_ id: Int64, reason: StopReason, message: String?) throws {
+    package func endSession(_ id: Int64, reason: StopReason, message: String?) throws {
         try write { db in
             try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
-                           arguments: [Self.now, reason.rawValue, journalText(message), id])
+                           arguments: [Self.now, reason, journalText(message), id])
         }
     }
 
@@ -268,12 +277,12 @@ extension StudyJournal {
     /// error outside the trial): its open attempt becomes `interrupted` without counting as a
     /// death, its RUNNING trial STOPPED (re-run first on resume), the session ends `error`.
     /// When this write fails too, the next open closes them.
-    public func abandon(session id: Int64, message: String) throws {
+    package func abandon(session id: Int64, message: String) throws {
         try write { db in
             let now = Self.now
             try closeOpenAttempts(db, session: id, graceful: true, message: message, at: now)
-            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = 'error', message = ? WHERE id = ?",
-                       arguments: [now, journalText(message), id])
+            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+                       arguments: [now, StopReason.error, journalText(message), id])
         }
     }
 
@@ -282,7 +291,7 @@ extension StudyJournal {
     /// the session ends `interrupted`; every later write is refused with
     /// ``SearchInterruptedError`` (S6a). The refusal is set inside the transaction, so no
     /// write of the search thread can land after it.
-    public func interrupt(session id: Int64, signal: Int32, signalName: String) throws {
+    package func interrupt(session id: Int64, signal: Int32, signalName: String) throws {
         let stop = SearchInterruptedError(signal: signal, signalName: signalName, session: id)
         try write { db in
             // Set first: should this transaction fail, writes stay refused and the next open
@@ -290,25 +299,25 @@ extension StudyJournal {
             stopping.withLock { $0 = stop }
             let now = Self.now
             try closeOpenAttempts(db, session: id, graceful: true, message: "stopped by \(signalName)", at: now)
-            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = 'interrupted', message = ? WHERE id = ?",
-                       arguments: [now, "stopped by \(signalName)", id])
+            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+                       arguments: [now, StopReason.interrupted, "stopped by \(signalName)", id])
         }
     }
 
     func closeOpenAttempts(_ db: Database, session id: Int64, graceful: Bool, message: String, at now: Double) throws {
         try db.run(sql: """
-            UPDATE attempt SET outcome = 'interrupted', counted = 0, graceful = ?, errorType = 'Interrupted',
+            UPDATE attempt SET outcome = ?, counted = 0, graceful = ?, errorType = ?,
                 message = ?, endedAt = ?, duration = MAX(0, ? - startedAt)
             WHERE session = ? AND outcome IS NULL
-            """, arguments: [graceful, journalText(message), now, now, id])
+            """, arguments: [AttemptOutcome.interrupted, graceful, Self.interruptedErrorType, journalText(message), now, now, id])
         try db.run(sql: """
-            UPDATE trial SET status = 'STOPPED', errorType = 'Interrupted', message = ? WHERE status = 'RUNNING'
-            """, arguments: [journalText(message)])
+            UPDATE trial SET status = ?, errorType = ?, message = ? WHERE status = ?
+            """, arguments: [TrialStatus.stopped, Self.interruptedErrorType, journalText(message), TrialStatus.running])
     }
 
     /// Puts the journal back in WAL mode for a new session of the same writer (a session's end
     /// left it one file, in rollback mode): readers never block the writer again.
-    public func resumeLogging() throws {
+    package func resumeLogging() throws {
         do {
             try dbQueue.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
         } catch let error as DatabaseError {
@@ -320,7 +329,7 @@ extension StudyJournal {
     /// log is checkpointed into the database and the file leaves WAL mode, so `-wal` and `-shm`
     /// are removed. The next writer's open returns to WAL. Best effort: while a reader holds the
     /// file open, the log is only truncated.
-    public func consolidate() {
+    package func consolidate() {
         dbQueue.writeWithoutTransaction { db in
             _ = try? Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             _ = try? String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
@@ -329,25 +338,27 @@ extension StudyJournal {
 }
 
 /// A stop decided in the transaction that ended an attempt (S17, S20).
-public struct SessionStop: Sendable, Equatable {
+package struct SessionStop: Sendable, Equatable {
     /// Why the session ends.
-    public var reason: StopReason
+    package var reason: StopReason
     /// The stop message.
-    public var message: String
+    package var message: String
 
     /// Makes a stop.
-    public init(reason: StopReason, message: String) {
+    package init(reason: StopReason, message: String) {
         self.reason = reason
         self.message = message
     }
 }
 
 /// What the transaction that ended an attempt (or a trial) committed.
-public struct AttemptCommit: Sendable, Equatable {
+package struct AttemptCommit: Sendable, Equatable {
     /// The consecutive-failure streak afterwards (S15).
-    public var streak: Int
+    package var streak: Int
+    /// The trial's place in end order, when the transaction ended it (S15).
+    package var endSeq: Int?
     /// The stop journaled with it, if any.
-    public var stop: SessionStop?
+    package var stop: SessionStop?
 }
 
 /// Text as the journal stores it: SQLite's text values end at a NUL, so a NUL character is

@@ -61,6 +61,10 @@ public final class StudyJournal: Sendable {
             return try dbQueue.read(body)
         } catch let error as DatabaseError {
             throw JournalError(.corrupted, path: path, "cannot read the journal: \(error.message ?? "\(error.resultCode)")")
+        } catch let error as UnknownJournalValueError {
+            throw JournalError(.corrupted, path: path, error.description)
+        } catch let error as RowDecodingError {
+            throw JournalError(.corrupted, path: path, "the journal holds a value SwiftTuner does not write: \(error)")
         }
     }
 
@@ -78,6 +82,10 @@ public final class StudyJournal: Sendable {
             }
         } catch let error as DatabaseError {
             throw JournalError(.corrupted, path: path, "cannot read the journal: \(error.message ?? "\(error.resultCode)")")
+        } catch let error as UnknownJournalValueError {
+            throw JournalError(.corrupted, path: path, error.description)
+        } catch let error as RowDecodingError {
+            throw JournalError(.corrupted, path: path, "the journal holds a value SwiftTuner does not write: \(error)")
         }
     }
 
@@ -158,8 +166,8 @@ public final class StudyJournal: Sendable {
             var counted: [Int: Int] = [:]
             var deaths: [Int: Int] = [:]
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT trial, SUM(counted), SUM(outcome = 'interrupted' AND graceful = 0) FROM attempt GROUP BY trial
-                """)
+                SELECT trial, SUM(counted), SUM(outcome = ? AND graceful = 0) FROM attempt GROUP BY trial
+                """, arguments: [AttemptOutcome.interrupted])
             while let row = try rows.next() {
                 let trial: Int = row[0]
                 let c: Int = row[1] ?? 0

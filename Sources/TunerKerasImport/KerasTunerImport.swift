@@ -31,7 +31,7 @@ public enum KerasTunerImport {
     /// - Throws: ``KerasTunerImportError`` naming the file and what is wrong with it.
     @discardableResult
     public static func importProject(at directory: String, into journalPath: String, objective: String? = nil,
-                                     tunerKind: String = "KerasTuner") throws -> Result {
+                                     tunerKind: TunerKind = .kerasTuner) throws -> Result {
         let oracle = try readJSON((directory as NSString).appendingPathComponent("oracle.json"))
         var notes: [String] = []
         let spaceJSON = ((oracle["hyperparameters"] as? [String: Any])?["space"] as? [[String: Any]]) ?? []
@@ -68,7 +68,11 @@ public enum KerasTunerImport {
                                          tunerKind: tunerKind, objective: Objective(objectiveName, direction: direction == "max" ? .max : .min),
                                          seed: UInt64((oracle["seed"] as? Int) ?? 0), space: space)
         let journal = try StudyJournal.open(at: journalPath, study: descriptor, options: JournalOptions(overwrite: true, synchronous: .normal))
-        let session = try journal.startSession(limits: "{\"imported\":\"KerasTuner\"}", pid: 0, host: "KerasTuner import")
+        // KerasTuner stores no limits; the retries are the most attempts a trial ran, less one.
+        let retries = max(0, (runTimes.values.max() ?? 1) - 1)
+        let limits = SearchLimits(maxRetriesPerTrial: retries, maxConsecutiveFailedTrials: nil, maxInterruptionsPerTrial: nil)
+        notes.append("KerasTuner stores no limits: max_retries_per_trial imported as \(retries), the most retries a trial used")
+        let session = try journal.startSession(limits: limits.json, pid: 0, host: "KerasTuner import")
         guard let sessionID = session.id else { throw KerasTunerImportError("the import session has no id") }
         var stopped: [String] = []
         for (index, id) in order.enumerated() {

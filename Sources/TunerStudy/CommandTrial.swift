@@ -30,7 +30,7 @@ struct CommandFatal: FatalSearchError, CustomStringConvertible, TracedError {
 struct CommandTrial: Sendable {
     let spec: CommandSpec
     let studyDirectory: String
-    let verbose: Int
+    let verbose: Verbosity
     /// Started with the first attempt; ends this search's trials if the search is killed.
     let watchdog = WatchdogSlot()
 
@@ -72,10 +72,10 @@ struct CommandTrial: Sendable {
     func run(_ context: TrialContext) throws -> TrialResult {
         // Processes of attempts whose search was killed are ended before anything runs again,
         // so a resume never runs a second copy beside the first.
-        let trials = (studyDirectory as NSString).appendingPathComponent("trials")
+        let trials = StudyLayout.trialsDirectory(study: studyDirectory)
         ProcessSweep.once(trialsDirectory: trials)
         watchdog.start(trialsDirectory: trials)
-        let trialDirectory = (studyDirectory as NSString).appendingPathComponent("trials/trial_\(context.trialID)")
+        let trialDirectory = StudyLayout.trialDirectory(study: studyDirectory, trialID: context.trialID)
         do {
             try FileManager.default.createDirectory(atPath: trialDirectory, withIntermediateDirectories: true)
         } catch {

@@ -27,8 +27,8 @@ public struct StudyFile: Sendable {
     public var name: String
     /// The directory that holds the study (default `.tuner`).
     public var directory: String
-    /// `grid`, `random` or `bayesian`.
-    public var tuner: String
+    /// The tuner: `grid`, `random`, `bayesian` or `hyperband` in the file.
+    public var tuner: TunerKind
     /// The objective.
     public var objective: Objective
     /// The study seed (a new study draws one when absent).
@@ -64,9 +64,6 @@ public struct StudyFile: Sendable {
         ((directory as NSString).appendingPathComponent(name) as NSString).appendingPathComponent("journal.sqlite")
     }
 
-    static let topKeys = ["study", "directory", "tuner", "objective", "seed", "max_trials", "max_retries_per_trial",
-                          "max_consecutive_failed_trials", "max_interruptions_per_trial", "overwrite", "synchronous",
-                          "search_space", "trial", "max_epochs", "factor", "hyperband_iterations"]
 
     /// Reads and checks a study file.
     ///
@@ -90,7 +87,7 @@ public struct StudyFile: Sendable {
         } catch let error as YamlError {
             throw yamlError(error, path: path)
         }
-        let fields = try YAMLField(node: root, path: "", file: path).mapping(allowed: topKeys)
+        let fields = try YAMLField(node: root, path: "", file: path).mapping(allowed: StudyFileKeys.study)
         func required(_ key: String) throws -> YAMLField {
             guard let field = fields[key] else { throw StudyFileError(path: path, line: 1, column: 1, field: key, "missing; every study file needs '\(key)'") }
             return field
@@ -99,7 +96,7 @@ public struct StudyFile: Sendable {
         guard !name.contains("/"), !name.hasPrefix(".") else {
             throw try required("study").error("a study name cannot contain '/' or start with '.'")
         }
-        let tuner = try fields["tuner"].map { try $0.choice(["grid", "random", "bayesian", "hyperband", "GridSearch", "RandomSearch", "BayesianOptimization", "Hyperband"]) } ?? "random"
+        let tuner = try fields["tuner"].map { try $0.choice(TunerKind.studyFileNames.map(\.name)) } ?? "random"
         let objective = try parseObjective(try required("objective"))
         var space = SearchSpace()
         let spaceField = try required("search_space")
@@ -115,7 +112,7 @@ public struct StudyFile: Sendable {
         let trial = try TrialSpec.parse(trialField, space: space)
         func nonNegative(_ key: String, _ value: Int) throws -> Int {
             guard value >= 0 else { throw fields[key]!.error("must be 0 or more, got \(value)") }
-            guard value <= Tuner.maxRetriesLimit else { throw fields[key]!.error("must be at most \(Tuner.maxRetriesLimit), got \(value)") }
+            guard value <= SearchLimits.maxRetriesLimit else { throw fields[key]!.error("must be at most \(SearchLimits.maxRetriesLimit), got \(value)") }
             return value
         }
         func positiveOrNone(_ key: String) throws -> Int?? {
@@ -145,7 +142,7 @@ public struct StudyFile: Sendable {
         var file = StudyFile(
             path: path, name: name,
             directory: try fields["directory"]?.string() ?? ".tuner",
-            tuner: ["GridSearch": "grid", "RandomSearch": "random", "BayesianOptimization": "bayesian", "Hyperband": "hyperband"][tuner] ?? tuner,
+            tuner: TunerKind(studyFileName: tuner) ?? .randomSearch,
             objective: objective, seed: seed, maxTrials: maxTrials,
             maxRetriesPerTrial: try nonNegative("max_retries_per_trial", try fields["max_retries_per_trial"]?.int() ?? 0),
             maxConsecutiveFailedTrials: try positiveOrNone("max_consecutive_failed_trials") ?? 3,
@@ -180,7 +177,7 @@ public struct StudyFile: Sendable {
             }
             return Objective(name, direction: direction)
         }
-        let fields = try field.mapping(allowed: ["name", "direction"])
+        let fields = try field.mapping(allowed: StudyFileKeys.objective)
         guard let nameField = fields["name"] else { throw field.error("an objective needs a name") }
         let name = try nameField.string()
         let direction = try fields["direction"].map { try $0.choice(["min", "max"]) }
@@ -191,7 +188,7 @@ public struct StudyFile: Sendable {
     }
 
     static func parseHyperParameter(_ item: YAMLField, space: SearchSpace) throws -> HyperParameterDefinition {
-        let fields = try item.mapping(allowed: ["name", "type", "min", "max", "step", "sampling", "values", "ordered", "default", "value", "when"])
+        let fields = try item.mapping(allowed: StudyFileKeys.searchSpace)
         guard let nameField = fields["name"] else { throw item.error("a hyperparameter needs a name") }
         let name = try nameField.string()
         guard let typeField = fields["type"] else { throw item.error("'\(name)' needs a type: int, float, choice, boolean or fixed") }

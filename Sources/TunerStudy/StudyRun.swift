@@ -18,7 +18,7 @@ public struct StudyRun {
     /// The study.
     public var study: StudyFile
     /// Console verbosity: 0 errors only, 1 KerasTuner's lines, 2 with traces.
-    public var verbose: Int
+    public var verbose: Verbosity
     /// Where console lines go.
     public var output: any SearchOutput
     /// Whether SIGINT, SIGTERM, SIGHUP, SIGPIPE and SIGQUIT are journaled (on for the command line).
@@ -27,7 +27,8 @@ public struct StudyRun {
     public var onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?
 
     /// Prepares a run.
-    public init(study: StudyFile, verbose: Int = 1, output: any SearchOutput = StandardOutput(), handlesSignals: Bool = true) {
+    public init(study: StudyFile, verbose: Verbosity = .progress, output: any SearchOutput = StandardOutput(),
+                handlesSignals: Bool = false) {
         self.study = study
         self.verbose = verbose
         self.output = output
@@ -127,20 +128,18 @@ public struct StudyRun {
         let (body, definition) = try trialBody()
         let oracle: any Oracle
         switch study.tuner {
-        case "grid": oracle = GridSearchOracle()
-        case "bayesian": oracle = BayesianOptimizationOracle()
-        case "hyperband": oracle = HyperbandOracle(maxEpochs: study.maxEpochs, factor: study.factor, iterations: study.hyperbandIterations)
-        default: oracle = RandomSearchOracle()
+        case .gridSearch: oracle = GridSearchOracle()
+        case .randomSearch: oracle = RandomSearchOracle()
+        case .bayesianOptimization: oracle = BayesianOptimizationOracle()
+        case .hyperband:
+            oracle = HyperbandOracle(maxEpochs: study.maxEpochs, factor: study.factor, iterations: study.hyperbandIterations)
+        default: throw SearchConfigurationError("a study file cannot name the tuner \(study.tuner)")
         }
-        let tuner = try Tuner(oracle: oracle, objective: study.objective, hyperparameters: HyperParameters(space: study.space, values: [:]),
-                              directory: study.directory, projectName: study.name,
-                              maxTrials: maxTrials ?? study.maxTrials, maxRetriesPerTrial: maxRetriesPerTrial ?? study.maxRetriesPerTrial,
-                              maxConsecutiveFailedTrials: maxConsecutiveFailedTrials ?? study.maxConsecutiveFailedTrials,
-                              maxInterruptionsPerTrial: maxInterruptionsPerTrial ?? study.maxInterruptionsPerTrial,
-                              seed: study.seed, overwrite: overwrite || study.overwrite, verbose: verbose,
-                              journalOptions: JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
-                                                             acceptTrialChange: acceptTrialChange),
-                              output: output, trialDefinition: definition)
+        let tuner = try Tuner(oracle: oracle, objective: study.objective,
+                              hyperparameters: HyperParameters(space: study.space, values: [:]),
+                              configuration: TunerConfiguration(directory: study.directory, projectName: study.name, maxTrials: maxTrials ?? study.maxTrials, maxRetriesPerTrial: maxRetriesPerTrial ?? study.maxRetriesPerTrial, maxConsecutiveFailedTrials: maxConsecutiveFailedTrials ?? study.maxConsecutiveFailedTrials, maxInterruptionsPerTrial: maxInterruptionsPerTrial ?? study.maxInterruptionsPerTrial, seed: study.seed, overwrite: overwrite || study.overwrite, verbose: verbose, journal: JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
+                                                             acceptTrialChange: acceptTrialChange), trialDefinition: definition),
+                              output: output)
         tuner.handlesSignals = handlesSignals
         tuner.onInterrupt = onInterrupt
         return try tuner.search(body)

@@ -18,7 +18,7 @@ public enum TrialSpec: Sendable {
     case command(CommandSpec)
 
     static func parse(_ field: YAMLField, space: SearchSpace) throws -> TrialSpec {
-        let fields = try field.mapping(allowed: ["model", "fit", "data", "constraints", "command", "timeout", "exit_codes", "environment"])
+        let fields = try field.mapping(allowed: StudyFileKeys.trial)
         if fields["model"] != nil && fields["command"] != nil {
             throw field.error("a trial runs either the built-in 'model' or a 'command', not both")
         }
@@ -161,11 +161,11 @@ public struct ModelSpec: Sendable {
     }
 
     static func parse(_ model: YAMLField, fit: YAMLField?, data: YAMLField, constraints: YAMLField?, space: SearchSpace) throws -> ModelSpec {
-        let fields = try model.mapping(allowed: ["layers", "optimizer", "loss", "metrics"])
+        let fields = try model.mapping(allowed: StudyFileKeys.model)
         guard let layersField = fields["layers"] else { throw model.error("the model needs 'layers'") }
         var layers: [Layer] = []
         for item in try layersField.list() {
-            let f = try item.mapping(allowed: ["units", "activation", "use_bias", "dropout"])
+            let f = try item.mapping(allowed: StudyFileKeys.layer)
             if let rate = f["dropout"] {
                 guard f["units"] == nil else { throw item.error("a layer is either Dense (units) or Dropout (dropout), not both") }
                 layers.append(.dropout(rate: try setting(rate, space: space, literal: { field in
@@ -197,7 +197,7 @@ public struct ModelSpec: Sendable {
             if opt.scalarString != nil {
                 optimizer = .literal(try opt.choice(["adam", "sgd"]))
             } else {
-                let o = try opt.mapping(allowed: ["name", "learning_rate", "momentum"])
+                let o = try opt.mapping(allowed: StudyFileKeys.optimizer)
                 optimizer = try o["name"].map { try setting($0, space: space, literal: { try $0.choice(["adam", "sgd"]) }, accepts: isString, expected: "adam or sgd") } ?? .literal("adam")
                 learningRate = try o["learning_rate"].map { try setting($0, space: space, literal: { field in
                     let v = try field.double()
@@ -215,7 +215,7 @@ public struct ModelSpec: Sendable {
         let loss = Loss(rawValue: try lossField.choice(Loss.allCases.map(\.rawValue)))!
         let metrics = try fields["metrics"].map { try $0.list().map { Metric(rawValue: try $0.choice(Metric.allCases.map(\.rawValue)))! } } ?? []
 
-        let fitFields = try fit?.mapping(allowed: ["epochs", "batch_size", "shuffle", "validation_split", "early_stopping", "terminate_on_nan"]) ?? [:]
+        let fitFields = try fit?.mapping(allowed: StudyFileKeys.fit) ?? [:]
         let positive: (YAMLField) throws -> Int = { field in
             let v = try field.int()
             guard v >= 1, v <= 10_000_000 else { throw field.error("must be from 1 to 10000000, got \(v)") }
@@ -227,7 +227,7 @@ public struct ModelSpec: Sendable {
         if !(split >= 0 && split < 1) { throw fitFields["validation_split"]!.error("must be in [0, 1), got \(split)") }
         var earlyStopping: EarlyStopping?
         if let es = fitFields["early_stopping"] {
-            let e = try es.mapping(allowed: ["monitor", "patience", "min_delta", "restore_best_weights"])
+            let e = try es.mapping(allowed: StudyFileKeys.earlyStopping)
             let minDelta = try e["min_delta"]?.double() ?? 0, patience = try e["patience"]?.int() ?? 0
             if !(minDelta >= 0 && minDelta.isFinite) { throw e["min_delta"]!.error("must be a number of 0 or more, got \(minDelta)") }
             if patience < 0 || patience > 10_000_000 { throw e["patience"]!.error("must be from 0 to 10000000, got \(patience)") }
@@ -237,7 +237,7 @@ public struct ModelSpec: Sendable {
         var maxParameters: (Int, ConstraintError, String?)?
         if let constraints {
             for item in try constraints.list() {
-                let c = try item.mapping(allowed: ["max_parameters", "error", "message"])
+                let c = try item.mapping(allowed: StudyFileKeys.constraint)
                 guard let limit = c["max_parameters"] else { throw item.error("a constraint needs 'max_parameters'") }
                 let value = try limit.int()
                 guard value >= 1 else { throw limit.error("must be at least 1, got \(value)") }
@@ -268,10 +268,9 @@ public enum DataSpec: Sendable {
     case random(rows: Int, features: Int, targets: Int, seed: UInt64, validationRows: Int?, validationSeed: UInt64)
 
     static func parse(_ field: YAMLField) throws -> DataSpec {
-        let fields = try field.mapping(allowed: ["csv", "targets", "features", "one_hot", "validation_csv", "validation_split", "standardize",
-                                                 "random", "validation_random"])
+        let fields = try field.mapping(allowed: StudyFileKeys.data)
         if let random = fields["random"] {
-            let r = try random.mapping(allowed: ["rows", "features", "targets", "seed"])
+            let r = try random.mapping(allowed: StudyFileKeys.randomData)
             func positive(_ key: String, _ fallback: Int?) throws -> Int {
                 guard let f = r[key] else {
                     if let fallback { return fallback }
@@ -290,7 +289,7 @@ public enum DataSpec: Sendable {
             let rows = try positive("rows", nil), features = try positive("features", nil), targets = try positive("targets", 1)
             var validationRows: Int?, validationSeed: UInt64 = 1
             if let v = fields["validation_random"] {
-                let vf = try v.mapping(allowed: ["rows", "seed"])
+                let vf = try v.mapping(allowed: StudyFileKeys.validationRandom)
                 let count = try vf["rows"]?.int() ?? 100
                 if count < 1 || count > 10_000_000 { throw vf["rows"]!.error("must be from 1 to 10000000, got \(count)") }
                 validationRows = count
@@ -345,7 +344,7 @@ public struct CommandSpec: Sendable {
         }
         var failed: Int32 = 3, fatal: Int32 = 4
         if let codes = fields["exit_codes"] {
-            let c = try codes.mapping(allowed: ["failed", "fatal"])
+            let c = try codes.mapping(allowed: StudyFileKeys.exitCodes)
             func code(_ key: String, _ fallback: Int32) throws -> Int32 {
                 guard let field = c[key] else { return fallback }
                 let value = try field.int()

@@ -31,6 +31,8 @@ extension Sequential: FittableModel {
                               validationSplit: validationData == nil ? settings.validationSplit : 0,
                               shuffle: settings.shuffle, earlyStopping: settings.earlyStopping,
                               terminateOnNaN: settings.terminateOnNaN, seed: seed) { epoch, _ in
+            // A search stopping on a signal ends the fit at the epoch's end, not the trial's.
+            if context.stop.isStopped { throw CancellationError() }
             context.reportEpoch(epoch + 1, total)
         }
         if hp["tuner/epochs"] != nil, !context.directory.isEmpty {
@@ -47,7 +49,7 @@ extension Sequential: FittableModel {
 
     /// The weights file of a trial of the same study: `<study>/trials/trial_<id>/model.weights`.
     static func checkpoint(_ context: TrialContext, trial: String) -> String {
-        ((context.directory as NSString).deletingLastPathComponent as NSString)
-            .appendingPathComponent("trial_\(trial)/model.weights")
+        (StudyLayout.trialDirectory(study: StudyLayout.study(ofTrialDirectory: context.directory), trialID: trial)
+            as NSString).appendingPathComponent("model.weights")
     }
 }

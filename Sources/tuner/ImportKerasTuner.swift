@@ -16,13 +16,9 @@ struct ImportKerasTuner: ParsableCommand {
     var objective: String?
 
     func run() throws {
-        do {
-            let result = try KerasTunerImport.importProject(at: project, into: journal, objective: objective)
-            print("imported \(result.trials) trials into \(result.journalPath)")
-            for note in result.notes { print("note: \(note)") }
-        } catch {
-            fail(error)
-        }
+        let result = try KerasTunerImport.importProject(at: project, into: journal, objective: objective)
+        print("imported \(result.trials) trials into \(result.journalPath)")
+        for note in result.notes { print("note: \(note)") }
     }
 }
 

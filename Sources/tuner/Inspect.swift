@@ -12,37 +12,7 @@ struct Status: ParsableCommand {
     var study: StudyLocation
 
     func run() throws {
-        let journal = study.open()
-        do {
-            // One read transaction: the counts, the streak and the sessions agree (S26a).
-            let (record, trials, sessions, best) = try journal.snapshot {
-                (try journal.study(), try journal.trials(), try journal.sessions(), try journal.bestTrials(1).first)
-            }
-            print("Study \(record.name) — \(record.tunerKind), \(record.objective)")
-            var counts: [String: Int] = [:]
-            for trial in trials { counts[trial.status, default: 0] += 1 }
-            print("Trials: \(trials.count)" + (trials.isEmpty ? "" : " (" + TrialStatus.allCases.compactMap { s in counts[s.rawValue].map { "\($0) \(s.rawValue)" } }.joined(separator: ", ") + ")"))
-            print("Consecutive failed trials: \(record.streak)")
-            if let last = sessions.last {
-                let started = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: last.startedAt))
-                if last.endedAt == nil {
-                    // The lock is held exactly while its holder lives; it is looked at, never taken.
-                    let alive = StudyLock.isHeld(path: journal.path + ".lock") ?? true
-                    print("Session \(last.id ?? 0): " + (alive ? "running, process \(last.pid) on host \(last.host) since \(started)"
-                                                            : "process \(last.pid) on host \(last.host) died (since \(started)); the next search resumes it"))
-                } else {
-                    print("Session \(last.id ?? 0) of \(sessions.count): ended \(last.stopReason ?? "?")" + (last.message.map { ": \($0)" } ?? ""))
-                }
-            } else {
-                print("No session yet.")
-            }
-            if let best {
-                print("Best trial: \(best.trialID), \(record.objectiveName) = \(best.score.map { String($0) } ?? "?")")
-            }
-            print("Total search time: \(formatElapsed(sessions.reduce(0) { $0 + $1.duration }))")
-        } catch {
-            fail(error)
-        }
+        print(try StudyStatus(journal: try study.open()).text)
     }
 }
 
@@ -56,10 +26,8 @@ struct Summary: ParsableCommand {
     var numTrials = 10
 
     func run() throws {
-        do {
-            let journal = study.open()
-            print(try journal.snapshot { try journal.resultsSummary(numTrials: numTrials) })
-        } catch { fail(error) }
+        let journal = try study.open()
+        print(try journal.snapshot { try journal.resultsSummary(numTrials: numTrials) })
     }
 }
 
@@ -80,18 +48,14 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            let snapshot = try StudySnapshot(journal: study.open())
-            if let html {
-                try HTMLReport(snapshot: snapshot).render().write(toFile: html, atomically: true, encoding: .utf8)
-                print("HTML: \(html)")
-            }
-            if let junit {
-                try JUnitReport(snapshots: [snapshot]).document().write(to: URL(fileURLWithPath: junit))
-                print("JUnit: \(junit)")
-            }
-        } catch {
-            fail(error)
+        let snapshot = try StudySnapshot(journal: try study.open())
+        if let html {
+            try HTMLReport(snapshot: snapshot).render().write(toFile: html, atomically: true, encoding: .utf8)
+            print("HTML: \(html)")
+        }
+        if let junit {
+            try JUnitReport(snapshots: [snapshot]).document().write(to: URL(fileURLWithPath: junit))
+            print("JUnit: \(junit)")
         }
     }
 }

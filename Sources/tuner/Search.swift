@@ -33,7 +33,7 @@ struct Search: ParsableCommand {
     var overwrite = false
 
     @Option(help: "0: errors only; 1: KerasTuner's lines; 2: also every failed attempt's trace.")
-    var verbose: Int = 1
+    var verbose: Verbosity = .progress
 
     @Option(help: "Override max_trials.")
     var maxTrials: Int?
@@ -54,22 +54,15 @@ struct Search: ParsableCommand {
     var acceptTrialChange = false
 
     func validate() throws {
-        guard (0...2).contains(verbose) else { throw ValidationError("--verbose takes 0, 1 or 2") }
         if let maxTrials, maxTrials <= 0 { throw ValidationError("--max-trials must be positive") }
         if let maxRetriesPerTrial, maxRetriesPerTrial < 0 { throw ValidationError("--max-retries-per-trial must be 0 or more") }
     }
 
     func run() throws {
         let study: StudyFile
-        do { study = try StudyFile.load(studyFile) } catch { fail(error) }
+        study = try StudyFile.load(studyFile)
         let outcome: SearchOutcome
-        var runner = StudyRun(study: study, verbose: verbose)
-        // The journal is final once a stop is journaled: exit at once, whatever the search
-        // thread is doing (an in-process trial that is still training, say).
-        runner.onInterrupt = { stop in
-            fflush(nil)
-            _exit(stop.exitCode)
-        }
+        let runner = StudyRun(study: study, verbose: verbose, handlesSignals: true)
         do {
             outcome = try runner.search(
                 overwrite: overwrite, maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
@@ -82,14 +75,20 @@ struct Search: ParsableCommand {
         } catch let error as SearchConfigurationError {
             writeStandardError("error: \(error)\n")
             throw ExitCode(TunerCommand.Code.usage)
-        } catch {
-            fail(error)
         }
-        if verbose > 0 { print("Journal: \(study.journalPath)") }
+        if verbose >= .progress { print("Journal: \(study.journalPath)") }
         let code = outcome.exitCode(completedTrials: outcome.completedTrials)
         if code == TunerCommand.Code.noCompletedTrial {
             writeStandardError("the search ended with no COMPLETED trial: every trial failed (exit code 5).\n")
         }
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+extension Verbosity: ExpressibleByArgument {
+    /// `--verbose 0`, `1` or `2`.
+    public init?(argument: String) {
+        guard let number = Int(argument), let value = Verbosity(rawValue: number) else { return nil }
+        self = value
     }
 }

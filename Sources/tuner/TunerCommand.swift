@@ -26,6 +26,7 @@ struct TunerCommand: ParsableCommand {
                    noCompletedTrial: Int32 = 5
     }
 
+    /// Runs the command; the one place where errors become exit codes.
     static func main() {
         reserveStandardDescriptors()
         do {
@@ -34,13 +35,18 @@ struct TunerCommand: ParsableCommand {
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
+            switch exitCode(for: error) {
+            case .success:
                 print(fullMessage(for: error))
-                Foundation.exit(0)
+                Foundation.exit(Code.completed)
+            case .validationFailure:
+                writeStandardError(fullMessage(for: error) + "\n")
+                Foundation.exit(Code.usage)
+            default:
+                // The search's, the journal's and the files' own errors: their message says it all.
+                writeStandardError("error: \(error)\n")
+                Foundation.exit(Code.error)
             }
-            writeStandardError(fullMessage(for: error) + "\n")
-            Foundation.exit(code == .validationFailure ? Code.usage : Code.error)
         }
     }
 }
@@ -58,12 +64,6 @@ func reserveStandardDescriptors() {
     }
 }
 
-/// Writes an error and exits with code 1.
-func fail(_ error: any Error) -> Never {
-    writeStandardError("error: \(error)\n")
-    Foundation.exit(TunerCommand.Code.error)
-}
-
 /// A study given on the command line: a study directory, its journal, or its study file.
 /// A study file is read when the command runs, so that its errors name their line and
 /// column as `search` does.
@@ -74,16 +74,19 @@ struct StudyLocation: ExpressibleByArgument {
         self.argument = argument
     }
 
-    /// The journal's path; a study file that cannot be read fails the command with its error.
-    var journalPath: String {
+    /// The journal's path.
+    ///
+    /// - Throws: a study file's error, naming its line and column.
+    func journalPath() throws -> String {
         if argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") {
-            do { return try StudyFile.load(argument).journalPath } catch { fail(error) }
+            return try StudyFile.load(argument).journalPath
         }
         if argument.hasSuffix(".sqlite") { return argument }
         return (argument as NSString).appendingPathComponent("journal.sqlite")
     }
 
-    func open() -> StudyJournal {
-        do { return try StudyJournal.openForReading(at: journalPath) } catch { fail(error) }
+    /// Opens the journal for reading.
+    func open() throws -> StudyJournal {
+        try StudyJournal.openForReading(at: try journalPath())
     }
 }

@@ -30,9 +30,8 @@ default: oracle = RandomSearchOracle()
 }
 do {
     let tuner = try Tuner(oracle: oracle, objective: "val_loss", hyperparameters: try FlakyWorkload.space(),
-                          directory: arguments[1], projectName: "crash", maxTrials: maxTrials,
-                          maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: limit, maxInterruptionsPerTrial: nil,
-                          seed: seed, verbose: 0, journalOptions: JournalOptions(synchronous: synchronous))
+                          configuration: TunerConfiguration(directory: arguments[1], projectName: "crash", maxTrials: maxTrials, maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: limit, maxInterruptionsPerTrial: nil, seed: seed, verbose: 0, journal: JournalOptions(synchronous: synchronous),
+                                                            handlesSignals: true))
     let outcome = try tuner.search(workload.run)
     print("stop: \(outcome.stopReason.rawValue)")
     if let signal = outcome.signal { exit(128 + signal) }

@@ -12,11 +12,11 @@ final class AttemptOutcomeTests: XCTestCase {
         let outcome = try tuner.search(ScriptedBody(default: .complete([0.9, 0.3, 0.5])).run)
         XCTAssertEqual(outcome.stopReason, .completed)
         let trial = try XCTUnwrap(try h.reader().trials().first)
-        XCTAssertEqual(trial.trialStatus, .completed)
+        XCTAssertEqual(trial.status, .completed)
         XCTAssertEqual(trial.score, 0.3)
         XCTAssertEqual(trial.bestEpoch, 1)
         let attempt = try XCTUnwrap(try h.reader().attempts().first)
-        XCTAssertEqual(attempt.attemptOutcome, .completed)
+        XCTAssertEqual(attempt.outcome, .completed)
         XCTAssertTrue(attempt.counted)
         XCTAssertEqual(try h.reader().epochMetrics(ofAttempt: attempt.id!).filter { $0.name == "val_loss" }.map(\.value),
                        [0.9, 0.3, 0.5])
@@ -31,7 +31,7 @@ final class AttemptOutcomeTests: XCTestCase {
             try tuner.search { _ in throw failure }
             let attempts = try h.reader().attempts()
             XCTAssertEqual(attempts.count, 1)
-            XCTAssertEqual(attempts[0].attemptOutcome, .failed)
+            XCTAssertEqual(attempts[0].outcome, .failed)
             XCTAssertTrue(attempts[0].counted)
             XCTAssertEqual(try h.reader().statuses(), ["FAILED"])
         }
@@ -45,8 +45,8 @@ final class AttemptOutcomeTests: XCTestCase {
             trial == 0 || retry == 0 ? .error("boom \(trial).\(retry)") : .complete([0.2])
         }.run)
         let attempts = try h.reader().attempts()
-        XCTAssertEqual(attempts.filter { $0.trial == 0 }.map(\.outcome), ["error", "error", "error"])
-        XCTAssertEqual(attempts.filter { $0.trial == 1 }.map(\.outcome), ["error", "completed"])
+        XCTAssertEqual(attempts.filter { $0.trial == 0 }.map(\.outcome?.rawValue), ["error", "error", "error"])
+        XCTAssertEqual(attempts.filter { $0.trial == 1 }.map(\.outcome?.rawValue), ["error", "completed"])
         XCTAssertEqual(try h.reader().statuses(), ["FAILED", "COMPLETED"])
     }
 
@@ -55,7 +55,7 @@ final class AttemptOutcomeTests: XCTestCase {
             let h = Harness()
             let tuner = try h.tuner(maxTrials: 1, retries: 1)
             try tuner.search(ScriptedBody { _, retry in retry == 0 ? .complete([bad]) : .complete([0.4]) }.run)
-            XCTAssertEqual(try h.reader().attempts().map(\.outcome), ["invalid", "completed"])
+            XCTAssertEqual(try h.reader().attempts().map(\.outcome?.rawValue), ["invalid", "completed"])
             XCTAssertEqual(try h.reader().trials().first?.score, 0.4)
         }
     }
@@ -73,10 +73,10 @@ final class AttemptOutcomeTests: XCTestCase {
                 XCTAssertEqual(String(describing: type(of: error)), String(describing: type(of: fatal)))
             }
             let attempts = try h.reader().attempts()
-            XCTAssertEqual(attempts.map(\.outcome), ["completed", "fatal"])
+            XCTAssertEqual(attempts.map(\.outcome?.rawValue), ["completed", "fatal"])
             XCTAssertFalse(attempts[1].counted)
             XCTAssertEqual(try h.reader().statuses(), ["COMPLETED", "STOPPED"])
-            XCTAssertEqual(try h.reader().sessions().last?.reason, .fatal)
+            XCTAssertEqual(try h.reader().sessions().last?.stopReason, .fatal)
         }
     }
 
@@ -88,7 +88,7 @@ final class AttemptOutcomeTests: XCTestCase {
         try tuner.search(body.run)
         XCTAssertEqual(body.calls.first?.trial, 0, "the interrupted trial runs first")
         let attempts = try h.reader().attempts(ofTrial: 0)
-        XCTAssertEqual(attempts.map(\.outcome), ["interrupted", "error", "completed"])
+        XCTAssertEqual(attempts.map(\.outcome?.rawValue), ["interrupted", "error", "completed"])
         XCTAssertEqual(attempts.map(\.counted), [false, true, true])
         XCTAssertEqual(try h.reader().statuses(), ["COMPLETED", "COMPLETED"])
     }
@@ -101,9 +101,9 @@ final class AttemptOutcomeTests: XCTestCase {
         let tuner = try h.tuner(maxTrials: 2, interruptions: 3)
         try tuner.search(ScriptedBody().run)
         let trial = try XCTUnwrap(try h.reader().trial(0))
-        XCTAssertEqual(trial.trialStatus, .failed)
+        XCTAssertEqual(trial.status, .failed)
         XCTAssertEqual(trial.message, "interrupted 3 times: the process died while running this trial")
-        XCTAssertEqual(try h.reader().attempts(ofTrial: 0).map(\.outcome), ["interrupted", "interrupted", "interrupted"])
+        XCTAssertEqual(try h.reader().attempts(ofTrial: 0).map(\.outcome?.rawValue), ["interrupted", "interrupted", "interrupted"])
         XCTAssertEqual(try h.reader().statuses(), ["FAILED", "COMPLETED"])
     }
 
@@ -165,6 +165,6 @@ final class AttemptOutcomeTests: XCTestCase {
             XCTAssert(text.contains("\"val_accuracy\"") && text.contains("\"loss\"") && text.contains("\"val_loss\""), text)
         }
         XCTAssertEqual(try h.reader().attempts().count, 1, "not retried")
-        XCTAssertEqual(try h.reader().sessions().last?.reason, .fatal)
+        XCTAssertEqual(try h.reader().sessions().last?.stopReason, .fatal)
     }
 }

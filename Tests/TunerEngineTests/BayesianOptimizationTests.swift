@@ -52,7 +52,7 @@ final class BayesianOptimizationTests: XCTestCase {
         let values = try journal.trials().map(\.hyperparameters)
         XCTAssertEqual(values.count, 7)
         XCTAssertEqual(Set(values).count, 7)
-        XCTAssertEqual(try journal.sessions().last?.reason, .completed)
+        XCTAssertEqual(try journal.sessions().last?.stopReason, .completed)
     }
 
     func testItFindsTheMinimumAndTheMaximum() throws {
@@ -77,7 +77,7 @@ final class BayesianOptimizationTests: XCTestCase {
             var best: [Double] = []
             for seed in UInt64(1)...3 {
                 let journal = try run(oracle, trials: 30, seed: seed, body: branin)
-                failed += try journal.trials().filter { $0.trialStatus == .failed }.count
+                failed += try journal.trials().filter { $0.status == .failed }.count
                 best.append(try journal.bestTrials(1).first?.score ?? .infinity)
             }
             failures[name] = failed

@@ -36,8 +36,9 @@ final class SpaceDiscoveryTests: XCTestCase {
             try hp.boolean("drop")
             return Toy()
         }
-        let tuner = try GridSearch(hypermodel: build, objective: "val_loss", directory: directory.path, projectName: "e32",
-                                   verbose: 0, output: CapturedOutput())
+        let tuner = try GridSearch(hypermodel: build, objective: "val_loss",
+                                   configuration: TunerConfiguration(directory: directory.path, projectName: "e32", verbose: 0),
+                                   output: CapturedOutput())
         tuner.handlesSignals = false
         XCTAssertEqual(tuner.space.names, ["model", "units", "filters", "drop"], "registration order, as if every scope ran")
         try tuner.search(x: [], y: [])
@@ -56,8 +57,9 @@ extension SpaceDiscoveryTests {
     func testAHyperparameterDefinedDuringATrialJoinsTheSpaceAndIsSearched() throws {
         let directory = TemporaryDirectory()
         func tuner() throws -> Tuner {
-            let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", directory: directory.path, projectName: "fit",
-                                  verbose: 0, output: CapturedOutput())
+            let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss",
+                                  configuration: TunerConfiguration(directory: directory.path, projectName: "fit", verbose: 0),
+                                  output: CapturedOutput())
             tuner.handlesSignals = false
             return tuner
         }

@@ -69,11 +69,11 @@ final class CrashEquivalenceTests: XCTestCase {
         XCTAssertEqual(actual.count, expected.count)
         for (a, e) in zip(actual, expected) { XCTAssertEqual(a, e) }
         let journal = try StudyJournal.openForReading(at: journalPath(crashed))
-        let interrupted = try journal.attempts().filter { $0.attemptOutcome == .interrupted }
+        let interrupted = try journal.attempts().filter { $0.outcome == .interrupted }
         XCTAssertGreaterThan(killed, kills / 2, "most kills landed during the search")
         XCTAssertGreaterThan(interrupted.count, 0, "kills interrupted attempts")
         // A kill can land before the session starts (while the process opens the journal).
-        let interruptedSessions = try journal.sessions().filter { $0.reason == .interrupted }.count
+        let interruptedSessions = try journal.sessions().filter { $0.stopReason == .interrupted }.count
         XCTAssertLessThanOrEqual(interruptedSessions, killed)
         XCTAssertGreaterThan(interruptedSessions, 0)
         let duringRetries = interrupted.filter { attempt in
@@ -120,19 +120,23 @@ final class CrashEquivalenceTests: XCTestCase {
         let directory = TemporaryDirectory()
         let process = try start([directory.path, "random", "9", "100000", "200000"])
         try waitForAttempt(journalPath(directory))
-        XCTAssertThrowsError(try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: FlakyWorkload.space(),
-                                       directory: directory.path, projectName: "crash", output: CapturedOutput())) { error in
+        XCTAssertThrowsError(try Tuner(oracle: RandomSearchOracle(), objective: "val_loss",
+                                       hyperparameters: FlakyWorkload.space(),
+                                       configuration: TunerConfiguration(directory: directory.path, projectName: "crash"),
+                                       output: CapturedOutput())) { error in
             XCTAssertEqual((error as? JournalError)?.kind, .locked)
             XCTAssert("\(error)".contains("process \(process.processIdentifier) on host"), "\(error)")
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let tuner = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: FlakyWorkload.space(),
-                              directory: directory.path, projectName: "crash", maxTrials: 1, output: CapturedOutput())
+        let tuner = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss",
+                              hyperparameters: FlakyWorkload.space(),
+                              configuration: TunerConfiguration(directory: directory.path, projectName: "crash", maxTrials: 1),
+                              output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search(FlakyWorkload(errorRate: 0, failedRate: 0, nanRate: 0).run)
         let sessions = try tuner.journal.sessions()
-        XCTAssertEqual(sessions.first?.reason, .interrupted)
+        XCTAssertEqual(sessions.first?.stopReason, .interrupted)
         XCTAssertEqual(sessions.first?.pid, Int(process.processIdentifier))
     }
 
@@ -146,13 +150,13 @@ final class CrashEquivalenceTests: XCTestCase {
             XCTAssertEqual(process.terminationStatus, Int32(code))
             let journal = try StudyJournal.openForReading(at: journalPath(directory))
             let session = try XCTUnwrap(try journal.sessions().last)
-            XCTAssertEqual(session.reason, .interrupted)
+            XCTAssertEqual(session.stopReason, .interrupted)
             XCTAssertNotNil(session.endedAt)
-            let open = try journal.attempts().filter { $0.attemptOutcome == .interrupted }
+            let open = try journal.attempts().filter { $0.outcome == .interrupted }
             XCTAssertEqual(open.count, 1)
             XCTAssertEqual(open.first?.graceful, true)
             XCTAssertFalse(open.first?.counted ?? true)
-            XCTAssertEqual(try journal.trial(open.first!.trial)?.trialStatus, .stopped)
+            XCTAssertEqual(try journal.trial(open.first!.trial)?.status, .stopped)
             XCTAssertEqual(try journal.deathCounts().count, 0, "a graceful stop is not a death (S7)")
         }
     }

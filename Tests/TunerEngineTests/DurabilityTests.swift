@@ -27,7 +27,7 @@ final class DurabilityTests: XCTestCase {
             // Another connection sees the trial created and its attempt started, already committed.
             let reader = try! h.reader()
             let attempts = try! reader.attempts(ofTrial: context.number)
-            observed.append(attempts.map { $0.outcome ?? "open" })
+            observed.append(attempts.map { $0.outcome?.rawValue ?? "open" })
         }
         try tuner.search(body.run)
         XCTAssertEqual(observed, [["open"], ["open"], ["error", "open"]])
@@ -44,9 +44,9 @@ final class DurabilityTests: XCTestCase {
         try tuner.search(body.run)
         XCTAssertEqual(body.calls.map(\.trial), [2, 3, 4])
         let sessions = try h.reader().sessions()
-        XCTAssertEqual(sessions.map(\.stopReason), ["completed", "interrupted", "interrupted", "completed"])
+        XCTAssertEqual(sessions.map(\.stopReason?.rawValue), ["completed", "interrupted", "interrupted", "completed"])
         XCTAssert(sessions.allSatisfy { $0.endedAt != nil })
-        XCTAssertEqual(try h.reader().attempts(ofTrial: 2).map(\.outcome), ["interrupted", "completed"])
+        XCTAssertEqual(try h.reader().attempts(ofTrial: 2).map(\.outcome?.rawValue), ["interrupted", "completed"])
         XCTAssert(h.output.lines.contains { $0.hasPrefix("Resuming: 2 session(s)") })
     }
 
@@ -82,13 +82,13 @@ final class DurabilityTests: XCTestCase {
             }
         }
         let reader = try h.reader()
-        XCTAssertEqual(try reader.sessions().last?.reason, .error)
-        let done = try reader.trials().filter { $0.trialStatus == .completed }.count
+        XCTAssertEqual(try reader.sessions().last?.stopReason, .error)
+        let done = try reader.trials().filter { $0.status == .completed }.count
         XCTAssertGreaterThan(done, 0)
         XCTAssertLessThan(done, 40)
         let resumed = try h.tuner(space: try lineSpace(40), maxTrials: 40)
         XCTAssertEqual(try resumed.search(big.run).stopReason, .completed)
-        XCTAssertEqual(try h.reader().trials().filter { $0.trialStatus == .completed }.count, 40)
+        XCTAssertEqual(try h.reader().trials().filter { $0.status == .completed }.count, 40)
     }
 
     func testS29TotalElapsedTimeIsTheSumOfSessionDurations() throws {

@@ -10,9 +10,9 @@ final class GuideScenarioTests: XCTestCase {
     func run(_ scenario: GuideScenario, _ directory: TemporaryDirectory, overwrite: Bool = true,
              build: ((HyperParameters) throws -> GuideModel)? = nil) throws -> (GridSearch<GuideModel>, CapturedOutput) {
         let output = CapturedOutput()
-        let tuner = try GridSearch(hypermodel: build ?? scenario.buildModel, objective: "val_loss", seed: 1,
-                                   directory: directory.path, projectName: "guide", overwrite: overwrite,
-                                   maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, output: output)
+        let tuner = try GridSearch(hypermodel: build ?? scenario.buildModel, objective: "val_loss",
+                                   configuration: TunerConfiguration(directory: directory.path, projectName: "guide", maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 1, overwrite: overwrite),
+                                   output: output)
         tuner.handlesSignals = false
         return (tuner, output)
     }
@@ -81,8 +81,8 @@ final class GuideScenarioTests: XCTestCase {
                 XCTAssertEqual((error as? FatalError)?.message, "Model too large! It contains 1271 params.")
             }
             XCTAssertEqual(try table(tuner.journal), (0...6).map { "\(trialID($0)) COMPLETED 1" } + ["0007 STOPPED 0"])
-            XCTAssertEqual(try tuner.journal.attempts(ofTrial: 7).map(\.outcome), ["fatal"])
-            XCTAssertEqual(try tuner.journal.sessions().last?.reason, .fatal)
+            XCTAssertEqual(try tuner.journal.attempts(ofTrial: 7).map(\.outcome?.rawValue), ["fatal"])
+            XCTAssertEqual(try tuner.journal.sessions().last?.stopReason, .fatal)
         }
         // The bug is "fixed": the size check is gone. Resuming re-runs 0007 first and finishes.
         let (resumed, _) = try run(.fatal, directory, overwrite: false) { hp in

@@ -16,7 +16,7 @@ final class StatusAndStreakTests: XCTestCase {
         }
         var seen: [String] = []
         body.onCall = { context in
-            seen.append((try? h.reader().trial(context.number)?.status) ?? "?")
+            seen.append((try? h.reader().trial(context.number)?.status.rawValue) ?? "?")
         }
         XCTAssertThrowsError(try tuner.search(body.run))
         XCTAssertEqual(seen, ["RUNNING", "RUNNING", "RUNNING"])
@@ -84,7 +84,7 @@ final class StatusAndStreakTests: XCTestCase {
         XCTAssert(message.contains("0001, 0002, 0003"), message)
         XCTAssert(message.hasSuffix("ValueError: bad model 3"), message)
         XCTAssertEqual(try h.reader().statuses(), ["COMPLETED", "FAILED", "FAILED", "FAILED"])
-        XCTAssertEqual(try h.reader().sessions().last?.reason, .consecutiveFailures)
+        XCTAssertEqual(try h.reader().sessions().last?.stopReason, .consecutiveFailures)
         // The console ends with the stop message, then the study's total time again.
         XCTAssertEqual(h.output.lines.suffix(2).first, message)
         XCTAssert(h.output.lines.last?.hasPrefix("Total elapsed time: ") ?? false)
@@ -147,7 +147,7 @@ final class StatusAndStreakTests: XCTestCase {
             XCTAssertEqual((error as? FatalError)?.message, "broken")
         }
         let attempt = try XCTUnwrap(try h.reader().attempts(ofTrial: 2).first)
-        XCTAssertEqual(attempt.attemptOutcome, .fatal)
+        XCTAssertEqual(attempt.outcome, .fatal)
         XCTAssertEqual(attempt.errorType, "FatalError")
         XCTAssert(attempt.trace?.contains("broken") ?? false)
         XCTAssertEqual(try h.reader().statuses(), ["COMPLETED", "COMPLETED", "STOPPED"])
@@ -169,7 +169,7 @@ final class StatusAndStreakTests: XCTestCase {
                                options: JournalOptions(maxPageCount: 1))                                         // error
         XCTAssertThrowsError(try full.search(ScriptedBody(default: .complete(Array(repeating: 0.5, count: 400))).run))
         _ = consume full
-        let reasons = try h.reader().sessions().map(\.stopReason)
+        let reasons = try h.reader().sessions().map(\.stopReason?.rawValue)
         XCTAssertEqual(Array(reasons.prefix(4)), ["completed", "consecutiveFailures", "fatal", "interrupted"])
         XCTAssert(reasons.allSatisfy { $0 != nil })
     }

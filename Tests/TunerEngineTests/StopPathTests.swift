@@ -41,10 +41,10 @@ final class StopPathTests: XCTestCase {
             let journal = try StudyJournal.openForReading(at: journalPath(directory))
             XCTAssertEqual(try JournalInvariants.violations(in: journal), [], "round \(round), \(name)")
             let session = try XCTUnwrap(try journal.sessions().last)
-            XCTAssertEqual(session.reason, .interrupted, "round \(round)")
+            XCTAssertEqual(session.stopReason, .interrupted, "round \(round)")
             XCTAssertEqual(session.message, "stopped by \(name)")
             XCTAssertEqual(try journal.attempts().filter { $0.outcome == nil }.count, 0, "round \(round)")
-            XCTAssertFalse(try journal.trials().contains { $0.trialStatus == .running }, "round \(round)")
+            XCTAssertFalse(try journal.trials().contains { $0.status == .running }, "round \(round)")
             stopped += 1
         }
         XCTAssertEqual(stopped, 24)
@@ -70,7 +70,7 @@ final class StopPathTests: XCTestCase {
             guard FileManager.default.fileExists(atPath: journalPath(directory)) else { continue }
             let journal = try StudyJournal.openForReading(at: journalPath(directory))
             XCTAssertEqual(try JournalInvariants.violations(in: journal), [])
-            limitStops = try journal.sessions().filter { $0.reason == .consecutiveFailures }.count
+            limitStops = try journal.sessions().filter { $0.stopReason == .consecutiveFailures }.count
         }
         print("S17 kills: the limit fired in \(limitStops) sessions")
         XCTAssertGreaterThan(limitStops, 0, "the limit fired in some sessions")
@@ -83,7 +83,7 @@ final class StopPathTests: XCTestCase {
         let reader = try h.reader()
         let session = try XCTUnwrap(try reader.sessions().last)
         let trigger = try XCTUnwrap(try reader.trials().max { ($0.endSeq ?? 0) < ($1.endSeq ?? 0) })
-        XCTAssertEqual(session.reason, .consecutiveFailures)
+        XCTAssertEqual(session.stopReason, .consecutiveFailures)
         XCTAssertEqual(session.endedAt, trigger.endedAt, "one transaction: one instant")
         XCTAssert(session.message?.contains("trials 0000, 0001 failed in a row") ?? false, session.message ?? "")
         XCTAssertEqual(try JournalInvariants.violations(in: reader), [])
@@ -95,8 +95,8 @@ final class StopPathTests: XCTestCase {
         XCTAssertThrowsError(try tuner.search(ScriptedBody { trial, _ in trial == 1 ? .fatal("out of budget") : nil }.run))
         let reader = try h.reader()
         let session = try XCTUnwrap(try reader.sessions().last)
-        let fatal = try XCTUnwrap(try reader.attempts().first { $0.attemptOutcome == .fatal })
-        XCTAssertEqual(session.reason, .fatal)
+        let fatal = try XCTUnwrap(try reader.attempts().first { $0.outcome == .fatal })
+        XCTAssertEqual(session.stopReason, .fatal)
         XCTAssertEqual(session.endedAt, fatal.endedAt, "one transaction: one instant")
         XCTAssertEqual(try JournalInvariants.violations(in: reader), [])
     }
@@ -114,8 +114,8 @@ final class StopPathTests: XCTestCase {
         let report = try tuner.journal.recover()
         XCTAssertEqual(report.interruptedAttempts, 1)
         XCTAssertEqual(try JournalInvariants.violations(in: h.reader()), [])
-        XCTAssertEqual(try h.reader().attempts().first?.attemptOutcome, .interrupted)
-        XCTAssertEqual(try h.reader().trials().first?.trialStatus, .stopped)
+        XCTAssertEqual(try h.reader().attempts().first?.outcome, .interrupted)
+        XCTAssertEqual(try h.reader().trials().first?.status, .stopped)
     }
 
     func testS6aWritesAfterAJournaledStopAreRefusedAsTheStopNotAsAnIOError() throws {
@@ -141,18 +141,18 @@ final class StopPathTests: XCTestCase {
         let h = Harness()
         let tuner = try h.tuner(maxTrials: 3)
         for bad in [0, -1] {
-            tuner.maxConsecutiveFailedTrials = bad
+            tuner.limits.maxConsecutiveFailedTrials = bad
             XCTAssertThrowsError(try tuner.search(ScriptedBody().run)) { error in
                 XCTAssert(error is SearchConfigurationError, "\(error)")
             }
         }
-        tuner.maxConsecutiveFailedTrials = 3
-        tuner.maxRetriesPerTrial = -1
+        tuner.limits.maxConsecutiveFailedTrials = 3
+        tuner.limits.maxRetriesPerTrial = -1
         XCTAssertThrowsError(try tuner.search(ScriptedBody().run))
-        tuner.maxRetriesPerTrial = Int.max
+        tuner.limits.maxRetriesPerTrial = Int.max
         XCTAssertThrowsError(try tuner.search(ScriptedBody().run))
-        tuner.maxRetriesPerTrial = 0
-        tuner.maxTrials = 0
+        tuner.limits.maxRetriesPerTrial = 0
+        tuner.limits.maxTrials = 0
         XCTAssertThrowsError(try tuner.search(ScriptedBody().run))
         XCTAssertEqual(try h.reader().sessions().count, 0, "no session row for refused limits")
         XCTAssertEqual(try h.reader().trials().count, 0)
@@ -164,9 +164,9 @@ final class StopPathTests: XCTestCase {
         let tuner = try h.tuner(space: try lineSpace(40), maxTrials: 40, options: JournalOptions(maxPageCount: 40))
         XCTAssertThrowsError(try tuner.search(big.run))
         let reader = try h.reader()
-        XCTAssertEqual(try reader.sessions().last?.reason, .error)
+        XCTAssertEqual(try reader.sessions().last?.stopReason, .error)
         XCTAssertEqual(try reader.attempts().filter { $0.outcome == nil }.count, 0, "the running attempt is closed")
-        XCTAssertEqual(try reader.attempts().last?.attemptOutcome, .interrupted)
+        XCTAssertEqual(try reader.attempts().last?.outcome, .interrupted)
         XCTAssertEqual(try reader.deathCounts().count, 0, "the search's failure is not the trial's death")
         XCTAssertEqual(try JournalInvariants.violations(in: reader), [])
     }
@@ -190,7 +190,7 @@ extension StopPathTests {
         let tuner = try h.tuner(maxTrials: 2)
         try tuner.search(ScriptedBody().run)
         XCTAssertEqual(try tuner.journal.connectionPragmas().journalMode, "delete", "one file between sessions")
-        tuner.maxTrials = 4
+        tuner.limits.maxTrials = 4
         let body = ScriptedBody()
         body.onCall = { _ in XCTAssertEqual(try? tuner.journal.connectionPragmas().journalMode, "wal") }
         try tuner.search(body.run)

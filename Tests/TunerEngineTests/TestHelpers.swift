@@ -15,12 +15,10 @@ struct Harness {
     func tuner(oracle: any Oracle = GridSearchOracle(), space: HyperParameters? = nil, maxTrials: Int? = nil,
                retries: Int = 0, limit: Int? = 3, interruptions: Int? = 3, seed: UInt64 = 1,
                objective: Objective = "val_loss", overwrite: Bool = false, options: JournalOptions = JournalOptions(),
-               verbose: Int = 1) throws -> Tuner {
+               verbose: Verbosity = .progress) throws -> Tuner {
         let tuner = try Tuner(oracle: oracle, objective: objective, hyperparameters: space ?? lineSpace(5),
-                              directory: directory.path, projectName: "study", maxTrials: maxTrials,
-                              maxRetriesPerTrial: retries, maxConsecutiveFailedTrials: limit,
-                              maxInterruptionsPerTrial: interruptions, seed: seed, overwrite: overwrite, verbose: verbose,
-                              journalOptions: options, output: output)
+                              configuration: TunerConfiguration(directory: directory.path, projectName: "study", maxTrials: maxTrials, maxRetriesPerTrial: retries, maxConsecutiveFailedTrials: limit, maxInterruptionsPerTrial: interruptions, seed: seed, overwrite: overwrite, verbose: verbose, journal: options),
+                              output: output)
         tuner.handlesSignals = false
         return tuner
     }
@@ -62,12 +60,12 @@ struct TrialSummary: Equatable, CustomStringConvertible {
 func summaries(_ journal: StudyJournal) throws -> [TrialSummary] {
     let attempts = try journal.attempts()
     return try journal.trials().map { trial in
-        TrialSummary(id: trial.trialID, status: trial.status, values: trial.hyperparameters, seed: trial.seed,
+        TrialSummary(id: trial.trialID, status: trial.status.rawValue, values: trial.hyperparameters, seed: trial.seed,
                      score: trial.score,
-                     counted: attempts.filter { $0.trial == trial.number && $0.counted }.map { $0.outcome ?? "open" })
+                     counted: attempts.filter { $0.trial == trial.number && $0.counted }.map { $0.outcome?.rawValue ?? "open" })
     }
 }
 
 extension StudyJournal {
-    func statuses() throws -> [String] { try trials().map(\.status) }
+    func statuses() throws -> [String] { try trials().map(\.status.rawValue) }
 }

@@ -11,7 +11,7 @@ final class OpenChecksTests: XCTestCase {
     let directory = TemporaryDirectory()
     var path: String { directory.file("study/journal.sqlite") }
 
-    func descriptor(kind: String = "GridSearch", objective: Objective = Objective("val_loss", direction: .min),
+    func descriptor(kind: TunerKind = .gridSearch, objective: Objective = Objective("val_loss", direction: .min),
                     space: SearchSpace? = nil) throws -> StudyDescriptor {
         StudyDescriptor(name: "study", directory: directory.path, tunerKind: kind, objective: objective, seed: 1,
                         space: try space ?? lineSpace(5).space)
@@ -257,7 +257,7 @@ final class OpenChecksTests: XCTestCase {
         let study = try journal.study()
         XCTAssertEqual(study.streak, 2)
         XCTAssertEqual(study.endCount, 3)
-        XCTAssertEqual(try journal.trials().map(\.status), ["COMPLETED", "FAILED", "FAILED"])
+        XCTAssertEqual(try journal.trials().map(\.status.rawValue), ["COMPLETED", "FAILED", "FAILED"])
         XCTAssertEqual(try journal.attempts().map(\.graceful), [false, false, false])
         XCTAssertEqual(try journal.sessions().first?.host, "old-host")
         let version = try journal.schemaVersion()
@@ -311,8 +311,8 @@ final class ReadOnlyMediaTests: XCTestCase {
         XCTAssertEqual(Glibc.mount("none", mount.path, "tmpfs", UInt(MS_REMOUNT | MS_RDONLY), nil), 0, String(cString: strerror(errno)))
         XCTAssertThrowsError(try Data("x".utf8).write(to: URL(fileURLWithPath: mount.file("probe"))), "the media is read-only")
         let reader = try StudyJournal.openForReading(at: mount.file("journal.sqlite"))
-        XCTAssertEqual(try reader.snapshot { try reader.trials().map(\.status) }, ["COMPLETED"])
-        XCTAssertEqual(try reader.sessions().last?.reason, .completed)
+        XCTAssertEqual(try reader.snapshot { try reader.trials().map(\.status.rawValue) }, ["COMPLETED"])
+        XCTAssertEqual(try reader.sessions().last?.stopReason, .completed)
         // A journal copied with its log mid-search, in WAL mode: a message, never a crash.
         let live = TemporaryDirectory()
         let livePath = live.file("study/journal.sqlite")
@@ -351,8 +351,8 @@ final class SnapshotTests: XCTestCase {
                                                          trialStatus: .completed))
             return (trials, try reader.attempts())
         }
-        XCTAssertEqual(trials.map(\.status), ["RUNNING"])
-        XCTAssertEqual(attempts.map { $0.outcome ?? "open" }, ["open"], "the same state as the trials read before")
-        XCTAssertEqual(try reader.attempts().map { $0.outcome ?? "open" }, ["completed"], "a new read sees the commit")
+        XCTAssertEqual(trials.map(\.status.rawValue), ["RUNNING"])
+        XCTAssertEqual(attempts.map { $0.outcome?.rawValue ?? "open" }, ["open"], "the same state as the trials read before")
+        XCTAssertEqual(try reader.attempts().map { $0.outcome?.rawValue ?? "open" }, ["completed"], "a new read sees the commit")
     }
 }

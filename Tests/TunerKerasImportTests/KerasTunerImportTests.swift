@@ -40,14 +40,14 @@ final class KerasTunerImportTests: XCTestCase {
     func testFailedTrialErrorsAreOneAttemptEach() throws {
         let (_, journal) = try importProject("guide-failed")
         XCTAssertEqual(try table(journal), (0...6).map { "\(trialID($0)) COMPLETED 1" } + (7...11).map { "\(trialID($0)) FAILED 1" })
-        XCTAssertEqual(try journal.attempts(ofTrial: 7).first?.attemptOutcome, .failed)
+        XCTAssertEqual(try journal.attempts(ofTrial: 7).first?.outcome, .failed)
         XCTAssertEqual(try journal.attempts(ofTrial: 7).first?.errorType, "FailedTrialError")
     }
 
     func testTheTrialAFatalErrorLeftRunningIsStopped() throws {
         let (result, journal) = try importProject("guide-fatal")
         XCTAssertEqual(try table(journal), (0...6).map { "\(trialID($0)) COMPLETED 1" } + ["0007 STOPPED 1"])
-        XCTAssertEqual(try journal.sessions().last?.reason, .interrupted)
+        XCTAssertEqual(try journal.sessions().last?.stopReason, .interrupted)
         XCTAssert(result.notes.contains { $0.contains("left RUNNING by KerasTuner") })
         // The reports read it like any journal.
         let snapshot = try StudySnapshot(journal: journal)
@@ -65,7 +65,7 @@ final class KerasTunerImportTests: XCTestCase {
             .write(toFile: project + "/trial_00/trial.json", atomically: true, encoding: .utf8)
         let result = try KerasTunerImport.importProject(at: project, into: directory.file("nan/journal.sqlite"), objective: "val_loss")
         let journal = try StudyJournal.openForReading(at: result.journalPath)
-        XCTAssertEqual(try journal.trials().first?.status, "INVALID")
+        XCTAssertEqual(try journal.trials().first?.status.rawValue, "INVALID")
         XCTAssertEqual(try journal.attempts().first?.message, "\"NaN\" in a string stays")
         XCTAssertEqual(KerasTunerImport.replacingNonFiniteTokens(#"{"a": [NaN, Infinity, -Infinity], "s": "NaN"}"#),
                        #"{"a": ["nan", "inf", "-inf"], "s": "NaN"}"#)

@@ -19,9 +19,9 @@ final class HTMLReportTests: XCTestCase {
     func trainedStudy() throws -> StudySnapshot {
         let data = GuideScenario.matrices()
         for maxTrials in [5, 12] {
-            let tuner = try GridSearch(hypermodel: GuideScenario.tolerate.buildMLP, objective: "val_loss", maxTrials: maxTrials, seed: 1,
-                                       directory: directory.path, projectName: "seed-guide-tolerate", maxRetriesPerTrial: 3,
-                                       maxConsecutiveFailedTrials: 8, verbose: 0, output: CapturedOutput())
+            let tuner = try GridSearch(hypermodel: GuideScenario.tolerate.buildMLP, objective: "val_loss",
+                                       configuration: TunerConfiguration(directory: directory.path, projectName: "seed-guide-tolerate", maxTrials: maxTrials, maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 1, verbose: 0),
+                                       output: CapturedOutput())
             tuner.handlesSignals = false
             try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)
         }
@@ -60,8 +60,8 @@ final class HTMLReportTests: XCTestCase {
         payload += (0..<32).map { String(UnicodeScalar(UInt8($0))) }.joined() + "\u{FFFE}\u{FFFF}"
         let trace = payload + String(repeating: "y", count: 20_000_000)
         let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(3),
-                              directory: directory.path, projectName: "<img src=x onerror=alert(1)>",
-                              maxConsecutiveFailedTrials: nil, verbose: 0, output: CapturedOutput())
+                              configuration: TunerConfiguration(directory: directory.path, projectName: "<img src=x onerror=alert(1)>", maxConsecutiveFailedTrials: nil, verbose: 0),
+                              output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search { context in
             if context.number == 1 { throw Hostile(description: payload, trace: trace) }

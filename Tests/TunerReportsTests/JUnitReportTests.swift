@@ -80,8 +80,8 @@ final class JUnitReportTests: XCTestCase {
 
     func testAFlakyTrialAndTheSyntheticSearchCase() throws {
         let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(10),
-                              directory: directory.path, projectName: "flaky.study", maxRetriesPerTrial: 2,
-                              maxConsecutiveFailedTrials: 2, verbose: 0, output: CapturedOutput())
+                              configuration: TunerConfiguration(directory: directory.path, projectName: "flaky.study", maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: 2, verbose: 0),
+                              output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search(ScriptedBody { trial, retry in
             trial == 0 ? (retry < 2 ? .error("flaky \(retry)") : .complete([0.5])) : .failedTrial("bad \(trial)")
@@ -108,8 +108,8 @@ final class JUnitReportTests: XCTestCase {
         payload += "\u{FFFE}\u{FFFF} ]]> <script>alert(1)</script> \u{1B}[31mred\u{1B}[0m \u{202E}evil\u{202C} & \" ' end"
         let trace = payload + "\n" + String(repeating: "x", count: 20_000_000)
         let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(2),
-                              directory: directory.path, projectName: "hostile <study> & \u{7}", maxRetriesPerTrial: 1,
-                              maxConsecutiveFailedTrials: nil, verbose: 0, output: CapturedOutput())
+                              configuration: TunerConfiguration(directory: directory.path, projectName: "hostile <study> & \u{7}", maxRetriesPerTrial: 1, maxConsecutiveFailedTrials: nil, verbose: 0),
+                              output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search { _ in throw Hostile(description: payload, trace: trace) }
         let data = try validate(JUnitReport(snapshots: [try StudySnapshot(journal: tuner.journal)]))
@@ -141,8 +141,8 @@ final class JUnitReportTests: XCTestCase {
     func testJunitparserReadsCountsFlakesAndReruns() throws {
         guard havePython("junitparser") else { throw XCTSkip("junitparser is missing: pip install junitparser (.ci/run installs it)") }
         let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(3),
-                              directory: directory.path, projectName: "parsed", maxRetriesPerTrial: 2,
-                              maxConsecutiveFailedTrials: nil, verbose: 0, output: CapturedOutput())
+                              configuration: TunerConfiguration(directory: directory.path, projectName: "parsed", maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: nil, verbose: 0),
+                              output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search(ScriptedBody { trial, retry in
             trial == 0 ? (retry == 0 ? .error("flaky") : .complete([0.5])) : (trial == 1 ? .error("always") : .complete([0.2]))

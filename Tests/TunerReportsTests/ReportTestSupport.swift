@@ -15,9 +15,9 @@ let surefireSchema = repositoryRoot.appendingPathComponent("Fixtures/schemas/jun
 
 /// Runs one of the guide's scenarios (stand-in trainer) into a journal; returns its snapshot.
 func guideStudy(_ scenario: GuideScenario, in directory: TemporaryDirectory, project: String? = nil) throws -> StudySnapshot {
-    let tuner = try GridSearch(hypermodel: scenario.buildModel, objective: "val_loss", seed: 1, directory: directory.path,
-                               projectName: project ?? "seed-guide-\(scenario.rawValue)", overwrite: true,
-                               maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, verbose: 0, output: CapturedOutput())
+    let tuner = try GridSearch(hypermodel: scenario.buildModel, objective: "val_loss",
+                               configuration: TunerConfiguration(directory: directory.path, projectName: project ?? "seed-guide-\(scenario.rawValue)", maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 1, overwrite: true, verbose: 0),
+                               output: CapturedOutput())
     tuner.handlesSignals = false
     let data = GuideScenario.data()
     _ = try? tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)

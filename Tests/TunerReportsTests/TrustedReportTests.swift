@@ -53,7 +53,7 @@ final class TrustedReportTests: XCTestCase {
 
     func testTheStopIsSaidInWordsWithItsMessage() throws {
         let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(6),
-                              directory: directory.path, projectName: "stopped", maxConsecutiveFailedTrials: 2, verbose: 0,
+                              configuration: TunerConfiguration(directory: directory.path, projectName: "stopped", maxConsecutiveFailedTrials: 2, verbose: 0),
                               output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search(ScriptedBody(default: .failedTrial("too big")).run)
@@ -109,8 +109,9 @@ extension TrustedReportTests {
     func testTheReproduceLineGivesExactValues() throws {
         let hp = HyperParameters()
         try hp.fixed("lr", .float(0.000123456789))
-        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: hp, directory: directory.path,
-                              projectName: "exact", verbose: 0, output: CapturedOutput())
+        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: hp,
+                              configuration: TunerConfiguration(directory: directory.path, projectName: "exact", verbose: 0),
+                              output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search { _ in TrialResult(metrics: ["val_loss": 0.5]) }
         let html = HTMLReport(snapshot: try StudySnapshot(journal: tuner.journal)).render()
@@ -123,8 +124,9 @@ extension TrustedReportTests {
         let hp = HyperParameters()
         try hp.int("a", min: 0, max: 899)
         try hp.int("b", min: 0, max: 999)
-        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: hp, directory: directory.path,
-                              projectName: "grid", verbose: 1, output: CapturedOutput())
+        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: hp,
+                              configuration: TunerConfiguration(directory: directory.path, projectName: "grid", verbose: 1),
+                              output: CapturedOutput())
         tuner.handlesSignals = false
         let clock = Date()
         var calls = 0

@@ -32,9 +32,8 @@ public enum SampleStudies {
         let directory = "Fixtures/journals"
         let data = GuideScenario.matrices()
         for scenario in GuideScenario.allCases {
-            let tuner = try GridSearch(hypermodel: scenario.buildMLP, objective: "val_loss", seed: 1, directory: directory,
-                                       projectName: "guide-\(scenario.rawValue)", overwrite: true, maxRetriesPerTrial: 3,
-                                       maxConsecutiveFailedTrials: 8, verbose: 0)
+            let tuner = try GridSearch(hypermodel: scenario.buildMLP, objective: "val_loss",
+                                       configuration: TunerConfiguration(directory: directory, projectName: "guide-\(scenario.rawValue)", maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 1, overwrite: true, verbose: 0))
             tuner.handlesSignals = false
             _ = try? tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)
         }
@@ -43,9 +42,8 @@ public enum SampleStudies {
         let stats = train.x.columnStatistics()
         let x = train.x.standardized(mean: stats.mean, std: stats.std)
         let xv = validation.x.standardized(mean: stats.mean, std: stats.std)
-        let tuner = try RandomSearch(hypermodel: irisModel, objective: "val_accuracy", maxTrials: 12, seed: 7, directory: directory,
-                                     projectName: "iris-random", overwrite: true, maxRetriesPerTrial: 1,
-                                     maxConsecutiveFailedTrials: 4, verbose: 0)
+        let tuner = try RandomSearch(hypermodel: irisModel, objective: "val_accuracy",
+                                     configuration: TunerConfiguration(directory: directory, projectName: "iris-random", maxTrials: 12, maxRetriesPerTrial: 1, maxConsecutiveFailedTrials: 4, seed: 7, overwrite: true, verbose: 0))
         tuner.handlesSignals = false
         try tuner.search(x: x, y: train.y, validationData: (xv, validation.y), epochs: 40)
         try KerasTunerImport.importProject(at: "Fixtures/kerastuner/guide-tolerate",

@@ -93,7 +93,7 @@ extension CommandLineTests {
         let missing = try tuner("search", try commandStudy("no-objective", #""echo '{\"loss\": 1}' > \"$TUNER_METRICS_FILE\"""#), "--verbose", "0")
         XCTAssertEqual(missing.code, 4, "S11 is a fatal stop: \(missing.stderr)")
         XCTAssert(missing.stderr.contains("expected \"val_loss\", found \"loss\""), missing.stderr)
-        XCTAssertEqual(try journal("no-objective").sessions().last?.reason, .fatal)
+        XCTAssertEqual(try journal("no-objective").sessions().last?.stopReason, .fatal)
         let help = try tuner("search", "--help")
         XCTAssert(help.stdout.contains("5 the search ended but no trial"), help.stdout)
     }
@@ -106,9 +106,9 @@ extension CommandLineTests {
         XCTAssertEqual(run.code, 1, run.stderr)
         XCTAssert(run.stderr.contains("cannot write the trial's files"), run.stderr)
         let first = try journal("unwritable")
-        XCTAssertEqual(try first.sessions().last?.reason, .error)
+        XCTAssertEqual(try first.sessions().last?.stopReason, .error)
         XCTAssertEqual(try first.attempts().filter(\.counted).count, 0, "no attempt counted")
-        XCTAssertEqual(try first.trials().map(\.status), ["STOPPED"])
+        XCTAssertEqual(try first.trials().map(\.status.rawValue), ["STOPPED"])
         XCTAssertEqual(try JournalInvariants.violations(in: first), [])
         try FileManager.default.removeItem(atPath: scratch.file(".tuner/unwritable/trials"))
         XCTAssertEqual(try tuner("search", study, "--verbose", "0").code, 0)
@@ -137,7 +137,7 @@ extension CommandLineTests {
         XCTAssert(run.stderr.contains("cannot write the trial's files"), run.stderr)
         let journal = try journal(name)
         XCTAssertEqual(try journal.attempts().filter(\.counted).count, 0, "a checkpoint that cannot be written is not the trial's failure")
-        XCTAssertEqual(try journal.sessions().last?.reason, .error)
+        XCTAssertEqual(try journal.sessions().last?.stopReason, .error)
     }
 
     func shell(_ script: String) throws -> Int32 {
@@ -151,7 +151,7 @@ extension CommandLineTests {
         let code = try shell("set -o pipefail; '\(Self.binary)' search '\(study)' | head -n 1")
         XCTAssertEqual(code, 141, "128 + SIGPIPE")
         let journal = try journal("piped")
-        XCTAssertEqual(try journal.sessions().last?.reason, .interrupted)
+        XCTAssertEqual(try journal.sessions().last?.stopReason, .interrupted)
         XCTAssertEqual(try journal.sessions().last?.message, "stopped by SIGPIPE")
         XCTAssertEqual(try JournalInvariants.violations(in: journal), [])
         XCTAssertLessThan(try journal.trials().count, 60)
@@ -278,7 +278,7 @@ extension CommandLineTests {
             XCTAssertEqual(process.terminationStatus, 128 + signal, "round \(round)")
             let journal = try journal("fast")
             XCTAssertEqual(try JournalInvariants.violations(in: journal), [], "round \(round)")
-            XCTAssertEqual(try journal.sessions().last?.reason, .interrupted, "round \(round)")
+            XCTAssertEqual(try journal.sessions().last?.stopReason, .interrupted, "round \(round)")
             XCTAssertEqual(try journal.attempts().filter { $0.outcome == nil }.count, 0, "round \(round)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.file(".tuner/fast/journal.sqlite-wal")),
                            "an interrupted session ends with the journal in one file too")

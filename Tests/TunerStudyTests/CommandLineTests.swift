@@ -167,7 +167,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(run.code, 0, run.stderr)
         XCTAssertEqual(try table("misbehave"), ["0000 COMPLETED 2", "0001 COMPLETED 2", "0002 COMPLETED 2"])
         let journal = try StudyJournal.openForReading(at: scratch.file(".tuner/misbehave/journal.sqlite"))
-        let messages = try journal.attempts().filter { $0.attemptOutcome == .error }.map { $0.message ?? "" }
+        let messages = try journal.attempts().filter { $0.outcome == .error }.map { $0.message ?? "" }
         guard messages.count == 3 else { return XCTFail("\(messages)") }
         XCTAssert(messages[0].contains("segmentation fault"), messages[0])
         XCTAssert(messages[1].contains("timed out after 2 s"), messages[1])
@@ -195,7 +195,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(rows.count, 6)
         XCTAssert(rows.allSatisfy { $0.hasSuffix("COMPLETED 1") }, "\(rows)")
         let journal = try StudyJournal.openForReading(at: scratch.file(".tuner/slow/journal.sqlite"))
-        XCTAssertEqual(try journal.sessions().first?.reason, .interrupted)
+        XCTAssertEqual(try journal.sessions().first?.stopReason, .interrupted)
 
         // SIGINT while a child runs: the attempt is journaled, the child's group killed, exit 130.
         let hang = try commandStudy("hang", "\"sleep 30 # \(marker)-hang\"")
@@ -209,8 +209,8 @@ final class CommandLineTests: XCTestCase {
         let survivors = try shellOutput("pgrep -f '[m]\(marker.dropFirst())-hang' || true")
         XCTAssertEqual(survivors.trimmingCharacters(in: .whitespacesAndNewlines), "", "the child's process group was killed")
         let hangJournal = try StudyJournal.openForReading(at: scratch.file(".tuner/hang/journal.sqlite"))
-        XCTAssertEqual(try hangJournal.attempts().last?.attemptOutcome, .interrupted)
-        XCTAssertEqual(try hangJournal.sessions().last?.reason, .interrupted)
+        XCTAssertEqual(try hangJournal.attempts().last?.outcome, .interrupted)
+        XCTAssertEqual(try hangJournal.sessions().last?.stopReason, .interrupted)
     }
 
     func shellOutput(_ command: String) throws -> String {

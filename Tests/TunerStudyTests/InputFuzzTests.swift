@@ -117,7 +117,7 @@ final class InputFuzzTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(clock), 5, "a trillion-parameter model is refused, not allocated")
         XCTAssertEqual(outcome.stopReason, .completed)
         let journal = try StudyJournal.openForReading(at: study.journalPath)
-        XCTAssertEqual(try journal.trials().first?.trialStatus, .failed)
+        XCTAssertEqual(try journal.trials().first?.status, .failed)
         XCTAssert(try journal.trials().first?.message?.contains("It contains 1000006000001 params") ?? false)
     }
 

@@ -32,54 +32,50 @@ public enum JournalInvariants {
                 continue
             }
             if session.endedAt != nil {
-                problems.append("attempt \(trialID(attempt.trial))/\(attempt.number) has no outcome but its session \(attempt.session) ended \(session.stopReason ?? "?")")
+                problems.append("attempt \(trialID(attempt.trial))/\(attempt.number) has no outcome but its session \(attempt.session) ended \(session.stopReason?.rawValue ?? "?")")
             }
         }
         for trial in trials {
             let list = (byTrial[trial.number] ?? []).sorted { $0.number < $1.number }
             let open = list.filter { $0.outcome == nil }
             if open.count > 1 { problems.append("trial \(trial.trialID) has \(open.count) open attempts") }
-            switch trial.trialStatus {
+            switch trial.status {
             case .running where open.isEmpty:
                 problems.append("trial \(trial.trialID) is RUNNING with no open attempt")
-            case .completed where list.last?.attemptOutcome != .completed:
-                problems.append("trial \(trial.trialID) is COMPLETED but its last attempt is \(list.last?.outcome ?? "open")")
+            case .completed where list.last?.outcome != .completed:
+                problems.append("trial \(trial.trialID) is COMPLETED but its last attempt is \(list.last?.outcome?.rawValue ?? "open")")
             case .completed, .failed:
                 if trial.endSeq == nil { problems.append("trial \(trial.trialID) ended without an end order") }
             default:
                 break
             }
-            if trial.trialStatus != .running, !open.isEmpty {
+            if trial.status != .running, !open.isEmpty {
                 problems.append("trial \(trial.trialID) is \(trial.status) with an open attempt")
             }
         }
         // The streak, derived from the end order (S15, S18).
         let ended = trials.filter { $0.endSeq != nil }.sorted { ($0.endSeq ?? 0) < ($1.endSeq ?? 0) }
-        let derived = ended.reversed().prefix { $0.trialStatus == .failed }.count
+        let derived = ended.reversed().prefix { $0.status == .failed }.count
         if study.streak != derived { problems.append("the cached streak is \(study.streak), the trials give \(derived)") }
         if study.endCount != (ended.last?.endSeq ?? 0) { problems.append("endCount \(study.endCount) differs from the last end order \(ended.last?.endSeq ?? 0)") }
         // A stop is journaled with its trigger (S17, S20): the session that ran the trial that
         // reached the limit ended with the limit; a fatal attempt's session ended fatal.
         var streak = 0
         for trial in ended {
-            streak = trial.trialStatus == .failed ? streak + 1 : 0
-            guard trial.trialStatus == .failed, let last = byTrial[trial.number]?.max(by: { $0.number < $1.number }),
+            streak = trial.status == .failed ? streak + 1 : 0
+            guard trial.status == .failed, let last = byTrial[trial.number]?.max(by: { $0.number < $1.number }),
                   let session = sessionsByID[last.session],
-                  let limit = limits(session)["maxConsecutiveFailedTrials"] as? Int, streak >= limit else { continue }
+                  let limit = session.searchLimits?.maxConsecutiveFailedTrials, streak >= limit else { continue }
             if session.endedAt == nil { continue }
-            if session.reason != .consecutiveFailures {
-                problems.append("trial \(trial.trialID) reached the limit of \(limit) (streak \(streak)) but its session \(last.session) ended \(session.stopReason ?? "?")")
+            if session.stopReason != .consecutiveFailures {
+                problems.append("trial \(trial.trialID) reached the limit of \(limit) (streak \(streak)) but its session \(last.session) ended \(session.stopReason?.rawValue ?? "?")")
             }
         }
-        for attempt in attempts where attempt.attemptOutcome == .fatal {
-            if let session = sessionsByID[attempt.session], session.reason != .fatal {
-                problems.append("attempt \(trialID(attempt.trial))/\(attempt.number) was fatal but its session ended \(session.stopReason ?? "open")")
+        for attempt in attempts where attempt.outcome == .fatal {
+            if let session = sessionsByID[attempt.session], session.stopReason != .fatal {
+                problems.append("attempt \(trialID(attempt.trial))/\(attempt.number) was fatal but its session ended \(session.stopReason?.rawValue ?? "open")")
             }
         }
         return problems
-    }
-
-    static func limits(_ session: SessionRecord) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(session.limits.utf8))) as? [String: Any] ?? [:]
     }
 }

@@ -28,14 +28,15 @@ final class HyperbandTests: XCTestCase {
 
     func testPromotedTrialsContinueFromTheirParentsWeights() throws {
         let directory = TemporaryDirectory()
-        let tuner = try Hyperband(hypermodel: buildModel, objective: "val_loss", maxEpochs: 9, factor: 3, seed: 2,
-                                  directory: directory.path, verbose: 0, output: CapturedOutput())
+        let tuner = try Hyperband(hypermodel: buildModel, objective: "val_loss", maxEpochs: 9, factor: 3,
+                                  configuration: TunerConfiguration(directory: directory.path, seed: 2, verbose: 0),
+                                  output: CapturedOutput())
         tuner.handlesSignals = false
         let data = GuideScenario.matrices()
         try tuner.search(x: data.x, y: data.y, validationData: data.validation)
         let trials = try tuner.journal.trials()
         XCTAssertEqual(trials.count, 23)
-        XCTAssert(trials.allSatisfy { $0.trialStatus == .completed })
+        XCTAssert(trials.allSatisfy { $0.status == .completed })
         var continued = 0
         for child in trials {
             guard case .string(let parentID)? = try child.values()["tuner/trial_id"],
@@ -60,8 +61,10 @@ final class HyperbandTests: XCTestCase {
     func testAFailedCandidatesSlotGoesToTheNextBest() throws {
         let h = TemporaryDirectory()
         let hp = try lineSpace(50)
-        let tuner = try Tuner(oracle: HyperbandOracle(maxEpochs: 9, factor: 3), objective: "val_loss", hyperparameters: hp,
-                              directory: h.path, maxConsecutiveFailedTrials: nil, seed: 4, verbose: 0, output: CapturedOutput())
+        let tuner = try Tuner(oracle: HyperbandOracle(maxEpochs: 9, factor: 3), objective: "val_loss",
+                              hyperparameters: hp,
+                              configuration: TunerConfiguration(directory: h.path, maxConsecutiveFailedTrials: nil, seed: 4, verbose: 0),
+                              output: CapturedOutput())
         tuner.handlesSignals = false
         // Round 0 of the first bracket: trial 0004 fails; the others' loss is their x.
         try tuner.search { context in
@@ -70,7 +73,7 @@ final class HyperbandTests: XCTestCase {
             return TrialResult(metrics: ["val_loss": x])
         }
         let trials = try tuner.journal.trials()
-        let roundZero = trials.prefix(9).filter { $0.trialStatus == .completed }
+        let roundZero = trials.prefix(9).filter { $0.status == .completed }
             .sorted { ($0.score ?? 0) < ($1.score ?? 0) }.prefix(3).map(\.trialID)
         let promoted = try trials[9..<12].map { trial -> String in
             guard case .string(let id)? = try trial.values()["tuner/trial_id"] else { return "?" }
@@ -89,8 +92,10 @@ final class HyperbandTests: XCTestCase {
             let hp = HyperParameters()
             try hp.float("x0", min: 0, max: 1)
             try hp.float("x1", min: 0, max: 1)
-            let tuner = try Tuner(oracle: HyperbandOracle(maxEpochs: 27, factor: 3), objective: "val_loss", hyperparameters: hp,
-                                  directory: h.path, maxConsecutiveFailedTrials: nil, seed: seed, verbose: 0, output: CapturedOutput())
+            let tuner = try Tuner(oracle: HyperbandOracle(maxEpochs: 27, factor: 3), objective: "val_loss",
+                                  hyperparameters: hp,
+                                  configuration: TunerConfiguration(directory: h.path, maxConsecutiveFailedTrials: nil, seed: seed, verbose: 0),
+                                  output: CapturedOutput())
             tuner.handlesSignals = false
             try tuner.search { context in
                 let x0 = context.hyperparameters["x0"]?.doubleValue ?? 0, x1 = context.hyperparameters["x1"]?.doubleValue ?? 0
@@ -99,7 +104,7 @@ final class HyperbandTests: XCTestCase {
             }
             let trials = try tuner.journal.trials()
             newConfigurations += try trials.filter { try $0.values()["tuner/round"] == .int(0) }.count
-            failed += trials.filter { $0.trialStatus == .failed }.count
+            failed += trials.filter { $0.status == .failed }.count
         }
         print("Hyperband, 3 seeds: \(failed) of \(newConfigurations) new configurations failed")
         XCTAssertGreaterThan(newConfigurations, 100)

@@ -21,15 +21,15 @@ final class SearchWithTrainerTests: XCTestCase {
 
     func testTheGuidesToleranceScenarioOnTheBuiltInTrainer() throws {
         let directory = TemporaryDirectory()
-        let tuner = try GridSearch(hypermodel: buildModel, objective: "val_loss", seed: 3, directory: directory.path,
-                                   overwrite: true, maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8,
+        let tuner = try GridSearch(hypermodel: buildModel, objective: "val_loss",
+                                   configuration: TunerConfiguration(directory: directory.path, maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 3, overwrite: true),
                                    output: CapturedOutput())
         tuner.handlesSignals = false
         let x = Matrix.random(rows: 100, columns: 20, seed: 1), y = Matrix.random(rows: 100, columns: 1, seed: 2)
         let xv = Matrix.random(rows: 100, columns: 20, seed: 3), yv = Matrix.random(rows: 100, columns: 1, seed: 4)
         try tuner.search(x: x, y: y, validationData: (xv, yv), epochs: 10)
         let trials = try tuner.journal.trials()
-        XCTAssertEqual(trials.map(\.status), Array(repeating: "COMPLETED", count: 7) + Array(repeating: "FAILED", count: 5))
+        XCTAssertEqual(trials.map(\.status.rawValue), Array(repeating: "COMPLETED", count: 7) + Array(repeating: "FAILED", count: 5))
         // Learning curves are journaled, ten epochs of loss and val_loss per completed attempt.
         let attempt = try XCTUnwrap(try tuner.journal.attempts(ofTrial: 0).first)
         let curve = try tuner.journal.epochMetrics(ofAttempt: attempt.id!)

@@ -34,8 +34,8 @@ func trivial(_ context: TrialContext) -> TrialResult {
 
 func makeTuner(_ work: String, _ project: String, _ synchronous: JournalOptions.Synchronous, maxTrials: Int) throws -> Tuner {
     let tuner = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: try space(),
-                          directory: work, projectName: project, maxTrials: maxTrials, seed: 1, verbose: 0,
-                          journalOptions: JournalOptions(synchronous: synchronous), output: CapturedOutput())
+                          configuration: TunerConfiguration(directory: work, projectName: project, maxTrials: maxTrials, seed: 1, verbose: 0, journal: JournalOptions(synchronous: synchronous)),
+                          output: CapturedOutput())
     tuner.handlesSignals = false
     return tuner
 }

@@ -95,10 +95,10 @@ func runMLPTuners(_ problem: MLPProblem, seeds: Int, trials: Int, maxEpochs: Int
         for seed in 0..<seeds {
             var run = MLPRun(), spent = 0, best = Double.infinity
             var store: [String: [(w: [Float], b: [Float])]] = [:]
-            let tuner = try Tuner(oracle: makeOracle(), objective: "val_loss", hyperparameters: try MLPProblem.space(),
-                                  directory: work, projectName: "mlp-\(problem.name)-\(method.split(separator: " ").last!)-\(seed)",
-                                  maxTrials: maxTrials, maxConsecutiveFailedTrials: nil, seed: UInt64(seed), overwrite: true,
-                                  verbose: 0, journalOptions: JournalOptions(synchronous: .normal), output: CapturedOutput())
+            let tuner = try Tuner(oracle: makeOracle(), objective: "val_loss",
+                                  hyperparameters: try MLPProblem.space(),
+                                  configuration: TunerConfiguration(directory: work, projectName: "mlp-\(problem.name)-\(method.split(separator: " ").last!)-\(seed)", maxTrials: maxTrials, maxConsecutiveFailedTrials: nil, seed: UInt64(seed), overwrite: true, verbose: 0, journal: JournalOptions(synchronous: .normal)),
+                                  output: CapturedOutput())
             tuner.handlesSignals = false
             do {
                 try tuner.search { context in

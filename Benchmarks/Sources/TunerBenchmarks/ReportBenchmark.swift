@@ -11,9 +11,9 @@ func runReportBenchmark(trials: Int, results: BenchmarkResults) throws {
     try hp.float("learning_rate", min: 1e-4, max: 1e-1, sampling: .log)
     try hp.int("units", min: 8, max: 512)
     try hp.choice("activation", ["relu", "tanh", "sigmoid"])
-    let tuner = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp, directory: work,
-                          projectName: "big", maxTrials: trials, maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: nil,
-                          seed: 1, verbose: 0, journalOptions: JournalOptions(synchronous: .normal), output: CapturedOutput())
+    let tuner = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp,
+                          configuration: TunerConfiguration(directory: work, projectName: "big", maxTrials: trials, maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: nil, seed: 1, verbose: 0, journal: JournalOptions(synchronous: .normal)),
+                          output: CapturedOutput())
     tuner.handlesSignals = false
     let setup = try time {
         try tuner.search { context in

@@ -47,10 +47,9 @@ func runFunctionBenchmark(python: String?, seeds: Int, trials: Int, results: Ben
             for seed in 0..<seeds {
                 let hp = HyperParameters()
                 for (key, low, high) in bounds { try hp.float(key, min: low, max: high) }
-                let tuner = try Tuner(oracle: makeOracle(), objective: "val_loss", hyperparameters: hp, directory: work,
-                                      projectName: "\(name)-\(seed)", maxTrials: trials, maxConsecutiveFailedTrials: nil,
-                                      seed: UInt64(seed), overwrite: true, verbose: 0,
-                                      journalOptions: JournalOptions(synchronous: .normal), output: CapturedOutput())
+                let tuner = try Tuner(oracle: makeOracle(), objective: "val_loss", hyperparameters: hp,
+                                      configuration: TunerConfiguration(directory: work, projectName: "\(name)-\(seed)", maxTrials: trials, maxConsecutiveFailedTrials: nil, seed: UInt64(seed), overwrite: true, verbose: 0, journal: JournalOptions(synchronous: .normal)),
+                                      output: CapturedOutput())
                 tuner.handlesSignals = false
                 try tuner.search { context in
                     var values: [String: Double] = [:]

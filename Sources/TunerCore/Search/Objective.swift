@@ -9,7 +9,7 @@
 /// ```
 public struct Objective: Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// Whether smaller or larger is better.
-    public enum Direction: String, Hashable, Sendable, Codable {
+    public enum Direction: String, Hashable, Sendable, Codable, CaseIterable {
         /// Smaller is better.
         case min
         /// Larger is better.

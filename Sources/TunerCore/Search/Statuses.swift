@@ -61,3 +61,63 @@ public func trialID(_ number: Int) -> String {
     let digits = String(number)
     return digits.count >= 4 ? digits : String(repeating: "0", count: 4 - digits.count) + digits
 }
+
+/// The kind of tuner that runs a study: one of the built-in oracles, a KerasTuner project
+/// imported, or a custom oracle's own name. A study is resumed only by the kind that began it.
+///
+/// ```swift
+/// let kind: TunerKind = .gridSearch
+/// print(kind)                   // GridSearch
+/// ```
+public struct TunerKind: RawRepresentable, Hashable, Codable, Sendable, CustomStringConvertible,
+    ExpressibleByStringLiteral {
+    /// The name the journal stores.
+    public let rawValue: String
+
+    /// Makes a kind from its stored name.
+    public init(rawValue: String) { self.rawValue = rawValue }
+    /// Makes a kind from a literal name.
+    public init(stringLiteral value: String) { rawValue = value }
+
+    /// The exhaustive grid (`GridSearchOracle`).
+    public static let gridSearch: TunerKind = "GridSearch"
+    /// Random sampling (`RandomSearchOracle`).
+    public static let randomSearch: TunerKind = "RandomSearch"
+    /// A Gaussian process (`BayesianOptimizationOracle`).
+    public static let bayesianOptimization: TunerKind = "BayesianOptimization"
+    /// Successive halving in brackets (`HyperbandOracle`).
+    public static let hyperband: TunerKind = "Hyperband"
+    /// A KerasTuner project imported into a journal.
+    public static let kerasTuner: TunerKind = "KerasTuner"
+
+    /// The names a study file's `tuner` accepts, in the order its errors list them, with their kinds.
+    public static let studyFileNames: [(name: String, kind: TunerKind)] = [
+        ("grid", .gridSearch), ("random", .randomSearch), ("bayesian", .bayesianOptimization), ("hyperband", .hyperband),
+        ("GridSearch", .gridSearch), ("RandomSearch", .randomSearch), ("BayesianOptimization", .bayesianOptimization),
+        ("Hyperband", .hyperband),
+    ]
+
+    /// The kind a study file's `tuner` names, or `nil`.
+    public init?(studyFileName name: String) {
+        guard let entry = Self.studyFileNames.first(where: { $0.name == name }) else { return nil }
+        self = entry.kind
+    }
+
+    /// The stored name.
+    public var description: String { rawValue }
+}
+
+extension TrialStatus: CustomStringConvertible {
+    /// The name the journal and reports use (`COMPLETED`).
+    public var description: String { rawValue }
+}
+
+extension AttemptOutcome: CustomStringConvertible {
+    /// The name the journal and reports use (`interrupted`).
+    public var description: String { rawValue }
+}
+
+extension StopReason: CustomStringConvertible {
+    /// The name the journal and reports use (`consecutiveFailures`).
+    public var description: String { rawValue }
+}

@@ -19,7 +19,7 @@ import TunerCore
 /// ```
 public struct BayesianOptimizationOracle: Oracle {
     /// `BayesianOptimization`.
-    public let kind = "BayesianOptimization"
+    public let kind: TunerKind = .bayesianOptimization
     /// 10, as KerasTuner.
     public let defaultMaxTrials: Int? = 10
     /// Random trials before the model is used; `nil`: 3 × the number of hyperparameters (KerasTuner).

@@ -12,9 +12,12 @@ import TunerCore
 /// ```
 public struct GridSearchOracle: Oracle {
     /// `GridSearch`.
-    public let kind = "GridSearch"
+    public let kind: TunerKind = .gridSearch
     /// `nil`: a grid runs until exhausted.
     public let defaultMaxTrials: Int? = nil
+
+    /// The grid's size.
+    public func plannedTrials(space: SearchSpace) -> Int? { space.gridCount() }
 
     /// Makes the oracle.
     public init() {}

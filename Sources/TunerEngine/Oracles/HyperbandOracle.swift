@@ -16,7 +16,7 @@ import TunerCore
 /// ```
 public struct HyperbandOracle: Oracle {
     /// `Hyperband`.
-    public let kind = "Hyperband"
+    public let kind: TunerKind = .hyperband
     /// `nil`: until every bracket of every iteration ran.
     public let defaultMaxTrials: Int? = nil
     /// The epochs of the longest-trained models.

@@ -80,7 +80,7 @@ public struct OracleHistory: Sendable {
 ///
 /// ```swift
 /// struct FirstOnly: Oracle {
-///     let kind = "FirstOnly"
+///     let kind: TunerKind = "FirstOnly"
 ///     func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
 ///         history.isEmpty ? space.defaults : nil
 ///     }
@@ -88,9 +88,17 @@ public struct OracleHistory: Sendable {
 /// ```
 public protocol Oracle: Sendable {
     /// The tuner kind journaled with the study (`GridSearch`, `RandomSearch`).
-    var kind: String { get }
+    var kind: TunerKind { get }
     /// The default number of trials when the user gives none (`nil`: until exhausted).
     var defaultMaxTrials: Int? { get }
     /// The configuration of trial `trial`, or `nil` when the space is exhausted.
     func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]?
+    /// How many trials the oracle proposes in all over `space`, where it knows (a grid's
+    /// size), for the progress line; `nil` otherwise.
+    func plannedTrials(space: SearchSpace) -> Int?
+}
+
+extension Oracle {
+    /// An oracle that does not know how many trials it proposes.
+    public func plannedTrials(space: SearchSpace) -> Int? { nil }
 }

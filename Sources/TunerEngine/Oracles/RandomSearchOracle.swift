@@ -12,7 +12,7 @@ import TunerCore
 /// ```
 public struct RandomSearchOracle: Oracle {
     /// `RandomSearch`.
-    public let kind = "RandomSearch"
+    public let kind: TunerKind = .randomSearch
     /// 10, as KerasTuner.
     public let defaultMaxTrials: Int? = 10
     /// Draws before falling back to enumeration (KerasTuner gives up after 20).

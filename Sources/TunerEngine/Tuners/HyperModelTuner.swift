@@ -15,21 +15,16 @@ public class HyperModelTuner<Model: FittableModel>: Tuner {
     /// Makes the tuner: the search space is discovered by building the model with the
     /// defaults, and once more for each value of every parent of a conditional scope.
     ///
-    /// See ``Tuner/init(oracle:objective:hyperparameters:directory:projectName:maxTrials:maxRetriesPerTrial:maxConsecutiveFailedTrials:maxInterruptionsPerTrial:seed:overwrite:verbose:journalOptions:output:)``
-    /// for the other parameters.
+    /// See ``Tuner/init(oracle:objective:hyperparameters:configuration:output:)`` for the
+    /// other parameters.
     public init(oracle: any Oracle, hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                hyperparameters: HyperParameters = HyperParameters(), directory: String = ".",
-                projectName: String = "untitled_project", maxTrials: Int? = nil, maxRetriesPerTrial: Int = 0,
-                maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3, seed: UInt64? = nil,
-                overwrite: Bool = false, verbose: Int = 1, journalOptions: JournalOptions = JournalOptions(),
+                hyperparameters: HyperParameters = HyperParameters(),
+                configuration: TunerConfiguration = TunerConfiguration(),
                 output: any SearchOutput = StandardOutput()) throws {
         self.hypermodel = hypermodel
         let discovered = try Self.discoverSpace(hypermodel, initial: hyperparameters)
-        try super.init(oracle: oracle, objective: objective, hyperparameters: discovered, directory: directory,
-                       projectName: projectName, maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
-                       maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
-                       maxInterruptionsPerTrial: maxInterruptionsPerTrial, seed: seed, overwrite: overwrite,
-                       verbose: verbose, journalOptions: journalOptions, output: output)
+        try super.init(oracle: oracle, objective: objective, hyperparameters: discovered, configuration: configuration,
+                       output: output)
     }
 
     /// Runs (or resumes) the search: each attempt builds the model and fits it.
@@ -89,48 +84,37 @@ public class HyperModelTuner<Model: FittableModel>: Tuner {
 /// KerasTuner's order (S32), resumable.
 ///
 /// ```swift
-/// let tuner = try GridSearch(hypermodel: buildModel, objective: "val_loss", overwrite: true,
-///                            maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8)
+/// let configuration = TunerConfiguration(maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, overwrite: true)
+/// let tuner = try GridSearch(hypermodel: buildModel, objective: "val_loss", configuration: configuration)
 /// try tuner.search(x: x, y: y, validationData: (xVal, yVal), epochs: 10)
 /// try tuner.resultsSummary()
 /// ```
 public final class GridSearch<Model: FittableModel>: HyperModelTuner<Model> {
     /// Makes a grid search; see ``HyperModelTuner`` for the parameters.
     public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                hyperparameters: HyperParameters = HyperParameters(), maxTrials: Int? = nil, seed: UInt64? = nil,
-                directory: String = ".", projectName: String = "untitled_project", overwrite: Bool = false,
-                maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
-                verbose: Int = 1, journalOptions: JournalOptions = JournalOptions(),
+                hyperparameters: HyperParameters = HyperParameters(),
+                configuration: TunerConfiguration = TunerConfiguration(),
                 output: any SearchOutput = StandardOutput()) throws {
         try super.init(oracle: GridSearchOracle(), hypermodel: hypermodel, objective: objective,
-                       hyperparameters: hyperparameters, directory: directory, projectName: projectName,
-                       maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
-                       maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
-                       maxInterruptionsPerTrial: maxInterruptionsPerTrial, seed: seed, overwrite: overwrite,
-                       verbose: verbose, journalOptions: journalOptions, output: output)
+                       hyperparameters: hyperparameters, configuration: configuration, output: output)
     }
 }
 
 /// KerasTuner's RandomSearch with a hypermodel: seeded draws, never a configuration twice (S33).
 ///
 /// ```swift
-/// let tuner = try RandomSearch(hypermodel: buildModel, objective: "val_loss", maxTrials: 20, seed: 1)
+/// let tuner = try RandomSearch(hypermodel: buildModel, objective: "val_loss",
+///                              configuration: TunerConfiguration(maxTrials: 20, seed: 1))
 /// ```
 public final class RandomSearch<Model: FittableModel>: HyperModelTuner<Model> {
     /// Makes a random search (10 trials unless `maxTrials` says otherwise); see
     /// ``HyperModelTuner`` for the parameters.
     public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                hyperparameters: HyperParameters = HyperParameters(), maxTrials: Int? = nil, seed: UInt64? = nil,
-                directory: String = ".", projectName: String = "untitled_project", overwrite: Bool = false,
-                maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
-                verbose: Int = 1, journalOptions: JournalOptions = JournalOptions(),
+                hyperparameters: HyperParameters = HyperParameters(),
+                configuration: TunerConfiguration = TunerConfiguration(),
                 output: any SearchOutput = StandardOutput()) throws {
         try super.init(oracle: RandomSearchOracle(), hypermodel: hypermodel, objective: objective,
-                       hyperparameters: hyperparameters, directory: directory, projectName: projectName,
-                       maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
-                       maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
-                       maxInterruptionsPerTrial: maxInterruptionsPerTrial, seed: seed, overwrite: overwrite,
-                       verbose: verbose, journalOptions: journalOptions, output: output)
+                       hyperparameters: hyperparameters, configuration: configuration, output: output)
     }
 }
 
@@ -138,25 +122,19 @@ public final class RandomSearch<Model: FittableModel>: HyperModelTuner<Model> {
 /// (``BayesianOptimizationOracle``).
 ///
 /// ```swift
-/// let tuner = try BayesianOptimization(hypermodel: buildModel, objective: "val_loss", maxTrials: 30, seed: 1)
+/// let tuner = try BayesianOptimization(hypermodel: buildModel, objective: "val_loss",
+///                                      configuration: TunerConfiguration(maxTrials: 30, seed: 1))
 /// ```
 public final class BayesianOptimization<Model: FittableModel>: HyperModelTuner<Model> {
     /// Makes a Bayesian optimization (10 trials unless `maxTrials` says otherwise); see
     /// ``HyperModelTuner`` for the parameters.
     public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                hyperparameters: HyperParameters = HyperParameters(), maxTrials: Int? = nil, numInitialPoints: Int? = nil,
-                alpha: Double = 1e-4, beta: Double = 2.6, seed: UInt64? = nil,
-                directory: String = ".", projectName: String = "untitled_project", overwrite: Bool = false,
-                maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
-                verbose: Int = 1, journalOptions: JournalOptions = JournalOptions(),
+                hyperparameters: HyperParameters = HyperParameters(),
+                numInitialPoints: Int? = nil, alpha: Double = 1e-4, beta: Double = 2.6,
+                configuration: TunerConfiguration = TunerConfiguration(),
                 output: any SearchOutput = StandardOutput()) throws {
-        try super.init(oracle: BayesianOptimizationOracle(numInitialPoints: numInitialPoints, alpha: alpha, beta: beta),
-                       hypermodel: hypermodel, objective: objective,
-                       hyperparameters: hyperparameters, directory: directory, projectName: projectName,
-                       maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
-                       maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
-                       maxInterruptionsPerTrial: maxInterruptionsPerTrial, seed: seed, overwrite: overwrite,
-                       verbose: verbose, journalOptions: journalOptions, output: output)
+        try super.init(oracle: BayesianOptimizationOracle(numInitialPoints: numInitialPoints, alpha: alpha, beta: beta), hypermodel: hypermodel, objective: objective,
+                       hyperparameters: hyperparameters, configuration: configuration, output: output)
     }
 }
 
@@ -165,23 +143,17 @@ public final class BayesianOptimization<Model: FittableModel>: HyperModelTuner<M
 /// from its parent's weights (with the built-in trainer).
 ///
 /// ```swift
-/// let tuner = try Hyperband(hypermodel: buildModel, objective: "val_loss", maxEpochs: 27, factor: 3, seed: 1)
+/// let tuner = try Hyperband(hypermodel: buildModel, objective: "val_loss", maxEpochs: 27, factor: 3,
+///                           configuration: TunerConfiguration(seed: 1))
 /// ```
 public final class Hyperband<Model: FittableModel>: HyperModelTuner<Model> {
     /// Makes a Hyperband search; see ``HyperModelTuner`` for the other parameters.
     public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                hyperparameters: HyperParameters = HyperParameters(), maxEpochs: Int = 100, factor: Int = 3,
-                hyperbandIterations: Int = 1, maxTrials: Int? = nil, seed: UInt64? = nil,
-                directory: String = ".", projectName: String = "untitled_project", overwrite: Bool = false,
-                maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
-                verbose: Int = 1, journalOptions: JournalOptions = JournalOptions(),
+                hyperparameters: HyperParameters = HyperParameters(),
+                maxEpochs: Int = 100, factor: Int = 3, hyperbandIterations: Int = 1,
+                configuration: TunerConfiguration = TunerConfiguration(),
                 output: any SearchOutput = StandardOutput()) throws {
-        try super.init(oracle: HyperbandOracle(maxEpochs: maxEpochs, factor: factor, iterations: hyperbandIterations),
-                       hypermodel: hypermodel, objective: objective,
-                       hyperparameters: hyperparameters, directory: directory, projectName: projectName,
-                       maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
-                       maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
-                       maxInterruptionsPerTrial: maxInterruptionsPerTrial, seed: seed, overwrite: overwrite,
-                       verbose: verbose, journalOptions: journalOptions, output: output)
+        try super.init(oracle: HyperbandOracle(maxEpochs: maxEpochs, factor: factor, iterations: hyperbandIterations), hypermodel: hypermodel, objective: objective,
+                       hyperparameters: hyperparameters, configuration: configuration, output: output)
     }
 }

@@ -77,20 +77,20 @@ extension Tuner {
     @discardableResult
     public func search(_ body: (TrialContext) throws -> TrialResult) throws -> SearchOutcome {
         try validateLimits()
-        try journal.resumeLogging()
-        let recovery = try journal.recover()
-        if verbose > 0, !recovery.closedSessions.isEmpty {
+        try store.resumeLogging()
+        let recovery = try store.recover()
+        if verbose >= .progress, !recovery.closedSessions.isEmpty {
             output.line("Resuming: \(recovery.closedSessions.count) session(s) had not ended (found interrupted); trials to re-run first: \(recovery.stoppedTrials.map(trialID).joined(separator: ", ").ifEmpty("none")).")
         }
-        let session = try journal.startSession(limits: limitsJSON(), pid: Int(getpid()), host: hostName())
+        let session = try store.startSession(limits: limits.json, pid: Int(getpid()), host: hostName())
         guard let sessionID = session.id else {
-            throw JournalError(.writeFailed, path: journal.path, "the session has no id")
+            throw JournalError(.writeFailed, path: store.location, "the session has no id")
         }
         let stop = StopSignal()
         var trap: SignalTrap?
         if handlesSignals {
-            let quiet = verbose == 0
-            trap = SignalTrap(journal: journal, session: sessionID, stop: stop, announce: { text in
+            let quiet = verbose == .silent
+            trap = SignalTrap(store: store, session: sessionID, stop: stop, announce: { text in
                 if !quiet { writeStandardError(text + "\n") }
             }, onInterrupt: onInterrupt)
             if let console = output as? StandardOutput, let trap {
@@ -108,31 +108,8 @@ extension Tuner {
     ///
     /// - Throws: ``SearchConfigurationError`` naming the limit.
     public func validateLimits() throws {
-        try Self.validate(maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
-                          maxConsecutiveFailedTrials: maxConsecutiveFailedTrials, maxInterruptionsPerTrial: maxInterruptionsPerTrial)
+        try limits.validate()
     }
-
-    static func validate(maxTrials: Int?, maxRetriesPerTrial: Int, maxConsecutiveFailedTrials: Int?,
-                         maxInterruptionsPerTrial: Int?) throws {
-        if let maxTrials, maxTrials <= 0 {
-            throw SearchConfigurationError("maxTrials must be positive or nil, got \(maxTrials)")
-        }
-        if maxRetriesPerTrial < 0 {
-            throw SearchConfigurationError("maxRetriesPerTrial must be 0 or more, got \(maxRetriesPerTrial)")
-        }
-        if maxRetriesPerTrial > maxRetriesLimit {
-            throw SearchConfigurationError("maxRetriesPerTrial must be at most \(maxRetriesLimit), got \(maxRetriesPerTrial)")
-        }
-        if let limit = maxConsecutiveFailedTrials, limit <= 0 {
-            throw SearchConfigurationError("maxConsecutiveFailedTrials must be positive, or nil to disable the limit; got \(limit)")
-        }
-        if let limit = maxInterruptionsPerTrial, limit <= 0 {
-            throw SearchConfigurationError("maxInterruptionsPerTrial must be positive, or nil to disable the limit; got \(limit)")
-        }
-    }
-
-    /// The largest `maxRetriesPerTrial` accepted: a trial's attempts stay countable.
-    public static let maxRetriesLimit = 1_000_000
 
     private func run(session sessionID: Int64, stop: StopSignal,
                      body: (TrialContext) throws -> TrialResult) throws -> SearchOutcome {
@@ -140,9 +117,9 @@ extension Tuner {
         do {
             try run.load()
             let end = try run.loop(body)
-            if !end.journaled { try journal.endSession(sessionID, reason: end.reason, message: end.message) }
-            journal.consolidate()
-            if verbose > 0 {
+            if !end.journaled { try store.endSession(sessionID, reason: end.reason, message: end.message) }
+            store.consolidate()
+            if verbose >= .progress {
                 output.progress(nil)
                 if let message = end.message { output.line(message) }
                 // Each attempt's report ends with the total already; repeat it only after a
@@ -154,21 +131,21 @@ extension Tuner {
             return SearchOutcome(stopReason: end.reason, message: end.message, session: sessionID,
                                  completedTrials: run.completedCount)
         } catch let interruption as SearchInterruptedError {
-            journal.consolidate()
-            if verbose > 0 {
+            store.consolidate()
+            if verbose >= .progress {
                 output.progress(nil)
                 output.line("Search stopped: \(interruption). The running trial was journaled as interrupted; run the search again to resume.")
             }
             return SearchOutcome(stopReason: .interrupted, message: "stopped by \(interruption.signalName)",
                                  session: sessionID, signal: interruption.signal, completedTrials: run.completedCount)
         } catch let error as JournalError {
-            try? journal.abandon(session: sessionID, message: error.description)
+            try? store.abandon(session: sessionID, message: error.description)
             output.line("Search stopped: \(error)")
             throw error
         } catch let error where error is SearchEnvironmentError {
             let message = "\(describe(error).type): \(describe(error).message)"
-            try? journal.abandon(session: sessionID, message: message)
-            journal.consolidate()
+            try? store.abandon(session: sessionID, message: message)
+            store.consolidate()
             output.line("Search stopped: \(message)")
             throw error
         } catch {
@@ -176,11 +153,11 @@ extension Tuner {
             // A fatal attempt ended the session in its own transaction (S20); any other error
             // is the search's own and ends it `error`.
             let fatal = run.stopJournaled
-            if !fatal { try? journal.abandon(session: sessionID, message: text) }
-            journal.consolidate()
-            if verbose > 0 || !fatal {
+            if !fatal { try? store.abandon(session: sessionID, message: text) }
+            store.consolidate()
+            if verbose >= .progress || !fatal {
                 output.line(fatal ? "Search stopped by a fatal error: \(text)" : "Search stopped: \(text)")
-                if verbose > 0 { output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))") }
+                if verbose >= .progress { output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))") }
             }
             throw error
         }
@@ -188,18 +165,7 @@ extension Tuner {
 
     /// The sum of the sessions' durations (S29), not the wall time since the first one.
     public func totalElapsed() throws -> Double {
-        try journal.sessions().reduce(0) { $0 + $1.duration }
-    }
-
-    func limitsJSON() -> String {
-        let object: [String: Any] = [
-            "maxTrials": maxTrials.map { $0 as Any } ?? NSNull(),
-            "maxRetriesPerTrial": maxRetriesPerTrial,
-            "maxConsecutiveFailedTrials": maxConsecutiveFailedTrials.map { $0 as Any } ?? NSNull(),
-            "maxInterruptionsPerTrial": maxInterruptionsPerTrial.map { $0 as Any } ?? NSNull(),
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        try store.sessions().totalTime()
     }
 }
 
@@ -217,7 +183,6 @@ struct SearchRun {
     /// Trials to run before any new one (STOPPED, INVALID), in order.
     var pending: [Int] = []
     var deaths: [Int: Int] = [:]
-    var endCount = 0
     var counted: [Int: Int] = [:]
     var best: (number: Int, score: Double)?
     var started = DispatchTime.now()
@@ -234,21 +199,20 @@ struct SearchRun {
 
     mutating func load() throws {
         history = OracleHistory(direction: tuner.objective.direction)
-        trials = try tuner.journal.trials()
+        trials = try tuner.store.trials()
         for (index, trial) in trials.enumerated() {
             guard trial.number == index else {
-                throw JournalError(.corrupted, path: tuner.journal.path, "trial numbers are not contiguous: found \(trial.trialID) at position \(index)")
+                throw JournalError(.corrupted, path: tuner.store.location, "trial numbers are not contiguous: found \(trial.trialID) at position \(index)")
             }
-            history.append(OracleTrial(number: trial.number, values: try trial.values(), status: trial.trialStatus, score: trial.score))
-            if [.stopped, .invalid, .running].contains(trial.trialStatus) { pending.append(trial.number) }
-            if trial.trialStatus == .completed, let score = trial.score, score.isFinite,
+            history.append(OracleTrial(number: trial.number, values: try trial.values(), status: trial.status, score: trial.score))
+            if [.stopped, .invalid, .running].contains(trial.status) { pending.append(trial.number) }
+            if trial.status == .completed, let score = trial.score, score.isFinite,
                best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true {
                 best = (trial.number, score)
             }
         }
-        (counted, deaths) = try tuner.journal.attemptCounts()
-        if tuner.maxTrials == nil, tuner.oracle is GridSearchOracle, tuner.verbose > 0 { gridSize = tuner.space.gridCount() }
-        endCount = try tuner.journal.study().endCount
+        (counted, deaths) = try tuner.store.attemptCounts()
+        if tuner.limits.maxTrials == nil, tuner.verbose >= .progress { gridSize = tuner.oracle.plannedTrials(space: tuner.space) }
     }
 
     /// How the loop ended: the reason, its message, and whether the transaction that ended the
@@ -267,7 +231,7 @@ struct SearchRun {
                 if let stop = try runTrial(number, isNew: false, body) { return stop }
                 continue
             }
-            if let maxTrials = tuner.maxTrials, trials.count >= maxTrials { return LoopEnd(reason: .completed, journaled: false) }
+            if let maxTrials = tuner.limits.maxTrials, trials.count >= maxTrials { return LoopEnd(reason: .completed, journaled: false) }
             let number = trials.count
             guard let proposal = tuner.oracle.propose(trial: number, space: tuner.space, history: history,
                                                       seed: tuner.seed) else {
@@ -283,90 +247,64 @@ struct SearchRun {
     mutating func runTrial(_ number: Int, isNew: Bool, _ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd? {
         let trialValues = history.trials[number].values
         let seed = SplitMix64.mix(tuner.seed, UInt64(number))
-        if !isNew, let limit = tuner.maxInterruptionsPerTrial, let died = deaths[number], died >= limit {
+        if !isNew, let died = deaths[number],
+           SearchRules.diedTooOften(deaths: died, limit: tuner.limits.maxInterruptionsPerTrial) {
             let message = "interrupted \(died) times: the process died while running this trial"
-            let commit = try tuner.journal.failTrial(number, errorType: "Interrupted", message: message, session: session,
+            let commit = try tuner.store.failTrial(number, errorType: "Interrupted", message: message, session: session,
                                                      decide: streakRule(lastError: message))
-            setStatus(number, .failed, message: message)
-            if tuner.verbose > 0 { tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.") }
+            setStatus(number, .failed, message: message, endSeq: commit.endSeq)
+            if tuner.verbose >= .progress { tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.") }
             return stopped(commit)
         }
         announce(number, trialValues)
         var attempt: AttemptRecord
         if isNew {
-            let (trial, first) = try tuner.journal.createTrial(number: number, values: trialValues, seed: seed, session: session)
+            let (trial, first) = try tuner.store.createTrial(number: number, values: trialValues, seed: seed, session: session)
             trials.append(trial)
             attempt = first
         } else {
-            attempt = try tuner.journal.startAttempt(trial: number, session: session)
+            attempt = try tuner.store.startAttempt(trial: number, session: session)
             setStatus(number, .running, message: nil)
         }
         trialsThisSession += 1
         while true {
             var context = TrialContext(number: number, attempt: attempt.number, retry: counted[number, default: 0], seed: seed,
                                        hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
-            context.directory = ((tuner.journal.path as NSString).deletingLastPathComponent as NSString)
-                .appendingPathComponent("trials/trial_\(trialID(number))")
+            context.directory = StudyLayout.trialDirectory(study: (tuner.store.location as NSString).deletingLastPathComponent,
+                                                           trialID: trialID(number))
             let line = progressText(number)
             let output = tuner.output
             context.reportEpoch = { epoch, epochs in output.progress(line + " · epoch \(epoch)/\(epochs)") }
             context.stop = stop
             let clock = DispatchTime.now()
-            var end: AttemptEnd
-            var fatal: (any Error)?
+            let result: SearchRules.BodyResult
             do {
-                let result = try body(context)
-                try extendSpace(with: context.hyperparameters, trial: number)
-                let duration = seconds(since: clock)
-                guard let best = result.best(for: tuner.objective) else {
-                    let error = ObjectiveNotFoundError(objective: tuner.objective.name, available: result.metricNames)
-                    end = AttemptEnd(outcome: .fatal, errorType: "ObjectiveNotFoundError", message: error.description,
-                                     trace: error.description, duration: duration, epochs: result.history, trialStatus: .stopped)
-                    fatal = error
-                    try finish(attempt, end, fatal: error.description)
-                    throw error
-                }
-                if best.value.isFinite {
-                    end = AttemptEnd(outcome: .completed, duration: duration, score: best.value, bestEpoch: best.epoch,
-                                     metrics: best.metrics, epochs: result.history, trialStatus: .completed)
-                } else {
-                    end = AttemptEnd(outcome: .invalid, errorType: "InvalidObjective",
-                                     message: "the objective \(tuner.objective.name) is \(formatMetric(best.value))",
-                                     duration: duration, score: best.value, bestEpoch: best.epoch, metrics: best.metrics,
-                                     epochs: result.history, trialStatus: .invalid)
-                }
-            } catch let error where fatal != nil {
-                throw error
-            } catch let error as JournalError {
-                throw error
-            } catch let error as SearchInterruptedError {
+                result = .success(try body(context))
+            } catch let error where SearchRules.isSearchError(error) {
                 throw error
             } catch {
-                if error is SearchEnvironmentError { throw error }
-                try extendSpace(with: context.hyperparameters, trial: number)
-                let duration = seconds(since: clock)
-                let (type, message, trace) = describe(error)
-                if error is FatalSearchError {
-                    end = AttemptEnd(outcome: .fatal, errorType: type, message: message, trace: trace,
-                                     duration: duration, trialStatus: .stopped)
-                    try finish(attempt, end, fatal: "\(type): \(message)")
-                    if tuner.verbose > 0 { tuner.output.line("Trial \(trialID(number)) stopped the search: \(type): \(message)") }
-                    throw error
+                result = .failure(error)
+            }
+            try extendSpace(with: context.hyperparameters, trial: number)
+            let verdict = SearchRules.classify(result, objective: tuner.objective, duration: seconds(since: clock))
+            var end = verdict.end
+            if let stopMessage = verdict.stopMessage {
+                try finish(attempt, end, fatal: stopMessage)
+                if case .failure = result, tuner.verbose >= .progress {
+                    tuner.output.line("Trial \(trialID(number)) stopped the search: \(stopMessage)")
                 }
-                let outcome: AttemptOutcome = error is NonRetryableTrialError ? .failed : .error
-                end = AttemptEnd(outcome: outcome, errorType: type, message: message, trace: trace,
-                                 duration: duration, trialStatus: .invalid)
+                switch result {
+                case .failure(let error): throw error
+                case .success: throw ObjectiveNotFoundError(objective: tuner.objective.name,
+                                                            available: (try? result.get().metricNames) ?? [])
+                }
             }
-            // Decide between a retry and the trial's end.
-            if end.outcome != .completed {
-                let used = counted[number, default: 0] + 1
-                let retriesLeft = tuner.maxRetriesPerTrial + 1 - used
-                end.trialStatus = (end.outcome == .failed || retriesLeft <= 0) ? .failed : .invalid
-            }
+            end.trialStatus = SearchRules.trialStatus(after: end.outcome, countedBefore: counted[number, default: 0],
+                                                      maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial)
             let commit = try finish(attempt, end)
             report(number, end)
             if end.trialStatus == .invalid {
-                attempt = try tuner.journal.startAttempt(trial: number, session: session)
+                attempt = try tuner.store.startAttempt(trial: number, session: session)
                 setStatus(number, .running, message: nil)
                 continue
             }
@@ -379,15 +317,15 @@ struct SearchRun {
     mutating func extendSpace(with hp: HyperParameters, trial number: Int) throws {
         guard hp.space.definitions.count > tuner.space.definitions.count else { return }
         let values = hp.values.filter { !$0.key.hasPrefix("tuner/") }
-        try tuner.journal.extendSpace(hp.space, trial: number, values: values)
+        try tuner.store.extendSpace(hp.space, trial: number, values: values)
         tuner.space = hp.space
         history.update(at: number, values: values)
         trials[number].hyperparameters = encodeValues(values)
-        if tuner.maxTrials == nil, tuner.oracle is GridSearchOracle, tuner.verbose > 0 { gridSize = tuner.space.gridCount() }
+        if tuner.limits.maxTrials == nil, tuner.verbose >= .progress { gridSize = tuner.oracle.plannedTrials(space: tuner.space) }
     }
 
     /// The COMPLETED trials, as the journal holds them (mirrored in memory).
-    var completedCount: Int { trials.filter { $0.trialStatus == .completed }.count }
+    var completedCount: Int { trials.filter { $0.status == .completed }.count }
 
     /// The stop a commit journaled, as the loop's end.
     mutating func stopped(_ commit: AttemptCommit) -> LoopEnd? {
@@ -409,10 +347,10 @@ struct SearchRun {
         } else {
             rule = { _, _ in nil }
         }
-        let commit = try tuner.journal.finishAttempt(attempt, end, session: session, decide: rule)
+        let commit = try tuner.store.finishAttempt(attempt, end, session: session, decide: rule)
         if commit.stop != nil { stopJournaled = true }
         if end.outcome.isCounted { counted[attempt.trial, default: 0] += 1 }
-        setStatus(attempt.trial, end.trialStatus, message: end.message)
+        setStatus(attempt.trial, end.trialStatus, message: end.message, endSeq: commit.endSeq)
         if end.trialStatus == .completed, let score = end.score {
             trials[attempt.trial].score = score
             history.update(at: attempt.trial, status: .completed, score: score)
@@ -421,13 +359,10 @@ struct SearchRun {
         return commit
     }
 
-    mutating func setStatus(_ number: Int, _ status: TrialStatus, message: String?) {
+    mutating func setStatus(_ number: Int, _ status: TrialStatus, message: String?, endSeq: Int? = nil) {
         guard trials.indices.contains(number) else { return }
-        if status == .completed || status == .failed {
-            endCount += 1
-            trials[number].endSeq = endCount
-        }
-        trials[number].status = status.rawValue
+        if let endSeq { trials[number].endSeq = endSeq }
+        trials[number].status = status
         trials[number].message = message
         history.update(at: number, status: status, score: trials[number].score)
     }
@@ -435,18 +370,17 @@ struct SearchRun {
     /// The stop rule for a trial that ended FAILED (S16, S19): the search stops when the streak
     /// reached the limit. Decided inside the transaction that ends the trial.
     func streakRule(lastError: String) -> (Int, () throws -> [Int]) throws -> SessionStop? {
-        let limit = tuner.maxConsecutiveFailedTrials
+        let limit = tuner.limits.maxConsecutiveFailedTrials
         return { streak, failedRun in
-            guard let limit, streak >= limit else { return nil }
-            let failed = try failedRun().map(trialID)
-            return SessionStop(reason: .consecutiveFailures, message: "Number of consecutive failures reached the limit of \(limit) (max_consecutive_failed_trials): trials \(failed.joined(separator: ", ")) failed in a row. The last error was: \(lastError)")
+            try SearchRules.streakStop(streak: streak, limit: limit, failedRun: { try failedRun().map(trialID) },
+                                       lastError: lastError)
         }
     }
 
     // MARK: - Console
 
     func announce(_ number: Int, _ trialValues: [String: HyperParameterValue]) {
-        guard tuner.verbose > 0 else { return }
+        guard tuner.verbose >= .progress else { return }
         let out = tuner.output
         out.line("")
         out.line("Search: Running Trial #\(number + 1)")
@@ -462,7 +396,7 @@ struct SearchRun {
     }
 
     func report(_ number: Int, _ end: AttemptEnd) {
-        guard tuner.verbose > 0 else { return }
+        guard tuner.verbose >= .progress else { return }
         let out = tuner.output
         let elapsed = formatElapsed(end.duration)
         if end.outcome == .completed {
@@ -471,10 +405,10 @@ struct SearchRun {
         } else {
             out.line("Trial \(number + 1) failed [\(elapsed)]")
             out.line("\(end.errorType ?? "Error"): \(end.message ?? "")")
-            if tuner.verbose > 1, let trace = end.trace { out.line(trace) }
+            if tuner.verbose >= .traces, let trace = end.trace { out.line(trace) }
             let failures = counted[number, default: 0]
             if end.trialStatus == .invalid {
-                let left = tuner.maxRetriesPerTrial + 1 - failures
+                let left = SearchRules.retriesLeft(counted: failures, maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial)
                 out.line("Trial \(trialID(number)) failed \(failures) times. \(left) retries left.")
             } else if end.outcome == .failed {
                 out.line("Trial \(trialID(number)) failed with \(end.errorType ?? "FailedTrialError"): not retried. Marked FAILED.")
@@ -497,7 +431,7 @@ struct SearchRun {
 
     /// "Trial k of n · best … · ETA …", for the live line on a terminal.
     func progressText(_ number: Int) -> String {
-        let total = tuner.maxTrials ?? gridSize
+        let total = tuner.limits.maxTrials ?? gridSize
         var text = "Trial \(number + 1)"
         if let total { text += " of \(total)" }
         if let best { text += " · best \(tuner.objective.name) \(formatMetric(best.score))" }
@@ -507,15 +441,6 @@ struct SearchRun {
         }
         return text
     }
-}
-
-/// The type name, message and trace of an error.
-func describe(_ error: any Error) -> (type: String, message: String, trace: String) {
-    let type = String(describing: Swift.type(of: error))
-    let message = String(describing: error)
-    var trace = "\(type): \(message)\n\(String(reflecting: error))"
-    if let traced = error as? TracedError { trace = traced.trace }
-    return (type, message, trace)
 }
 
 func seconds(since start: DispatchTime) -> Double {

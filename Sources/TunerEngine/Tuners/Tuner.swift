@@ -29,27 +29,23 @@ public class Tuner {
     public let directory: String
     /// The project's name (KerasTuner's `project_name`).
     public let projectName: String
-    /// The maximum number of trials (retries take no slot, S10); `nil`: until exhausted.
-    public var maxTrials: Int?
-    /// Retries of a trial that throws or returns a non-finite objective (S8).
-    public var maxRetriesPerTrial: Int
-    /// Stop when this many trials in a row end FAILED (S16); `nil` disables.
-    public var maxConsecutiveFailedTrials: Int?
-    /// Mark a trial FAILED once its process was found dead this many times (S7); `nil` disables.
-    public var maxInterruptionsPerTrial: Int?
-    /// 0: errors only; 1: KerasTuner's lines; 2: also each attempt's trace.
-    public var verbose: Int
-    /// Whether `search` journals SIGINT, SIGTERM, SIGHUP, SIGPIPE and SIGQUIT as a graceful
-    /// stop (on by default; S6a). The search then returns an `interrupted` outcome.
+    /// The search's limits; they may change between searches of the same study (S16).
+    public var limits: SearchLimits
+    /// How much the search prints.
+    public var verbose: Verbosity
+    /// Whether `search` journals a signal as a graceful stop (S6a); see
+    /// ``TunerConfiguration/handlesSignals``.
     public var handlesSignals: Bool
     /// Runs on the signal queue once a graceful stop is journaled and the running trial told
-    /// to stop; the journal then refuses every write. A command line exits here, with
-    /// ``SearchInterruptedError/exitCode``; a library caller may leave it `nil`.
+    /// to stop; the journal then refuses every write, and `search` returns an `interrupted`
+    /// outcome once the running trial has stopped.
     public var onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?
     /// Where console lines go.
     public var output: any SearchOutput
     /// The study journal.
     public let journal: StudyJournal
+    /// The store the search writes through.
+    package var store: any StudyStore { journal }
     /// The study seed (the journaled one when the study existed).
     public let seed: UInt64
 
@@ -61,40 +57,33 @@ public class Tuner {
     /// Makes a tuner and opens (or creates, or resumes) its study.
     ///
     /// - Parameters:
-    ///   - seed: the study seed; `nil` draws one for a new study. A resumed study keeps its own.
-    ///   - overwrite: start an empty study (S27).
-    ///   - journalOptions: durability (`synchronous`), accepting a changed space or trial
-    ///     definition, and test hooks.
-    ///   - trialDefinition: what a trial runs, as canonical JSON (a study file's `trial`), so
-    ///     that a resume with another definition is refused (S25); `nil` when the trial is code.
+    ///   - configuration: where the study lives, its limits, seed, durability, console and
+    ///     signals; a `maxTrials` of `nil` takes the oracle's default.
+    ///   - output: where console lines go.
     /// - Throws: ``SearchConfigurationError`` for invalid limits; `JournalError` when the
     ///   study cannot be opened (S25, S26).
     public init(oracle: any Oracle, objective: Objective, hyperparameters: HyperParameters = HyperParameters(),
-                directory: String = ".", projectName: String = "untitled_project", maxTrials: Int? = nil,
-                maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
-                seed: UInt64? = nil, overwrite: Bool = false, verbose: Int = 1,
-                journalOptions: JournalOptions = JournalOptions(), output: any SearchOutput = StandardOutput(),
-                trialDefinition: String? = nil) throws {
+                configuration: TunerConfiguration = TunerConfiguration(),
+                output: any SearchOutput = StandardOutput()) throws {
         try objective.validate()
-        try Self.validate(maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
-                          maxConsecutiveFailedTrials: maxConsecutiveFailedTrials, maxInterruptionsPerTrial: maxInterruptionsPerTrial)
+        var limits = configuration.limits
+        limits.maxTrials = limits.maxTrials ?? oracle.defaultMaxTrials
+        try limits.validate()
         self.oracle = oracle
         self.objective = objective
         self.space = hyperparameters.space
-        self.directory = directory
-        self.projectName = projectName
-        self.maxTrials = maxTrials ?? oracle.defaultMaxTrials
-        self.maxRetriesPerTrial = maxRetriesPerTrial
-        self.maxConsecutiveFailedTrials = maxConsecutiveFailedTrials
-        self.maxInterruptionsPerTrial = maxInterruptionsPerTrial
-        self.verbose = verbose
-        self.handlesSignals = true
+        self.directory = configuration.directory
+        self.projectName = configuration.projectName
+        self.limits = limits
+        self.verbose = configuration.verbose
+        self.handlesSignals = configuration.handlesSignals
         self.output = output
-        var options = journalOptions
-        options.overwrite = options.overwrite || overwrite
+        var options = configuration.journal
+        options.overwrite = options.overwrite || configuration.overwrite
+        let seed = configuration.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         let descriptor = StudyDescriptor(name: projectName, directory: directory, tunerKind: oracle.kind,
-                                         objective: objective, seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)),
-                                         space: hyperparameters.space, trialDefinition: trialDefinition)
+                                         objective: objective, seed: seed, space: hyperparameters.space,
+                                         trialDefinition: configuration.trialDefinition)
         journal = try StudyJournal.open(at: Self.journalPath(directory: directory, projectName: projectName),
                                         study: descriptor, options: options)
         let study = try journal.study()

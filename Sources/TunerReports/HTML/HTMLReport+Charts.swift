@@ -40,14 +40,14 @@ extension HTMLReport {
     /// The marker of a trial's status: a shape and a class.
     func marker(_ html: inout HTMLBuilder, _ trial: TrialRecord, x: Double, y: Double) {
         let attempts = snapshot.attempts[trial.number] ?? []
-        let flaky = attempts.contains { $0.counted && $0.attemptOutcome != .completed }
+        let flaky = attempts.contains { $0.counted && $0.outcome != .completed }
         let (cx, cy) = (svgNumber(x), svgNumber(y))
-        if trial.trialStatus == .completed && !flaky {
+        if trial.status == .completed && !flaky {
             html.empty("circle", ["cx": cx, "cy": cy, "r": "4", "class": "s-completed"])
-        } else if trial.trialStatus == .completed {
+        } else if trial.status == .completed {
             html.empty("rect", ["x": svgNumber(x - 4), "y": svgNumber(y - 4), "width": "8", "height": "8", "class": "s-flaky",
                                 "transform": "rotate(45 \(cx) \(cy))"])
-        } else if [.running, .invalid].contains(trial.trialStatus) {
+        } else if [.running, .invalid].contains(trial.status) {
             // Running (or about to retry): a hollow ring, not a failure's cross.
             html.open("circle", ["cx": cx, "cy": cy, "r": "4", "class": "s-running"])
             html.element("title", "Trial \(trial.trialID): running")
@@ -79,9 +79,9 @@ extension HTMLReport {
     func legend(_ html: inout HTMLBuilder, x: Double, y: Double) {
         var offset = x
         var kinds = [("completed", 0), ("completed after retry", 1), ("failed or stopped", 2)]
-        if snapshot.trials.contains(where: { [.running, .invalid].contains($0.trialStatus) }) { kinds.append(("running", 3)) }
+        if snapshot.trials.contains(where: { [.running, .invalid].contains($0.status) }) { kinds.append(("running", 3)) }
         for (label, kind) in kinds {
-            let fake = TrialRecord(number: -1, status: kind == 2 ? "FAILED" : kind == 3 ? "RUNNING" : "COMPLETED", hyperparameters: "{}", seed: 0, score: nil,
+            let fake = TrialRecord(number: -1, status: kind == 2 ? .failed : kind == 3 ? .running : .completed, hyperparameters: "{}", seed: 0, score: nil,
                                    bestEpoch: nil, metrics: nil, errorType: nil, message: nil, createdSession: 0, createdAt: 0,
                                    endedAt: nil, endSeq: nil)
             if kind == 1 {
@@ -104,15 +104,15 @@ extension HTMLReport {
         html.element("h2", ["id": "history-title"], "Optimization history")
         let objective = snapshot.objective
         let trials = snapshot.trials
-        let scores = trials.compactMap { $0.trialStatus == .completed ? $0.score : nil }
-        let excluded = trials.filter { $0.trialStatus == .completed && !($0.score?.isFinite ?? false) }.count
+        let scores = trials.compactMap { $0.status == .completed ? $0.score : nil }
+        let excluded = trials.filter { $0.status == .completed && !($0.score?.isFinite ?? false) }.count
         let best = snapshot.bestTrial
         let shown = sample(trials, limit: chartLimit) { $0.number == best?.number }
         let (width, height) = (900.0, 340.0)
         let (left, right, top, bottom) = (70.0, width - 20, 20.0, height - 70)
         let x = Scale(trials.map { Double($0.number) }, from: left, to: right)
         let y = Scale(scores, from: bottom, to: top, allowLog: true)
-        let finding = best.map { "Best \(objective.name) \(reportNumber($0.score ?? .nan)) at trial \($0.trialID); \(trials.filter { $0.trialStatus == .failed }.count) of \(trials.count) trials failed." }
+        let finding = best.map { "Best \(objective.name) \(reportNumber($0.score ?? .nan)) at trial \($0.trialID); \(trials.filter { $0.status == .failed }.count) of \(trials.count) trials failed." }
             ?? "No trial completed."
         openChart(&html, id: "history-chart", width: Int(width), height: Int(height),
                   title: "\(objective.name) per trial", finding: finding)
@@ -121,7 +121,7 @@ extension HTMLReport {
         // Best-so-far step line over completed trials in trial order.
         var path = ""
         var current: Double?
-        for trial in trials where trial.trialStatus == .completed {
+        for trial in trials where trial.status == .completed {
             guard let score = trial.score, score.isFinite else { continue }
             if current.map({ objective.isBetter(score, than: $0) }) ?? true { current = score }
             guard let px = x(Double(trial.number)), let py = y(current ?? score) else { continue }
@@ -131,9 +131,9 @@ extension HTMLReport {
         if !path.isEmpty { html.empty("path", ["d": path, "class": "bestline"]) }
         for trial in shown {
             guard let px = x(Double(trial.number)) else { continue }
-            if trial.trialStatus == .completed, let score = trial.score, let py = y(score) {
+            if trial.status == .completed, let score = trial.score, let py = y(score) {
                 marker(&html, trial, x: px, y: py)
-            } else if trial.trialStatus != .completed {
+            } else if trial.status != .completed {
                 marker(&html, trial, x: px, y: bottom - 8)
             }
         }
@@ -150,7 +150,7 @@ extension HTMLReport {
     func timelineSection(_ html: inout HTMLBuilder) {
         html.open("section", ["id": "timeline", "aria-labelledby": "timeline-title"])
         html.element("h2", ["id": "timeline-title"], "Attempts timeline")
-        let trials = sample(snapshot.trials, limit: timelineLimit) { $0.trialStatus != .completed }
+        let trials = sample(snapshot.trials, limit: timelineLimit) { $0.status != .completed }
         let attempts = trials.flatMap { snapshot.attempts[$0.number] ?? [] }
         guard let start = attempts.map(\.startedAt).min() else {
             html.element("p", "No attempt ran yet.")
@@ -162,7 +162,7 @@ extension HTMLReport {
         let (left, right, top) = (70.0, 880.0, 10.0)
         let height = top + Double(trials.count) * row + 50
         let x = Scale([0, max(end - start, 1e-3)], from: left, to: right, includeZero: true)
-        let outcomes = Dictionary(grouping: attempts, by: { $0.outcome ?? "running" }).mapValues(\.count)
+        let outcomes = Dictionary(grouping: attempts, by: { $0.outcomeText }).mapValues(\.count)
         let finding = outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         openChart(&html, id: "timeline-chart", width: 900, height: Int(height), title: "Attempts over time",
                   finding: "Attempts by outcome: \(finding); \(snapshot.sessions.count) session(s).")
@@ -178,7 +178,7 @@ extension HTMLReport {
             for attempt in snapshot.attempts[trial.number] ?? [] {
                 guard let x0 = x(attempt.startedAt - start), let x1 = x((attempt.endedAt ?? end) - start) else { continue }
                 let fill: String
-                switch attempt.attemptOutcome {
+                switch attempt.outcome {
                 case .completed: fill = "var(--ok)"
                 case .failed, .error, .invalid: fill = "url(#p-failed)"
                 case .fatal: fill = "url(#p-fatal)"
@@ -186,7 +186,7 @@ extension HTMLReport {
                 }
                 html.open("rect", ["x": svgNumber(x0), "y": svgNumber(ty + 2), "width": svgNumber(max(1.5, x1 - x0)),
                                    "height": svgNumber(row - 4), "fill": fill, "stroke": "var(--muted)", "stroke-width": "0.5"])
-                html.element("title", "Trial \(trial.trialID), attempt \(attempt.number): \(attempt.outcome ?? "running"), \(formatDuration(attempt.duration ?? 0))")
+                html.element("title", "Trial \(trial.trialID), attempt \(attempt.number): \(attempt.outcomeText), \(formatDuration(attempt.duration ?? 0))")
                 html.close("rect")
             }
         }
@@ -222,7 +222,7 @@ extension HTMLReport {
         html.open("section", ["id": "parallel", "aria-labelledby": "parallel-title"])
         html.element("h2", ["id": "parallel-title"], "Parallel coordinates")
         let definitions = snapshot.space.definitions
-        let completed = snapshot.trials.filter { $0.trialStatus == .completed && ($0.score?.isFinite ?? false) }
+        let completed = snapshot.trials.filter { $0.status == .completed && ($0.score?.isFinite ?? false) }
         guard !definitions.isEmpty, !completed.isEmpty else {
             html.element("p", "Nothing to draw: no hyperparameter or no completed trial.")
             html.close("section")
@@ -275,7 +275,7 @@ extension HTMLReport {
     func importanceSection(_ html: inout HTMLBuilder) {
         html.open("section", ["id": "importance", "aria-labelledby": "importance-title"])
         html.element("h2", ["id": "importance-title"], "Parameter importance (correlation)")
-        let completed = snapshot.trials.filter { $0.trialStatus == .completed && ($0.score?.isFinite ?? false) }
+        let completed = snapshot.trials.filter { $0.status == .completed && ($0.score?.isFinite ?? false) }
         var rows: [(name: String, value: Double, method: String)] = []
         for definition in snapshot.space.definitions {
             var xs: [Double] = [], cats: [String] = [], ys: [Double] = []
@@ -321,8 +321,8 @@ extension HTMLReport {
         html.open("section", ["id": "curves", "aria-labelledby": "curves-title"])
         html.element("h2", ["id": "curves-title"], "Learning curves")
         var lines: [(trial: TrialRecord, values: [Double])] = []
-        for trial in snapshot.trials where trial.trialStatus == .completed {
-            guard let attempt = snapshot.attempts[trial.number]?.last(where: { $0.attemptOutcome == .completed }),
+        for trial in snapshot.trials where trial.status == .completed {
+            guard let attempt = snapshot.attempts[trial.number]?.last(where: { $0.outcome == .completed }),
                   let id = attempt.id, let curve = snapshot.curves[id], curve.count > 1 else { continue }
             lines.append((trial, curve))
         }

@@ -27,13 +27,13 @@ public struct HTMLReport: Sendable {
 
     /// The status of a trial in words, as the table and legends print it.
     static func statusWord(_ trial: TrialRecord, attempts: [AttemptRecord]) -> String {
-        switch trial.trialStatus {
+        switch trial.status {
         case .completed:
-            let retries = attempts.filter { $0.counted && $0.attemptOutcome != .completed }.count
+            let retries = attempts.filter { $0.counted && $0.outcome != .completed }.count
             return retries > 0 ? "completed after \(retries) failed attempt\(retries == 1 ? "" : "s")" : "completed"
         case .failed: return "failed"
         case .stopped:
-            return attempts.last?.attemptOutcome == .fatal ? "stopped by a fatal error" : "stopped (interrupted)"
+            return attempts.last?.outcome == .fatal ? "stopped by a fatal error" : "stopped (interrupted)"
         case .running: return "running"
         case .invalid: return "retry scheduled"
         case .idle: return "idle"
@@ -98,12 +98,12 @@ public struct HTMLReport: Sendable {
 
     func cards(_ html: inout HTMLBuilder) {
         let trials = snapshot.trials
-        let completed = trials.filter { $0.trialStatus == .completed }
+        let completed = trials.filter { $0.status == .completed }
         let flaky = completed.filter { trial in
-            (snapshot.attempts[trial.number] ?? []).contains { $0.counted && $0.attemptOutcome != .completed }
+            (snapshot.attempts[trial.number] ?? []).contains { $0.counted && $0.outcome != .completed }
         }
-        let failed = trials.filter { $0.trialStatus == .failed }.count
-        let running = trials.filter { [.running, .invalid].contains($0.trialStatus) }.count
+        let failed = trials.filter { $0.status == .failed }.count
+        let running = trials.filter { [.running, .invalid].contains($0.status) }.count
         var items: [(String, String)] = [
             ("Objective", "\(snapshot.objective.name) (\(snapshot.objective.direction == .min ? "minimize" : "maximize"))"),
             ("Status", snapshot.statusInWords),
@@ -118,7 +118,7 @@ public struct HTMLReport: Sendable {
             ("Total time", formatDuration(snapshot.totalTime)),
             ("First started", snapshot.sessions.first.map { reportTimestamp($0.startedAt) } ?? "–"),
             ("Last activity", snapshot.lastActivity.map(reportTimestamp) ?? "–"),
-            ("Tuner", snapshot.study.tunerKind),
+            ("Tuner", snapshot.study.tunerKind.rawValue),
             ("Seed", String(snapshot.study.studySeed)),
         ]
         html.open("div", ["class": "cards"])
@@ -182,13 +182,8 @@ public struct HTMLReport: Sendable {
 
     /// Completed trials best first, then the others by id.
     var rankedTrials: [TrialRecord] {
-        let objective = snapshot.objective
-        let completed = snapshot.trials.filter { $0.trialStatus == .completed && ($0.score?.isFinite ?? false) }
-            .sorted { a, b in
-                if a.score == b.score { return a.number < b.number }
-                return objective.isBetter(a.score ?? 0, than: b.score ?? 0)
-            }
-        let rest = snapshot.trials.filter { !($0.trialStatus == .completed && ($0.score?.isFinite ?? false)) }
+        let completed = snapshot.trials.ranked(by: snapshot.objective)
+        let rest = snapshot.trials.filter { !($0.status == .completed && ($0.score?.isFinite ?? false)) }
         return completed + rest
     }
 
@@ -229,8 +224,8 @@ public struct HTMLReport: Sendable {
         html.open("section", ["id": "failures", "aria-labelledby": "failures-title"])
         html.element("h2", ["id": "failures-title"], "Failures and retries")
         let troubled = snapshot.trials.filter { trial in
-            (snapshot.attempts[trial.number] ?? []).contains { $0.attemptOutcome != .completed && $0.attemptOutcome != nil }
-                || trial.trialStatus == .failed
+            (snapshot.attempts[trial.number] ?? []).contains { $0.outcome != .completed && $0.outcome != nil }
+                || trial.status == .failed
         }
         if troubled.isEmpty {
             html.element("p", "Every attempt completed.")
@@ -246,11 +241,11 @@ public struct HTMLReport: Sendable {
             for attempt in attempts {
                 html.open("li")
                 html.open("p")
-                html.element("strong", "Attempt \(attempt.number): \(attempt.outcome ?? "running")")
+                html.element("strong", "Attempt \(attempt.number): \(attempt.outcomeText)")
                 html.text(" in \(formatDuration(attempt.duration ?? 0))\(attempt.counted ? "" : ", not counted")")
                 if let type = attempt.errorType { html.text(" — \(type): \(ReportText.message(attempt.message ?? ""))") }
                 html.close("p")
-                if let trace = attempt.trace, attempt.attemptOutcome != .completed {
+                if let trace = attempt.trace, attempt.outcome != .completed {
                     html.element("pre", ReportText.text(trace))
                 }
                 html.close("li")
@@ -284,11 +279,10 @@ public struct HTMLReport: Sendable {
         html.close("table")
         html.close("div")
         html.open("div", ["class": "limits"])
-        for key in ["maxTrials", "maxRetriesPerTrial", "maxConsecutiveFailedTrials", "maxInterruptionsPerTrial"] {
-            let value = snapshot.limits[key].map { "\($0)" }.map { $0 == "<null>" ? "none" : $0 } ?? "none"
+        for (name, value) in snapshot.limitEntries {
             html.open("dl")
-            html.element("dt", key)
-            html.element("dd", value)
+            html.element("dt", name)
+            html.element("dd", value.map(String.init) ?? "none")
             html.close("dl")
         }
         if let definition = snapshot.study.trialDefinition,

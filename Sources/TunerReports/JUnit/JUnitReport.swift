@@ -102,7 +102,7 @@ struct JUnitSuite {
     init(snapshot: StudySnapshot) {
         let objective = snapshot.objective
         let study = snapshot.study
-        let stopTrial = snapshot.trials.last { $0.trialStatus == .stopped && (snapshot.attempts[$0.number]?.last?.attemptOutcome == .fatal) }
+        let stopTrial = snapshot.trials.last { $0.status == .stopped && (snapshot.attempts[$0.number]?.last?.outcome == .fatal) }
         for trial in snapshot.trials {
             let testcase = JUnitCase(trial: trial, attempts: snapshot.attempts[trial.number] ?? [], snapshot: snapshot)
             cases.append(testcase)
@@ -116,7 +116,7 @@ struct JUnitSuite {
                 sentence = "not run: the search was stopped by a fatal error" + (stopTrial.map { " in trial-\($0.trialID)" } ?? "")
             case .consecutiveFailures?:
                 sentence = "not run: the search reached its consecutive-failure limit"
-                    + (snapshot.trials.last(where: { $0.trialStatus == .failed }).map { " in trial-\($0.trialID)" } ?? "")
+                    + (snapshot.trials.last(where: { $0.status == .failed }).map { " in trial-\($0.trialID)" } ?? "")
             case .interrupted?: sentence = "not run: the search was interrupted; it runs when the search is resumed"
             case .error?: sentence = "not run: the search stopped on an error; it runs when the search is resumed"
             case .completed?: sentence = "not run: the search completed without it"
@@ -142,11 +142,10 @@ struct JUnitSuite {
         let best = snapshot.bestTrial
         properties = [
             ("study", study.name), ("objective", objective.name), ("direction", objective.direction.rawValue),
-            ("tuner", study.tunerKind), ("seed", String(study.studySeed)),
+            ("tuner", study.tunerKind.rawValue), ("seed", String(study.studySeed)),
         ]
-        for key in ["maxTrials", "maxRetriesPerTrial", "maxConsecutiveFailedTrials", "maxInterruptionsPerTrial"] {
-            let value = snapshot.limits[key]
-            properties.append((key, value.map { "\($0)" }.flatMap { $0 == "<null>" ? "none" : $0 } ?? "none"))
+        for (name, value) in snapshot.limitEntries {
+            properties.append((name, value.map(String.init) ?? "none"))
         }
         properties.append(("search.status", snapshot.searchStatus))
         properties.append(("stop.reason", reason?.rawValue ?? "running"))
@@ -208,9 +207,9 @@ struct JUnitCase {
         func label(_ attempt: AttemptRecord) -> String {
             "attempt \(attempt.number)/\(total): \(attempt.errorType ?? "Error"): \(attempt.message ?? "")"
         }
-        let failed = attempts.filter { $0.counted && $0.attemptOutcome != .completed }
+        let failed = attempts.filter { $0.counted && $0.outcome != .completed }
         var children: [Child] = []
-        switch trial.trialStatus {
+        switch trial.status {
         case .completed:
             for attempt in failed {
                 children.append(Child(element: .flakyFailure, message: label(attempt), type: attempt.errorType ?? "Error",
@@ -229,7 +228,7 @@ struct JUnitCase {
                 children.append(Child(element: .failure, message: message, type: trial.errorType ?? "Error", text: message))
             }
         case .stopped:
-            if let fatal = attempts.last, fatal.attemptOutcome == .fatal {
+            if let fatal = attempts.last, fatal.outcome == .fatal {
                 children.append(Child(element: .error, message: label(fatal), type: fatal.errorType ?? "FatalError",
                                       text: fatal.trace ?? label(fatal)))
             } else {
@@ -242,7 +241,7 @@ struct JUnitCase {
         if let score = trial.score { out.append("objective \(snapshot.objective.name): \(score)") }
         // Every attempt, for readers that show neither flaky nor rerun elements (GitLab, junit2html).
         for attempt in attempts {
-            var line = "attempt \(attempt.number)/\(total): \(attempt.outcome ?? "running")"
+            var line = "attempt \(attempt.number)/\(total): \(attempt.outcomeText)"
             if let duration = attempt.duration { line += " in \(String(format: "%.3f", max(0, duration))) s" }
             if let type = attempt.errorType { line += " — \(type): \(ReportText.message(attempt.message ?? ""))" }
             line += attempt.counted ? "" : ", not counted"

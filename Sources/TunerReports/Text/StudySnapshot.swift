@@ -40,20 +40,21 @@ public struct StudySnapshot: Sendable {
     /// The objective.
     public var objective: Objective { study.objective }
 
-    /// The last session's limits, as journaled.
-    public var limits: [String: Any] {
-        guard let json = sessions.last?.limits,
-              let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [:] }
-        return object
+    /// The last session's limits, as journaled; `nil` before the first session.
+    public var limits: SearchLimits? { sessions.last?.searchLimits }
+
+    /// The last session's limits by name, as reports list them; `nil` is "none" or not recorded.
+    public var limitEntries: [(name: String, value: Int?)] {
+        SearchLimits.recorded(json: sessions.last?.limits ?? "{}")
     }
 
     /// The last session's stop reason; `nil` while it runs.
-    public var stopReason: StopReason? { sessions.last?.reason }
+    public var stopReason: StopReason? { sessions.last?.stopReason }
 
     /// `running`, `completed` or `stopped` (a limit, a fatal error, an interruption, an error).
     public var searchStatus: String {
         guard let last = sessions.last else { return "not started" }
-        guard let reason = last.reason else { return "running" }
+        guard let reason = last.stopReason else { return "running" }
         return reason == .completed ? "completed" : "stopped"
     }
 
@@ -61,8 +62,7 @@ public struct StudySnapshot: Sendable {
     public private(set) var bestTrial: TrialRecord?
 
     static func best(_ trials: [TrialRecord], _ objective: Objective) -> TrialRecord? {
-        trials.filter { $0.trialStatus == .completed && ($0.score?.isFinite ?? false) }
-            .min { a, b in objective.isBetter(a.score ?? 0, than: b.score ?? 0) || (a.score == b.score && a.number < b.number) }
+        trials.ranked(by: objective).first
     }
 
     /// The values of a trial in space order.
@@ -81,11 +81,9 @@ public struct StudySnapshot: Sendable {
     /// Total search time: the sum of session durations (S29); a session still open counts up
     /// to its last journaled activity.
     public var totalTime: Double {
-        sessions.reduce(0) { total, session in
-            guard session.endedAt == nil else { return total + session.duration }
-            let last = attempts.values.joined().filter { $0.session == session.id }
-                .flatMap { [$0.startedAt, $0.endedAt].compactMap { $0 } }.max() ?? session.startedAt
-            return total + max(0, last - session.startedAt)
+        sessions.totalTime { session in
+            attempts.values.joined().filter { $0.session == session.id }
+                .flatMap { [$0.startedAt, $0.endedAt].compactMap { $0 } }.max()
         }
     }
 
@@ -93,7 +91,7 @@ public struct StudySnapshot: Sendable {
     /// "stopped: consecutive-failure limit reached", …
     public var statusInWords: String {
         guard let last = sessions.last else { return "not started" }
-        guard let reason = last.reason else { return "running" }
+        guard let reason = last.stopReason else { return "running" }
         switch reason {
         case .completed: return "completed"
         case .consecutiveFailures: return "stopped: consecutive-failure limit reached"
@@ -107,12 +105,12 @@ public struct StudySnapshot: Sendable {
     /// GridSearch, `maxTrials` otherwise; 0 when the search completed.
     public var notRunCount: Int {
         if stopReason == .completed { return 0 }
-        if study.tunerKind == "GridSearch" {
+        if study.tunerKind == .gridSearch {
             let total = space.gridCount(limit: 100_000) ?? trials.count
-            if let maxTrials = limits["maxTrials"] as? Int { return max(0, min(total, maxTrials) - trials.count) }
+            if let maxTrials = limits?.maxTrials { return max(0, min(total, maxTrials) - trials.count) }
             return max(0, total - trials.count)
         }
-        if let maxTrials = limits["maxTrials"] as? Int { return max(0, maxTrials - trials.count) }
+        if let maxTrials = limits?.maxTrials { return max(0, maxTrials - trials.count) }
         return 0
     }
 }

@@ -10,13 +10,14 @@ extension Sequential {
     /// - Parameters:
     ///   - validationSplit: the fraction of the last rows held out, when `validationData` is nil.
     ///   - terminateOnNaN: stop at the first NaN or infinite loss (Keras' `TerminateOnNaN`).
-    ///   - onEpochEnd: called after each epoch with its index (from 0) and metrics.
+    ///   - onEpochEnd: called after each epoch with its index (from 0) and metrics; an error it
+    ///     throws ends the fit and is rethrown.
     /// - Throws: ``TrainerError`` for shapes that do not fit or a model that was not compiled.
     @discardableResult
     public func fit(x: Matrix, y: Matrix, batchSize: Int = 32, epochs: Int = 1,
                     validationData: (Matrix, Matrix)? = nil, validationSplit: Double = 0, shuffle: Bool = true,
                     earlyStopping: EarlyStopping? = nil, terminateOnNaN: Bool = true, seed: UInt64? = nil,
-                    onEpochEnd: ((_ epoch: Int, _ metrics: [String: Double]) -> Void)? = nil) throws -> History {
+                    onEpochEnd: ((_ epoch: Int, _ metrics: [String: Double]) throws -> Void)? = nil) throws -> History {
         guard let optimizer, let loss else { throw TrainerError.configuration("compile the model before fit") }
         guard batchSize >= 1 else { throw TrainerError.configuration("batchSize must be at least 1, got \(batchSize)") }
         guard epochs >= 0 else { throw TrainerError.configuration("epochs must be 0 or more, got \(epochs)") }
@@ -82,7 +83,7 @@ extension Sequential {
                 for (name, value) in try evaluate(x: vx, y: vy, batchSize: batchSize) { record["val_" + name] = value }
             }
             history.epochs.append(record)
-            onEpochEnd?(epoch, record)
+            try onEpochEnd?(epoch, record)
             if terminateOnNaN, !(record["loss"] ?? 0).isFinite {
                 history.terminatedOnNaN = true
                 break
