@@ -59,12 +59,8 @@ public final class StudyJournal: Sendable {
         if let current = Self.currentRead, current.queue === dbQueue { return try body(current.db) }
         do {
             return try dbQueue.read(body)
-        } catch let error as DatabaseError {
-            throw JournalError(.corrupted, path: path, "cannot read the journal: \(error.message ?? "\(error.resultCode)")")
-        } catch let error as UnknownJournalValueError {
-            throw JournalError(.corrupted, path: path, error.description)
-        } catch let error as RowDecodingError {
-            throw JournalError(.corrupted, path: path, "the journal holds a value SwiftTuner does not write: \(error)")
+        } catch {
+            throw readFailure(error)
         }
     }
 
@@ -80,12 +76,22 @@ public final class StudyJournal: Sendable {
             return try dbQueue.read { db in
                 try Self.$currentRead.withValue(OpenRead(queue: dbQueue, db: db)) { try body() }
             }
-        } catch let error as DatabaseError {
-            throw JournalError(.corrupted, path: path, "cannot read the journal: \(error.message ?? "\(error.resultCode)")")
-        } catch let error as UnknownJournalValueError {
-            throw JournalError(.corrupted, path: path, error.description)
-        } catch let error as RowDecodingError {
-            throw JournalError(.corrupted, path: path, "the journal holds a value SwiftTuner does not write: \(error)")
+        } catch {
+            throw readFailure(error)
+        }
+    }
+
+    /// A read's failure as the journal's error: SQLite's, or a stored value no SwiftTuner writes.
+    private func readFailure(_ error: any Error) -> any Error {
+        switch error {
+        case let error as DatabaseError:
+            JournalError(.corrupted, path: path, "cannot read the journal: \(error.message ?? "\(error.resultCode)")")
+        case let error as UnknownJournalValueError:
+            JournalError(.corrupted, path: path, error.description)
+        case let error as RowDecodingError:
+            JournalError(.corrupted, path: path, "the journal holds a value SwiftTuner does not write: \(error)")
+        default:
+            error
         }
     }
 

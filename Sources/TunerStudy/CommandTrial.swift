@@ -129,7 +129,7 @@ struct CommandTrial: Sendable {
 
     enum Status { case exited(Int32), signaled(Int32), timedOut }
 
-    /// Runs the command to its end (or its timeout) and waits for it.
+    /// Runs the command to its end (or its timeout) and waits for it: the synchronous entry point.
     func runBlocking(_ line: String, environment: [Environment.Key: String?], stdout: String, stderr: String,
                      stop: StopSignal) throws -> Status {
         func open(_ path: String) throws -> FileDescriptor {
@@ -148,43 +148,10 @@ struct CommandTrial: Sendable {
         }
         let box = Mutex<Result<Status, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        let timeout = spec.timeout
-        Task.detached {
-            var options = PlatformOptions()
-            options.processGroupID = 0
-            let timedOut = Flag()
-            let registration = Registration()
+        // The one bridge from the synchronous search loop to the asynchronous core.
+        Task.detached { [self] in
             do {
-                let result = try await Subprocess.run(
-                    .path("/bin/sh"), arguments: ["-c", line], environment: .inherit.updating(environment),
-                    platformOptions: options, input: .none,
-                    output: .fileDescriptor(out, closeAfterSpawningProcess: true),
-                    error: .fileDescriptor(err, closeAfterSpawningProcess: true)
-                ) { execution -> Task<Void, any Error>? in
-                    let pid = execution.processIdentifier.value
-                    // A graceful stop of the search ends the trial's process group at once.
-                    registration.value.store(stop.whenStopped { kill(-pid, SIGKILL) }, ordering: .releasing)
-                    if let timeout {
-                        let watchdog = Task {
-                            try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
-                            timedOut.value.store(true, ordering: .releasing)
-                            kill(-pid, SIGKILL)
-                        }
-                        return watchdog
-                    }
-                    return nil
-                }
-                if let watchdog = result.closureResult { watchdog.cancel() }
-                stop.remove(registration.value.load(ordering: .acquiring))
-                let status: Status
-                if timedOut.value.load(ordering: .acquiring) {
-                    status = .timedOut
-                } else {
-                    switch result.terminationStatus {
-                    case .exited(let code): status = .exited(code)
-                    case .signaled(let signal): status = .signaled(signal)
-                    }
-                }
+                let status = try await run(line, environment: environment, stdout: out, stderr: err, stop: stop)
                 box.withLock { $0 = .success(status) }
             } catch {
                 box.withLock { $0 = .failure(error) }
@@ -196,6 +163,39 @@ struct CommandTrial: Sendable {
         case .success(let status): return status
         case .failure(let error): throw CommandFailure(description: "could not run the command: \(error)", trace: "\(error)")
         case nil: throw CommandFailure(description: "the command did not report", trace: "")
+        }
+    }
+
+    /// Runs the command to its end (or its timeout): the asynchronous core. A stop of the
+    /// search ends the command's process group at once.
+    func run(_ line: String, environment: [Environment.Key: String?], stdout out: FileDescriptor,
+             stderr err: FileDescriptor, stop: StopSignal) async throws -> Status {
+        var options = PlatformOptions()
+        options.processGroupID = 0
+        let timedOut = Flag()
+        let registration = Registration()
+        let timeout = spec.timeout
+        let result = try await Subprocess.run(
+            .path("/bin/sh"), arguments: ["-c", line], environment: .inherit.updating(environment),
+            platformOptions: options, input: .none,
+            output: .fileDescriptor(out, closeAfterSpawningProcess: true),
+            error: .fileDescriptor(err, closeAfterSpawningProcess: true)
+        ) { execution -> Task<Void, any Error>? in
+            let pid = execution.processIdentifier.value
+            registration.value.store(stop.whenStopped { kill(-pid, SIGKILL) }, ordering: .releasing)
+            guard let timeout else { return nil }
+            return Task {
+                try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                timedOut.value.store(true, ordering: .releasing)
+                kill(-pid, SIGKILL)
+            }
+        }
+        if let watchdog = result.closureResult { watchdog.cancel() }
+        stop.remove(registration.value.load(ordering: .acquiring))
+        if timedOut.value.load(ordering: .acquiring) { return .timedOut }
+        switch result.terminationStatus {
+        case .exited(let code): return .exited(code)
+        case .signaled(let signal): return .signaled(signal)
         }
     }
 

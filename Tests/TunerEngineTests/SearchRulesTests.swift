@@ -46,6 +46,14 @@ final class SearchRulesTests: XCTestCase {
         XCTAssert(missing.stopMessage?.contains("\"loss\"") ?? false, missing.stopMessage ?? "")
     }
 
+    func testKerasTunersFatalErrorsAreJournaledUnderTheirNames() {
+        XCTAssertEqual(verdict(.failure(FatalValueError("b"))).end.errorType, "FatalValueError")
+        XCTAssertEqual(verdict(.failure(FatalTypeError("c"))).end.errorType, "FatalTypeError")
+        XCTAssertEqual(verdict(.failure(FatalRuntimeError("d"))).end.errorType, "FatalRuntimeError")
+        XCTAssertEqual(verdict(.failure(FatalRuntimeError("d"))).stopMessage, "FatalRuntimeError: d")
+        XCTAssertEqual(verdict(.failure(FatalError("a"))).end.errorType, "FatalError")
+    }
+
     func testS6aSearchErrorsAreNeverAnAttemptsEnd() {
         XCTAssert(SearchRules.isSearchError(JournalError(.writeFailed, path: "j", "disk full")))
         XCTAssert(SearchRules.isSearchError(TrialDirectoryError(path: "t", reason: "read-only")))

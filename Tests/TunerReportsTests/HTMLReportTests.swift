@@ -86,7 +86,7 @@ final class HTMLReportTests: XCTestCase {
     /// Chromium (headless, through Selenium), html5lib strict and axe-core.
     func browserChecks(_ html: String, payload: String, file: StaticString = #filePath, line: UInt = #line) throws {
         guard have("chromium"), have("chromedriver"), havePython("selenium"), havePython("html5lib"), havePython("axe_selenium_python") else {
-            throw XCTSkip("the browser checks need chromium and chromium-driver (Debian) and selenium, html5lib, axe-selenium-python (PyPI); .ci/run installs them")
+            throw missingConsumer("the browser checks need chromium and chromium-driver (Debian) and selenium, html5lib, axe-selenium-python (PyPI); .ci/run installs them")
         }
         let page = directory.file("page-\(UUID().uuidString).html"), shot = directory.file("shot.png")
         try html.write(toFile: page, atomically: true, encoding: .utf8)

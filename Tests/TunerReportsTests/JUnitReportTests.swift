@@ -124,7 +124,7 @@ final class JUnitReportTests: XCTestCase {
     }
 
     func testXmllintAcceptsTheFileAndEachSuite() throws {
-        guard have("xmllint") else { throw XCTSkip("xmllint is missing: apt-get install libxml2-utils (.ci/run installs it)") }
+        guard have("xmllint") else { throw missingConsumer("xmllint is missing: apt-get install libxml2-utils (.ci/run installs it)") }
         let report = JUnitReport(snapshots: try GuideScenario.allCases.map { try guideStudy($0, in: directory) })
         let file = directory.file("junit.xml")
         try report.document().write(to: URL(fileURLWithPath: file))
@@ -139,7 +139,7 @@ final class JUnitReportTests: XCTestCase {
     }
 
     func testJunitparserReadsCountsFlakesAndReruns() throws {
-        guard havePython("junitparser") else { throw XCTSkip("junitparser is missing: pip install junitparser (.ci/run installs it)") }
+        guard havePython("junitparser") else { throw missingConsumer("junitparser is missing: pip install junitparser (.ci/run installs it)") }
         let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(3),
                               configuration: TunerConfiguration(directory: directory.path, projectName: "parsed", maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: nil, verbose: 0),
                               output: CapturedOutput())
@@ -169,7 +169,7 @@ final class JUnitReportTests: XCTestCase {
     }
 
     func testJunit2htmlRendersIt() throws {
-        guard have("junit2html") else { throw XCTSkip("junit2html is missing: pip install junit2html (.ci/run installs it)") }
+        guard have("junit2html") else { throw missingConsumer("junit2html is missing: pip install junit2html (.ci/run installs it)") }
         let file = directory.file("guide.xml"), html = directory.file("guide.html")
         try JUnitReport(snapshots: [try guideStudy(.tolerate, in: directory)]).document().write(to: URL(fileURLWithPath: file))
         let result = try shell("junit2html", [file, html])

@@ -38,3 +38,18 @@ func have(_ command: String) -> Bool { ChildProcess.have(command) }
 func havePython(_ module: String) -> Bool {
     (try? shell("python3", ["-c", "import \(module)"]).code) == 0
 }
+
+/// A report consumer (a browser, a JUnit reader) is missing: the test is skipped, unless
+/// `SWIFTTUNER_REQUIRE_CONSUMERS=1` (CI) makes a missing consumer a failure.
+func missingConsumer(_ message: String) -> any Error {
+    if ProcessInfo.processInfo.environment["SWIFTTUNER_REQUIRE_CONSUMERS"] == "1" {
+        return ConsumerMissing(message: message)
+    }
+    return XCTSkip(message)
+}
+
+/// A consumer CI requires is not installed.
+struct ConsumerMissing: Error, CustomStringConvertible {
+    var message: String
+    var description: String { "required by SWIFTTUNER_REQUIRE_CONSUMERS: \(message)" }
+}

@@ -191,9 +191,8 @@ extension CommandLineTests {
             """)
         func waitForAttempt(_ number: Int) throws {
             let file = scratch.file(".tuner/killed/trials/trial_0000/attempt_\(number).pid")
-            let deadline = Date().addingTimeInterval(20)
-            while !FileManager.default.fileExists(atPath: file) && Date() < deadline { usleep(20_000) }
-            usleep(200_000)
+            XCTAssert(waitUntil { FileManager.default.fileExists(atPath: file) }, "attempt \(number) started")
+            XCTAssert(try waitUntil(timeout: 5) { try !processes(marker).isEmpty }, "attempt \(number)'s command runs")
         }
         let (first, _, _) = try start(["search", path, "--verbose", "0"])
         try waitForAttempt(1)
@@ -201,9 +200,7 @@ extension CommandLineTests {
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         // The watchdog ends the trial of a search killed outright, resumed or not.
-        let deadline = Date().addingTimeInterval(5)
-        while try !processes(marker).isEmpty && Date() < deadline { usleep(50_000) }
-        XCTAssertEqual(try processes(marker), [], "no trial outlives a SIGKILLed search")
+        XCTAssert(try waitUntil(timeout: 5) { try processes(marker).isEmpty }, "no trial outlives a SIGKILLed search")
         // Were the watchdog gone too, the next run ends what the killed one left before it runs anything.
         let leftover = try start(["search", path, "--verbose", "0"])
         try waitForAttempt(2)
@@ -218,8 +215,7 @@ extension CommandLineTests {
         kill(second.processIdentifier, SIGINT)
         second.waitUntilExit()
         XCTAssertEqual(second.terminationStatus, 130)
-        usleep(200_000)
-        XCTAssertEqual(try processes(marker), [])
+        XCTAssert(try waitUntil(timeout: 5) { try processes(marker).isEmpty }, "the stop ended the trial")
     }
 
     func testStatusNeverTakesTheWritersLock() throws {

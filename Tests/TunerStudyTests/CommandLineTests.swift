@@ -186,7 +186,9 @@ final class CommandLineTests: XCTestCase {
         let slow = try commandStudy("slow", "\"sleep 0.4; echo '{\\\"val_loss\\\": 0.{x}}' > \\\"$TUNER_METRICS_FILE\\\" # \(marker)\"",
                                     values: "[1, 2, 3, 4, 5, 6]")
         let (first, _, _) = try start(["search", slow, "--verbose", "0"])
-        Thread.sleep(forTimeInterval: 1.0)
+        let slowJournal = scratch.file(".tuner/slow/journal.sqlite")
+        XCTAssert(waitUntil { ((try? StudyJournal.openForReading(at: slowJournal).trials().count) ?? 0) >= 2 },
+                  "the search ran its first trial")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         let resumed = try tuner("search", slow, "--verbose", "0")
@@ -200,14 +202,14 @@ final class CommandLineTests: XCTestCase {
         // SIGINT while a child runs: the attempt is journaled, the child's group killed, exit 130.
         let hang = try commandStudy("hang", "\"sleep 30 # \(marker)-hang\"")
         let (second, _, _) = try start(["search", hang, "--verbose", "0"])
-        Thread.sleep(forTimeInterval: 1.0)
+        // "[m]arker" matches the child's command line but not this pgrep's own shell.
+        let survivors = { try self.shellOutput("pgrep -f '[m]\(marker.dropFirst())-hang' || true")
+            .trimmingCharacters(in: .whitespacesAndNewlines) }
+        XCTAssert(try waitUntil { try !survivors().isEmpty }, "the child runs")
         kill(second.processIdentifier, SIGINT)
         second.waitUntilExit()
         XCTAssertEqual(second.terminationStatus, 130)
-        Thread.sleep(forTimeInterval: 0.3)
-        // "[m]arker" matches the child's command line but not this pgrep's own shell.
-        let survivors = try shellOutput("pgrep -f '[m]\(marker.dropFirst())-hang' || true")
-        XCTAssertEqual(survivors.trimmingCharacters(in: .whitespacesAndNewlines), "", "the child's process group was killed")
+        XCTAssert(try waitUntil(timeout: 5) { try survivors().isEmpty }, "the child's process group was killed")
         let hangJournal = try StudyJournal.openForReading(at: scratch.file(".tuner/hang/journal.sqlite"))
         XCTAssertEqual(try hangJournal.attempts().last?.outcome, .interrupted)
         XCTAssertEqual(try hangJournal.sessions().last?.stopReason, .interrupted)

@@ -110,3 +110,15 @@ public enum ChildProcess {
         }
     }
 }
+
+/// Waits until `condition` holds, looking every 10 ms for at most `timeout` seconds; returns
+/// whether it held. Tests wait on a condition (a file, the journal), never for a fixed time.
+@discardableResult
+public func waitUntil(timeout: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(10_000)
+    }
+    return try condition()
+}

@@ -65,29 +65,49 @@ public struct FatalError: FatalSearchError, MessageError {
     public init(_ message: String = "") { self.message = message }
 }
 
+/// Names the journaled error type of an error whose Swift type name is not the one users know.
+public protocol NamedTrialError: Error {
+    /// The error type the journal and reports show.
+    var errorTypeName: String { get }
+}
+
+/// The kind of one of KerasTuner's fatal errors, for ``KerasFatalError``.
+public protocol KerasFatalKind: Sendable {
+    /// KerasTuner's name of the error.
+    static var name: String { get }
+}
+
+/// Stops the search at once: KerasTuner's `FatalValueError`, `FatalTypeError` and
+/// `FatalRuntimeError`, one type told apart by its kind and journaled under KerasTuner's names.
+///
+/// ```swift
+/// throw FatalValueError("the learning rate is negative")
+/// ```
+public struct KerasFatalError<Kind: KerasFatalKind>: FatalSearchError, MessageError, NamedTrialError {
+    /// The message the journal and reports show.
+    public var message: String
+    /// Makes the error with a message.
+    public init(_ message: String = "") { self.message = message }
+    /// KerasTuner's name of the error (`FatalValueError`).
+    public var errorTypeName: String { Kind.name }
+}
+
+/// The kinds of ``KerasFatalError``.
+public enum KerasFatalKinds {
+    /// `FatalValueError`.
+    public enum Value: KerasFatalKind { public static let name = "FatalValueError" }
+    /// `FatalTypeError`.
+    public enum TypeMismatch: KerasFatalKind { public static let name = "FatalTypeError" }
+    /// `FatalRuntimeError`.
+    public enum Runtime: KerasFatalKind { public static let name = "FatalRuntimeError" }
+}
+
 /// Stops the search at once, as KerasTuner's `FatalValueError`.
-public struct FatalValueError: FatalSearchError, MessageError {
-    /// The message the journal and reports show.
-    public var message: String
-    /// Makes the error with a message.
-    public init(_ message: String = "") { self.message = message }
-}
-
+public typealias FatalValueError = KerasFatalError<KerasFatalKinds.Value>
 /// Stops the search at once, as KerasTuner's `FatalTypeError`.
-public struct FatalTypeError: FatalSearchError, MessageError {
-    /// The message the journal and reports show.
-    public var message: String
-    /// Makes the error with a message.
-    public init(_ message: String = "") { self.message = message }
-}
-
+public typealias FatalTypeError = KerasFatalError<KerasFatalKinds.TypeMismatch>
 /// Stops the search at once, as KerasTuner's `FatalRuntimeError`.
-public struct FatalRuntimeError: FatalSearchError, MessageError {
-    /// The message the journal and reports show.
-    public var message: String
-    /// Makes the error with a message.
-    public init(_ message: String = "") { self.message = message }
-}
+public typealias FatalRuntimeError = KerasFatalError<KerasFatalKinds.Runtime>
 
 /// A search that is configured wrongly: a usage error raised before or instead of a trial
 /// (an objective that cannot be inferred or that no trial reports, a limit of 0, …).

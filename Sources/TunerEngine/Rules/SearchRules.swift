@@ -114,7 +114,7 @@ package enum SearchRules {
 
 /// The type name, message and trace of an error.
 func describe(_ error: any Error) -> (type: String, message: String, trace: String) {
-    let type = String(describing: Swift.type(of: error))
+    let type = (error as? NamedTrialError)?.errorTypeName ?? String(describing: Swift.type(of: error))
     let message = String(describing: error)
     var trace = "\(type): \(message)\n\(String(reflecting: error))"
     if let traced = error as? TracedError { trace = traced.trace }

@@ -27,6 +27,19 @@ public class HyperModelTuner<Model: FittableModel>: Tuner {
                        output: output)
     }
 
+    /// Makes the tuner with its kind's oracle (``defaultOracle()``): `GridSearch` searches a
+    /// grid, `RandomSearch` draws at random.
+    public convenience init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
+                            hyperparameters: HyperParameters = HyperParameters(),
+                            configuration: TunerConfiguration = TunerConfiguration(),
+                            output: any SearchOutput = StandardOutput()) throws {
+        try self.init(oracle: Self.defaultOracle(), hypermodel: hypermodel, objective: objective,
+                      hyperparameters: hyperparameters, configuration: configuration, output: output)
+    }
+
+    /// The oracle of a tuner made without one: random search, unless a subclass says otherwise.
+    public class func defaultOracle() -> any Oracle { RandomSearchOracle() }
+
     /// Runs (or resumes) the search: each attempt builds the model and fits it.
     ///
     /// - Throws: a trial's fatal error after it is journaled, and the other errors of
@@ -90,14 +103,8 @@ public class HyperModelTuner<Model: FittableModel>: Tuner {
 /// try tuner.resultsSummary()
 /// ```
 public final class GridSearch<Model: FittableModel>: HyperModelTuner<Model> {
-    /// Makes a grid search; see ``HyperModelTuner`` for the parameters.
-    public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                hyperparameters: HyperParameters = HyperParameters(),
-                configuration: TunerConfiguration = TunerConfiguration(),
-                output: any SearchOutput = StandardOutput()) throws {
-        try super.init(oracle: GridSearchOracle(), hypermodel: hypermodel, objective: objective,
-                       hyperparameters: hyperparameters, configuration: configuration, output: output)
-    }
+    /// The grid of the search space.
+    override public class func defaultOracle() -> any Oracle { GridSearchOracle() }
 }
 
 /// KerasTuner's RandomSearch with a hypermodel: seeded draws, never a configuration twice (S33).
@@ -107,15 +114,8 @@ public final class GridSearch<Model: FittableModel>: HyperModelTuner<Model> {
 ///                              configuration: TunerConfiguration(maxTrials: 20, seed: 1))
 /// ```
 public final class RandomSearch<Model: FittableModel>: HyperModelTuner<Model> {
-    /// Makes a random search (10 trials unless `maxTrials` says otherwise); see
-    /// ``HyperModelTuner`` for the parameters.
-    public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                hyperparameters: HyperParameters = HyperParameters(),
-                configuration: TunerConfiguration = TunerConfiguration(),
-                output: any SearchOutput = StandardOutput()) throws {
-        try super.init(oracle: RandomSearchOracle(), hypermodel: hypermodel, objective: objective,
-                       hyperparameters: hyperparameters, configuration: configuration, output: output)
-    }
+    /// The random draws, 10 trials unless `maxTrials` says otherwise.
+    override public class func defaultOracle() -> any Oracle { RandomSearchOracle() }
 }
 
 /// KerasTuner's BayesianOptimization with a hypermodel, failure-aware
