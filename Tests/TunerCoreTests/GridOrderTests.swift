@@ -1,10 +1,10 @@
 import TunerCore
 import Foundation
-import Testing
+import XCTest
 
 /// S32: GridSearch enumerates exactly as KerasTuner.
-struct GridOrderTests {
-    @Test func s32GuideSpaceGivesTwelveTrialsInKerasTunerOrder() throws {
+final class GridOrderTests: XCTestCase {
+    func testS32GuideSpaceGivesTwelveTrialsInKerasTunerOrder() throws {
         let hp = HyperParameters()
         try hp.int("units_1", min: 10, max: 40, step: 10)
         try hp.int("units_2", min: 10, max: 30, step: 10)
@@ -14,21 +14,21 @@ struct GridOrderTests {
             configurations.append([c["units_1"]!, c["units_2"]!].map { Int($0.doubleValue!) })
             current = hp.space.nextGridConfiguration(after: c)
         }
-        #expect(configurations == [[10, 10], [10, 20], [10, 30], [20, 10], [20, 20], [20, 30],
+        XCTAssert(configurations == [[10, 10], [10, 20], [10, 30], [20, 10], [20, 20], [20, 30],
                                         [30, 10], [30, 20], [30, 30], [40, 10], [40, 20], [40, 30]])
-        #expect(hp.space.gridCount() == 12)
+        XCTAssert(hp.space.gridCount() == 12)
     }
 
-    @Test func s32DefaultComesFirstThenDeclaredOrder() throws {
+    func testS32DefaultComesFirstThenDeclaredOrder() throws {
         let hp = HyperParameters()
         try hp.choice("opt", ["sgd", "adam", "rmsprop"], default: "adam")
         var seen: [HyperParameterValue] = []
         var current: [String: HyperParameterValue]? = hp.space.defaults
         while let c = current { seen.append(c["opt"]!); current = hp.space.nextGridConfiguration(after: c) }
-        #expect(seen == ["adam", "sgd", "rmsprop"].map { .string($0) })
+        XCTAssert(seen == ["adam", "sgd", "rmsprop"].map { .string($0) })
     }
 
-    @Test func s32InactiveConditionalHyperparametersAreSkipped() throws {
+    func testS32InactiveConditionalHyperparametersAreSkipped() throws {
         let hp = HyperParameters()
         try hp.choice("model", ["linear", "mlp"])
         hp.setValue(.string("mlp"), for: "model")
@@ -39,6 +39,6 @@ struct GridOrderTests {
             seen.append(hp.space.ordered(c).map { "\($0.name)=\($0.value)" }.joined(separator: ","))
             current = hp.space.nextGridConfiguration(after: c)
         }
-        #expect(seen == ["model=linear", "model=mlp,units=1", "model=mlp,units=2", "model=mlp,units=3"])
+        XCTAssert(seen == ["model=linear", "model=mlp,units=1", "model=mlp,units=2", "model=mlp,units=3"])
     }
 }

@@ -86,7 +86,7 @@ final class CrashEquivalenceTests: XCTestCase {
     var kills: Int { ProcessInfo.processInfo.environment["SWIFTTUNER_SOAK_KILLS"].flatMap(Int.init) ?? 12 }
 
     /// Trials per test, enough work that every kill lands during the search.
-    var trials: Int { max(60, kills * 5) }
+    var trials: Int { max(150, kills * 12) }
 
     func testS24GridSearchKilledAtRandomEqualsAnUninterruptedRun() throws {
         try crashEquivalence(tuner: "grid", seed: 3, trials: trials, kills: kills)

@@ -215,6 +215,23 @@ final class OpenChecksTests: XCTestCase {
         try assertRefused(.foreignDatabase, "tables: users")
     }
 
+    /// A value edited in after the open's checks (a reader open while someone edits the file)
+    /// is an error that names it, never a silent default.
+    func testAnUnknownStoredValueIsAnErrorNamingIt() throws {
+        _ = try makeJournal()
+        let reader = try StudyJournal.openForReading(at: path)
+        try ForeignEdit.execute(path, "UPDATE trial SET status = 'PAUSED' WHERE number = 1")
+        XCTAssertThrowsError(try reader.trials()) { error in
+            XCTAssertEqual((error as? JournalError)?.kind, .corrupted)
+            XCTAssert("\(error)".contains("\"PAUSED\"") && "\(error)".contains("COMPLETED"), "\(error)")
+        }
+        try ForeignEdit.execute(path, "UPDATE trial SET status = 'COMPLETED'; UPDATE session SET stopReason = 'bored'")
+        XCTAssertThrowsError(try reader.sessions()) { error in
+            XCTAssertEqual((error as? JournalError)?.kind, .corrupted)
+            XCTAssert("\(error)".contains("bored"), "\(error)")
+        }
+    }
+
     func testS25ANewerSchemaIsRefused() throws {
         _ = try makeJournal()
         try ForeignEdit.execute(path, "PRAGMA user_version = 99")

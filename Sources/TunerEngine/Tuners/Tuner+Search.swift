@@ -377,69 +377,25 @@ struct SearchRun {
         }
     }
 
-    // MARK: - Console
+    /// The console of this session, with the state its lines show.
+    var console: SearchConsole {
+        SearchConsole(output: tuner.output, verbose: tuner.verbose, objective: tuner.objective, space: tuner.space,
+                      maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial, plannedTrials: tuner.limits.maxTrials ?? gridSize,
+                      best: best.map { (history.trials[$0.number].values, $0.score) }, started: started,
+                      trialsThisSession: trialsThisSession)
+    }
 
     func announce(_ number: Int, _ trialValues: [String: HyperParameterValue]) {
-        guard tuner.verbose >= .progress else { return }
-        let out = tuner.output
-        out.line("")
-        out.line("Search: Running Trial #\(number + 1)")
-        out.line("")
-        out.line(cell("Value") + "|" + cell("Best Value So Far") + "|Hyperparameter")
-        let bestValues = best.map { history.trials[$0.number].values }
-        for (name, value) in tuner.space.ordered(trialValues) {
-            let bestText = bestValues?[name]?.description ?? "None"
-            out.line(cell(value.description) + "|" + cell(bestText) + "|" + name)
-        }
-        out.line("")
-        progress(number)
+        console.announce(number, trialValues)
     }
 
     func report(_ number: Int, _ end: AttemptEnd) {
-        guard tuner.verbose >= .progress else { return }
-        let out = tuner.output
-        let elapsed = formatElapsed(end.duration)
-        if end.outcome == .completed {
-            out.line("Trial \(number + 1) Complete [\(elapsed)]")
-            out.line("\(tuner.objective.name): \(formatMetric(end.score ?? .nan))")
-        } else {
-            out.line("Trial \(number + 1) failed [\(elapsed)]")
-            out.line("\(end.errorType ?? "Error"): \(end.message ?? "")")
-            if tuner.verbose >= .traces, let trace = end.trace { out.line(trace) }
-            let failures = counted[number, default: 0]
-            if end.trialStatus == .invalid {
-                let left = SearchRules.retriesLeft(counted: failures, maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial)
-                out.line("Trial \(trialID(number)) failed \(failures) times. \(left) retries left.")
-            } else if end.outcome == .failed {
-                out.line("Trial \(trialID(number)) failed with \(end.errorType ?? "FailedTrialError"): not retried. Marked FAILED.")
-            } else {
-                out.line("Trial \(trialID(number)) failed \(failures) times. No retries left: marked FAILED.")
-            }
-        }
-        out.line("")
-        if let best {
-            out.line("Best \(tuner.objective.name) So Far: \(formatMetric(best.score))")
-        } else {
-            out.line("Best \(tuner.objective.name) So Far: None")
-        }
-        out.line("Total elapsed time: \(formatElapsed(seconds(since: started) + ((try? tuner.totalElapsed()) ?? 0)))")
+        console.report(number, end, counted: counted[number, default: 0],
+                       totalElapsed: seconds(since: started) + ((try? tuner.totalElapsed()) ?? 0))
     }
 
-    func progress(_ number: Int) {
-        tuner.output.progress(progressText(number))
-    }
-
-    /// "Trial k of n · best … · ETA …", for the live line on a terminal.
     func progressText(_ number: Int) -> String {
-        let total = tuner.limits.maxTrials ?? gridSize
-        var text = "Trial \(number + 1)"
-        if let total { text += " of \(total)" }
-        if let best { text += " · best \(tuner.objective.name) \(formatMetric(best.score))" }
-        if let total, trialsThisSession > 0 {
-            let perTrial = seconds(since: started) / Double(trialsThisSession)
-            text += " · ETA \(formatElapsed(perTrial * Double(max(0, total - number))))"
-        }
-        return text
+        console.progressText(number)
     }
 }
 
