@@ -20,12 +20,7 @@ public struct MyModel: FittableModel {
 
     /// Weights and biases, as Keras' `count_params()`.
     public var parameterCount: Int {
-        var total = 0, fanIn = inputSize
-        for units in layers {
-            total += fanIn * units + units
-            fanIn = units
-        }
-        return total
+        zip([inputSize] + layers, layers).reduce(0) { total, layer in total + layer.0 * layer.1 + layer.1 }
     }
 
     /// A decreasing loss curve of `epochs` epochs, seeded by the trial.
