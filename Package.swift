@@ -41,9 +41,11 @@ let package = Package(
         .target(name: "TunerCore", dependencies: ["TunerRandom"]),
         // A C shim for the one SQLite call Swift cannot make (variadic sqlite3_db_config).
         .target(name: "CSQLiteShim", linkerSettings: [.linkedLibrary("sqlite3")]),
-        // The SQLite study journal (GRDB on the system SQLite).
+        // The store's vocabulary: records, the values the engine writes, the store protocol. No database.
+        .target(name: "TunerStore", dependencies: ["TunerCore"]),
+        // The SQLite study journal (GRDB on the system SQLite), the first store.
         .target(name: "TunerJournal", dependencies: [
-            "TunerCore",
+            "TunerCore", "TunerStore",
             "CSQLiteShim",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -66,7 +68,7 @@ let package = Package(
         ]),
         // The umbrella library: it only re-exports.
         .target(name: "SwiftTuner", dependencies: [
-            "TunerRandom", "TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
+            "TunerRandom", "TunerCore", "TunerStore", "TunerJournal", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
             "TunerReports", "TunerKerasImport", "TunerStudy",
         ]),
         // The command-line tool.

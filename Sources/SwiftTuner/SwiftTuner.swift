@@ -5,6 +5,7 @@
 @_exported import TunerKerasImport
 @_exported import TunerRandom
 @_exported import TunerReports
+@_exported import TunerStore
 @_exported import TunerStudy
 @_exported import TunerTrainer
 @_exported import TunerTrainerCompat

@@ -1,210 +1,83 @@
 import Foundation
 import GRDB
+@_exported import TunerStore
 import TunerCore
 
-/// The study row: what the journal is about. One per journal.
-///
-/// ```swift
-/// let study = try journal.study()
-/// print(study.objective)      // Objective(name="val_loss", direction="min")
-/// ```
-public struct StudyRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+// The store's records as GRDB records of the SQLite journal's tables.
+
+extension StudyRecord: FetchableRecord, PersistableRecord {
     /// The table name.
     public static let databaseTableName = "study"
-    /// Always 1: a journal holds one study.
-    public var id: Int64 = 1
-    /// The project name.
-    public var name: String
-    /// The directory the study lives in.
-    public var directory: String
-    /// The tuner kind (`GridSearch`, `RandomSearch`, …).
-    public var tunerKind: TunerKind
-    /// The objective's metric name.
-    public var objectiveName: String
-    /// The objective's direction.
-    public var direction: Objective.Direction
-    /// The study seed, as the bit pattern of a `UInt64`.
-    public var seed: Int64
-    /// The search space, as JSON.
-    public var space: String
-    /// When the study was created (seconds since 1970).
-    public var createdAt: Double
-    /// The cached consecutive-failure streak, written with each trial end (S18).
-    public var streak: Int
-    /// The number of trials that have ended; the next end gets this number plus one.
-    public var endCount: Int
-    /// What a trial runs (model, fit, data, constraints or command), as canonical JSON; `nil`
-    /// when the caller's trial is code the journal cannot see (S25).
-    public var trialDefinition: String?
 
     /// The columns of the study table.
     public enum Columns {
         /// The study's columns, by the property they fill.
-        public static let id = Column(CodingKeys.id), name = Column(CodingKeys.name),
-            directory = Column(CodingKeys.directory), tunerKind = Column(CodingKeys.tunerKind),
-            objectiveName = Column(CodingKeys.objectiveName), direction = Column(CodingKeys.direction),
-            seed = Column(CodingKeys.seed), space = Column(CodingKeys.space), createdAt = Column(CodingKeys.createdAt),
-            streak = Column(CodingKeys.streak), endCount = Column(CodingKeys.endCount),
-            trialDefinition = Column(CodingKeys.trialDefinition)
+        public static let id = Column("id"), name = Column("name"),
+            directory = Column("directory"), tunerKind = Column("tunerKind"),
+            objectiveName = Column("objectiveName"), direction = Column("direction"),
+            seed = Column("seed"), space = Column("space"), createdAt = Column("createdAt"),
+            streak = Column("streak"), endCount = Column("endCount"),
+            trialDefinition = Column("trialDefinition")
     }
 
     /// Decodes a row; a journal of schema version 1 has no cached streak or end count yet.
     /// A value no SwiftTuner writes (an unknown direction) is an error naming it.
     public init(row: Row) throws {
+        self.init(name: try row.decode(forColumn: "name"), directory: try row.decode(forColumn: "directory"),
+                  tunerKind: try row.decode(forColumn: "tunerKind"), objectiveName: try row.decode(forColumn: "objectiveName"),
+                  direction: try row.decodeKnown(forColumn: "direction"), seed: try row.decode(forColumn: "seed"),
+                  space: try row.decode(forColumn: "space"), createdAt: try row.decode(forColumn: "createdAt"),
+                  streak: try row.decode(Int?.self, forColumn: "streak") ?? 0,
+                  endCount: try row.decode(Int?.self, forColumn: "endCount") ?? 0,
+                  trialDefinition: try row.decode(forColumn: "trialDefinition"))
         id = try row.decode(forColumn: "id")
-        name = try row.decode(forColumn: "name")
-        directory = try row.decode(forColumn: "directory")
-        tunerKind = try row.decode(forColumn: "tunerKind")
-        objectiveName = try row.decode(forColumn: "objectiveName")
-        direction = try row.decodeKnown(forColumn: "direction")
-        seed = try row.decode(forColumn: "seed")
-        space = try row.decode(forColumn: "space")
-        createdAt = try row.decode(forColumn: "createdAt")
-        streak = try row.decode(Int?.self, forColumn: "streak") ?? 0
-        endCount = try row.decode(Int?.self, forColumn: "endCount") ?? 0
-        trialDefinition = try row.decode(forColumn: "trialDefinition")
-    }
-
-    /// Makes a study row.
-    public init(name: String, directory: String, tunerKind: TunerKind, objectiveName: String, direction: Objective.Direction,
-                seed: Int64, space: String, createdAt: Double, streak: Int, endCount: Int, trialDefinition: String? = nil) {
-        self.trialDefinition = trialDefinition
-        self.name = name
-        self.directory = directory
-        self.tunerKind = tunerKind
-        self.objectiveName = objectiveName
-        self.direction = direction
-        self.seed = seed
-        self.space = space
-        self.createdAt = createdAt
-        self.streak = streak
-        self.endCount = endCount
-    }
-
-    /// The objective.
-    public var objective: Objective {
-        Objective(objectiveName, direction: direction)
-    }
-
-    /// The study seed.
-    public var studySeed: UInt64 { UInt64(bitPattern: seed) }
-
-    /// The decoded search space.
-    public func searchSpace() throws -> SearchSpace {
-        try JSONDecoder().decode(SearchSpace.self, from: Data(space.utf8))
     }
 }
 
-/// One session: one call of `search`, one process run.
-public struct SessionRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+extension SessionRecord: FetchableRecord, MutablePersistableRecord {
     /// The table name.
     public static let databaseTableName = "session"
-    /// The session number, from 1.
-    public var id: Int64?
-    /// The process id of the process that ran it.
-    public var pid: Int
-    /// The host name of the machine that ran it.
-    public var host: String
-    /// When it started (seconds since 1970).
-    public var startedAt: Double
-    /// When it ended, or the last instant it was seen alive when it was found dead.
-    public var endedAt: Double?
-    /// Why it ended; `nil` while it runs.
-    public var stopReason: StopReason?
-    /// A message about the stop (the limit reached, the fatal error, the failing file).
-    public var message: String?
-    /// The limits this session used, as JSON (``SearchLimits``).
-    public var limits: String
 
     /// The columns of the session table.
     public enum Columns {
         /// The session's columns, by the property they fill.
-        public static let id = Column(CodingKeys.id), pid = Column(CodingKeys.pid), host = Column(CodingKeys.host),
-            startedAt = Column(CodingKeys.startedAt), endedAt = Column(CodingKeys.endedAt),
-            stopReason = Column(CodingKeys.stopReason), message = Column(CodingKeys.message),
-            limits = Column(CodingKeys.limits)
+        public static let id = Column("id"), pid = Column("pid"), host = Column("host"),
+            startedAt = Column("startedAt"), endedAt = Column("endedAt"),
+            stopReason = Column("stopReason"), message = Column("message"),
+            limits = Column("limits")
     }
-
-    /// The limits this session used, decoded; `nil` where they are not readable.
-    public var searchLimits: SearchLimits? { try? SearchLimits(json: limits) }
-    /// The session's duration, zero while it runs.
-    public var duration: Double { max(0, (endedAt ?? startedAt) - startedAt) }
 
     /// Records the id SQLite assigned.
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-/// One trial: a configuration with a stable id.
-public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+extension TrialRecord: FetchableRecord, PersistableRecord {
     /// The table name.
     public static let databaseTableName = "trial"
-    /// The trial number, from 0; its id is ``trialID``.
-    public var number: Int
-    /// The status.
-    public var status: TrialStatus
-    /// The hyperparameter values, as JSON.
-    public var hyperparameters: String
-    /// The trial seed, as the bit pattern of a `UInt64` (S31).
-    public var seed: Int64
-    /// The objective's value at the best epoch of the completing attempt.
-    public var score: Double?
-    /// The best epoch (0-based) of the completing attempt.
-    public var bestEpoch: Int?
-    /// The metrics of the completing attempt at its best epoch, as JSON.
-    public var metrics: String?
-    /// The error type of the failure that ended the trial FAILED or STOPPED.
-    public var errorType: String?
-    /// The message of the failure that ended the trial FAILED or STOPPED.
-    public var message: String?
-    /// The session that created the trial.
-    public var createdSession: Int64
-    /// When the trial was created.
-    public var createdAt: Double
-    /// When the trial ended COMPLETED or FAILED.
-    public var endedAt: Double?
-    /// The trial's place in end order (1, 2, …), for the streak (S15).
-    public var endSeq: Int?
-
-    /// The zero-padded id, `0007`.
-    public var trialID: String { TunerCore.trialID(number) }
-    /// The trial seed.
-    public var trialSeed: UInt64 { UInt64(bitPattern: seed) }
-
-    /// The decoded hyperparameter values.
-    public func values() throws -> [String: HyperParameterValue] {
-        if let fast = HyperParameterValue.decodeConfiguration(hyperparameters) { return fast }
-        return try JSONDecoder().decode([String: HyperParameterValue].self, from: Data(hyperparameters.utf8))
-    }
 
     /// Decodes a row column by column (faster than `Codable` for the thousands of rows of a resume).
     /// Rows must come from ``selection`` (columns by position).
     /// A status no SwiftTuner writes is an error naming it.
     public init(row: Row) throws {
-        number = try row.decode(atIndex: 0)
-        status = try row.decodeKnown(atIndex: 1, column: "status")
-        hyperparameters = try row.decode(atIndex: 2)
-        seed = try row.decode(atIndex: 3)
-        score = try row.decode(atIndex: 4)
-        bestEpoch = try row.decode(atIndex: 5)
-        metrics = try row.decode(atIndex: 6)
-        errorType = try row.decode(atIndex: 7)
-        message = try row.decode(atIndex: 8)
-        createdSession = try row.decode(atIndex: 9)
-        createdAt = try row.decode(atIndex: 10)
-        endedAt = try row.decode(atIndex: 11)
-        endSeq = try row.decode(atIndex: 12)
+        self.init(number: try row.decode(atIndex: 0), status: try row.decodeKnown(atIndex: 1, column: "status"),
+                  hyperparameters: try row.decode(atIndex: 2), seed: try row.decode(atIndex: 3),
+                  score: try row.decode(atIndex: 4), bestEpoch: try row.decode(atIndex: 5),
+                  metrics: try row.decode(atIndex: 6), errorType: try row.decode(atIndex: 7),
+                  message: try row.decode(atIndex: 8), createdSession: try row.decode(atIndex: 9),
+                  createdAt: try row.decode(atIndex: 10), endedAt: try row.decode(atIndex: 11),
+                  endSeq: try row.decode(atIndex: 12))
     }
 
     /// The columns of the trial table.
     public enum Columns {
         /// The trial's columns, by the property they fill.
-        public static let number = Column(CodingKeys.number), status = Column(CodingKeys.status),
-            hyperparameters = Column(CodingKeys.hyperparameters), seed = Column(CodingKeys.seed),
-            score = Column(CodingKeys.score), bestEpoch = Column(CodingKeys.bestEpoch),
-            metrics = Column(CodingKeys.metrics), errorType = Column(CodingKeys.errorType),
-            message = Column(CodingKeys.message), createdSession = Column(CodingKeys.createdSession),
-            createdAt = Column(CodingKeys.createdAt), endedAt = Column(CodingKeys.endedAt),
-            endSeq = Column(CodingKeys.endSeq)
+        public static let number = Column("number"), status = Column("status"),
+            hyperparameters = Column("hyperparameters"), seed = Column("seed"),
+            score = Column("score"), bestEpoch = Column("bestEpoch"),
+            metrics = Column("metrics"), errorType = Column("errorType"),
+            message = Column("message"), createdSession = Column("createdSession"),
+            createdAt = Column("createdAt"), endedAt = Column("endedAt"),
+            endSeq = Column("endSeq")
     }
 
     /// The columns in the order ``init(row:)`` reads them.
@@ -213,105 +86,37 @@ public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
          Columns.metrics, Columns.errorType, Columns.message, Columns.createdSession, Columns.createdAt,
          Columns.endedAt, Columns.endSeq]
     }
-
-    /// Makes a trial row.
-    public init(number: Int, status: TrialStatus, hyperparameters: String, seed: Int64, score: Double?, bestEpoch: Int?,
-                metrics: String?, errorType: String?, message: String?, createdSession: Int64, createdAt: Double,
-                endedAt: Double?, endSeq: Int?) {
-        self.number = number
-        self.status = status
-        self.hyperparameters = hyperparameters
-        self.seed = seed
-        self.score = score
-        self.bestEpoch = bestEpoch
-        self.metrics = metrics
-        self.errorType = errorType
-        self.message = message
-        self.createdSession = createdSession
-        self.createdAt = createdAt
-        self.endedAt = endedAt
-        self.endSeq = endSeq
-    }
-
-    /// The decoded metrics at the best epoch.
-    public func metricValues() -> [String: Double] {
-        guard let metrics else { return [:] }
-        return decodeMetrics(metrics)
-    }
 }
 
-/// One attempt: one execution of a trial.
-public struct AttemptRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+extension AttemptRecord: FetchableRecord, MutablePersistableRecord {
     /// The table name.
     public static let databaseTableName = "attempt"
-    /// The row id.
-    public var id: Int64?
-    /// The trial number.
-    public var trial: Int
-    /// The attempt's number within its trial, from 1.
-    public var number: Int
-    /// The session that ran it.
-    public var session: Int64
-    /// The outcome; `nil` while it runs.
-    public var outcome: AttemptOutcome?
-    /// Whether it used one of the trial's attempts (S7, S8).
-    public var counted: Bool
-    /// Whether an interruption was a graceful stop (SIGINT/SIGTERM) rather than a death.
-    public var graceful: Bool
-    /// The error's type name.
-    public var errorType: String?
-    /// The error's message.
-    public var message: String?
-    /// The error's full trace.
-    public var trace: String?
-    /// When it started.
-    public var startedAt: Double
-    /// When it ended.
-    public var endedAt: Double?
-    /// How long it ran, in seconds.
-    public var duration: Double?
-    /// The objective's value at the best epoch, for a completed or invalid attempt.
-    public var score: Double?
-    /// The final metrics at the best epoch, as JSON.
-    public var metrics: String?
-
-    /// The outcome as reports write it: its name, or `running` while the attempt runs.
-    public var outcomeText: String { outcome?.rawValue ?? "running" }
 
     /// The columns of the attempt table.
     public enum Columns {
         /// The attempt's columns, by the property they fill.
-        public static let id = Column(CodingKeys.id), trial = Column(CodingKeys.trial), number = Column(CodingKeys.number),
-            session = Column(CodingKeys.session), outcome = Column(CodingKeys.outcome),
-            counted = Column(CodingKeys.counted), graceful = Column(CodingKeys.graceful),
-            errorType = Column(CodingKeys.errorType), message = Column(CodingKeys.message),
-            trace = Column(CodingKeys.trace), startedAt = Column(CodingKeys.startedAt),
-            endedAt = Column(CodingKeys.endedAt), duration = Column(CodingKeys.duration),
-            score = Column(CodingKeys.score), metrics = Column(CodingKeys.metrics)
+        public static let id = Column("id"), trial = Column("trial"), number = Column("number"),
+            session = Column("session"), outcome = Column("outcome"),
+            counted = Column("counted"), graceful = Column("graceful"),
+            errorType = Column("errorType"), message = Column("message"),
+            trace = Column("trace"), startedAt = Column("startedAt"),
+            endedAt = Column("endedAt"), duration = Column("duration"),
+            score = Column("score"), metrics = Column("metrics")
     }
 
     /// Records the id SQLite assigned.
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-/// One metric value of one epoch of one attempt: the learning curves.
-public struct EpochMetricRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+extension EpochMetricRecord: FetchableRecord, PersistableRecord {
     /// The table name.
     public static let databaseTableName = "epochMetric"
-    /// The attempt's row id.
-    public var attempt: Int64
-    /// The epoch, from 0.
-    public var epoch: Int
-    /// The metric's name.
-    public var name: String
-    /// The value (NaN and infinities are stored as NULL).
-    public var value: Double?
 
     /// The columns of the epoch-metric table.
     public enum Columns {
         /// The epoch metric's columns, by the property they fill.
-        public static let attempt = Column(CodingKeys.attempt), epoch = Column(CodingKeys.epoch),
-            name = Column(CodingKeys.name), value = Column(CodingKeys.value)
+        public static let attempt = Column("attempt"), epoch = Column("epoch"),
+            name = Column("name"), value = Column("value")
     }
 }
 
@@ -320,22 +125,6 @@ extension AttemptOutcome: DatabaseValueConvertible {}
 extension StopReason: DatabaseValueConvertible {}
 extension TunerKind: DatabaseValueConvertible {}
 extension Objective.Direction: DatabaseValueConvertible {}
-
-/// A stored value that is not one of a vocabulary's: the journal was edited or damaged.
-public struct UnknownJournalValueError: Error, CustomStringConvertible, Sendable {
-    /// The column that holds it.
-    public var column: String
-    /// The value, as stored.
-    public var value: String
-    /// The values the column may hold.
-    public var known: [String]
-
-    /// The message.
-    public var description: String {
-        "the journal's column \(column) holds \"\(value.prefix(40))\", which SwiftTuner does not write "
-            + "(known: \(known.joined(separator: ", "))): the journal was edited or damaged"
-    }
-}
 
 extension Row {
     /// Decodes a vocabulary value, or throws ``UnknownJournalValueError`` naming what is stored.
@@ -352,56 +141,5 @@ extension Row {
         let stored: DatabaseValue = hasColumn(column) ? self[column] : .null
         if let value = Value.fromDatabaseValue(stored) { return value }
         throw UnknownJournalValueError(column: column, value: "\(stored)", known: Value.allCases.map(\.rawValue))
-    }
-}
-
-/// Encodes metrics as JSON, writing NaN and infinities as strings.
-package func encodeMetrics(_ metrics: [String: Double]) -> String {
-    var object: [String: Any] = [:]
-    for (k, v) in metrics { object[k] = v.isFinite ? v : (v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf")) }
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
-}
-
-/// Decodes metrics written by ``encodeMetrics(_:)``.
-package func decodeMetrics(_ json: String) -> [String: Double] {
-    guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return [:] }
-    var result: [String: Double] = [:]
-    for (k, v) in object {
-        if let d = v as? Double { result[k] = d }
-        else if let s = v as? String { result[k] = s == "nan" ? .nan : (s == "inf" ? .infinity : -.infinity) }
-    }
-    return result
-}
-
-/// Encodes hyperparameter values as JSON with sorted keys (stable, comparable text).
-package func encodeValues(_ values: [String: HyperParameterValue]) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let data = (try? encoder.encode(values)) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
-}
-
-extension Sequence where Element == TrialRecord {
-    /// The COMPLETED trials with a finite score, best first by `objective` (S14); equal scores
-    /// keep trial order. The one ranking the summary, the reports and the status use.
-    public func ranked(by objective: Objective) -> [TrialRecord] {
-        filter { $0.status == .completed && ($0.score?.isFinite ?? false) }
-            .sorted { a, b in
-                if a.score == b.score { return a.number < b.number }
-                return objective.isBetter(a.score ?? 0, than: b.score ?? 0)
-            }
-    }
-}
-
-extension Sequence where Element == SessionRecord {
-    /// The total search time (S29): the sum of the sessions' durations, not the wall time
-    /// since the first one; a session still open counts up to `openUntil(session)` (its last
-    /// activity, or now), or not at all where that is `nil`.
-    public func totalTime(openUntil: (SessionRecord) -> Double? = { _ in nil }) -> Double {
-        reduce(0) { total, session in
-            guard session.endedAt == nil else { return total + session.duration }
-            return total + Swift.max(0, (openUntil(session) ?? session.startedAt) - session.startedAt)
-        }
     }
 }

@@ -252,3 +252,8 @@ extension StudyJournal {
         }
     }
 }
+
+extension StudyJournal: StudyStore {
+    /// The journal file's path.
+    package var location: String { path }
+}

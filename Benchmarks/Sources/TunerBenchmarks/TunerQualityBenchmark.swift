@@ -58,11 +58,11 @@ func runFunctionBenchmark(python: String?, seeds: Int, trials: Int, results: Ben
                 }
                 var best = Double.infinity, curve: [Double] = []
                 for trial in try tuner.journal.trials() {
-                    if trial.trialStatus == .completed, let s = trial.score { best = min(best, s) }
+                    if trial.status == .completed, let s = trial.score { best = min(best, s) }
                     curve.append(best)
                 }
                 bests.append(curve)
-                failures.append(Double(try tuner.journal.trials().filter { $0.trialStatus == .failed }.count))
+                failures.append(Double(try tuner.journal.trials().filter { $0.status == .failed }.count))
             }
             let medians = checkpoints.map { n in median(bests.map { $0[min(n, $0.count) - 1] }) }
             rows.append((method, name, medians, median(failures)))

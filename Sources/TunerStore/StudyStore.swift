@@ -54,8 +54,3 @@ package protocol StudyStore: AnyObject, Sendable {
     /// Leaves the store self-contained after a session (S26b); best effort.
     func consolidate()
 }
-
-extension StudyJournal: StudyStore {
-    /// The journal file's path.
-    package var location: String { path }
-}
