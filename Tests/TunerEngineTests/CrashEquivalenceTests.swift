@@ -102,7 +102,9 @@ final class CrashEquivalenceTests: XCTestCase {
     }
 
     func testS24HyperbandKilledAtRandomEqualsAnUninterruptedRun() throws {
-        try crashEquivalence(tuner: "hyperband", seed: 6, trials: 60, kills: max(6, kills / 2))
+        // Hyperband's brackets bound its work (about a second): a soak's many kills would mostly
+        // land after the search ended, so its kills are capped.
+        try crashEquivalence(tuner: "hyperband", seed: 6, trials: 60, kills: max(6, min(kills / 2, 12)))
     }
 
     func waitForAttempt(_ path: String, timeout: Double = 20) throws {
