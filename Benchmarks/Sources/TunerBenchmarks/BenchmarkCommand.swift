@@ -20,7 +20,10 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
-    func write(_ results: BenchmarkResults) throws {
+    /// Runs a benchmark that records into `results`, then writes them where `--json` says.
+    func measure(_ benchmark: String, _ body: (BenchmarkResults) throws -> Void) throws {
+        let results = BenchmarkResults(benchmark: benchmark)
+        try body(results)
         guard let json else { return }
         try results.data().write(to: URL(fileURLWithPath: json))
         print("results: \(json)")
@@ -37,11 +40,9 @@ extension BenchmarkCommand {
         @Option(help: "Trials Optuna runs.") var optunaTrials = 300
 
         func run() throws {
-            let results = BenchmarkResults(benchmark: "journal")
-            try runJournalBenchmark(JournalOptionsOfBenchmark(python: common.python, trials: trials,
-                                                              resumeTrials: resumeTrials, optunaTrials: optunaTrials),
-                                    results: results)
-            try common.write(results)
+            let options = JournalOptionsOfBenchmark(python: common.python, trials: trials, resumeTrials: resumeTrials,
+                                                    optunaTrials: optunaTrials)
+            try common.measure("journal") { try runJournalBenchmark(options, results: $0) }
         }
     }
 
@@ -61,7 +62,6 @@ extension BenchmarkCommand {
         }
 
         func run() throws {
-            let results = BenchmarkResults(benchmark: "trainer")
             var options = TrainerOptions()
             options.python = common.python
             options.seeds = seeds
@@ -69,8 +69,7 @@ extension BenchmarkCommand {
             options.shapes = Set((shapes ?? "").split(separator: ",").map(String.init))
             options.rounds = rounds
             options.pairs = pairs
-            try runTrainerBenchmark(options, results: results)
-            try common.write(results)
+            try common.measure("trainer") { try runTrainerBenchmark(options, results: $0) }
         }
     }
 
@@ -80,9 +79,7 @@ extension BenchmarkCommand {
         @Option(help: "Trials of the study.") var trials = 10_000
 
         func run() throws {
-            let results = BenchmarkResults(benchmark: "reports")
-            try runReportBenchmark(trials: trials, results: results)
-            try common.write(results)
+            try common.measure("reports") { try runReportBenchmark(trials: trials, results: $0) }
         }
     }
 
@@ -100,10 +97,10 @@ extension BenchmarkCommand {
         }
 
         func run() throws {
-            let results = BenchmarkResults(benchmark: "tuners")
-            try runTunerBenchmark(python: common.python, seeds: seeds, trials: trials, part: part, maxEpochs: maxEpochs,
-                                  results: results)
-            try common.write(results)
+            try common.measure("tuners") {
+                try runTunerBenchmark(python: common.python, seeds: seeds, trials: trials, part: part,
+                                      maxEpochs: maxEpochs, results: $0)
+            }
         }
     }
 

@@ -17,6 +17,8 @@ package enum SearchRules {
         package var end: AttemptEnd
         /// For a fatal attempt (S5, S11): the message the session ends with.
         package var stopMessage: String?
+        /// For an objective missing from the metrics (S11): the error the search throws.
+        package var missingObjective: ObjectiveNotFoundError?
     }
 
     /// What an attempt's body did: returned a result or threw.
@@ -42,7 +44,7 @@ package enum SearchRules {
                 return Verdict(end: AttemptEnd(outcome: .fatal, errorType: "ObjectiveNotFoundError", message: error.description,
                                                trace: error.description, duration: duration, epochs: result.history,
                                                trialStatus: .stopped),
-                               stopMessage: error.description)
+                               stopMessage: error.description, missingObjective: error)
             }
             if best.value.isFinite {
                 return Verdict(end: AttemptEnd(outcome: .completed, duration: duration, score: best.value,

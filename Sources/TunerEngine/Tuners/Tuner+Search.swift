@@ -256,7 +256,7 @@ struct SearchRun {
             if tuner.verbose >= .progress { tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.") }
             return stopped(commit)
         }
-        announce(number, trialValues)
+        console.announce(number, trialValues)
         var attempt: AttemptRecord
         if isNew {
             let (trial, first) = try tuner.store.createTrial(number: number, values: trialValues, seed: seed, session: session)
@@ -272,7 +272,7 @@ struct SearchRun {
                                        hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
             context.directory = StudyLayout.trialDirectory(study: (tuner.store.location as NSString).deletingLastPathComponent,
                                                            trialID: trialID(number))
-            let line = progressText(number)
+            let line = console.progressText(number)
             let output = tuner.output
             context.reportEpoch = { epoch, epochs in output.progress(line + " · epoch \(epoch)/\(epochs)") }
             context.stop = stop
@@ -293,16 +293,14 @@ struct SearchRun {
                 if case .failure = result, tuner.verbose >= .progress {
                     tuner.output.line("Trial \(trialID(number)) stopped the search: \(stopMessage)")
                 }
-                switch result {
-                case .failure(let error): throw error
-                case .success: throw ObjectiveNotFoundError(objective: tuner.objective.name,
-                                                            available: (try? result.get().metricNames) ?? [])
-                }
+                if case .failure(let error) = result { throw error }
+                throw verdict.missingObjective ?? ObjectiveNotFoundError(objective: tuner.objective.name, available: [])
             }
             end.trialStatus = SearchRules.trialStatus(after: end.outcome, countedBefore: counted[number, default: 0],
                                                       maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial)
             let commit = try finish(attempt, end)
-            report(number, end)
+            console.report(number, end, counted: counted[number, default: 0],
+                           totalElapsed: seconds(since: started) + ((try? tuner.totalElapsed()) ?? 0))
             if end.trialStatus == .invalid {
                 attempt = try tuner.store.startAttempt(trial: number, session: session)
                 setStatus(number, .running, message: nil)
@@ -383,19 +381,6 @@ struct SearchRun {
                       maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial, plannedTrials: tuner.limits.maxTrials ?? gridSize,
                       best: best.map { (history.trials[$0.number].values, $0.score) }, started: started,
                       trialsThisSession: trialsThisSession)
-    }
-
-    func announce(_ number: Int, _ trialValues: [String: HyperParameterValue]) {
-        console.announce(number, trialValues)
-    }
-
-    func report(_ number: Int, _ end: AttemptEnd) {
-        console.report(number, end, counted: counted[number, default: 0],
-                       totalElapsed: seconds(since: started) + ((try? tuner.totalElapsed()) ?? 0))
-    }
-
-    func progressText(_ number: Int) -> String {
-        console.progressText(number)
     }
 }
 
