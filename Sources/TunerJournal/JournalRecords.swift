@@ -44,7 +44,7 @@ extension SessionRecord: FetchableRecord, MutablePersistableRecord {
         public static let id = Column("id"), pid = Column("pid"), host = Column("host"),
             startedAt = Column("startedAt"), endedAt = Column("endedAt"),
             stopReason = Column("stopReason"), message = Column("message"),
-            limits = Column("limits")
+            limits = Column("limits"), worker = Column("worker")
     }
 
     /// Records the id SQLite assigned.

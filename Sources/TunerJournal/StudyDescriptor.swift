@@ -57,10 +57,14 @@ public struct JournalOptions: Sendable {
     public var acceptTrialChange: Bool
     /// Caps the database's size in pages, to test a full disk (`PRAGMA max_page_count`).
     public var maxPageCount: Int?
+    /// Join the study as this worker, beside other workers of the same study, instead of as
+    /// its one writer (section 9); `nil` for a search that has the study to itself (S26).
+    public var worker: String?
 
     /// Makes options; the defaults are durable and strict.
     public init(overwrite: Bool = false, synchronous: Synchronous = .full, acceptSpaceChange: Bool = false,
-                acceptTrialChange: Bool = false, maxPageCount: Int? = nil) {
+                acceptTrialChange: Bool = false, maxPageCount: Int? = nil, worker: String? = nil) {
+        self.worker = worker
         self.acceptTrialChange = acceptTrialChange
         self.overwrite = overwrite
         self.synchronous = synchronous

@@ -27,9 +27,19 @@ extension StudyJournal {
         // A link to a journal is followed: the journal, its log and its lock live beside the
         // file itself, whatever name it is opened by.
         let path = try resolvedPath(requestedPath)
+        if let worker = options.worker {
+            return try openAsWorker(worker, path: path, study: descriptor, options: options)
+        }
         guard let lock = try StudyLock(path: path + ".lock") else {
             throw JournalError(.locked, path: path, lockedMessage(path: path))
         }
+        return try openChecked(path: path, study: descriptor, options: options, lock: lock, membership: nil)
+    }
+
+    /// Opens a journal once its lock is held: checks, migrates or creates it.
+    static func openChecked(path: String, study descriptor: StudyDescriptor, options: JournalOptions,
+                            lock: StudyLock, membership: WorkerMembership?) throws -> StudyJournal {
+        let fm = FileManager.default
         try finishInterruptedMigration(path)
         if options.overwrite {
             for suffix in ["", "-wal", "-shm", "-journal"] where fm.fileExists(atPath: path + suffix) {
@@ -51,7 +61,16 @@ extension StudyJournal {
             if let current = descriptor.trialDefinition, study.trialDefinition != current {
                 amendments.append(("trial", study.trialDefinition, current))
             }
-            if version < migrations.count { try migrateOnACopy(path, from: version) }
+            if version < migrations.count {
+                // A migration replaces the file: never under another worker's open connection.
+                if membership != nil {
+                    guard try lock.ifAlone({ try migrateOnACopy(path, from: version) }) else {
+                        throw JournalError(.locked, path: path, "the journal has schema version \(version) and other workers are using it; this version of SwiftTuner migrates it to \(migrations.count) only when no other worker runs. Stop them, start this one, then the others.")
+                    }
+                } else {
+                    try migrateOnACopy(path, from: version)
+                }
+            }
         } else {
             try create(path, descriptor: descriptor, spaceJSON: spaceJSON)
         }
@@ -79,7 +98,7 @@ extension StudyJournal {
         } catch let error as DatabaseError {
             throw JournalError(.writeFailed, path: path, "cannot configure the journal: \(error.message ?? "\(error.resultCode)")")
         }
-        let journal = StudyJournal(path: path, dbQueue: dbQueue, lock: lock)
+        let journal = StudyJournal(path: path, dbQueue: dbQueue, lock: lock, membership: membership)
         if !amendments.isEmpty {
             // Accepted explicitly (check refused it otherwise): replaced, and journaled.
             try journal.write { db in
@@ -450,6 +469,11 @@ extension StudyJournal {
     }
 
     static func lockedMessage(path: String) -> String {
+        let workers = WorkerMembership.liveWorkers(journalPath: path)
+        if !workers.isEmpty {
+            let names = workers.prefix(5).map { "\"\($0)\"" }.joined(separator: ", ") + (workers.count > 5 ? ", …" : "")
+            return "this study is being searched by \(workers.count) worker(s) (\(names)). Join them with `tuner worker`, wait for them to end, or use another project name."
+        }
         let owner = StudyLock.owner(path: path + ".lock") ?? "another process"
         return "this study is being searched by \(owner). Wait for it to end or stop it, or use another project name."
     }

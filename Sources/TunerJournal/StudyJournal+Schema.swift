@@ -98,6 +98,32 @@ extension StudyJournal {
                 );
                 """)
         },
+        // Version 4: many workers on one study (section 9). Sessions name their worker; the
+        // study counts its stops, so every worker sees a stop another journaled; each trial
+        // keeps the basis of its proposal; results refused by fencing are kept for diagnosis.
+        { db in
+            try db.execute(sql: """
+                ALTER TABLE session ADD COLUMN worker TEXT;
+                ALTER TABLE study ADD COLUMN stopCount INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE study ADD COLUMN stopSession INTEGER;
+                ALTER TABLE study ADD COLUMN stoppedAt DOUBLE;
+                CREATE TABLE proposal (
+                    trial INTEGER PRIMARY KEY REFERENCES trial(number),
+                    basis INTEGER NOT NULL
+                );
+                CREATE TABLE lateResult (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    attempt INTEGER NOT NULL REFERENCES attempt(id),
+                    session INTEGER NOT NULL REFERENCES session(id),
+                    at DOUBLE NOT NULL,
+                    outcome TEXT NOT NULL,
+                    score DOUBLE,
+                    message TEXT
+                );
+                CREATE INDEX trial_by_status ON trial(status);
+                CREATE INDEX attempt_open ON attempt(trial) WHERE outcome IS NULL;
+                """)
+        },
     ]
 
     /// Applies the pending migrations in one transaction.

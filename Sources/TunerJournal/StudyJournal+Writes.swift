@@ -13,28 +13,13 @@ extension StudyJournal {
     /// `interrupted` and their RUNNING trials STOPPED, in one transaction (S23, S26).
     package func recover() throws -> RecoveryReport {
         try write { db in
-            let open = try SessionRecord.filter(Column("endedAt") == nil).fetchAll(db)
             var report = RecoveryReport(closedSessions: [], interruptedAttempts: 0, stoppedTrials: [])
-            for session in open {
+            let open = try SessionRecord.filter(Column("endedAt") == nil).fetchAll(db)
+            // A worker closes only the sessions of dead workers; the one writer closes them all.
+            let dead = membership.map { membership in open.filter { membership.isDead($0, current: nil) } } ?? open
+            for session in dead {
                 guard let id = session.id else { continue }
-                let lastSeen = try Double.fetchOne(db, sql: """
-                    SELECT MAX(t) FROM (
-                        SELECT MAX(startedAt) AS t FROM attempt WHERE session = ?1
-                        UNION ALL SELECT MAX(endedAt) FROM attempt WHERE session = ?1
-                        UNION ALL SELECT MAX(createdAt) FROM trial WHERE createdSession = ?1)
-                    """, arguments: [id]) ?? session.startedAt
-                let ended = max(lastSeen, session.startedAt)
-                try db.run(sql: """
-                    UPDATE attempt SET outcome = ?, counted = 0, graceful = 0,
-                        message = 'the process died while running this attempt',
-                        endedAt = ?, duration = MAX(0, ? - startedAt)
-                    WHERE session = ? AND outcome IS NULL
-                    """, arguments: [AttemptOutcome.interrupted, ended, ended, id])
-                report.interruptedAttempts += db.changesCount
-                try db.run(sql: """
-                    UPDATE session SET endedAt = ?, stopReason = ?,
-                        message = 'the process died; found at the next open' WHERE id = ?
-                    """, arguments: [ended, StopReason.interrupted, id])
+                report.interruptedAttempts += try closeDeadSession(db, session)
                 report.closedSessions.append(id)
             }
             // Attempts left open by a session that did end (S6a): closed as interrupted.
@@ -43,18 +28,53 @@ extension StudyJournal {
                     message = 'left open by an ended session; closed at the next open',
                     endedAt = COALESCE((SELECT endedAt FROM session WHERE session.id = attempt.session), startedAt),
                     duration = MAX(0, COALESCE((SELECT endedAt FROM session WHERE session.id = attempt.session), startedAt) - startedAt)
-                WHERE outcome IS NULL
+                WHERE outcome IS NULL AND (SELECT endedAt FROM session WHERE session.id = attempt.session) IS NOT NULL
                 """, arguments: [AttemptOutcome.interrupted, Self.interruptedErrorType])
             report.interruptedAttempts += db.changesCount
-            let running = try Int.fetchAll(db, sql: "SELECT number FROM trial WHERE status = ? ORDER BY number",
-                                           arguments: [TrialStatus.running])
-            try db.run(sql: """
-                UPDATE trial SET status = ?, errorType = ?,
-                    message = 'the process died while running this trial' WHERE status = ?
-                """, arguments: [TrialStatus.stopped, Self.interruptedErrorType, TrialStatus.running])
-            report.stoppedTrials = running
+            report.stoppedTrials = try stopOrphanedTrials(db, message: "the process died while running this trial")
             return report
         }
+    }
+
+    /// Closes a session whose process died: its open attempts become `interrupted` (a death,
+    /// S7), the session ends `interrupted` at the last instant it was seen. Returns the
+    /// attempts closed.
+    func closeDeadSession(_ db: Database, _ session: SessionRecord) throws -> Int {
+        guard let id = session.id else { return 0 }
+        let lastSeen = try Double.fetchOne(db, sql: """
+            SELECT MAX(t) FROM (
+                SELECT MAX(startedAt) AS t FROM attempt WHERE session = ?1
+                UNION ALL SELECT MAX(endedAt) FROM attempt WHERE session = ?1
+                UNION ALL SELECT MAX(createdAt) FROM trial WHERE createdSession = ?1)
+            """, arguments: [id]) ?? session.startedAt
+        let ended = max(lastSeen, session.startedAt)
+        try db.run(sql: """
+            UPDATE attempt SET outcome = ?, counted = 0, graceful = 0,
+                message = 'the process died while running this attempt',
+                endedAt = ?, duration = MAX(0, ? - startedAt)
+            WHERE session = ? AND outcome IS NULL
+            """, arguments: [AttemptOutcome.interrupted, ended, ended, id])
+        let closed = db.changesCount
+        try db.run(sql: """
+            UPDATE session SET endedAt = ?, stopReason = ?,
+                message = 'the process died; found at the next open' WHERE id = ?
+            """, arguments: [ended, StopReason.interrupted, id])
+        return closed
+    }
+
+    /// Marks STOPPED (to be re-run first) every RUNNING trial that no open attempt runs.
+    /// Returns their numbers.
+    func stopOrphanedTrials(_ db: Database, message: String) throws -> [Int] {
+        let orphans = try Int.fetchAll(db, sql: """
+            SELECT number FROM trial WHERE status = ? AND NOT EXISTS (
+                SELECT 1 FROM attempt WHERE attempt.trial = trial.number AND attempt.outcome IS NULL)
+            ORDER BY number
+            """, arguments: [TrialStatus.running])
+        for number in orphans {
+            try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
+                       arguments: [TrialStatus.stopped, Self.interruptedErrorType, journalText(message), number])
+        }
+        return orphans
     }
 
     /// Starts a session.
@@ -62,6 +82,8 @@ extension StudyJournal {
         try write { db in
             var session = SessionRecord(id: nil, pid: pid, host: host, startedAt: Self.now, endedAt: nil,
                                         stopReason: nil, message: nil, limits: limits)
+            session.worker = membership?.id
+            if let membership { try membership.join(db) }
             try session.insert(db)
             return session
         }
@@ -70,31 +92,39 @@ extension StudyJournal {
     /// Creates a trial and starts its first attempt, in one transaction (S22).
     package func createTrial(number: Int, values: [String: HyperParameterValue], seed: UInt64,
                             session: Int64) throws -> (TrialRecord, AttemptRecord) {
-        try write { db in
-            let now = Self.now
-            let trial = TrialRecord(number: number, status: .running, hyperparameters: encodeValues(values),
-                                    seed: Int64(bitPattern: seed), score: nil, bestEpoch: nil, metrics: nil, errorType: nil,
-                                    message: nil, createdSession: session, createdAt: now, endedAt: nil, endSeq: nil)
-            try trial.insert(db)
-            var attempt = AttemptRecord(id: nil, trial: number, number: 1, session: session, outcome: nil, counted: false,
-                                        graceful: false, errorType: nil, message: nil, trace: nil, startedAt: now,
-                                        endedAt: nil, duration: nil, score: nil, metrics: nil)
-            try attempt.insert(db)
-            return (trial, attempt)
-        }
+        try write { db in try insertTrial(db, number: number, values: values, seed: seed, session: session) }
+    }
+
+    /// Inserts a trial, its first attempt and the basis of its proposal: the number of trials
+    /// that had ended when it was proposed (section 9), so that the proposal can be re-derived.
+    func insertTrial(_ db: Database, number: Int, values: [String: HyperParameterValue], seed: UInt64,
+                     session: Int64) throws -> (TrialRecord, AttemptRecord) {
+        let now = Self.now
+        let trial = TrialRecord(number: number, status: .running, hyperparameters: encodeValues(values),
+                                seed: Int64(bitPattern: seed), score: nil, bestEpoch: nil, metrics: nil, errorType: nil,
+                                message: nil, createdSession: session, createdAt: now, endedAt: nil, endSeq: nil)
+        try trial.insert(db)
+        try db.run(sql: "INSERT INTO proposal (trial, basis) SELECT ?, endCount FROM study WHERE id = 1", arguments: [number])
+        var attempt = AttemptRecord(id: nil, trial: number, number: 1, session: session, outcome: nil, counted: false,
+                                    graceful: false, errorType: nil, message: nil, trace: nil, startedAt: now,
+                                    endedAt: nil, duration: nil, score: nil, metrics: nil)
+        try attempt.insert(db)
+        return (trial, attempt)
     }
 
     /// Starts another attempt of an existing trial (a retry or a re-run), marking it RUNNING.
     package func startAttempt(trial number: Int, session: Int64) throws -> AttemptRecord {
-        try write { db in
-            let next = (try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(number) FROM attempt WHERE trial = ?"), arguments: [number]) ?? 0) + 1
-            var attempt = AttemptRecord(id: nil, trial: number, number: next, session: session, outcome: nil, counted: false,
-                                        graceful: false, errorType: nil, message: nil, trace: nil, startedAt: Self.now,
-                                        endedAt: nil, duration: nil, score: nil, metrics: nil)
-            try attempt.insert(db)
-            try db.run(sql: "UPDATE trial SET status = ? WHERE number = ?", arguments: [TrialStatus.running, number])
-            return attempt
-        }
+        try write { db in try insertAttempt(db, trial: number, session: session) }
+    }
+
+    func insertAttempt(_ db: Database, trial number: Int, session: Int64) throws -> AttemptRecord {
+        let next = (try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(number) FROM attempt WHERE trial = ?"), arguments: [number]) ?? 0) + 1
+        var attempt = AttemptRecord(id: nil, trial: number, number: next, session: session, outcome: nil, counted: false,
+                                    graceful: false, errorType: nil, message: nil, trace: nil, startedAt: Self.now,
+                                    endedAt: nil, duration: nil, score: nil, metrics: nil)
+        try attempt.insert(db)
+        try db.run(sql: "UPDATE trial SET status = ? WHERE number = ?", arguments: [TrialStatus.running, number])
+        return attempt
     }
 
     /// Ends an attempt, sets its trial's status and, when the trial ends, its end order and
@@ -117,10 +147,18 @@ extension StudyJournal {
             let now = Self.now
             try db.run(sql: """
                 UPDATE attempt SET outcome = ?, counted = ?, errorType = ?, message = ?, trace = ?,
-                    endedAt = ?, duration = ?, score = ?, metrics = ? WHERE id = ?
+                    endedAt = ?, duration = ?, score = ?, metrics = ? WHERE id = ? AND outcome IS NULL
                 """, arguments: [end.outcome, end.outcome.isCounted, journalText(end.errorType), journalText(end.message),
                                  journalText(end.trace),
                                  now, end.duration, finite(end.score), end.metrics.isEmpty ? nil : encodeMetrics(end.metrics), id])
+            guard db.changesCount == 1 else {
+                // Fenced (section 9): another worker found this attempt's worker dead and closed
+                // it. The result is kept for diagnosis only; the trial is not touched.
+                try db.run(sql: """
+                    INSERT INTO lateResult (attempt, session, at, outcome, score, message) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, attempt.session, now, end.outcome, finite(end.score), journalText(end.message)])
+                return AttemptCommit(streak: try currentStreak(db), endSeq: nil, stop: nil, fenced: true)
+            }
             for (epoch, metrics) in end.epochs.enumerated() {
                 for (name, value) in metrics {
                     try EpochMetricRecord(attempt: id, epoch: epoch, name: name, value: finite(value)).insert(db)
@@ -153,13 +191,16 @@ extension StudyJournal {
     package func failTrial(_ number: Int, errorType: String, message: String, session: Int64? = nil,
                           decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop? = { _, _ in nil })
         throws -> AttemptCommit {
-        try write { db in
-            try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
-                           arguments: [TrialStatus.failed, errorType, message, number])
-            let now = Self.now
-            let ended = try endTrial(db, number: number, failed: true, at: now)
-            return try commit(db, ended, session: session, at: now, decide: decide)
-        }
+        try write { db in try failTrial(db, number, errorType: errorType, message: message, session: session, decide: decide) }
+    }
+
+    func failTrial(_ db: Database, _ number: Int, errorType: String, message: String, session: Int64?,
+                   decide: (Int, () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit {
+        try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
+                   arguments: [TrialStatus.failed, errorType, message, number])
+        let now = Self.now
+        let ended = try endTrial(db, number: number, failed: true, at: now)
+        return try commit(db, ended, session: session, at: now, decide: decide)
     }
 
     private func commit(_ db: Database, _ ended: (streak: Int, endSeq: Int?), session: Int64?, at now: Double,
@@ -169,12 +210,16 @@ extension StudyJournal {
             Array(try Int.fetchAll(db, sql: "SELECT number FROM trial WHERE endSeq IS NOT NULL ORDER BY endSeq DESC LIMIT ?",
                                    arguments: [streak]).reversed())
         }
-        guard let stop = try decide(streak, failedRun) else {
+        // A worker whose attempt ends after another worker's stop journals it, but never
+        // triggers a second stop (section 9).
+        guard try !stopSeen(db), let stop = try decide(streak, failedRun) else {
             return AttemptCommit(streak: streak, endSeq: ended.endSeq, stop: nil)
         }
         if let session {
             try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
                        arguments: [now, stop.reason, journalText(stop.message), session])
+            try db.run(sql: "UPDATE study SET stopCount = stopCount + 1, stopSession = ?, stoppedAt = ? WHERE id = 1",
+                       arguments: [session, now])
         }
         return AttemptCommit(streak: streak, endSeq: ended.endSeq, stop: stop)
     }
@@ -249,14 +294,16 @@ extension StudyJournal {
     }
 
     func closeOpenAttempts(_ db: Database, session id: Int64, graceful: Bool, message: String, at now: Double) throws {
+        let trials = try Int.fetchAll(db, sql: "SELECT trial FROM attempt WHERE session = ? AND outcome IS NULL", arguments: [id])
         try db.run(sql: """
             UPDATE attempt SET outcome = ?, counted = 0, graceful = ?, errorType = ?,
                 message = ?, endedAt = ?, duration = MAX(0, ? - startedAt)
             WHERE session = ? AND outcome IS NULL
             """, arguments: [AttemptOutcome.interrupted, graceful, Self.interruptedErrorType, journalText(message), now, now, id])
-        try db.run(sql: """
-            UPDATE trial SET status = ?, errorType = ?, message = ? WHERE status = ?
-            """, arguments: [TrialStatus.stopped, Self.interruptedErrorType, journalText(message), TrialStatus.running])
+        for trial in trials {
+            try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ? AND status = ?",
+                       arguments: [TrialStatus.stopped, Self.interruptedErrorType, journalText(message), trial, TrialStatus.running])
+        }
     }
 
     /// Puts the journal back in WAL mode for a new session of the same writer (a session's end
@@ -274,6 +321,14 @@ extension StudyJournal {
     /// are removed. The next writer's open returns to WAL. Best effort: while a reader holds the
     /// file open, the log is only truncated.
     package func consolidate() {
+        if membership != nil {
+            consolidateIfAlone()
+        } else {
+            consolidateNow()
+        }
+    }
+
+    func consolidateNow() {
         dbQueue.writeWithoutTransaction { db in
             _ = try? Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             _ = try? String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")

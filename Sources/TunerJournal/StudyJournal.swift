@@ -24,16 +24,19 @@ public final class StudyJournal: Sendable {
     /// Set, inside the transaction that journals it, when the search is stopping on a signal:
     /// every later write is refused with ``SearchInterruptedError``.
     let stopping = Mutex<SearchInterruptedError?>(nil)
+    /// For a worker: its id, the lock that says it is alive, and the gate its writes take turns at.
+    let membership: WorkerMembership?
 
     /// The schema version this build writes.
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
     /// The SQLite `application_id` that marks a file as a study journal ("STuR").
     public static let applicationID: Int32 = 0x5354_7552
 
-    init(path: String, dbQueue: DatabaseQueue, lock: StudyLock?) {
+    init(path: String, dbQueue: DatabaseQueue, lock: StudyLock?, membership: WorkerMembership? = nil) {
         self.path = path
         self.dbQueue = dbQueue
         self.lock = lock
+        self.membership = membership
     }
 
     /// The graceful stop journaled by ``interrupt(session:signal:)``, if any.
@@ -45,10 +48,14 @@ public final class StudyJournal: Sendable {
     ///   inside the transaction, so no write can follow the one that ended the session.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try dbQueue.write { db in
-                if let stop = stopping.withLock({ $0 }) { throw stop }
-                return try body(db)
+            func transaction() throws -> T {
+                try dbQueue.write { db in
+                    if let stop = stopping.withLock({ $0 }) { throw stop }
+                    return try body(db)
+                }
             }
+            guard let gate = membership?.gate else { return try transaction() }
+            return try gate.withGate(transaction)
         } catch let error as DatabaseError {
             throw JournalError(.writeFailed, path: path, "a journal write failed: \(error.message ?? "\(error.resultCode)") (SQLite \(error.resultCode.rawValue)). The journal is valid up to the last committed state; free the space or fix the permissions, then resume.")
         }

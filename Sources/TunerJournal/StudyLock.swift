@@ -20,23 +20,41 @@ public final class StudyLock: Sendable {
 
     /// Takes the lock, or returns `nil` when another live process holds it.
     ///
+    /// A shared lock is held by the workers of one study together (section 9): it keeps out a
+    /// process that wants the study for itself alone, and is kept out by one.
+    ///
     /// - Throws: ``JournalError`` when the lock file cannot be created.
-    public init?(path: String) throws {
+    public init?(path: String, shared: Bool = false) throws {
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw JournalError(.writeFailed, path: path, "cannot create the lock file: \(String(cString: strerror(errno)))")
         }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        if flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
             close(fd)
             return nil
         }
-        // Say who holds it, for the error a second process gets.
-        let since = ISO8601DateFormatter().string(from: Date())
-        let owner = "process \(getpid()) on host \(hostName()) (since \(since))"
-        _ = ftruncate(fd, 0)
-        _ = owner.withCString { pwrite(fd, $0, strlen($0), 0) }
+        if !shared {
+            // Say who holds it, for the error a second process gets.
+            let since = ISO8601DateFormatter().string(from: Date())
+            let owner = "process \(getpid()) on host \(hostName()) (since \(since))"
+            _ = ftruncate(fd, 0)
+            _ = owner.withCString { pwrite(fd, $0, strlen($0), 0) }
+        }
         self.path = path
         self.descriptor = fd
+    }
+
+    /// Runs `body` when no other process holds this shared lock, and says whether it ran: the
+    /// lock is tried as exclusive without waiting, then taken back as shared. Used to migrate or
+    /// consolidate a journal only when no other worker has it open (S25, S26b).
+    func ifAlone(_ body: () throws -> Void) rethrows -> Bool {
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            _ = flock(descriptor, LOCK_SH | LOCK_NB)
+            return false
+        }
+        defer { _ = flock(descriptor, LOCK_SH | LOCK_NB) }
+        try body()
+        return true
     }
 
     /// Whether a live process holds the lock at `path`, found without taking it (a reader
@@ -64,6 +82,31 @@ public final class StudyLock: Sendable {
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }
+}
+
+/// A blocking lock taken around every write transaction of a study's workers, so that they
+/// take turns: SQLite's busy handler lets the process that just committed win again, which
+/// starves the others (section 9). The kernel queues `flock` waiters and wakes one per release.
+final class WriteGate: Sendable {
+    private let descriptor: Int32
+
+    /// Opens (or creates) the gate file.
+    init(path: String) throws {
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw JournalError(.writeFailed, path: path, "cannot create the write gate: \(String(cString: strerror(errno)))")
+        }
+        descriptor = fd
+    }
+
+    /// Runs `body` holding the gate.
+    func withGate<T>(_ body: () throws -> T) rethrows -> T {
+        while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+
+    deinit { close(descriptor) }
 }
 
 /// The machine's host name.

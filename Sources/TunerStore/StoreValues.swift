@@ -85,11 +85,89 @@ package struct AttemptCommit: Sendable, Equatable {
     package var endSeq: Int?
     /// The stop journaled with it, if any.
     package var stop: SessionStop?
+    /// Whether the write was refused because the attempt had been closed by another worker
+    /// that found this one dead (section 9): the result was kept as a late result only.
+    package var fenced: Bool
 
     /// Makes a commit.
-    package init(streak: Int, endSeq: Int?, stop: SessionStop?) {
+    package init(streak: Int, endSeq: Int?, stop: SessionStop?, fenced: Bool = false) {
         self.streak = streak
         self.endSeq = endSeq
         self.stop = stop
+        self.fenced = fenced
+    }
+}
+
+/// What a worker asks for when it claims work (section 9).
+package struct ClaimRequest: Sendable {
+    /// The worker's session.
+    package var session: Int64
+    /// The trials the worker knows of (numbers below this one).
+    package var knownTrials: Int
+    /// The trial ends the worker knows of (end order up to this one).
+    package var knownEnds: Int
+    /// The study's `maxTrials`, when set.
+    package var maxTrials: Int?
+    /// The study's `maxInterruptionsPerTrial`, when set (S7).
+    package var maxInterruptionsPerTrial: Int?
+
+    /// Makes a request.
+    package init(session: Int64, knownTrials: Int, knownEnds: Int, maxTrials: Int?, maxInterruptionsPerTrial: Int?) {
+        self.session = session
+        self.knownTrials = knownTrials
+        self.knownEnds = knownEnds
+        self.maxTrials = maxTrials
+        self.maxInterruptionsPerTrial = maxInterruptionsPerTrial
+    }
+}
+
+/// A new trial's configuration and seed, proposed inside the claim's transaction.
+package struct ProposedTrial: Sendable {
+    /// The hyperparameter values.
+    package var values: [String: HyperParameterValue]
+    /// The trial seed (S31).
+    package var seed: UInt64
+
+    /// Makes a proposal.
+    package init(values: [String: HyperParameterValue], seed: UInt64) {
+        self.values = values
+        self.seed = seed
+    }
+}
+
+/// What one claim transaction gave a worker (section 9).
+package struct Claim: Sendable {
+    /// The work claimed.
+    package enum Work: Sendable {
+        /// Run this attempt: of a queued trial (interrupted or to be retried), or of a new one.
+        case run(TrialRecord, AttemptRecord, isNew: Bool)
+        /// A queued trial whose process died too often was marked FAILED without running (S7).
+        case failed(number: Int, message: String, AttemptCommit)
+        /// Nothing to claim now, but other workers' trials are running: ask again later.
+        case wait
+        /// Nothing is left: every trial ended, and no new one may be created.
+        case exhausted
+        /// Another worker journaled a stop (a limit or a fatal error); this session ended with it.
+        case stopped(SessionStop)
+    }
+
+    /// The work.
+    package var work: Work
+    /// The trials created or ended since the request's marks, by number.
+    package var refreshed: [TrialRecord]
+    /// The trial ends journaled so far.
+    package var ends: Int
+    /// The claimed trial's counted attempts before this one (S8).
+    package var counted: Int
+    /// The sessions of dead workers this claim closed.
+    package var reaped: [Int64]
+
+    /// Makes a claim.
+    package init(work: Work, refreshed: [TrialRecord], ends: Int, counted: Int = 0, reaped: [Int64] = []) {
+        self.work = work
+        self.refreshed = refreshed
+        self.ends = ends
+        self.counted = counted
+        self.reaped = reaped
     }
 }

@@ -82,6 +82,9 @@ public struct SessionRecord: Codable, Sendable, Equatable {
     public var message: String?
     /// The limits this session used, as JSON (``SearchLimits``).
     public var limits: String
+    /// The worker that ran it, for a study searched by many workers (section 9); `nil` for a
+    /// search that had the study to itself.
+    public var worker: String? = nil
 
     /// Makes a session row.
     public init(id: Int64?, pid: Int, host: String, startedAt: Double, endedAt: Double?, stopReason: StopReason?,
@@ -292,10 +295,24 @@ extension Sequence where Element == SessionRecord {
     /// since the first one; a session still open counts up to `openUntil(session)` (its last
     /// activity, or now), or not at all where that is `nil`.
     public func totalTime(openUntil: (SessionRecord) -> Double? = { _ in nil }) -> Double {
-        reduce(0) { total, session in
-            guard session.endedAt == nil else { return total + session.duration }
-            return total + Swift.max(0, (openUntil(session) ?? session.startedAt) - session.startedAt)
+        // The union of the sessions' intervals: one after another they add up (S29); sessions
+        // of many workers at once count once.
+        let intervals = map { session -> (Double, Double) in
+            let end = session.endedAt ?? openUntil(session) ?? session.startedAt
+            return (session.startedAt, Swift.max(session.startedAt, end))
+        }.sorted { $0.0 < $1.0 }
+        var total = 0.0
+        var current: (start: Double, end: Double)?
+        for (start, end) in intervals {
+            if let open = current, start <= open.end {
+                current = (open.start, Swift.max(open.end, end))
+            } else {
+                if let open = current { total += open.end - open.start }
+                current = (start, end)
+            }
         }
+        if let open = current { total += open.end - open.start }
+        return total
     }
 }
 

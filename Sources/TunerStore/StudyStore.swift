@@ -11,6 +11,8 @@ import TunerCore
 package protocol StudyStore: AnyObject, Sendable {
     /// Where the study is kept (a path or a URL), for messages.
     var location: String { get }
+    /// The worker id the store was opened as, for a study of many workers (section 9).
+    var workerID: String? { get }
     /// The graceful stop journaled by ``interrupt(session:signal:signalName:)``, if any.
     var interruption: SearchInterruptedError? { get }
 
@@ -37,6 +39,17 @@ package protocol StudyStore: AnyObject, Sendable {
     func finishAttempt(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64?,
                        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
         throws -> AttemptCommit
+    /// Claims a worker's next work in one transaction (section 9): a stop journaled by another
+    /// worker ends this session; dead workers' attempts become `interrupted`; the first queued
+    /// trial (STOPPED or INVALID, by number) gets an attempt, or is marked FAILED when its
+    /// process died too often (S7, with the stop `failureRule` gives for its message, as for ``failTrial(_:errorType:message:session:decide:)``);
+    /// otherwise trial n = the next number is created with `propose`'s configuration.
+    ///
+    /// - Parameter propose: given the next trial number and the trials created or ended since
+    ///   the request's marks, the new trial, or `nil` when the oracle has none.
+    func claim(_ request: ClaimRequest, propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
+               failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
+        throws -> Claim
     /// Marks a trial FAILED without running it (S7), deciding the stop in the same transaction.
     func failTrial(_ number: Int, errorType: String, message: String, session: Int64?,
                    decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)

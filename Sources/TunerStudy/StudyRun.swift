@@ -119,13 +119,44 @@ public struct StudyRun {
 
     /// Checks everything, then runs or resumes the search.
     ///
+    /// With a `worker` id, the search joins the study as one of its workers (section 9):
+    /// other workers may search it at the same time, on this host.
+    ///
     /// - Throws: ``StudyFileError`` or `DataError` before any journal is touched; the
     ///   engine's errors (a fatal trial error, `JournalError`) during the search.
     @discardableResult
     public func search(overwrite: Bool = false, maxTrials: Int? = nil, maxRetriesPerTrial: Int? = nil,
                        maxConsecutiveFailedTrials: Int?? = nil, maxInterruptionsPerTrial: Int?? = nil,
-                       acceptSpaceChange: Bool = false, acceptTrialChange: Bool = false) throws -> SearchOutcome {
+                       acceptSpaceChange: Bool = false, acceptTrialChange: Bool = false,
+                       worker: String? = nil) throws -> SearchOutcome {
         let (body, definition) = try trialBody()
+        let tuner = try makeTuner(definition: definition, overwrite: overwrite, maxTrials: maxTrials,
+                                  maxRetriesPerTrial: maxRetriesPerTrial, maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
+                                  maxInterruptionsPerTrial: maxInterruptionsPerTrial, acceptSpaceChange: acceptSpaceChange,
+                                  acceptTrialChange: acceptTrialChange, worker: worker)
+        tuner.handlesSignals = handlesSignals
+        tuner.onInterrupt = onInterrupt
+        return try tuner.search(body)
+    }
+
+    /// Checks everything and opens the study once as its one writer — creating it, migrating
+    /// it, or starting it empty with `overwrite` — then lets it go, for workers to join: every
+    /// error a bad input gives comes once, before any worker starts.
+    ///
+    /// - Throws: as ``search(overwrite:maxTrials:maxRetriesPerTrial:maxConsecutiveFailedTrials:maxInterruptionsPerTrial:acceptSpaceChange:acceptTrialChange:worker:)``.
+    public func prepareForWorkers(overwrite: Bool = false, acceptSpaceChange: Bool = false,
+                                  acceptTrialChange: Bool = false) throws {
+        let (_, definition) = try trialBody()
+        let tuner = try makeTuner(definition: definition, overwrite: overwrite, maxTrials: nil, maxRetriesPerTrial: nil,
+                                  maxConsecutiveFailedTrials: nil, maxInterruptionsPerTrial: nil,
+                                  acceptSpaceChange: acceptSpaceChange, acceptTrialChange: acceptTrialChange, worker: nil,
+                                  checkWorkers: true)
+        tuner.journal.consolidate()
+    }
+
+    func makeTuner(definition: String, overwrite: Bool, maxTrials: Int?, maxRetriesPerTrial: Int?,
+                   maxConsecutiveFailedTrials: Int??, maxInterruptionsPerTrial: Int??, acceptSpaceChange: Bool,
+                   acceptTrialChange: Bool, worker: String?, checkWorkers: Bool = false) throws -> Tuner {
         let oracle: any Oracle
         switch study.tuner {
         case .gridSearch: oracle = GridSearchOracle()
@@ -135,14 +166,18 @@ public struct StudyRun {
             oracle = HyperbandOracle(maxEpochs: study.maxEpochs, factor: study.factor, iterations: study.hyperbandIterations)
         default: throw SearchConfigurationError("a study file cannot name the tuner \(study.tuner)")
         }
-        let tuner = try Tuner(oracle: oracle, objective: study.objective,
-                              hyperparameters: HyperParameters(space: study.space, values: [:]),
-                              configuration: TunerConfiguration(directory: study.directory, projectName: study.name, maxTrials: maxTrials ?? study.maxTrials, maxRetriesPerTrial: maxRetriesPerTrial ?? study.maxRetriesPerTrial, maxConsecutiveFailedTrials: maxConsecutiveFailedTrials ?? study.maxConsecutiveFailedTrials, maxInterruptionsPerTrial: maxInterruptionsPerTrial ?? study.maxInterruptionsPerTrial, seed: study.seed, overwrite: overwrite || study.overwrite, verbose: verbose, journal: JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
-                                                             acceptTrialChange: acceptTrialChange), trialDefinition: definition),
-                              output: output)
-        tuner.handlesSignals = handlesSignals
-        tuner.onInterrupt = onInterrupt
-        return try tuner.search(body)
+        if checkWorkers { try Tuner.checkWorkers(oracle) }
+        let journal = JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
+                                     acceptTrialChange: acceptTrialChange, worker: worker)
+        let configuration = TunerConfiguration(
+            directory: study.directory, projectName: study.name, maxTrials: maxTrials ?? study.maxTrials,
+            maxRetriesPerTrial: maxRetriesPerTrial ?? study.maxRetriesPerTrial,
+            maxConsecutiveFailedTrials: maxConsecutiveFailedTrials ?? study.maxConsecutiveFailedTrials,
+            maxInterruptionsPerTrial: maxInterruptionsPerTrial ?? study.maxInterruptionsPerTrial, seed: study.seed,
+            overwrite: overwrite || study.overwrite, verbose: verbose, journal: journal, trialDefinition: definition)
+        return try Tuner(oracle: oracle, objective: study.objective,
+                         hyperparameters: HyperParameters(space: study.space, values: [:]),
+                         configuration: configuration, output: output)
     }
 }
 

@@ -14,24 +14,8 @@ struct Limit: ExpressibleByArgument {
     }
 }
 
-struct Search: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Run a study file's search, or resume it after a crash.",
-        discussion: """
-            The journal is DIRECTORY/STUDY/journal.sqlite (the study file's `directory`, .tuner by \
-            default). Running the same file again resumes: interrupted trials run first. \
-            Exit codes: 0 completed (at least one trial COMPLETED), 1 error (bad input, I/O), 2 usage, \
-            3 consecutive-failure limit, 4 fatal error (an objective missing from the metrics \
-            included), 5 the search ended but no trial completed, 128 + the signal when stopped by \
-            one (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE, 131 SIGQUIT).
-            """)
-
-    @Argument(help: "The study file (YAML).")
-    var studyFile: String
-
-    @Flag(help: "Start an empty study, deleting the journal.")
-    var overwrite = false
-
+/// The options `search` and `worker` share: the console and the limits a run may override.
+struct SearchOptions: ParsableArguments {
     @Option(help: "0: errors only; 1: KerasTuner's lines; 2: also every failed attempt's trace.")
     var verbose: Verbosity = .progress
 
@@ -58,17 +42,28 @@ struct Search: ParsableCommand {
         if let maxRetriesPerTrial, maxRetriesPerTrial < 0 { throw ValidationError("--max-retries-per-trial must be 0 or more") }
     }
 
-    func run() throws {
-        let study: StudyFile
-        study = try StudyFile.load(studyFile)
+    /// The options as a worker's arguments, for the workers `search --workers` starts.
+    var arguments: [String] {
+        var list = ["--verbose", "\(verbose.rawValue)"]
+        if let maxTrials { list += ["--max-trials", "\(maxTrials)"] }
+        if let maxRetriesPerTrial { list += ["--max-retries-per-trial", "\(maxRetriesPerTrial)"] }
+        if let limit = maxConsecutiveFailedTrials { list += ["--max-consecutive-failed-trials", limit.value.map(String.init) ?? "none"] }
+        if let limit = maxInterruptionsPerTrial { list += ["--max-interruptions-per-trial", limit.value.map(String.init) ?? "none"] }
+        if acceptSpaceChange { list.append("--accept-space-change") }
+        if acceptTrialChange { list.append("--accept-trial-change") }
+        return list
+    }
+
+    /// Runs the search (or one worker of it) and maps its outcome to the command's exit code.
+    func run(_ study: StudyFile, overwrite: Bool, worker: String?, output: any SearchOutput = StandardOutput()) throws {
         let outcome: SearchOutcome
-        let runner = StudyRun(study: study, verbose: verbose, handlesSignals: true)
+        let runner = StudyRun(study: study, verbose: verbose, output: output, handlesSignals: true)
         do {
             outcome = try runner.search(
                 overwrite: overwrite, maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
                 maxConsecutiveFailedTrials: maxConsecutiveFailedTrials.map { $0.value },
                 maxInterruptionsPerTrial: maxInterruptionsPerTrial.map { $0.value },
-                acceptSpaceChange: acceptSpaceChange, acceptTrialChange: acceptTrialChange)
+                acceptSpaceChange: acceptSpaceChange, acceptTrialChange: acceptTrialChange, worker: worker)
         } catch let error where error is FatalSearchError || error is ObjectiveNotFoundError {
             writeStandardError("search stopped by a fatal error: \(error)\n")
             throw ExitCode(TunerCommand.Code.fatal)
@@ -76,13 +71,117 @@ struct Search: ParsableCommand {
             writeStandardError("error: \(error)\n")
             throw ExitCode(TunerCommand.Code.usage)
         }
-        if verbose >= .progress { print("Journal: \(study.journalPath)") }
+        if verbose >= .progress { output.line("Journal: \(study.journalPath)") }
         let code = outcome.exitCode(completedTrials: outcome.completedTrials)
         if code == TunerCommand.Code.noCompletedTrial {
             writeStandardError("the search ended with no COMPLETED trial: every trial failed (exit code 5).\n")
         }
         if code != 0 { throw ExitCode(code) }
     }
+}
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a study file's search, or resume it after a crash.",
+        discussion: """
+            The journal is DIRECTORY/STUDY/journal.sqlite (the study file's `directory`, .tuner by \
+            default). Running the same file again resumes: interrupted trials run first. \
+            Exit codes: 0 completed (at least one trial COMPLETED), 1 error (bad input, I/O), 2 usage, \
+            3 consecutive-failure limit, 4 fatal error (an objective missing from the metrics \
+            included), 5 the search ended but no trial completed, 128 + the signal when stopped by \
+            one (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE, 131 SIGQUIT). With --workers N, \
+            N worker processes search the study together, and one that dies is started again \
+            under its id.
+            """)
+
+    @Argument(help: "The study file (YAML).")
+    var studyFile: String
+
+    @Flag(help: "Start an empty study, deleting the journal.")
+    var overwrite = false
+
+    @Option(help: "Search with this many worker processes on the study's journal (1 to 256).")
+    var workers: Int = 1
+
+    @OptionGroup var options: SearchOptions
+
+    func validate() throws {
+        guard (1...256).contains(workers) else { throw ValidationError("--workers must be from 1 to 256, got \(workers)") }
+    }
+
+    func run() throws {
+        let study = try StudyFile.load(studyFile)
+        guard workers > 1 else {
+            try options.run(study, overwrite: overwrite, worker: nil)
+            return
+        }
+        try StudyRun(study: study, verbose: options.verbose).prepareForWorkers(
+            overwrite: overwrite, acceptSpaceChange: options.acceptSpaceChange, acceptTrialChange: options.acceptTrialChange)
+        let supervisor = WorkerSupervisor(studyFile: studyFile, count: workers, arguments: options.arguments,
+                                          verbose: options.verbose)
+        let code = try supervisor.run()
+        if options.verbose >= .progress { print("Journal: \(study.journalPath)") }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+struct Worker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join a study's search as one of its workers.",
+        discussion: """
+            Workers share the study's journal (DIRECTORY/STUDY/journal.sqlite) on one host: each \
+            claims queued trials (interrupted ones, then retries) before new ones, the \
+            consecutive-failure streak is kept across workers, and a stop one journals stops them \
+            all. Start them from a shell loop, systemd or a scheduler; a worker restarted under \
+            the same id takes its interrupted trials back first. The worker id defaults to \
+            slurm-$SLURM_ARRAY_TASK_ID, k8s-$JOB_COMPLETION_INDEX, else HOST-PID. \
+            Exit codes as for search.
+            """)
+
+    @Argument(help: "The study file (YAML).")
+    var studyFile: String
+
+    @Option(help: "This worker's id (1 to 200 bytes).")
+    var workerID: String?
+
+    @Flag(help: .hidden)
+    var supervised = false
+
+    @OptionGroup var options: SearchOptions
+
+    func run() throws {
+        var study = try StudyFile.load(studyFile)
+        // `search --workers` started the study empty already when the file asks for overwrite.
+        if supervised { study.overwrite = false }
+        let id = workerID ?? Self.defaultID(ProcessInfo.processInfo.environment)
+        let output: any SearchOutput = supervised ? PrefixedOutput(prefix: "[\(id)] ") : StandardOutput()
+        try options.run(study, overwrite: false, worker: id, output: output)
+    }
+
+    /// The worker id a scheduler's environment gives: a Slurm array task, a Kubernetes
+    /// Indexed Job's completion index, else the host and process id.
+    static func defaultID(_ environment: [String: String]) -> String {
+        if let task = environment["SLURM_ARRAY_TASK_ID"], !task.isEmpty { return "slurm-\(task)" }
+        if let index = environment["JOB_COMPLETION_INDEX"], !index.isEmpty { return "k8s-\(index)" }
+        return "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+    }
+}
+
+/// Console lines of one of many workers: each line prefixed with the worker's id, and no
+/// progress line (several processes would overwrite each other's).
+final class PrefixedOutput: SearchOutput {
+    let prefix: String
+
+    init(prefix: String) {
+        self.prefix = prefix
+    }
+
+    func line(_ text: String) {
+        print(text.split(separator: "\n", omittingEmptySubsequences: false).map { prefix + $0 }.joined(separator: "\n"))
+        fflush(nil)
+    }
+
+    func progress(_ text: String?) {}
 }
 
 extension Verbosity: ExpressibleByArgument {

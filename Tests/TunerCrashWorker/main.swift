@@ -1,10 +1,11 @@
 // A child process for the crash-equivalence tests and the soak script: runs (or resumes)
 // a seeded search of `FlakyWorkload` and is killed at random instants by its parent.
 //
-//   TunerCrashWorker DIR TUNER SEED MAX_TRIALS [SLEEP_US] [SYNCHRONOUS] [LIMIT]
+//   TunerCrashWorker DIR TUNER SEED MAX_TRIALS [SLEEP_US] [SYNCHRONOUS] [LIMIT] [WORKER]
 //   TUNER: grid | random | bayesian | hyperband
 //   LIMIT: a consecutive-failure limit, with a workload where half the trials fail
 //   (`none`, the default: no limit and the usual failure rates).
+//   WORKER: join the study as this worker, beside others (section 9).
 import Foundation
 import TunerCore
 import TunerJournal
@@ -19,6 +20,7 @@ guard arguments.count >= 5, let seed = UInt64(arguments[3]), let maxTrials = Int
 let sleep = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 0
 let synchronous: JournalOptions.Synchronous = arguments.count > 6 && arguments[6] == "normal" ? .normal : .full
 let limit = arguments.count > 7 ? Int(arguments[7]) : nil
+let worker = arguments.count > 8 ? arguments[8] : nil
 let workload = limit == nil ? FlakyWorkload(sleepMicroseconds: sleep)
     : FlakyWorkload(errorRate: 0.1, failedRate: 0.5, nanRate: 0, sleepMicroseconds: sleep)
 let oracle: any Oracle
@@ -30,7 +32,7 @@ default: oracle = RandomSearchOracle()
 }
 do {
     let tuner = try Tuner(oracle: oracle, objective: "val_loss", hyperparameters: try FlakyWorkload.space(),
-                          configuration: TunerConfiguration(directory: arguments[1], projectName: "crash", maxTrials: maxTrials, maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: limit, maxInterruptionsPerTrial: nil, seed: seed, verbose: 0, journal: JournalOptions(synchronous: synchronous),
+                          configuration: TunerConfiguration(directory: arguments[1], projectName: "crash", maxTrials: maxTrials, maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: limit, maxInterruptionsPerTrial: nil, seed: seed, verbose: 0, journal: JournalOptions(synchronous: synchronous, worker: worker),
                                                             handlesSignals: true))
     let outcome = try tuner.search(workload.run)
     print("stop: \(outcome.stopReason.rawValue)")

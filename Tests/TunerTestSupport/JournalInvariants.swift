@@ -24,8 +24,14 @@ public enum JournalInvariants {
         var problems: [String] = []
         let sessionsByID = Dictionary(uniqueKeysWithValues: sessions.compactMap { s in s.id.map { ($0, s) } })
         let byTrial = Dictionary(grouping: attempts, by: \.trial)
-        let openSessions = sessions.filter { $0.endedAt == nil }
-        if openSessions.count > 1 { problems.append("\(openSessions.count) sessions are open at once") }
+        // One open session per writer: the one search, or each worker (section 9).
+        for (worker, open) in Dictionary(grouping: sessions.filter { $0.endedAt == nil }, by: { $0.worker ?? "" }) where open.count > 1 {
+            problems.append("\(open.count) sessions of \(worker.isEmpty ? "the one writer" : "worker \(worker)") are open at once")
+        }
+        if sessions.contains(where: { $0.endedAt == nil && $0.worker == nil }),
+           sessions.contains(where: { $0.endedAt == nil && $0.worker != nil }) {
+            problems.append("a plain search and workers have sessions open at once")
+        }
         for attempt in attempts where attempt.outcome == nil {
             guard let session = sessionsByID[attempt.session] else {
                 problems.append("attempt \(attempt.trial)/\(attempt.number) belongs to no session")
@@ -76,6 +82,67 @@ public enum JournalInvariants {
                 problems.append("attempt \(trialID(attempt.trial))/\(attempt.number) was fatal but its session ended \(session.stopReason?.rawValue ?? "open")")
             }
         }
+        problems += checkAttempts(trials: trials, byTrial: byTrial, sessions: sessionsByID)
+        let ends = ended.compactMap(\.endSeq)
+        if ends != Array(1...max(1, ends.count)).prefix(ends.count).map({ $0 }) {
+            problems.append("the end order is not 1, 2, … \(ends.count): \(ends.prefix(10))")
+        }
         return problems
+    }
+
+    /// Per trial: attempt numbers 1, 2, … with no gap; counted attempts within the retries
+    /// its sessions allowed (S8); attempts one after another, unless the one before was found
+    /// dead (a worker's death is found later than it happened) (section 9).
+    static func checkAttempts(trials: [TrialRecord], byTrial: [Int: [AttemptRecord]],
+                              sessions: [Int64: SessionRecord]) -> [String] {
+        var problems: [String] = []
+        for trial in trials {
+            let list = (byTrial[trial.number] ?? []).sorted { $0.number < $1.number }
+            if list.map(\.number) != Array(1...max(1, list.count)).prefix(list.count).map({ $0 }) {
+                problems.append("trial \(trial.trialID)'s attempts are numbered \(list.map(\.number)), not 1, 2, …")
+            }
+            let allowed = list.compactMap { sessions[$0.session]?.searchLimits?.maxRetriesPerTrial }.max() ?? 0
+            let counted = list.filter(\.counted).count
+            if counted > allowed + 1 {
+                problems.append("trial \(trial.trialID) has \(counted) counted attempts, more than 1 + \(allowed) retries")
+            }
+            for (before, after) in zip(list, list.dropFirst()) where before.outcome != .interrupted {
+                if let end = before.endedAt, after.startedAt < end - 1e-6 {
+                    problems.append("trial \(trial.trialID)'s attempt \(after.number) started before attempt \(before.number) ended")
+                }
+            }
+        }
+        return problems
+    }
+
+    /// What many workers on one study may never leave behind, besides ``violations(in:)``
+    /// (section 9): no configuration proposed twice (Grid and Random), at most `maxStops`
+    /// stops journaled, no trial created after the last stop, and no trial interrupted more
+    /// often than `maxInterruptions` allows.
+    public static func workerViolations(in journal: StudyJournal, distinctConfigurations: Bool,
+                                        maxStops: Int = 1, maxInterruptions: Int? = nil) throws -> [String] {
+        try journal.snapshot {
+            var problems = try violations(in: journal)
+            let trials = try journal.trials()
+            if distinctConfigurations {
+                let counts = Dictionary(grouping: trials, by: \.hyperparameters).filter { $0.value.count > 1 }
+                for (values, twins) in counts {
+                    problems.append("trials \(twins.map(\.trialID).joined(separator: ", ")) have the same configuration \(values)")
+                }
+            }
+            let stops = try journal.stops()
+            if stops.count > maxStops { problems.append("\(stops.count) stops were journaled, at most \(maxStops) expected") }
+            if let at = stops.at {
+                for trial in trials where trial.createdAt > at {
+                    problems.append("trial \(trial.trialID) was created after the stop at \(at)")
+                }
+            }
+            if let maxInterruptions {
+                for (trial, deaths) in try journal.attemptCounts().deaths where deaths > maxInterruptions {
+                    problems.append("trial \(trialID(trial)) was interrupted \(deaths) times, over the cap of \(maxInterruptions)")
+                }
+            }
+            return problems
+        }
     }
 }

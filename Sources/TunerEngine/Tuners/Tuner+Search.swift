@@ -187,6 +187,8 @@ struct SearchRun {
     var best: (number: Int, score: Double)?
     var started = DispatchTime.now()
     var trialsThisSession = 0
+    /// The trial ends this worker has seen (section 9).
+    var knownEnds = 0
     /// The grid's size for GridSearch without `maxTrials`, counted once per session (the
     /// progress line would otherwise walk the whole grid after every trial).
     var gridSize: Int?
@@ -225,6 +227,7 @@ struct SearchRun {
 
     /// Runs trials until a stop.
     mutating func loop(_ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd {
+        if tuner.store.workerID != nil { return try sharedLoop(body) }
         while true {
             if !pending.isEmpty {
                 let number = pending.removeFirst()
@@ -239,6 +242,70 @@ struct SearchRun {
             }
             history.append(OracleTrial(number: number, values: proposal, status: .running, score: nil))
             if let stop = try runTrial(number, isNew: true, body) { return stop }
+        }
+    }
+
+    /// Runs trials as one of many workers (section 9): each piece of work is claimed in one
+    /// transaction — a queued trial first, else a new trial proposed from the journal as it
+    /// is at that instant — until a stop is journaled or nothing is left.
+    mutating func sharedLoop(_ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd {
+        let store = tuner.store
+        var pause = 0.01
+        while true {
+            let request = ClaimRequest(session: session, knownTrials: trials.count, knownEnds: knownEnds,
+                                       maxTrials: tuner.limits.maxTrials,
+                                       maxInterruptionsPerTrial: tuner.limits.maxInterruptionsPerTrial)
+            let claim = try store.claim(request, propose: { number, refreshed in
+                apply(refreshed)
+                guard let values = tuner.oracle.propose(trial: number, space: tuner.space, history: history, seed: tuner.seed) else {
+                    return nil
+                }
+                return ProposedTrial(values: values, seed: SplitMix64.mix(tuner.seed, UInt64(number)))
+            }, failureRule: { message in streakRule(lastError: message) })
+            apply(claim.refreshed)
+            knownEnds = claim.ends
+            if !claim.reaped.isEmpty, tuner.verbose >= .progress {
+                tuner.output.line("Found \(claim.reaped.count) dead worker session(s); their trials run again first.")
+            }
+            switch claim.work {
+            case .stopped(let stop):
+                stopJournaled = true
+                return LoopEnd(reason: stop.reason, message: stop.message, journaled: true)
+            case .exhausted:
+                return LoopEnd(reason: .completed, journaled: false)
+            case .wait:
+                // Others' trials are running and may need retries: ask again, less often.
+                usleep(UInt32(pause * 1e6))
+                pause = min(pause * 2, 0.25)
+            case .failed(let number, let message, let commit):
+                if tuner.verbose >= .progress { tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.") }
+                if let stop = stopped(commit) { return stop }
+            case .run(let trial, let attempt, let isNew):
+                pause = 0.01
+                apply([trial])
+                counted[trial.number] = claim.counted
+                if isNew { console.announce(trial.number, history.trials[trial.number].values) }
+                trialsThisSession += 1
+                if let stop = try runAttempts(trial.number, from: attempt, body) { return stop }
+            }
+        }
+    }
+
+    /// Mirrors trials read from the journal (other workers' among them) in memory.
+    mutating func apply(_ records: [TrialRecord]) {
+        for record in records {
+            if record.number < trials.count {
+                trials[record.number] = record
+                history.update(at: record.number, status: record.status, score: record.score)
+            } else if record.number == trials.count {
+                trials.append(record)
+                history.append(OracleTrial(number: record.number, values: (try? record.values()) ?? [:],
+                                           status: record.status, score: record.score))
+            }
+            if record.status == .completed, let score = record.score, score.isFinite,
+               best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true {
+                best = (record.number, score)
+            }
         }
     }
 
@@ -267,6 +334,16 @@ struct SearchRun {
             setStatus(number, .running, message: nil)
         }
         trialsThisSession += 1
+        return try runAttempts(number, from: attempt, body)
+    }
+
+    /// Runs a trial's attempts from `first` until one ends it, or (for a worker) until one ends
+    /// INVALID: its retry is then queued work like any other (section 9).
+    mutating func runAttempts(_ number: Int, from first: AttemptRecord,
+                              _ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd? {
+        let trialValues = history.trials[number].values
+        let seed = SplitMix64.mix(tuner.seed, UInt64(number))
+        var attempt = first
         while true {
             var context = TrialContext(number: number, attempt: attempt.number, retry: counted[number, default: 0], seed: seed,
                                        hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
@@ -299,8 +376,15 @@ struct SearchRun {
             end.trialStatus = SearchRules.trialStatus(after: end.outcome, countedBefore: counted[number, default: 0],
                                                       maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial)
             let commit = try finish(attempt, end)
+            if commit.fenced {
+                if tuner.verbose >= .progress {
+                    tuner.output.line("Trial \(trialID(number)): another worker found this one dead and closed the attempt; its result was kept as a late result only.")
+                }
+                return nil
+            }
             console.report(number, end, counted: counted[number, default: 0],
                            totalElapsed: seconds(since: started) + ((try? tuner.totalElapsed()) ?? 0))
+            if end.trialStatus == .invalid, tuner.store.workerID != nil { return nil }
             if end.trialStatus == .invalid {
                 attempt = try tuner.store.startAttempt(trial: number, session: session)
                 setStatus(number, .running, message: nil)
@@ -346,6 +430,7 @@ struct SearchRun {
             rule = { _, _ in nil }
         }
         let commit = try tuner.store.finishAttempt(attempt, end, session: session, decide: rule)
+        if commit.fenced { return commit }
         if commit.stop != nil { stopJournaled = true }
         if end.outcome.isCounted { counted[attempt.trial, default: 0] += 1 }
         setStatus(attempt.trial, end.trialStatus, message: end.message, endSeq: commit.endSeq)

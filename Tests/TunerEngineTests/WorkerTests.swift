@@ -1,0 +1,199 @@
+import Foundation
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerTestSupport
+import XCTest
+
+/// Section 9: many worker processes on one SQLite journal, killed, paused and stopped at random,
+/// checked against the invariants and against an uninterrupted run of one process.
+final class WorkerTests: XCTestCase {
+    static var worker: String { ChildProcess.executable("TunerCrashWorker") }
+
+    func journalPath(_ directory: TemporaryDirectory) -> String {
+        Tuner.journalPath(directory: directory.path, projectName: "crash")
+    }
+
+    /// A worker process: `TunerCrashWorker DIR TUNER SEED TRIALS SLEEP full LIMIT ID`.
+    func startWorker(_ directory: TemporaryDirectory, _ tuner: String, seed: UInt64, trials: Int, sleep: Int,
+                     limit: Int? = nil, id: String) throws -> Process {
+        try ChildProcess.start(Self.worker, [directory.path, tuner, "\(seed)", "\(trials)", "\(sleep)", "full",
+                                             limit.map(String.init) ?? "none", id])
+    }
+
+    /// Kills per test: 10 in CI; `SWIFTTUNER_SOAK_KILLS` sets more.
+    var kills: Int { ProcessInfo.processInfo.environment["SWIFTTUNER_SOAK_KILLS"].flatMap(Int.init) ?? 10 }
+
+    /// N workers, `kills` of them SIGKILLed at random instants and restarted under their ids,
+    /// end with the trials of one uninterrupted process (section 9, S24).
+    func workersKilledAtRandom(tuner: String, seed: UInt64, workers: Int) throws {
+        let trials = max(120, kills * 10)
+        let reference = TemporaryDirectory()
+        let solo = try ChildProcess.start(Self.worker, [reference.path, tuner, "\(seed)", "\(trials)", "0"])
+        solo.waitUntilExit()
+        XCTAssertEqual(solo.terminationStatus, 0)
+
+        let shared = TemporaryDirectory()
+        var running = try (1...workers).map { try startWorker(shared, tuner, seed: seed, trials: trials, sleep: 3000, id: "w\($0)") }
+        var rng = SplitMix64(seed: seed &+ 11)
+        var killed = 0
+        for _ in 0..<kills {
+            usleep(UInt32(20_000 + rng.nextInt(below: 100_000)))
+            let index = rng.nextInt(below: workers)
+            guard running[index].isRunning else { continue }
+            kill(running[index].processIdentifier, SIGKILL)
+            running[index].waitUntilExit()
+            killed += 1
+            if let journal = try? StudyJournal.openForReading(at: journalPath(shared)) {
+                XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+            }
+            running[index] = try startWorker(shared, tuner, seed: seed, trials: trials, sleep: 3000, id: "w\(index + 1)")
+        }
+        for process in running {
+            XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning }, "every worker ends by itself")
+            XCTAssertEqual(process.terminationStatus, 0)
+        }
+        let journal = try StudyJournal.openForReading(at: journalPath(shared))
+        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+        let expected = try summaries(StudyJournal.openForReading(at: journalPath(reference)))
+        let actual = try summaries(journal)
+        XCTAssertEqual(actual.count, expected.count)
+        for (a, e) in zip(actual, expected) { XCTAssertEqual(a, e) }
+        let sessions = try journal.sessions()
+        XCTAssertEqual(Set(sessions.compactMap(\.worker)), Set((1...workers).map { "w\($0)" }))
+        XCTAssertTrue(sessions.allSatisfy { $0.endedAt != nil }, "every session ended")
+        let interrupted = try journal.attempts().filter { $0.outcome == .interrupted }.count
+        XCTAssertGreaterThan(killed, kills / 2, "most kills landed during the search")
+        XCTAssertGreaterThan(interrupted, 0, "kills interrupted attempts")
+        print("workers (\(tuner), \(workers)): \(killed) kills, \(interrupted) interrupted attempts, \(actual.count) trials equal to one process's")
+    }
+
+    func testGridSearchWorkersKilledAtRandomEndWithOneProcessTrials() throws {
+        try workersKilledAtRandom(tuner: "grid", seed: 21, workers: 3)
+    }
+
+    func testRandomSearchWorkersKilledAtRandomEndWithOneProcessTrials() throws {
+        try workersKilledAtRandom(tuner: "random", seed: 22, workers: 3)
+    }
+
+    /// The streak is kept across workers in end order, and the stop it triggers is journaled
+    /// once, in the transaction that ended the trial that reached the limit; every other
+    /// worker stops claiming and ends with the same reason; trials already running finish
+    /// without a second stop (S15–S18, section 9).
+    func testTheStreakIsExactAcrossWorkersAndItsStopEndsThemAll() throws {
+        let shared = TemporaryDirectory()
+        let limit = 4
+        let workers = try (1...3).map { try startWorker(shared, "random", seed: 31, trials: 400, sleep: 2000, limit: limit, id: "w\($0)") }
+        for process in workers {
+            XCTAssertTrue(waitUntil(timeout: 60) { !process.isRunning })
+            XCTAssertEqual(process.terminationStatus, 0, "the crash worker exits 0 on a journaled stop")
+        }
+        let journal = try StudyJournal.openForReading(at: journalPath(shared))
+        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true), [])
+        let stop = try journal.stops()
+        XCTAssertEqual(stop.count, 1)
+        let trials = try journal.trials()
+        let ended = trials.filter { $0.endSeq != nil }.sorted { $0.endSeq! < $1.endSeq! }
+        var streak = 0
+        var trigger: TrialRecord?
+        for trial in ended {
+            streak = trial.status == .failed ? streak + 1 : 0
+            if streak >= limit { trigger = trial; break }
+        }
+        let triggering = try XCTUnwrap(trigger, "the workload fails often enough to reach the limit")
+        let lastAttempt = try XCTUnwrap(journal.attempts(ofTrial: triggering.number).last)
+        XCTAssertEqual(stop.session, lastAttempt.session, "the worker that ended the trigger journaled the stop")
+        let after = ended.filter { $0.endSeq! > triggering.endSeq! }
+        XCTAssertLessThanOrEqual(after.count, 2, "only trials already running on the other two workers end after the stop")
+        let sessions = try journal.sessions()
+        XCTAssertEqual(sessions.count, 3)
+        for session in sessions {
+            XCTAssertEqual(session.stopReason, .consecutiveFailures, "session \(session.id ?? 0) of worker \(session.worker ?? "?")")
+        }
+        XCTAssertEqual(try journal.study().streak, try journal.derivedStreak())
+    }
+
+    /// A paused worker (SIGSTOP) is alive on one host: its lock is held, so no other worker
+    /// takes its trial; the others wait for it at the end, and it finishes once continued.
+    /// It is paused while its trial runs (a worker paused inside a write holds the journal,
+    /// as any SQLite writer does, until it is continued).
+    func testAPausedWorkerKeepsItsTrialAndFinishesItWhenContinued() throws {
+        let shared = TemporaryDirectory()
+        let path = journalPath(shared)
+        let first = try startWorker(shared, "grid", seed: 41, trials: 12, sleep: 300_000, id: "w1")
+        XCTAssertTrue(waitUntil { (try? StudyJournal.openForReading(at: path).attempts().count) ?? 0 >= 1 })
+        usleep(100_000)
+        kill(first.processIdentifier, SIGSTOP)
+        let paused = try XCTUnwrap(StudyJournal.openForReading(at: path).trials().first { $0.status == .running })
+        let second = try startWorker(shared, "grid", seed: 41, trials: 12, sleep: 1000, id: "w2")
+        XCTAssertTrue(waitUntil(timeout: 60) {
+            guard let trials = try? StudyJournal.openForReading(at: path).trials() else { return false }
+            return trials.count == 12 && trials.filter { $0.status == .running }.map(\.number) == [paused.number]
+                && trials.filter { $0.status == .completed || $0.status == .failed }.count == 11
+        }, "the second worker runs every other trial and waits for the paused one")
+        XCTAssertTrue(second.isRunning, "it waits for the paused worker's trial rather than ending")
+        kill(first.processIdentifier, SIGCONT)
+        for process in [first, second] {
+            XCTAssertTrue(waitUntil(timeout: 60) { !process.isRunning })
+            XCTAssertEqual(process.terminationStatus, 0)
+        }
+        let journal = try StudyJournal.openForReading(at: path)
+        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+        XCTAssertEqual(try journal.attempts().filter { $0.outcome == .interrupted }.count, 0, "nobody was found dead")
+        XCTAssertEqual(try journal.lateResults(), [])
+    }
+
+    /// A result that comes after its attempt was closed by another worker is refused (fenced):
+    /// it is kept as a late result and the trial is left as the closing worker left it.
+    func testALateResultIsFencedAndKeptForDiagnosis() throws {
+        let shared = TemporaryDirectory()
+        let worker = try startWorker(shared, "grid", seed: 42, trials: 3, sleep: 400_000, id: "w1")
+        let path = journalPath(shared)
+        XCTAssertTrue(waitUntil { (try? StudyJournal.openForReading(at: path).attempts().count) ?? 0 >= 1 })
+        // What a worker that judged w1 dead does: close its attempt and stop its trial.
+        try ForeignEdit.execute(path, """
+            UPDATE attempt SET outcome = 'interrupted', counted = 0, endedAt = startedAt, duration = 0 WHERE outcome IS NULL;
+            UPDATE trial SET status = 'STOPPED' WHERE status = 'RUNNING';
+            """)
+        XCTAssertTrue(waitUntil(timeout: 60) { !worker.isRunning })
+        XCTAssertEqual(worker.terminationStatus, 0)
+        let journal = try StudyJournal.openForReading(at: path)
+        let late = try journal.lateResults()
+        XCTAssertEqual(late.count, 1)
+        let fenced = try XCTUnwrap(journal.attempts().first { $0.id == late.first?.attempt })
+        XCTAssertEqual(fenced.outcome, .interrupted, "the late result did not overwrite the closed attempt")
+        XCTAssertEqual(try journal.attempts(ofTrial: fenced.trial).count, 2, "the trial ran again")
+        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+    }
+
+    /// One writer or many workers, never both (S26, section 9); one process per worker id.
+    func testAPlainSearchAndWorkersExcludeEachOtherAndIdsAreUnique() throws {
+        let shared = TemporaryDirectory()
+        let worker = try startWorker(shared, "grid", seed: 43, trials: 30, sleep: 100_000, id: "w1")
+        defer { kill(worker.processIdentifier, SIGKILL); worker.waitUntilExit() }
+        let path = journalPath(shared)
+        XCTAssertTrue(waitUntil { (try? StudyJournal.openForReading(at: path).attempts().count) ?? 0 >= 1 })
+        let plain = try ChildProcess.run(Self.worker, [shared.path, "grid", "43", "30", "0"])
+        XCTAssertEqual(plain.code, 1)
+        XCTAssertTrue(plain.stderr.contains("is being searched by 1 worker(s) (\"w1\")"), plain.stderr)
+        let twin = try ChildProcess.run(Self.worker, [shared.path, "grid", "43", "30", "0", "full", "none", "w1"])
+        XCTAssertEqual(twin.code, 1)
+        XCTAssertTrue(twin.stderr.contains("the worker id \"w1\" is already running"), twin.stderr)
+        let other = TemporaryDirectory()
+        let alone = try ChildProcess.start(Self.worker, [other.path, "grid", "44", "30", "100000"])
+        defer { kill(alone.processIdentifier, SIGKILL); alone.waitUntilExit() }
+        XCTAssertTrue(waitUntil { (try? StudyJournal.openForReading(at: journalPath(other)).attempts().count) ?? 0 >= 1 })
+        let joining = try ChildProcess.run(Self.worker, [other.path, "grid", "44", "30", "0", "full", "none", "w9"])
+        XCTAssertEqual(joining.code, 1)
+        XCTAssertTrue(joining.stderr.contains("Workers join a study that no plain search holds"), joining.stderr)
+    }
+
+    /// Hyperband is refused with workers before any journal is made.
+    func testHyperbandWithWorkersIsRefusedBeforeAnyJournal() throws {
+        let shared = TemporaryDirectory()
+        let run = try ChildProcess.run(Self.worker, [shared.path, "hyperband", "45", "30", "0", "full", "none", "w1"])
+        XCTAssertEqual(run.code, 1)
+        XCTAssertTrue(run.stderr.contains("Hyperband cannot be searched by many workers yet"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: journalPath(shared)))
+    }
+}
