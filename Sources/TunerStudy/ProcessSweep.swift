@@ -19,8 +19,8 @@ enum ProcessSweep {
     private static let swept = Mutex<Set<String>>([])
 
     /// Ends the processes of attempts that a killed search left running, once per study folder
-    /// and process. Runs while the study's writer lock is held, so every `.pid` file there is
-    /// a dead search's.
+    /// and process. Runs while the study's lock is held; a `.pid` file of a process still alive
+    /// is another worker's running attempt (section 9), and is left alone.
     static func once(trialsDirectory: String) {
         let first = swept.withLock { $0.insert(trialsDirectory).inserted }
         guard first, let trials = try? FileManager.default.contentsOfDirectory(atPath: trialsDirectory) else { return }
@@ -29,9 +29,9 @@ enum ProcessSweep {
             guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
             for file in files where file.hasPrefix("attempt_") && file.hasSuffix(".pid") {
                 let path = (folder as NSString).appendingPathComponent(file)
-                if let token = try? String(contentsOfFile: path, encoding: .utf8), !token.isEmpty {
-                    kill(token: token)
-                }
+                let token = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                if let owner = Int32(token.prefix { $0 != "-" }), owner != getpid(), Foundation.kill(owner, 0) == 0 { continue }
+                if !token.isEmpty { kill(token: token) }
                 try? FileManager.default.removeItem(atPath: path)
             }
         }

@@ -115,8 +115,13 @@ struct Search: ParsableCommand {
             try options.run(study, overwrite: overwrite, worker: nil)
             return
         }
-        try StudyRun(study: study, verbose: options.verbose).prepareForWorkers(
-            overwrite: overwrite, acceptSpaceChange: options.acceptSpaceChange, acceptTrialChange: options.acceptTrialChange)
+        do {
+            try StudyRun(study: study, verbose: options.verbose).prepareForWorkers(
+                overwrite: overwrite, acceptSpaceChange: options.acceptSpaceChange, acceptTrialChange: options.acceptTrialChange)
+        } catch let error as SearchConfigurationError {
+            writeStandardError("error: \(error)\n")
+            throw ExitCode(TunerCommand.Code.usage)
+        }
         let supervisor = WorkerSupervisor(studyFile: studyFile, count: workers, arguments: options.arguments,
                                           verbose: options.verbose)
         let code = try supervisor.run()

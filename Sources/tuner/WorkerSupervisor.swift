@@ -50,7 +50,10 @@ final class WorkerSupervisor: Sendable {
             for source in sources { source.cancel() }
             for number in [SIGINT, SIGTERM, SIGHUP] { signal(number, SIG_DFL) }
         }
-        if verbose >= .progress { print("Search: \(count) workers on \(studyFile)") }
+        if verbose >= .progress {
+            print("Search: \(count) workers on \(studyFile)")
+            fflush(nil)
+        }
         for id in 1...count { try start(id) }
         while state.withLock({ !$0.running.isEmpty }) {
             ended.wait()
@@ -83,7 +86,10 @@ final class WorkerSupervisor: Sendable {
             return again
         }
         if restart {
-            if verbose >= .progress { print("Worker \(id) died by signal \(status); starting it again under its id.") }
+            if verbose >= .progress {
+                print("Worker \(id) died by signal \(status); starting it again under its id.")
+                fflush(nil)
+            }
             do { try start(id) } catch {
                 writeStandardError("error: cannot start worker \(id) again: \(error)\n")
                 state.withLock { $0.codes[id] = TunerCommand.Code.error }

@@ -41,8 +41,12 @@ public enum ChildProcess {
 
     /// Starts `executable` (a path, or a name looked up on `PATH`) without waiting for it.
     public static func start(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                             stdout: Output = .discard, stderr: Output = .inherit) throws -> Process {
+                             stdout: Output = .discard, stderr: Output = .inherit,
+                             environment: [String: String] = [:]) throws -> Process {
         let process = Process()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         if executable.contains("/") {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
@@ -60,8 +64,9 @@ public enum ChildProcess {
     /// Runs `executable` to its end; what `stdout` and `stderr` capture is in the result.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                           stdout: Output = .capture, stderr: Output = .capture) throws -> ProcessRun {
-        let process = try start(executable, arguments, in: directory, stdout: stdout, stderr: stderr)
+                           stdout: Output = .capture, stderr: Output = .capture,
+                           environment: [String: String] = [:]) throws -> ProcessRun {
+        let process = try start(executable, arguments, in: directory, stdout: stdout, stderr: stderr, environment: environment)
         // Both pipes are drained at once: a child that fills one while the other is read would block.
         let outText = Drain(process.standardOutput), errText = Drain(process.standardError)
         let out = outText.wait(), err = errText.wait()
