@@ -292,3 +292,14 @@ extension StudyJournal {
         }
     }
 }
+
+extension StudyJournal {
+    /// How many times the study's search space was replaced after the study began: a trial
+    /// defined a hyperparameter, or a resume accepted a changed space (S25, section 7).
+    public func spaceChanges() throws -> Int {
+        try read { db in
+            guard try db.tableExists("amendment") else { return 0 }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM amendment WHERE what = 'space' AND previous IS NOT NULL") ?? 0
+        }
+    }
+}

@@ -154,18 +154,24 @@ public struct StudyRun {
         tuner.journal.consolidate()
     }
 
+    /// The oracle the study file names, configured as the file says.
+    ///
+    /// - Throws: ``SearchConfigurationError`` for a tuner a study file cannot name.
+    public func oracle() throws -> any Oracle {
+        switch study.tuner {
+        case .gridSearch: return GridSearchOracle()
+        case .randomSearch: return RandomSearchOracle()
+        case .bayesianOptimization: return BayesianOptimizationOracle()
+        case .hyperband:
+            return HyperbandOracle(maxEpochs: study.maxEpochs, factor: study.factor, iterations: study.hyperbandIterations)
+        default: throw SearchConfigurationError("a study file cannot name the tuner \(study.tuner)")
+        }
+    }
+
     func makeTuner(definition: String, overwrite: Bool, maxTrials: Int?, maxRetriesPerTrial: Int?,
                    maxConsecutiveFailedTrials: Int??, maxInterruptionsPerTrial: Int??, acceptSpaceChange: Bool,
                    acceptTrialChange: Bool, worker: String?, checkWorkers: Bool = false) throws -> Tuner {
-        let oracle: any Oracle
-        switch study.tuner {
-        case .gridSearch: oracle = GridSearchOracle()
-        case .randomSearch: oracle = RandomSearchOracle()
-        case .bayesianOptimization: oracle = BayesianOptimizationOracle()
-        case .hyperband:
-            oracle = HyperbandOracle(maxEpochs: study.maxEpochs, factor: study.factor, iterations: study.hyperbandIterations)
-        default: throw SearchConfigurationError("a study file cannot name the tuner \(study.tuner)")
-        }
+        let oracle = try self.oracle()
         if checkWorkers { try Tuner.checkWorkers(oracle) }
         let journal = JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
                                      acceptTrialChange: acceptTrialChange, worker: worker)

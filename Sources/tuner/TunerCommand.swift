@@ -18,7 +18,7 @@ struct TunerCommand: ParsableCommand {
             objective missing from the metrics included), 5 the search ended but no trial \
             completed, 128 + the signal when stopped by one (130 SIGINT, 143 SIGTERM).
             """,
-        subcommands: [Search.self, Worker.self, Status.self, Summary.self, Report.self, Export.self, ImportKerasTuner.self])
+        subcommands: [Search.self, Worker.self, Verify.self, Status.self, Summary.self, Report.self, Export.self, ImportKerasTuner.self])
 
     /// Exit codes, as `--help` and the README document them.
     enum Code {
