@@ -120,7 +120,7 @@ extension StudyJournal {
                     score DOUBLE,
                     message TEXT
                 );
-                CREATE INDEX trial_by_status ON trial(status);
+                CREATE INDEX trial_by_status ON trial(status, number);
                 CREATE INDEX attempt_open ON attempt(trial) WHERE outcome IS NULL;
                 """)
         },

@@ -156,10 +156,13 @@ extension StudyJournal {
         throws -> Claim {
         try write { db in
             let ends = { try Int.fetchOne(db.cachedStatement(sql: "SELECT endCount FROM study WHERE id = 1")) ?? 0 }
+            // Two index range scans, by number and by end order (an OR of both, or both in one
+            // query, would scan every earlier trial).
             func refreshed() throws -> [TrialRecord] {
-                try TrialRecord.filter(TrialRecord.Columns.number >= request.knownTrials
-                                       || TrialRecord.Columns.endSeq > request.knownEnds)
-                    .order(TrialRecord.Columns.number).fetchAll(db)
+                let created = try TrialRecord.filter(TrialRecord.Columns.number >= request.knownTrials).fetchAll(db)
+                let ended = try TrialRecord.filter(TrialRecord.Columns.endSeq > request.knownEnds).fetchAll(db)
+                    .filter { $0.number < request.knownTrials }
+                return (ended + created).sorted { $0.number < $1.number }
             }
             if try stopSeen(db) {
                 let row = try Row.fetchOne(db, sql: """
@@ -185,12 +188,7 @@ extension StudyJournal {
                 try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM trial WHERE status = ?)"),
                                   arguments: [TrialStatus.running]) ?? false
             }
-            if next == nil, try running() {
-                // Before waiting on others, make sure they are alive.
-                reaped += try reapDeadWorkers(db, current: request.session, force: true)
-                next = try queued()
-            }
-            if let number = next {
+            func claimQueued(_ number: Int) throws -> Claim {
                 let row = try Row.fetchOne(db, sql: """
                     SELECT IFNULL(SUM(counted), 0), IFNULL(SUM(outcome = ? AND graceful = 0), 0) FROM attempt WHERE trial = ?
                     """, arguments: [AttemptOutcome.interrupted, number])
@@ -210,6 +208,7 @@ extension StudyJournal {
                 return Claim(work: .run(trial, attempt, isNew: false), refreshed: try refreshed(), ends: try ends(),
                              counted: counted, reaped: reaped)
             }
+            if let number = next { return try claimQueued(number) }
             let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT IFNULL(MAX(number) + 1, 0) FROM trial")) ?? 0
             let changes = try refreshed()
             let proposal: ProposedTrial?
@@ -219,7 +218,13 @@ extension StudyJournal {
                 proposal = try propose(count, changes)
             }
             guard let proposal else {
-                return Claim(work: try running() ? .wait : .exhausted, refreshed: changes, ends: try ends(), reaped: reaped)
+                guard try running() else { return Claim(work: .exhausted, refreshed: changes, ends: try ends(), reaped: reaped) }
+                // Before waiting on the others, make sure they are alive: a dead one's trial is
+                // queued work, claimed at once.
+                reaped += try reapDeadWorkers(db, current: request.session, force: true)
+                next = try queued()
+                guard let number = next else { return Claim(work: .wait, refreshed: changes, ends: try ends(), reaped: reaped) }
+                return try claimQueued(number)
             }
             let (trial, attempt) = try insertTrial(db, number: count, values: proposal.values, seed: proposal.seed,
                                                    session: request.session)

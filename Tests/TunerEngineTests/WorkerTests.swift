@@ -72,11 +72,11 @@ final class WorkerTests: XCTestCase {
 
     func testGridSearchWorkersKilledAtRandomEndWithOneProcessTrials() throws {
         // The grid has 1,056 configurations: longer attempts, so that every kill lands before it is done.
-        try workersKilledAtRandom(tuner: "grid", seed: 21, workers: 3, kills: kills, trials: max(150, kills * 15), sleep: 6000)
+        try workersKilledAtRandom(tuner: "grid", seed: 21, workers: 3, kills: kills, trials: max(150, kills * 15), sleep: 9000)
     }
 
     func testRandomSearchWorkersKilledAtRandomEndWithOneProcessTrials() throws {
-        try workersKilledAtRandom(tuner: "random", seed: 22, workers: 3, kills: kills, trials: max(150, kills * 15))
+        try workersKilledAtRandom(tuner: "random", seed: 22, workers: 3, kills: kills, trials: max(150, kills * 25))
     }
 
     /// Bayesian proposals depend on results, so many workers end with other trials than one

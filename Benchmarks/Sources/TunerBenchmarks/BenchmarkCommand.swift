@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TunerJournal
 import TunerTrainer
 
 /// The side-by-side benchmarks: `swift run -c release TunerBenchmarks journal|trainer|reports|tuners`.
@@ -8,7 +9,7 @@ struct BenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "TunerBenchmarks",
         abstract: "SwiftTuner measured side by side with its peers (Optuna, KerasTuner, numpy, scikit-learn, keras+jax).",
-        subcommands: [Journal.self, Trainer.self, Reports.self, Tuners.self, MLPObjective.self],
+        subcommands: [Journal.self, Trainer.self, Reports.self, Tuners.self, Workers.self, WorkersChild.self, MLPObjective.self],
         defaultSubcommand: Journal.self)
 }
 
@@ -102,6 +103,41 @@ extension BenchmarkCommand {
                                       maxEpochs: maxEpochs, results: $0)
             }
         }
+    }
+
+    struct Workers: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Trivial trials with many workers on one study, against Optuna with as many on one SQLite file.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Worker counts, separated by commas.") var counts = "1,2,4,8,16"
+        @Option(help: "Seconds each run is measured.") var seconds = 6.0
+        @Option(help: "full, normal or both.") var synchronous = "both"
+
+        func validate() throws {
+            guard !parsedCounts.isEmpty, parsedCounts.allSatisfy({ (1...64).contains($0) }) else {
+                throw ValidationError("--counts lists numbers from 1 to 64")
+            }
+            if !["full", "normal", "both"].contains(synchronous) { throw ValidationError("--synchronous is full, normal or both") }
+            if !(seconds >= 1 && seconds <= 600) { throw ValidationError("--seconds is from 1 to 600") }
+        }
+
+        var parsedCounts: [Int] { counts.split(separator: ",").compactMap { Int($0) } }
+
+        func run() throws {
+            let modes: [JournalOptions.Synchronous] = synchronous == "both" ? [.full, .normal] : synchronous == "full" ? [.full] : [.normal]
+            let options = WorkersBenchmarkOptions(python: common.python, counts: parsedCounts, seconds: seconds, synchronous: modes)
+            try common.measure("workers") { try runWorkersBenchmark(options, results: $0) }
+        }
+    }
+
+    struct WorkersChild: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "workers-child", abstract: "One worker of the workers benchmark.", shouldDisplay: false)
+        @Argument var directory: String
+        @Argument var synchronous: String
+        @Argument var id: String
+
+        func run() throws { try runBenchmarkWorker(directory: directory, synchronous: synchronous, id: id) }
     }
 
     struct MLPObjective: ParsableCommand {

@@ -1,0 +1,136 @@
+import Foundation
+import SwiftTuner
+import TunerJournal
+
+/// The coordination cost of many workers on one study: trivial trials (the body returns at
+/// once) with 1, 2, 4, … worker processes on one SQLite journal for a fixed time, against
+/// Optuna with the same worker counts on one SQLite file (`peers/optuna_workers.py`).
+struct WorkersBenchmarkOptions {
+    var python: String?
+    var counts: [Int]
+    var seconds: Double
+    var synchronous: [JournalOptions.Synchronous]
+}
+
+/// One measured run: aggregate trials per second over the window, each worker's trials, and
+/// the 99th percentile of the time from a worker's attempt end to its next attempt start
+/// (the claim, with the proposal and the journal writes).
+struct WorkersMeasurement {
+    var trialsPerSecond: Double
+    var perWorker: [Int]
+    var claimP99: Double
+
+    var fairness: Double { Double(perWorker.min() ?? 0) / Double(max(1, perWorker.max() ?? 1)) }
+}
+
+/// The space and the study every worker of a run opens.
+func workersBenchmarkTuner(directory: String, synchronous: JournalOptions.Synchronous, worker: String?) throws -> Tuner {
+    let hp = HyperParameters()
+    try hp.float("x", min: 1e-4, max: 1e-1, sampling: .log)
+    try hp.float("y", min: 0, max: 1)
+    var configuration = TunerConfiguration(directory: directory, projectName: "workers", maxTrials: 100_000_000,
+                                           maxConsecutiveFailedTrials: nil, seed: 1, verbose: .silent,
+                                           journal: JournalOptions(synchronous: synchronous, worker: worker))
+    configuration.handlesSignals = true
+    return try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp, configuration: configuration)
+}
+
+/// A worker process of the benchmark: searches until SIGINT.
+func runBenchmarkWorker(directory: String, synchronous: String, id: String) throws {
+    let tuner = try workersBenchmarkTuner(directory: directory, synchronous: synchronous == "normal" ? .normal : .full,
+                                          worker: id == "solo" ? nil : id)
+    try tuner.search { context in
+        let x = context.hyperparameters["x"]?.doubleValue ?? 0, y = context.hyperparameters["y"]?.doubleValue ?? 0
+        return TrialResult(metrics: ["val_loss": (x - 0.01) * (x - 0.01) + y])
+    }
+}
+
+func measureSwiftTunerWorkers(count: Int, seconds: Double, synchronous: JournalOptions.Synchronous) throws -> WorkersMeasurement {
+    let directory = NSTemporaryDirectory() + "swifttuner-workers-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    _ = try workersBenchmarkTuner(directory: directory, synchronous: synchronous, worker: nil)
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let processes = try (1...count).map { id -> Process in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["workers-child", directory, synchronous == .normal ? "normal" : "full", "w\(id)"]
+        try process.run()
+        return process
+    }
+    // Half a second to start, then the window.
+    let start = Date().timeIntervalSince1970 + 0.5
+    usleep(UInt32((0.5 + seconds) * 1e6))
+    for process in processes { kill(process.processIdentifier, SIGINT) }
+    for process in processes { process.waitUntilExit() }
+    let journal = try StudyJournal.openForReading(at: Tuner.journalPath(directory: directory, projectName: "workers"))
+    let sessions = try journal.sessions()
+    let workerOf = Dictionary(uniqueKeysWithValues: sessions.compactMap { s in s.id.map { ($0, s.worker ?? "") } })
+    let attempts = try journal.attempts().filter { $0.outcome == .completed }
+    let window = attempts.filter { ($0.endedAt ?? 0) >= start && ($0.endedAt ?? 0) < start + seconds }
+    var perWorker: [String: Int] = [:]
+    for attempt in window { perWorker[workerOf[attempt.session] ?? "", default: 0] += 1 }
+    var gaps: [Double] = []
+    for (_, list) in Dictionary(grouping: window, by: \.session) {
+        let sorted = list.sorted { $0.startedAt < $1.startedAt }
+        for (before, after) in zip(sorted, sorted.dropFirst()) { gaps.append(after.startedAt - (before.endedAt ?? after.startedAt)) }
+    }
+    gaps.sort()
+    let p99 = gaps.isEmpty ? .nan : gaps[min(gaps.count - 1, Int(Double(gaps.count) * 0.99))]
+    let counts = (1...count).map { perWorker["w\($0)"] ?? 0 }
+    return WorkersMeasurement(trialsPerSecond: Double(window.count) / seconds, perWorker: counts, claimP99: p99)
+}
+
+func measureOptunaWorkers(python: String, count: Int, seconds: Double) throws -> (WorkersMeasurement, String, Int)? {
+    let directory = NSTemporaryDirectory() + "optuna-workers-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("peers/optuna_workers.py").path
+    process.arguments = [script, directory, "\(count)", "\(seconds)"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+          let rate = object["trials_per_second"] as? Double, let perWorker = object["per_worker"] as? [Int],
+          let p99 = object["claim_p99"] as? Double else {
+        print("Optuna peer failed (exit \(process.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
+        return nil
+    }
+    return (WorkersMeasurement(trialsPerSecond: rate, perWorker: perWorker, claimP99: p99),
+            object["version"] as? String ?? "?", object["errors"] as? Int ?? 0)
+}
+
+func runWorkersBenchmark(_ options: WorkersBenchmarkOptions, results: BenchmarkResults) throws {
+    print("Trivial trials for \(options.seconds) s per run, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    print("store                   workers  trials/s  min/max  p99 claim (ms)")
+    func row(_ name: String, _ n: Int, _ m: WorkersMeasurement) {
+        print(String(format: "%-22@  %7d  %8.0f  %7.2f  %8.2f", name as NSString, n, m.trialsPerSecond, m.fairness, m.claimP99 * 1000))
+    }
+    for count in options.counts {
+        var optuna: WorkersMeasurement?
+        if let python = options.python, let (measured, version, errors) = try measureOptunaWorkers(python: python, count: count, seconds: options.seconds) {
+            optuna = measured
+            row("Optuna \(version) SQLite", count, measured)
+            results.record("optuna_sqlite_\(count)_trials_per_second", measured.trialsPerSecond)
+            results.record("optuna_sqlite_\(count)_fairness", measured.fairness)
+            results.record("optuna_sqlite_\(count)_errors", Double(errors))
+            if errors > 0 { print("  (\(errors) Optuna trials failed with a storage error)") }
+        }
+        for synchronous in options.synchronous {
+            let name = synchronous == .full ? "full" : "normal"
+            let measured = try measureSwiftTunerWorkers(count: count, seconds: options.seconds, synchronous: synchronous)
+            row("SwiftTuner SQLite \(name.uppercased())", count, measured)
+            results.record("swifttuner_\(name)_\(count)_trials_per_second", measured.trialsPerSecond)
+            results.record("swifttuner_\(name)_\(count)_fairness", measured.fairness)
+            results.record("swifttuner_\(name)_\(count)_claim_p99_seconds", measured.claimP99)
+            if let optuna {
+                let ratio = measured.trialsPerSecond / optuna.trialsPerSecond
+                results.record("ratio_\(name)_\(count)_over_optuna", ratio)
+                print(String(format: "  ratio over Optuna: %.1fx", ratio))
+            }
+        }
+    }
+}
