@@ -154,7 +154,27 @@ extension StudyJournal {
                        propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
                        failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
         throws -> Claim {
+        try write { db in try claim(db, request, propose: propose, failureRule: failureRule) }
+    }
+
+    package func finishAndClaim(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64,
+                                decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?,
+                                next request: ClaimRequest,
+                                propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
+                                failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
+        throws -> (AttemptCommit, Claim?) {
         try write { db in
+            let commit = try finishAttempt(db, attempt, end, session: session, decide: decide)
+            guard commit.stop == nil, !commit.fenced else { return (commit, nil) }
+            return (commit, try claim(db, request, propose: propose, failureRule: failureRule))
+        }
+    }
+
+    func claim(_ db: Database, _ request: ClaimRequest,
+               propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
+               failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
+        throws -> Claim {
+        do {
             let ends = { try Int.fetchOne(db.cachedStatement(sql: "SELECT endCount FROM study WHERE id = 1")) ?? 0 }
             // Two index range scans, by number and by end order (an OR of both, or both in one
             // query, would scan every earlier trial).

@@ -140,10 +140,15 @@ extension StudyJournal {
     package func finishAttempt(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64? = nil,
                               decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop? = { _, _ in nil })
         throws -> AttemptCommit {
+        try write { db in try finishAttempt(db, attempt, end, session: session, decide: decide) }
+    }
+
+    func finishAttempt(_ db: Database, _ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64?,
+                       decide: (Int, () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit {
         guard let id = attempt.id else {
             throw JournalError(.writeFailed, path: path, "an attempt without an id cannot be finished")
         }
-        return try write { db in
+        do {
             let now = Self.now
             try db.run(sql: """
                 UPDATE attempt SET outcome = ?, counted = ?, errorType = ?, message = ?, trace = ?,

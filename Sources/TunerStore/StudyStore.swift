@@ -50,6 +50,15 @@ package protocol StudyStore: AnyObject, Sendable {
     func claim(_ request: ClaimRequest, propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
                failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
         throws -> Claim
+    /// Ends an attempt as ``finishAttempt(_:_:session:decide:)`` does and, unless that journaled
+    /// a stop or was fenced, claims the worker's next work as ``claim(_:propose:failureRule:)``
+    /// does — one transaction instead of two for each trial of a worker (section 9).
+    func finishAndClaim(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64,
+                        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?,
+                        next request: ClaimRequest,
+                        propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
+                        failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
+        throws -> (AttemptCommit, Claim?)
     /// Marks a trial FAILED without running it (S7), deciding the stop in the same transaction.
     func failTrial(_ number: Int, errorType: String, message: String, session: Int64?,
                    decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)

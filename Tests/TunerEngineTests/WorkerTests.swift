@@ -84,7 +84,7 @@ final class WorkerTests: XCTestCase {
     func testBayesianWorkersKilledAtRandomReDeriveEveryProposal() throws {
         let shared = TemporaryDirectory()
         let oracle = BayesianOptimizationOracle(numInitialPoints: 5, candidates: 200)
-        var running = try (1...3).map { try startWorker(shared, "bayesian", seed: 23, trials: 40, sleep: 20_000, id: "w\($0)") }
+        var running = try (1...3).map { try startWorker(shared, "bayesian", seed: 23, trials: 50, sleep: 30_000, id: "w\($0)") }
         var rng = SplitMix64(seed: 23)
         var killed = 0
         for _ in 0..<60 where killed < 20 && running.contains(where: \.isRunning) {
@@ -94,7 +94,7 @@ final class WorkerTests: XCTestCase {
             kill(running[index].processIdentifier, SIGKILL)
             running[index].waitUntilExit()
             killed += 1
-            running[index] = try startWorker(shared, "bayesian", seed: 23, trials: 40, sleep: 20_000, id: "w\(index + 1)")
+            running[index] = try startWorker(shared, "bayesian", seed: 23, trials: 50, sleep: 30_000, id: "w\(index + 1)")
         }
         for process in running {
             XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning })
@@ -102,13 +102,13 @@ final class WorkerTests: XCTestCase {
         }
         let journal = try StudyJournal.openForReading(at: journalPath(shared))
         XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
-        XCTAssertEqual(try journal.trials().count, 40)
+        XCTAssertEqual(try journal.trials().count, 50)
         let report = try ProposalVerifier(oracle: oracle).verify(journal)
-        XCTAssertEqual(report.checked, 40)
+        XCTAssertEqual(report.checked, 50)
         XCTAssertEqual(report.mismatches, [])
         let bases = try journal.proposalBases()
         XCTAssert(bases.contains { $0.value < $0.key }, "some trials were proposed while others ran")
-        XCTAssertGreaterThan(killed, 10)
+        XCTAssertGreaterThanOrEqual(killed, 10)
 
         // A configuration edited into the journal no longer re-derives.
         try ForeignEdit.execute(journalPath(shared), "UPDATE trial SET hyperparameters = (SELECT hyperparameters FROM trial WHERE number = 3) WHERE number = 30")

@@ -13,12 +13,13 @@ struct WorkersBenchmarkOptions {
 }
 
 /// One measured run: aggregate trials per second over the window, each worker's trials, and
-/// the 99th percentile of the time from a worker's attempt end to its next attempt start
-/// (the claim, with the proposal and the journal writes).
+/// the 99th percentile of a worker's cycle, from one attempt's start to its next (for a
+/// trivial trial, that is all coordination: the claim, the proposal and the journal writes,
+/// waits for the other workers included).
 struct WorkersMeasurement {
     var trialsPerSecond: Double
     var perWorker: [Int]
-    var claimP99: Double
+    var cycleP99: Double
 
     var fairness: Double { Double(perWorker.min() ?? 0) / Double(max(1, perWorker.max() ?? 1)) }
 }
@@ -72,12 +73,12 @@ func measureSwiftTunerWorkers(count: Int, seconds: Double, synchronous: JournalO
     var gaps: [Double] = []
     for (_, list) in Dictionary(grouping: window, by: \.session) {
         let sorted = list.sorted { $0.startedAt < $1.startedAt }
-        for (before, after) in zip(sorted, sorted.dropFirst()) { gaps.append(after.startedAt - (before.endedAt ?? after.startedAt)) }
+        for (before, after) in zip(sorted, sorted.dropFirst()) { gaps.append(after.startedAt - before.startedAt) }
     }
     gaps.sort()
     let p99 = gaps.isEmpty ? .nan : gaps[min(gaps.count - 1, Int(Double(gaps.count) * 0.99))]
     let counts = (1...count).map { perWorker["w\($0)"] ?? 0 }
-    return WorkersMeasurement(trialsPerSecond: Double(window.count) / seconds, perWorker: counts, claimP99: p99)
+    return WorkersMeasurement(trialsPerSecond: Double(window.count) / seconds, perWorker: counts, cycleP99: p99)
 }
 
 func measureOptunaWorkers(python: String, count: Int, seconds: Double) throws -> (WorkersMeasurement, String, Int)? {
@@ -95,19 +96,19 @@ func measureOptunaWorkers(python: String, count: Int, seconds: Double) throws ->
     process.waitUntilExit()
     guard process.terminationStatus == 0, let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
           let rate = object["trials_per_second"] as? Double, let perWorker = object["per_worker"] as? [Int],
-          let p99 = object["claim_p99"] as? Double else {
+          let p99 = object["cycle_p99"] as? Double else {
         print("Optuna peer failed (exit \(process.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
         return nil
     }
-    return (WorkersMeasurement(trialsPerSecond: rate, perWorker: perWorker, claimP99: p99),
+    return (WorkersMeasurement(trialsPerSecond: rate, perWorker: perWorker, cycleP99: p99),
             object["version"] as? String ?? "?", object["errors"] as? Int ?? 0)
 }
 
 func runWorkersBenchmark(_ options: WorkersBenchmarkOptions, results: BenchmarkResults) throws {
     print("Trivial trials for \(options.seconds) s per run, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-    print("store                   workers  trials/s  min/max  p99 claim (ms)")
+    print("store                   workers  trials/s  min/max  p99 cycle (ms)")
     func row(_ name: String, _ n: Int, _ m: WorkersMeasurement) {
-        print(String(format: "%-22@  %7d  %8.0f  %7.2f  %8.2f", name as NSString, n, m.trialsPerSecond, m.fairness, m.claimP99 * 1000))
+        print(String(format: "%-22@  %7d  %8.0f  %7.2f  %8.2f", name as NSString, n, m.trialsPerSecond, m.fairness, m.cycleP99 * 1000))
     }
     for count in options.counts {
         var optuna: WorkersMeasurement?
@@ -125,7 +126,7 @@ func runWorkersBenchmark(_ options: WorkersBenchmarkOptions, results: BenchmarkR
             row("SwiftTuner SQLite \(name.uppercased())", count, measured)
             results.record("swifttuner_\(name)_\(count)_trials_per_second", measured.trialsPerSecond)
             results.record("swifttuner_\(name)_\(count)_fairness", measured.fairness)
-            results.record("swifttuner_\(name)_\(count)_claim_p99_seconds", measured.claimP99)
+            results.record("swifttuner_\(name)_\(count)_cycle_p99_seconds", measured.cycleP99)
             if let optuna {
                 let ratio = measured.trialsPerSecond / optuna.trialsPerSecond
                 results.record("ratio_\(name)_\(count)_over_optuna", ratio)

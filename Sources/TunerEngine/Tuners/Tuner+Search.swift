@@ -189,6 +189,8 @@ struct SearchRun {
     var trialsThisSession = 0
     /// The trial ends this worker has seen (section 9).
     var knownEnds = 0
+    /// The work claimed in the transaction that ended this worker's last attempt.
+    var nextClaim: Claim?
     /// The grid's size for GridSearch without `maxTrials`, counted once per session (the
     /// progress line would otherwise walk the whole grid after every trial).
     var gridSize: Int?
@@ -252,16 +254,14 @@ struct SearchRun {
         let store = tuner.store
         var pause = 0.01
         while true {
-            let request = ClaimRequest(session: session, knownTrials: trials.count, knownEnds: knownEnds,
-                                       maxTrials: tuner.limits.maxTrials,
-                                       maxInterruptionsPerTrial: tuner.limits.maxInterruptionsPerTrial)
-            let claim = try store.claim(request, propose: { number, refreshed in
-                apply(refreshed)
-                guard let values = tuner.oracle.propose(trial: number, space: tuner.space, history: history, seed: tuner.seed) else {
-                    return nil
-                }
-                return ProposedTrial(values: values, seed: SplitMix64.mix(tuner.seed, UInt64(number)))
-            }, failureRule: { message in streakRule(lastError: message) })
+            let claim: Claim
+            if let next = nextClaim {
+                claim = next
+                nextClaim = nil
+            } else {
+                claim = try store.claim(claimRequest, propose: { number, refreshed in try proposeClaimed(number, refreshed) },
+                                        failureRule: { message in streakRule(lastError: message) })
+            }
             apply(claim.refreshed)
             knownEnds = claim.ends
             if !claim.reaped.isEmpty, tuner.verbose >= .progress {
@@ -289,6 +289,22 @@ struct SearchRun {
                 if let stop = try runAttempts(trial.number, from: attempt, body) { return stop }
             }
         }
+    }
+
+    /// This worker's next claim, as the journal's marks and the limits make it.
+    var claimRequest: ClaimRequest {
+        ClaimRequest(session: session, knownTrials: trials.count, knownEnds: knownEnds, maxTrials: tuner.limits.maxTrials,
+                     maxInterruptionsPerTrial: tuner.limits.maxInterruptionsPerTrial)
+    }
+
+    /// The oracle's proposal for trial `number`, inside the claim's transaction, once the
+    /// trials other workers created or ended are mirrored.
+    mutating func proposeClaimed(_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial? {
+        apply(refreshed)
+        guard let values = tuner.oracle.propose(trial: number, space: tuner.space, history: history, seed: tuner.seed) else {
+            return nil
+        }
+        return ProposedTrial(values: values, seed: SplitMix64.mix(tuner.seed, UInt64(number)))
     }
 
     /// Mirrors trials read from the journal (other workers' among them) in memory.
@@ -429,7 +445,17 @@ struct SearchRun {
         } else {
             rule = { _, _ in nil }
         }
-        let commit = try tuner.store.finishAttempt(attempt, end, session: session, decide: rule)
+        let commit: AttemptCommit
+        if tuner.store.workerID != nil, fatal == nil {
+            let store = tuner.store
+            let request = claimRequest
+            (commit, nextClaim) = try store.finishAndClaim(
+                attempt, end, session: session, decide: rule, next: request,
+                propose: { number, refreshed in try proposeClaimed(number, refreshed) },
+                failureRule: { message in streakRule(lastError: message) })
+        } else {
+            commit = try tuner.store.finishAttempt(attempt, end, session: session, decide: rule)
+        }
         if commit.fenced { return commit }
         if commit.stop != nil { stopJournaled = true }
         if end.outcome.isCounted { counted[attempt.trial, default: 0] += 1 }
