@@ -72,18 +72,22 @@ enum ProcessSweep {
 
 /// A watchdog process for a search's command trials: it waits on a pipe that only this
 /// process holds open, and when the pipe closes — the search ended, or was killed outright,
-/// SIGKILL included — it kills every process of the attempts still marked running and removes
-/// their `.pid` files. So no trial outlives a search that was killed and never resumed.
+/// SIGKILL included — it kills every process of this search's attempts still marked running
+/// and removes their `.pid` files. So no trial outlives a search that was killed and never
+/// resumed; the attempts of other workers of the study (their tokens start with their own
+/// process ids) are left alone.
 final class TrialWatchdog: @unchecked Sendable {
     private let writeEnd: Int32
     private let process: Process?
 
-    /// The script the watchdog runs: `$1` is the study's `trials` folder.
+    /// The script the watchdog runs: `$1` is the study's `trials` folder, `$2` the search's
+    /// process id.
     static let script = """
         read -r _ || true
         for f in "$1"/*/attempt_*.pid; do
           [ -f "$f" ] || continue
           t=$(cat "$f")
+          case "$t" in "$2"-*) ;; *) continue ;; esac
           for e in /proc/[0-9]*/environ; do
             if grep -qzx "TUNER_ATTEMPT_TOKEN=$t" "$e" 2>/dev/null; then p=${e#/proc/}; kill -9 "${p%/environ}" 2>/dev/null; fi
           done
@@ -108,10 +112,10 @@ final class TrialWatchdog: @unchecked Sendable {
         let setsid = "/usr/bin/setsid"
         if FileManager.default.isExecutableFile(atPath: setsid) {
             process.executableURL = URL(fileURLWithPath: setsid)
-            process.arguments = ["/bin/sh", "-c", Self.script, "watchdog", trialsDirectory]
+            process.arguments = ["/bin/sh", "-c", Self.script, "watchdog", trialsDirectory, "\(getpid())"]
         } else {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", Self.script, "watchdog", trialsDirectory]
+            process.arguments = ["-c", Self.script, "watchdog", trialsDirectory, "\(getpid())"]
         }
         process.standardInput = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
         process.standardOutput = FileHandle.nullDevice

@@ -98,4 +98,36 @@ extension CommandLineTests {
         XCTAssertEqual(refused.code, 2, refused.stderr)
         XCTAssert(refused.stderr.contains("Hyperband cannot be searched by many workers yet"), refused.stderr)
     }
+
+    /// A worker that joins while the workers a stop ended are still winding down stops at once;
+    /// one that joins after they all ended resumes the study, as a plain search would (S19).
+    func testAWorkerJoiningAStoppedStudyStopsUnlessTheStoppedWorkersAllEnded() throws {
+        let command = #""if [ {x} = 1 ]; then sleep 0.5; exit 3; fi; sleep 3; echo '{\"val_loss\": 0.{x}}' > \"$TUNER_METRICS_FILE\"""#
+        let study = try commandStudy("late", command, extra: "max_consecutive_failed_trials: 1\n  ",
+                                     values: "[1, 2, 3, 4]")
+        try String(contentsOfFile: study, encoding: .utf8)
+            .replacingOccurrences(of: "max_consecutive_failed_trials: none\n", with: "")
+            .replacingOccurrences(of: "timeout: 2", with: "timeout: 10\n  exit_codes: {failed: 3}")
+            .write(toFile: study, atomically: true, encoding: .utf8)
+        let path = scratch.file(".tuner/late/journal.sqlite")
+        func journal() -> StudyJournal? { try? StudyJournal.openForReading(at: path) }
+        let first = try ChildProcess.start(Self.binary, ["worker", study, "--worker-id", "a", "--verbose", "0"], in: scratch.path)
+        XCTAssertTrue(waitUntil { (try? journal()?.trials().count) == 1 })
+        let second = try ChildProcess.start(Self.binary, ["worker", study, "--worker-id", "b", "--verbose", "0"], in: scratch.path)
+        XCTAssertTrue(waitUntil { (try? journal()?.stops().count) == 1 }, "trial 0000 fails and stops the search")
+        XCTAssertTrue(second.isRunning, "b still runs trial 0001")
+        let late = try ChildProcess.run(Self.binary, ["worker", study, "--worker-id", "c", "--verbose", "0"], in: scratch.path)
+        XCTAssertEqual(late.code, 3, late.stderr)
+        let sessions = try XCTUnwrap(journal()).sessions()
+        XCTAssertEqual(sessions.first { $0.worker == "c" }?.stopReason, .consecutiveFailures)
+        XCTAssertEqual(try XCTUnwrap(journal()).trials().count, 2, "c created no trial")
+        for process in [first, second] {
+            XCTAssertTrue(waitUntil(timeout: 30) { !process.isRunning })
+            XCTAssertEqual(process.terminationStatus, 3)
+        }
+        let resumed = try ChildProcess.run(Self.binary, ["worker", study, "--worker-id", "d", "--verbose", "0"], in: scratch.path)
+        XCTAssertEqual(resumed.code, 0, resumed.stderr)
+        XCTAssertEqual(try XCTUnwrap(journal()).trials().count, 4, "d resumed the study after the stopped workers ended")
+        XCTAssertEqual(try JournalInvariants.workerViolations(in: XCTUnwrap(journal()), distinctConfigurations: true), [])
+    }
 }

@@ -117,8 +117,8 @@ public enum JournalInvariants {
 
     /// What many workers on one study may never leave behind, besides ``violations(in:)``
     /// (section 9): no configuration proposed twice (Grid and Random), at most `maxStops`
-    /// stops journaled, no trial created after the last stop, and no trial interrupted more
-    /// often than `maxInterruptions` allows.
+    /// stops journaled, no trial created after the last stop by a session that ran when it was
+    /// journaled, and no trial interrupted more often than `maxInterruptions` allows.
     public static func workerViolations(in journal: StudyJournal, distinctConfigurations: Bool,
                                         maxStops: Int = 1, maxInterruptions: Int? = nil) throws -> [String] {
         try journal.snapshot {
@@ -133,8 +133,11 @@ public enum JournalInvariants {
             let stops = try journal.stops()
             if stops.count > maxStops { problems.append("\(stops.count) stops were journaled, at most \(maxStops) expected") }
             if let at = stops.at {
-                for trial in trials where trial.createdAt > at {
-                    problems.append("trial \(trial.trialID) was created after the stop at \(at)")
+                // A session that was running when the stop was journaled creates no trial after
+                // it (a session started later resumes the study).
+                let started = Dictionary(uniqueKeysWithValues: try journal.sessions().compactMap { s in s.id.map { ($0, s.startedAt) } })
+                for trial in trials where trial.createdAt > at && (started[trial.createdSession] ?? 0) <= at {
+                    problems.append("trial \(trial.trialID) was created after the stop at \(at) by session \(trial.createdSession), which ran when it was journaled")
                 }
             }
             if let maxInterruptions {

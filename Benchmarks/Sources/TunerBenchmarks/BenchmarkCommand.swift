@@ -9,7 +9,7 @@ struct BenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "TunerBenchmarks",
         abstract: "SwiftTuner measured side by side with its peers (Optuna, KerasTuner, numpy, scikit-learn, keras+jax).",
-        subcommands: [Journal.self, Trainer.self, Reports.self, Tuners.self, Workers.self, WorkersChild.self, MLPObjective.self],
+        subcommands: [Journal.self, Trainer.self, Reports.self, Tuners.self, Workers.self, WorkersChild.self, WorkersRealChild.self, MLPObjective.self],
         defaultSubcommand: Journal.self)
 }
 
@@ -138,6 +138,17 @@ extension BenchmarkCommand {
         @Argument var id: String
 
         func run() throws { try runBenchmarkWorker(directory: directory, synchronous: synchronous, id: id) }
+    }
+
+    struct WorkersRealChild: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "workers-real-child", abstract: "One worker of the real-trials measurement.", shouldDisplay: false)
+        @Argument var studyFile: String
+        @Argument var directory: String
+        @Argument var maxTrials: Int
+        @Argument var id: String
+
+        func run() throws { try runRealTrialsWorker(studyFile: studyFile, directory: directory, maxTrials: maxTrials, id: id) }
     }
 
     struct MLPObjective: ParsableCommand {

@@ -134,4 +134,63 @@ func runWorkersBenchmark(_ options: WorkersBenchmarkOptions, results: BenchmarkR
             }
         }
     }
+    try runRealTrialsBenchmark(results: results)
+}
+
+/// A run of the workers benchmark that did not do what it measures.
+struct WorkersBenchmarkError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Real trials: a study of the built-in MLP on a shipped dataset, searched by `count` worker
+/// processes; returns the wall time from the first worker's start to the last one's end.
+func measureRealTrials(studyFile: String, count: Int, maxTrials: Int) throws -> Double {
+    let directory = NSTemporaryDirectory() + "swifttuner-real-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let start = Date()
+    let processes = try (1...count).map { id -> Process in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["workers-real-child", studyFile, directory, "\(maxTrials)", "\(id)"]
+        try process.run()
+        return process
+    }
+    for process in processes { process.waitUntilExit() }
+    let elapsed = Date().timeIntervalSince(start)
+    let journal = try StudyJournal.openForReading(at: Tuner.journalPath(directory: directory, projectName: "real"))
+    guard try journal.trials().count == maxTrials else {
+        throw WorkersBenchmarkError(description: "the study ran \(try journal.trials().count) trials, not \(maxTrials)")
+    }
+    return elapsed
+}
+
+/// A worker of the real-trials measurement: the study file's search, as worker `id`.
+func runRealTrialsWorker(studyFile: String, directory: String, maxTrials: Int, id: String) throws {
+    var study = try StudyFile.load(studyFile)
+    study.directory = directory
+    study.name = "real"
+    try StudyRun(study: study, verbose: .silent).search(maxTrials: maxTrials, worker: id)
+}
+
+func runRealTrialsBenchmark(results: BenchmarkResults) throws {
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Fixtures")
+        .standardized
+    let text = try String(contentsOf: fixtures.appendingPathComponent("studies/iris-random.yaml"), encoding: .utf8)
+        .replacingOccurrences(of: "../data/iris.csv", with: fixtures.appendingPathComponent("data/iris.csv").path)
+    print("\nReal trials: iris-random (the built-in MLP on iris), 100 trials, 1 worker against 2")
+    for epochs in [40, 200] {
+        let study = NSTemporaryDirectory() + "iris-random-\(epochs).yaml"
+        try text.replacingOccurrences(of: "epochs: 40", with: "epochs: \(epochs)").write(toFile: study, atomically: true, encoding: .utf8)
+        var one: [Double] = [], two: [Double] = []
+        for _ in 0..<3 {
+            one.append(try measureRealTrials(studyFile: study, count: 1, maxTrials: 100))
+            two.append(try measureRealTrials(studyFile: study, count: 2, maxTrials: 100))
+        }
+        let a = one.sorted()[1], b = two.sorted()[1]
+        print(String(format: "  %3d epochs: 1 worker %.2f s, 2 workers %.2f s (medians of 3): %.2f× the time", epochs, a, b, b / a))
+        results.record("real_\(epochs)_epochs_one_worker_seconds", a)
+        results.record("real_\(epochs)_epochs_two_workers_seconds", b)
+        results.record("real_\(epochs)_epochs_ratio", b / a)
+    }
 }
