@@ -328,3 +328,11 @@ extension StudyJournal {
         }
     }
 }
+
+extension StudyJournal {
+    /// The ids of the workers running this study now, read from their locks without taking
+    /// any (S26a), sorted.
+    public func liveWorkers() -> [String] {
+        WorkerMembership.liveWorkers(journalPath: path)
+    }
+}

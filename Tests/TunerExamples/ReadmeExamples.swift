@@ -74,6 +74,15 @@ public func readmeTrialBodyExample() throws -> SearchOutcome {
     return outcome
 }
 
+/// The documentation's many-workers example: one worker of a shared study.
+public func workerExample(_ hp: HyperParameters) throws {
+    var configuration = TunerConfiguration(projectName: "shared", maxTrials: 200, seed: 7)
+    configuration.journal.worker = ProcessInfo.processInfo.environment["WORKER_ID"] ?? "worker-\(getpid())"
+    let worker = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp,
+                           configuration: configuration)
+    try worker.search { context in TrialResult(history: try train(context.hyperparameters, seed: context.seed)) }
+}
+
 /// The README's reports example, on the journal of `.tuner/seed-guide-tolerate`.
 public func readmeReportsExample() throws {
     let journal = try StudyJournal.openForReading(at: ".tuner/seed-guide-tolerate/journal.sqlite")

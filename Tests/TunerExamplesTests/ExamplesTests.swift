@@ -1,4 +1,5 @@
 import Foundation
+import SwiftTuner
 import TunerExamples
 import XCTest
 
@@ -85,6 +86,14 @@ final class ExamplesTests: XCTestCase {
             try readmeReportsExample()
             XCTAssert(FileManager.default.fileExists(atPath: folder.appendingPathComponent("report.html").path))
             XCTAssert(FileManager.default.fileExists(atPath: folder.appendingPathComponent("junit.xml").path))
+        }
+        try inFreshFolder { folder in
+            let hp = HyperParameters()
+            try hp.float("learning_rate", min: 1e-4, max: 1e-1, sampling: .log)
+            try workerExample(hp)
+            let journal = try StudyJournal.openForReading(at: folder.appendingPathComponent("shared/journal.sqlite").path)
+            XCTAssertEqual(try journal.trials().count, 200)
+            XCTAssertEqual(try journal.sessions().map(\.worker), ["worker-\(getpid())"])
         }
         let trainer = try readmeTrainerExample()
         XCTAssertEqual(trainer.parameters, 1271)

@@ -31,6 +31,8 @@ extension CommandLineTests {
         XCTAssertEqual(try rows(journal), try rows(try sharedJournal("one")))
         XCTAssertEqual(Set(try journal.sessions().compactMap(\.worker)), ["1", "2", "3"])
         XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+        let status = try tuner("status", scratch.file(".tuner/many"))
+        XCTAssert(status.stdout.contains("Workers: 0 running, 3 in all over 3 sessions"), status.stdout)
         // Plain search resumes a finished worker study like any other.
         XCTAssertEqual(try tuner("search", scratch.file("many.yaml"), "--verbose", "0").code, 0)
     }
@@ -71,6 +73,8 @@ extension CommandLineTests {
         XCTAssertTrue(waitUntil {
             ((try? StudyJournal.openForReading(at: path).attempts().filter { $0.outcome == nil }.count) ?? 0) == 2
         }, "both workers run a trial")
+        let status = try tuner("status", scratch.file(".tuner/interrupt"))
+        XCTAssert(status.stdout.contains("Workers: 2 running (1, 2), 2 in all over 2 sessions"), status.stdout)
         kill(process.processIdentifier, SIGINT)
         XCTAssertTrue(waitUntil(timeout: 30) { !process.isRunning })
         XCTAssertEqual(process.terminationStatus, 130)

@@ -20,6 +20,8 @@ public struct StudyStatus: Sendable {
     public var best: TrialRecord?
     /// Whether the last session's process holds the writer's lock; `nil` when it ended.
     public var writerAlive: Bool?
+    /// The workers running the study now (section 9), by id.
+    public var liveWorkers: [String] = []
 
     /// Reads the journal's state (S26a).
     public init(journal: StudyJournal) throws {
@@ -30,6 +32,7 @@ public struct StudyStatus: Sendable {
             // The lock is held exactly while its holder lives; it is looked at, never taken.
             writerAlive = StudyLock.isHeld(path: journal.path + ".lock") ?? true
         }
+        if sessions.contains(where: { $0.worker != nil }) { liveWorkers = journal.liveWorkers() }
     }
 
     /// The status as `tuner status` prints it, one fact a line.
@@ -40,7 +43,19 @@ public struct StudyStatus: Sendable {
         let byStatus = TrialStatus.allCases.compactMap { s in counts[s.rawValue].map { "\($0) \(s.rawValue)" } }
         lines.append("Trials: \(trials.count)" + (trials.isEmpty ? "" : " (" + byStatus.joined(separator: ", ") + ")"))
         lines.append("Consecutive failed trials: \(study.streak)")
-        if let last = sessions.last {
+        let workerSessions = sessions.filter { $0.worker != nil }
+        if let last = sessions.last, last.worker != nil {
+            let open = workerSessions.filter { $0.endedAt == nil }
+            let dead = open.compactMap(\.worker).filter { !liveWorkers.contains($0) }
+            let ids = Set(workerSessions.compactMap(\.worker)).count
+            lines.append("Workers: \(liveWorkers.count) running" + (liveWorkers.isEmpty ? "" : " (\(liveWorkers.joined(separator: ", ")))")
+                         + ", \(ids) in all over \(workerSessions.count) sessions"
+                         + (dead.isEmpty ? "" : "; died: \(dead.joined(separator: ", ")) (the next claim takes their trials back)"))
+            if open.isEmpty, let ended = workerSessions.max(by: { ($0.endedAt ?? 0) < ($1.endedAt ?? 0) }) {
+                lines.append("Last worker session: \(ended.worker ?? "?") ended \(ended.stopReason?.rawValue ?? "?")"
+                             + (ended.message.map { ": \($0)" } ?? ""))
+            }
+        } else if let last = sessions.last {
             let started = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: last.startedAt))
             let where_ = "process \(last.pid) on host \(last.host)"
             if last.endedAt == nil {
