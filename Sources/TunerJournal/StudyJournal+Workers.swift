@@ -179,8 +179,9 @@ extension StudyJournal {
             // Two index range scans, by number and by end order (an OR of both, or both in one
             // query, would scan every earlier trial).
             func refreshed() throws -> [TrialRecord] {
-                let created = try TrialRecord.filter(TrialRecord.Columns.number >= request.knownTrials).fetchAll(db)
-                let ended = try TrialRecord.filter(TrialRecord.Columns.endSeq > request.knownEnds).fetchAll(db)
+                let created = try TrialRecord.fetchAll(db.cachedStatement(sql: Self.trialsFromNumber),
+                                                       arguments: [request.knownTrials])
+                let ended = try TrialRecord.fetchAll(db.cachedStatement(sql: Self.trialsAfterEnd), arguments: [request.knownEnds])
                     .filter { $0.number < request.knownTrials }
                 return (ended + created).sorted { $0.number < $1.number }
             }
@@ -198,10 +199,12 @@ extension StudyJournal {
                 return Claim(work: .stopped(stop), refreshed: try refreshed(), ends: try ends())
             }
             var reaped = try reapDeadWorkers(db, current: request.session, force: false)
+            // The first queued trial: the lower of each status' first, each one index lookup.
             func queued() throws -> Int? {
-                try Int.fetchOne(db.cachedStatement(sql: """
-                    SELECT number FROM trial WHERE status IN (?, ?) ORDER BY number LIMIT 1
-                    """), arguments: [TrialStatus.stopped, TrialStatus.invalid])
+                let statement = try db.cachedStatement(sql: "SELECT MIN(number) FROM trial WHERE status = ?")
+                let first = [try Int.fetchOne(statement, arguments: [TrialStatus.stopped]),
+                             try Int.fetchOne(statement, arguments: [TrialStatus.invalid])]
+                return first.compactMap { $0 }.min()
             }
             var next = try queued()
             let running = {
@@ -251,6 +254,13 @@ extension StudyJournal {
             return Claim(work: .run(trial, attempt, isNew: true), refreshed: changes, ends: try ends(), reaped: reaped)
         }
     }
+
+    /// The trials from a number on, with the columns ``TrialRecord/init(row:)`` reads.
+    static let trialsFromNumber = "SELECT \(trialColumns) FROM trial WHERE number >= ? ORDER BY number"
+    /// The trials that ended after a place in end order, in no order: sorting them by number
+    /// here would make SQLite scan every trial in number order instead of the end order's index.
+    static let trialsAfterEnd = "SELECT \(trialColumns) FROM trial WHERE endSeq > ?"
+    static let trialColumns = "number, status, hyperparameters, seed, score, bestEpoch, metrics, errorType, message, createdSession, createdAt, endedAt, endSeq"
 
     /// Leaves the journal self-contained (S26b) when this worker is the last one using it.
     func consolidateIfAlone() {

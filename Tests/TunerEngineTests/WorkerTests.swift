@@ -38,7 +38,7 @@ final class WorkerTests: XCTestCase {
         var rng = SplitMix64(seed: seed &+ 11)
         var killed = 0
         for _ in 0..<(3 * kills) where killed < kills && running.contains(where: \.isRunning) {
-            usleep(UInt32(20_000 + rng.nextInt(below: 100_000)))
+            usleep(UInt32(10_000 + rng.nextInt(below: 50_000)))
             let index = rng.nextInt(below: workers)
             guard running[index].isRunning else { continue }
             kill(running[index].processIdentifier, SIGKILL)
@@ -71,12 +71,15 @@ final class WorkerTests: XCTestCase {
     }
 
     func testGridSearchWorkersKilledAtRandomEndWithOneProcessTrials() throws {
-        // The grid has 1,056 configurations: longer attempts, so that every kill lands before it is done.
-        try workersKilledAtRandom(tuner: "grid", seed: 21, workers: 3, kills: kills, trials: max(150, kills * 15), sleep: 9000)
+        // The grid has 1,056 configurations: attempts long enough that every kill lands before
+        // the search is done.
+        try workersKilledAtRandom(tuner: "grid", seed: 21, workers: 3, kills: kills, trials: max(150, kills * 15),
+                                  sleep: 40_000)
     }
 
     func testRandomSearchWorkersKilledAtRandomEndWithOneProcessTrials() throws {
-        try workersKilledAtRandom(tuner: "random", seed: 22, workers: 3, kills: kills, trials: max(150, kills * 25))
+        try workersKilledAtRandom(tuner: "random", seed: 22, workers: 3, kills: kills, trials: max(150, kills * 15),
+                                  sleep: 30_000)
     }
 
     /// Bayesian proposals depend on results, so many workers end with other trials than one

@@ -35,7 +35,7 @@ struct SearchConsole {
     }
 
     /// An attempt's end: complete or failed, the retries left, the best so far, the total time.
-    func report(_ number: Int, _ end: AttemptEnd, counted failures: Int, totalElapsed: Double) {
+    func report(_ number: Int, _ end: AttemptEnd, counted failures: Int, totalElapsed: @autoclosure () -> Double) {
         guard verbose >= .progress else { return }
         let elapsed = formatElapsed(end.duration)
         if end.outcome == .completed {
@@ -56,7 +56,7 @@ struct SearchConsole {
         }
         output.line("")
         output.line("Best \(objective.name) So Far: " + (best.map { formatMetric($0.score) } ?? "None"))
-        output.line("Total elapsed time: \(formatElapsed(totalElapsed))")
+        output.line("Total elapsed time: \(formatElapsed(totalElapsed()))")
     }
 
     /// "Trial k of n · best … · ETA …", for the live line on a terminal.

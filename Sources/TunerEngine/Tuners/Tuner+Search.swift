@@ -365,9 +365,11 @@ struct SearchRun {
                                        hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
             context.directory = StudyLayout.trialDirectory(study: (tuner.store.location as NSString).deletingLastPathComponent,
                                                            trialID: trialID(number))
-            let line = console.progressText(number)
-            let output = tuner.output
-            context.reportEpoch = { epoch, epochs in output.progress(line + " · epoch \(epoch)/\(epochs)") }
+            if tuner.verbose >= .progress {
+                let line = console.progressText(number)
+                let output = tuner.output
+                context.reportEpoch = { epoch, epochs in output.progress(line + " · epoch \(epoch)/\(epochs)") }
+            }
             context.stop = stop
             let clock = DispatchTime.now()
             let result: SearchRules.BodyResult
