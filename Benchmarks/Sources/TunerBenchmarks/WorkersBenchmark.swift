@@ -85,19 +85,9 @@ func measureOptunaWorkers(python: String, count: Int, seconds: Double) throws ->
     let directory = NSTemporaryDirectory() + "optuna-workers-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("peers/optuna_workers.py").path
-    process.arguments = [script, directory, "\(count)", "\(seconds)"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+    guard let object = runPeer(python, "optuna_workers.py", [directory, "\(count)", "\(seconds)"]),
           let rate = object["trials_per_second"] as? Double, let perWorker = object["per_worker"] as? [Int],
           let p99 = object["cycle_p99"] as? Double else {
-        print("Optuna peer failed (exit \(process.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
         return nil
     }
     return (WorkersMeasurement(trialsPerSecond: rate, perWorker: perWorker, cycleP99: p99),
