@@ -149,8 +149,7 @@ public struct StudyRun {
         let (_, definition) = try trialBody()
         let tuner = try makeTuner(definition: definition, overwrite: overwrite, maxTrials: nil, maxRetriesPerTrial: nil,
                                   maxConsecutiveFailedTrials: nil, maxInterruptionsPerTrial: nil,
-                                  acceptSpaceChange: acceptSpaceChange, acceptTrialChange: acceptTrialChange, worker: nil,
-                                  checkWorkers: true)
+                                  acceptSpaceChange: acceptSpaceChange, acceptTrialChange: acceptTrialChange, worker: nil)
         tuner.journal.consolidate()
     }
 
@@ -170,9 +169,8 @@ public struct StudyRun {
 
     func makeTuner(definition: String, overwrite: Bool, maxTrials: Int?, maxRetriesPerTrial: Int?,
                    maxConsecutiveFailedTrials: Int??, maxInterruptionsPerTrial: Int??, acceptSpaceChange: Bool,
-                   acceptTrialChange: Bool, worker: String?, checkWorkers: Bool = false) throws -> Tuner {
+                   acceptTrialChange: Bool, worker: String?) throws -> Tuner {
         let oracle = try self.oracle()
-        if checkWorkers { try Tuner.checkWorkers(oracle) }
         let journal = JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
                                      acceptTrialChange: acceptTrialChange, worker: worker)
         let configuration = TunerConfiguration(

@@ -231,12 +231,51 @@ final class WorkerTests: XCTestCase {
         XCTAssertTrue(joining.stderr.contains("Workers join a study that no plain search holds"), joining.stderr)
     }
 
-    /// Hyperband is refused with workers before any journal is made.
-    func testHyperbandWithWorkersIsRefusedBeforeAnyJournal() throws {
+    /// Hyperband with workers: a promotion waits until every member of its round has ended, so
+    /// promotions rank whole rounds as one process does; every proposal re-derives from the
+    /// journal, kills included (section 9).
+    func testHyperbandWorkersPromoteWholeRoundsAndReDeriveEveryProposal() throws {
         let shared = TemporaryDirectory()
-        let run = try ChildProcess.run(Self.worker, [shared.path, "hyperband", "45", "30", "0", "full", "none", "w1"])
-        XCTAssertEqual(run.code, 1)
-        XCTAssertTrue(run.stderr.contains("Hyperband cannot be searched by many workers yet"), run.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: journalPath(shared)))
+        let oracle = HyperbandOracle(maxEpochs: 27, factor: 3, iterations: 3)
+        var running = try (1...3).map { try startWorker(shared, "hyperband", seed: 24, trials: 60, sleep: 20_000, id: "w\($0)") }
+        var rng = SplitMix64(seed: 24)
+        var killed = 0
+        for _ in 0..<60 where killed < 15 && running.contains(where: \.isRunning) {
+            usleep(UInt32(30_000 + rng.nextInt(below: 120_000)))
+            let index = rng.nextInt(below: 3)
+            guard running[index].isRunning else { continue }
+            kill(running[index].processIdentifier, SIGKILL)
+            running[index].waitUntilExit()
+            killed += 1
+            running[index] = try startWorker(shared, "hyperband", seed: 24, trials: 60, sleep: 20_000, id: "w\(index + 1)")
+        }
+        for process in running {
+            XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning })
+            XCTAssertEqual(process.terminationStatus, 0)
+        }
+        let journal = try StudyJournal.openForReading(at: journalPath(shared))
+        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: false, maxStops: 0), [])
+        let report = try ProposalVerifier(oracle: oracle).verify(journal)
+        XCTAssertEqual(report.mismatches, [])
+        // Every promotion was created after every member of the round it ranks had ended.
+        let trials = try journal.trials()
+        let values = try trials.map { try $0.values() }
+        func key(_ v: [String: HyperParameterValue], _ name: String) -> Int? {
+            if case .int(let i) = v[name] { return i }
+            return nil
+        }
+        for (trial, v) in zip(trials, values) where (key(v, "tuner/round") ?? 0) > 0 {
+            let bracket = key(v, "tuner/bracket"), round = key(v, "tuner/round") ?? 0
+            // The round before is the run of trials of this bracket and round − 1 just before.
+            let before = zip(trials, values).filter { $0.0.number < trial.number && key($0.1, "tuner/bracket") == bracket }
+                .reversed().drop { key($0.1, "tuner/round") != round - 1 }.prefix { key($0.1, "tuner/round") == round - 1 }
+            XCTAssertFalse(before.isEmpty)
+            for (member, _) in before {
+                XCTAssertLessThanOrEqual(member.endedAt ?? .infinity, trial.createdAt,
+                                         "promotion \(trial.trialID) was created before \(member.trialID) of its round ended")
+            }
+        }
+        XCTAssertGreaterThan(trials.filter { (key(values[$0.number], "tuner/round") ?? 0) > 0 }.count, 0, "promotions ran")
+        XCTAssertGreaterThanOrEqual(killed, 8)
     }
 }

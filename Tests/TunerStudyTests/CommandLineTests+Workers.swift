@@ -84,7 +84,7 @@ extension CommandLineTests {
         XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
     }
 
-    func testAWorkerTakesItsIdFromTheSchedulerAndRefusesOverwrite() throws {
+    func testAWorkerTakesItsIdFromTheSchedulerRefusesOverwriteAndHyperbandRunsWithWorkers() throws {
         let command = #""echo '{\"val_loss\": 0.{x}}' > \"$TUNER_METRICS_FILE\"""#
         let study = try commandStudy("slurm", command)
         let run = try ChildProcess.run(Self.binary, ["worker", study, "--verbose", "0"], in: scratch.path,
@@ -98,9 +98,11 @@ extension CommandLineTests {
         let overwrite = try tuner("worker", try commandStudy("wipe", command, extra: "overwrite: true"), "--worker-id", "a")
         XCTAssertEqual(overwrite.code, 1)
         XCTAssert(overwrite.stderr.contains("a worker cannot overwrite a study"), overwrite.stderr)
-        let refused = try tuner("search", fixture("iris-hyperband.yaml"), "--workers", "2")
-        XCTAssertEqual(refused.code, 2, refused.stderr)
-        XCTAssert(refused.stderr.contains("Hyperband cannot be searched by many workers yet"), refused.stderr)
+        let hyperband = try tuner("search", fixture("iris-hyperband.yaml"), "--workers", "2", "--verbose", "0")
+        XCTAssertEqual(hyperband.code, 0, hyperband.stderr)
+        let verified = try tuner("verify", fixture("iris-hyperband.yaml"))
+        XCTAssertEqual(verified.code, 0, verified.stdout + verified.stderr)
+        XCTAssert(verified.stdout.contains("each re-derives from the journal"), verified.stdout)
     }
 
     /// A worker that joins while the workers a stop ended are still winding down stops at once;

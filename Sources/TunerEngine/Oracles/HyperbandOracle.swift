@@ -87,6 +87,28 @@ public struct HyperbandOracle: Oracle {
     /// The next trial of the current round: a new configuration in round 0, else the best
     /// completed trial of the previous round not yet promoted; `nil` when the schedule is done.
     public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
+        guard case let .propose(round, members, previous) = position(in: history) else { return nil }
+        return next(round, members: members, previous: previous, space: space, history: history, trial: trial, seed: seed)
+    }
+
+    /// Whether the next trial is a promotion from a round whose members have not all ended:
+    /// ranking them now would promote from part of the round, so a worker waits (section 9).
+    public func mustWait(trial: Int, space: SearchSpace, history: OracleHistory) -> Bool {
+        if case .wait = position(in: history) { return true }
+        return false
+    }
+
+    /// Where the history stands in the schedule.
+    enum Position {
+        /// The next trial belongs to `round`, after `members`; `previous` is the round before.
+        case propose(Round, members: [OracleTrial], previous: [OracleTrial])
+        /// The next trial is a promotion from a round with members still running.
+        case wait
+        /// The schedule is done.
+        case done
+    }
+
+    func position(in history: OracleHistory) -> Position {
         var index = 0
         var previous: [OracleTrial] = []
         for round in schedule {
@@ -96,6 +118,7 @@ public struct HyperbandOracle: Oracle {
             if round.round == 0 {
                 limit = round.size
             } else {
+                if previous.contains(where: { $0.status != .completed && $0.status != .failed }) { return .wait }
                 limit = Swift.min(round.size, previous.filter { history.loss($0) != nil }.count)
             }
             while index < history.trials.count, members.count < limit,
@@ -104,12 +127,10 @@ public struct HyperbandOracle: Oracle {
                 members.append(history.trials[index])
                 index += 1
             }
-            if members.count < limit {
-                return next(round, members: members, previous: previous, space: space, history: history, trial: trial, seed: seed)
-            }
+            if members.count < limit { return .propose(round, members: members, previous: previous) }
             previous = members
         }
-        return nil
+        return .done
     }
 
     func next(_ round: Round, members: [OracleTrial], previous: [OracleTrial], space: SearchSpace, history: OracleHistory,

@@ -96,9 +96,15 @@ public protocol Oracle: Sendable {
     /// How many trials the oracle proposes in all over `space`, where it knows (a grid's
     /// size), for the progress line; `nil` otherwise.
     func plannedTrials(space: SearchSpace) -> Int?
+    /// Whether trial `trial` must wait for trials still running before it can be proposed
+    /// (Hyperband's promotions wait for their whole round, section 9). One process never
+    /// proposes while a trial runs; many workers do, and wait while this says so.
+    func mustWait(trial: Int, space: SearchSpace, history: OracleHistory) -> Bool
 }
 
 extension Oracle {
     /// An oracle that does not know how many trials it proposes.
     public func plannedTrials(space: SearchSpace) -> Int? { nil }
+    /// An oracle that proposes whatever is running.
+    public func mustWait(trial: Int, space: SearchSpace, history: OracleHistory) -> Bool { false }
 }

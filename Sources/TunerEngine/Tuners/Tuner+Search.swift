@@ -301,6 +301,9 @@ struct SearchRun {
     /// trials other workers created or ended are mirrored.
     mutating func proposeClaimed(_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial? {
         apply(refreshed)
+        // Nothing now: the claim waits for the running trials (there are some, or the oracle
+        // would not wait).
+        if tuner.oracle.mustWait(trial: number, space: tuner.space, history: history) { return nil }
         guard let values = tuner.oracle.propose(trial: number, space: tuner.space, history: history, seed: tuner.seed) else {
             return nil
         }

@@ -69,7 +69,6 @@ public class Tuner {
         var limits = configuration.limits
         limits.maxTrials = limits.maxTrials ?? oracle.defaultMaxTrials
         try limits.validate()
-        if configuration.journal.worker != nil { try Self.checkWorkers(oracle) }
         self.oracle = oracle
         self.objective = objective
         self.space = hyperparameters.space
@@ -91,14 +90,6 @@ public class Tuner {
         self.seed = study.studySeed
         // A space the journal extended with hyperparameters trials defined is the one to search.
         if let stored = try? study.searchSpace(), stored.extends(hyperparameters.space) { self.space = stored }
-    }
-
-    /// Refuses an oracle that many workers cannot share yet (section 9).
-    ///
-    /// - Throws: ``SearchConfigurationError`` for Hyperband.
-    package static func checkWorkers(_ oracle: any Oracle) throws {
-        guard oracle is HyperbandOracle else { return }
-        throw SearchConfigurationError("Hyperband cannot be searched by many workers yet: its rounds promote the best trials of the round before, which the workers would have to claim as queued work. Run it as one search, or use GridSearch, RandomSearch or BayesianOptimization with workers.")
     }
 
     /// KerasTuner's `search_space_summary()`: prints the search space.
