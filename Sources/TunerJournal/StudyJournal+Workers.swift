@@ -289,7 +289,7 @@ public struct LateResult: Sendable, Equatable {
     /// When it was reported, in seconds since 1970.
     public var at: Double
     /// The outcome it would have journaled.
-    public var outcome: String
+    public var outcome: AttemptOutcome
     /// Its score, when finite.
     public var score: Double?
 }
@@ -322,7 +322,8 @@ extension StudyJournal {
         try read { db in
             guard try db.tableExists("lateResult") else { return [] }
             return try Row.fetchAll(db, sql: "SELECT attempt, session, at, outcome, score FROM lateResult ORDER BY id").map {
-                LateResult(attempt: $0[0], session: $0[1], at: $0[2], outcome: $0[3], score: $0[4])
+                LateResult(attempt: $0[0], session: $0[1], at: $0[2], outcome: try $0.decodeKnown(atIndex: 3, column: "outcome"),
+                           score: $0[4])
             }
         }
     }

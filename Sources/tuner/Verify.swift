@@ -12,7 +12,8 @@ struct Verify: ParsableCommand {
             Trial n's configuration must be what the study's tuner proposes from the study seed, \
             n, the configurations of the trials before it and the results of those that had ended \
             when it was proposed (its journaled basis). Exit code 0 when every proposal \
-            re-derives, 1 when one does not (each is listed).
+            re-derives, 1 when one does not (each is listed) or when the search space changed \
+            while the study ran (the old proposals cannot be re-derived).
             """)
 
     @Argument(help: "The study file (YAML) the search ran.")
@@ -23,8 +24,8 @@ struct Verify: ParsableCommand {
         let journal = try StudyJournal.openForReading(at: study.journalPath)
         let report = try ProposalVerifier(oracle: try StudyRun(study: study).oracle()).verify(journal)
         if let unchecked = report.unchecked {
-            print("Not verified: \(unchecked).")
-            return
+            writeStandardError("error: cannot verify: \(unchecked).\n")
+            throw ExitCode(TunerCommand.Code.error)
         }
         for mismatch in report.mismatches { print(mismatch) }
         guard report.mismatches.isEmpty else {

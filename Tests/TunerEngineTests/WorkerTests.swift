@@ -87,7 +87,7 @@ final class WorkerTests: XCTestCase {
     func testBayesianWorkersKilledAtRandomReDeriveEveryProposal() throws {
         let shared = TemporaryDirectory()
         let oracle = BayesianOptimizationOracle(numInitialPoints: 5, candidates: 200)
-        var running = try (1...3).map { try startWorker(shared, "bayesian", seed: 23, trials: 50, sleep: 30_000, id: "w\($0)") }
+        var running = try (1...3).map { try startWorker(shared, "bayesian", seed: 23, trials: 50, sleep: 80_000, id: "w\($0)") }
         var rng = SplitMix64(seed: 23)
         var killed = 0
         for _ in 0..<60 where killed < 20 && running.contains(where: \.isRunning) {
@@ -97,7 +97,7 @@ final class WorkerTests: XCTestCase {
             kill(running[index].processIdentifier, SIGKILL)
             running[index].waitUntilExit()
             killed += 1
-            running[index] = try startWorker(shared, "bayesian", seed: 23, trials: 50, sleep: 30_000, id: "w\(index + 1)")
+            running[index] = try startWorker(shared, "bayesian", seed: 23, trials: 50, sleep: 80_000, id: "w\(index + 1)")
         }
         for process in running {
             XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning })
@@ -237,7 +237,7 @@ final class WorkerTests: XCTestCase {
     func testHyperbandWorkersPromoteWholeRoundsAndReDeriveEveryProposal() throws {
         let shared = TemporaryDirectory()
         let oracle = HyperbandOracle(maxEpochs: 27, factor: 3, iterations: 3)
-        var running = try (1...3).map { try startWorker(shared, "hyperband", seed: 24, trials: 60, sleep: 20_000, id: "w\($0)") }
+        var running = try (1...3).map { try startWorker(shared, "hyperband", seed: 24, trials: 60, sleep: 60_000, id: "w\($0)") }
         var rng = SplitMix64(seed: 24)
         var killed = 0
         for _ in 0..<60 where killed < 15 && running.contains(where: \.isRunning) {
@@ -247,7 +247,7 @@ final class WorkerTests: XCTestCase {
             kill(running[index].processIdentifier, SIGKILL)
             running[index].waitUntilExit()
             killed += 1
-            running[index] = try startWorker(shared, "hyperband", seed: 24, trials: 60, sleep: 20_000, id: "w\(index + 1)")
+            running[index] = try startWorker(shared, "hyperband", seed: 24, trials: 60, sleep: 60_000, id: "w\(index + 1)")
         }
         for process in running {
             XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning })
