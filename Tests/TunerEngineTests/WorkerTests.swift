@@ -24,6 +24,35 @@ final class WorkerTests: XCTestCase {
     /// Kills per test: 100 (`SWIFTTUNER_SOAK_KILLS` sets another number).
     var kills: Int { ProcessInfo.processInfo.environment["SWIFTTUNER_SOAK_KILLS"].flatMap(Int.init) ?? 100 }
 
+    /// Starts `workers` workers, SIGKILLs one at random every `pause` (a base and a random part,
+    /// in microseconds) up to `kills` times, restarting it under its id, and waits for them all
+    /// to end with 0. With `checkConfigurations`, checks the journal after every kill. Returns
+    /// the kills that landed.
+    func runKilledAtRandom(_ shared: TemporaryDirectory, _ tuner: String, seed: UInt64, trials: Int, sleep: Int,
+                           workers: Int, kills: Int, rngSeed: UInt64, pause: (base: Int, spread: Int),
+                           checkConfigurations: Bool?) throws -> Int {
+        var running = try (1...workers).map { try startWorker(shared, tuner, seed: seed, trials: trials, sleep: sleep, id: "w\($0)") }
+        var rng = SplitMix64(seed: rngSeed)
+        var killed = 0
+        for _ in 0..<(3 * kills) where killed < kills && running.contains(where: \.isRunning) {
+            usleep(UInt32(pause.base + rng.nextInt(below: pause.spread)))
+            let index = rng.nextInt(below: workers)
+            guard running[index].isRunning else { continue }
+            kill(running[index].processIdentifier, SIGKILL)
+            running[index].waitUntilExit()
+            killed += 1
+            if let distinct = checkConfigurations, let journal = try? StudyJournal.openForReading(at: journalPath(shared)) {
+                XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: distinct, maxStops: 0), [])
+            }
+            running[index] = try startWorker(shared, tuner, seed: seed, trials: trials, sleep: sleep, id: "w\(index + 1)")
+        }
+        for process in running {
+            XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning }, "every worker ends by itself")
+            XCTAssertEqual(process.terminationStatus, 0)
+        }
+        return killed
+    }
+
     /// N workers, `kills` of them SIGKILLed at random instants and restarted under their ids,
     /// end with the trials of one uninterrupted process (section 9, S24).
     func workersKilledAtRandom(tuner: String, seed: UInt64, workers: Int, kills: Int, trials: Int,
@@ -34,25 +63,9 @@ final class WorkerTests: XCTestCase {
         XCTAssertEqual(solo.terminationStatus, 0)
 
         let shared = TemporaryDirectory()
-        var running = try (1...workers).map { try startWorker(shared, tuner, seed: seed, trials: trials, sleep: sleep, id: "w\($0)") }
-        var rng = SplitMix64(seed: seed &+ 11)
-        var killed = 0
-        for _ in 0..<(3 * kills) where killed < kills && running.contains(where: \.isRunning) {
-            usleep(UInt32(10_000 + rng.nextInt(below: 50_000)))
-            let index = rng.nextInt(below: workers)
-            guard running[index].isRunning else { continue }
-            kill(running[index].processIdentifier, SIGKILL)
-            running[index].waitUntilExit()
-            killed += 1
-            if let journal = try? StudyJournal.openForReading(at: journalPath(shared)) {
-                XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
-            }
-            running[index] = try startWorker(shared, tuner, seed: seed, trials: trials, sleep: sleep, id: "w\(index + 1)")
-        }
-        for process in running {
-            XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning }, "every worker ends by itself")
-            XCTAssertEqual(process.terminationStatus, 0)
-        }
+        let killed = try runKilledAtRandom(shared, tuner, seed: seed, trials: trials, sleep: sleep, workers: workers,
+                                           kills: kills, rngSeed: seed &+ 11, pause: (10_000, 50_000),
+                                           checkConfigurations: true)
         let journal = try StudyJournal.openForReading(at: journalPath(shared))
         XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
         let expected = try summaries(StudyJournal.openForReading(at: journalPath(reference)))
@@ -87,22 +100,8 @@ final class WorkerTests: XCTestCase {
     func testBayesianWorkersKilledAtRandomReDeriveEveryProposal() throws {
         let shared = TemporaryDirectory()
         let oracle = BayesianOptimizationOracle(numInitialPoints: 5, candidates: 200)
-        var running = try (1...3).map { try startWorker(shared, "bayesian", seed: 23, trials: 50, sleep: 80_000, id: "w\($0)") }
-        var rng = SplitMix64(seed: 23)
-        var killed = 0
-        for _ in 0..<60 where killed < 20 && running.contains(where: \.isRunning) {
-            usleep(UInt32(30_000 + rng.nextInt(below: 120_000)))
-            let index = rng.nextInt(below: 3)
-            guard running[index].isRunning else { continue }
-            kill(running[index].processIdentifier, SIGKILL)
-            running[index].waitUntilExit()
-            killed += 1
-            running[index] = try startWorker(shared, "bayesian", seed: 23, trials: 50, sleep: 80_000, id: "w\(index + 1)")
-        }
-        for process in running {
-            XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning })
-            XCTAssertEqual(process.terminationStatus, 0)
-        }
+        let killed = try runKilledAtRandom(shared, "bayesian", seed: 23, trials: 50, sleep: 80_000, workers: 3, kills: 20,
+                                           rngSeed: 23, pause: (30_000, 120_000), checkConfigurations: nil)
         let journal = try StudyJournal.openForReading(at: journalPath(shared))
         XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
         XCTAssertEqual(try journal.trials().count, 50)
@@ -237,22 +236,8 @@ final class WorkerTests: XCTestCase {
     func testHyperbandWorkersPromoteWholeRoundsAndReDeriveEveryProposal() throws {
         let shared = TemporaryDirectory()
         let oracle = HyperbandOracle(maxEpochs: 27, factor: 3, iterations: 3)
-        var running = try (1...3).map { try startWorker(shared, "hyperband", seed: 24, trials: 60, sleep: 60_000, id: "w\($0)") }
-        var rng = SplitMix64(seed: 24)
-        var killed = 0
-        for _ in 0..<60 where killed < 15 && running.contains(where: \.isRunning) {
-            usleep(UInt32(30_000 + rng.nextInt(below: 120_000)))
-            let index = rng.nextInt(below: 3)
-            guard running[index].isRunning else { continue }
-            kill(running[index].processIdentifier, SIGKILL)
-            running[index].waitUntilExit()
-            killed += 1
-            running[index] = try startWorker(shared, "hyperband", seed: 24, trials: 60, sleep: 60_000, id: "w\(index + 1)")
-        }
-        for process in running {
-            XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning })
-            XCTAssertEqual(process.terminationStatus, 0)
-        }
+        let killed = try runKilledAtRandom(shared, "hyperband", seed: 24, trials: 60, sleep: 60_000, workers: 3, kills: 20,
+                                           rngSeed: 24, pause: (30_000, 120_000), checkConfigurations: nil)
         let journal = try StudyJournal.openForReading(at: journalPath(shared))
         XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: false, maxStops: 0), [])
         let report = try ProposalVerifier(oracle: oracle).verify(journal)
