@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Builds the documentation catalog (`swift package generate-documentation --target SwiftTuner`).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -49,8 +50,13 @@ let package = Package(
             "CSQLiteShim",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The PostgreSQL study store (postgres-nio), for workers on many hosts.
+        .target(name: "TunerPostgres", dependencies: [
+            "TunerCore", "TunerStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         // The search engine: oracles, the search rules, retries, failure limits, resume.
-        .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal"]),
+        .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal", "TunerPostgres"]),
         // Bridges the trainer and the engine: `Sequential` as a `FittableModel`, Hyperband's checkpoints.
         .target(name: "TunerTrainerCompat", dependencies: ["TunerCore", "TunerTrainer", "TunerEngine"]),
         // libxml2 from the system (Debian: libxml2-dev), for writing and validating XML.
@@ -61,19 +67,19 @@ let package = Package(
         .target(name: "TunerKerasImport", dependencies: ["TunerCore", "TunerJournal"]),
         // Study files (YAML) and the trials they describe: the built-in MLP or a command.
         .target(name: "TunerStudy", dependencies: [
-            "TunerCore", "TunerJournal", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
+            "TunerCore", "TunerJournal", "TunerPostgres", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Subprocess", package: "swift-subprocess"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // The umbrella library: it only re-exports.
         .target(name: "SwiftTuner", dependencies: [
-            "TunerRandom", "TunerCore", "TunerStore", "TunerJournal", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
+            "TunerRandom", "TunerCore", "TunerStore", "TunerJournal", "TunerPostgres", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
             "TunerReports", "TunerKerasImport", "TunerStudy",
         ]),
         // The command-line tool.
         .executableTarget(name: "tuner", dependencies: [
-            "TunerCore", "TunerJournal", "TunerEngine", "TunerReports", "TunerKerasImport", "TunerStudy",
+            "TunerCore", "TunerJournal", "TunerPostgres", "TunerEngine", "TunerReports", "TunerKerasImport", "TunerStudy",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Maintainer tools, not a product: the guide's scenarios and the sample reports.
@@ -100,7 +106,7 @@ let package = Package(
         .testTarget(name: "TunerCoreTests", dependencies: ["TunerCore"]),
         .testTarget(name: "TunerJournalTests", dependencies: ["TunerJournal", "TunerTestSupport"]),
         .testTarget(name: "TunerEngineTests", dependencies: [
-            "TunerEngine", "TunerJournal", "TunerTestSupport", "TunerCrashWorker",
+            "TunerEngine", "TunerJournal", "TunerPostgres", "TunerTestSupport", "TunerCrashWorker",
         ]),
         .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "TunerTestSupport"]),
         .testTarget(name: "TunerTrainerCompatTests", dependencies: [
@@ -114,6 +120,7 @@ let package = Package(
         ]),
         .testTarget(name: "TunerStudyTests", dependencies: [
             "TunerStudy", "TunerTrainer", "TunerReports", "TunerTestSupport", "tuner",
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "TunerExamplesTests", dependencies: ["TunerExamples", "SwiftTuner"]),
     ],

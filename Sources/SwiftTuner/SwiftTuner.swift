@@ -3,6 +3,7 @@
 @_exported import TunerEngine
 @_exported import TunerJournal
 @_exported import TunerKerasImport
+@_exported import TunerPostgres
 @_exported import TunerRandom
 @_exported import TunerReports
 @_exported import TunerStore

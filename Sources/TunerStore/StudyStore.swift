@@ -75,4 +75,11 @@ package protocol StudyStore: AnyObject, Sendable {
     func resumeLogging() throws
     /// Leaves the store self-contained after a session (S26b); best effort.
     func consolidate()
+    /// Registers what to do when this worker loses its lease (section 9): stop the running trial.
+    func whenLeaseLost(_ handler: @escaping @Sendable (String) -> Void)
+}
+
+extension StudyStore {
+    /// A store without leases never loses one.
+    package func whenLeaseLost(_ handler: @escaping @Sendable (String) -> Void) {}
 }

@@ -1,5 +1,6 @@
 import Foundation
 import TunerCore
+import TunerPostgres
 import TunerEngine
 import TunerJournal
 import TunerTrainer
@@ -58,10 +59,22 @@ public struct StudyFile: Sendable {
     /// The file's `trial` section as canonical JSON: a resume compares it with the journaled
     /// one and refuses a changed definition unless the change is accepted (S25).
     public var trialDefinition: String = ""
+    /// Where the study is kept instead of its journal: a `postgresql://` URL (from the command
+    /// line's `--store`, never from the file, so that no password sits in a study file).
+    public var store: String?
+    /// The lease of a worker on a PostgreSQL study, in seconds (section 9).
+    public var leaseSeconds: Double = 15
 
     /// The journal's path: `directory/name/journal.sqlite`.
     public var journalPath: String {
         ((directory as NSString).appendingPathComponent(name) as NSString).appendingPathComponent("journal.sqlite")
+    }
+
+    /// The console's last line: where the study is kept.
+    public var storeLine: String {
+        guard let store else { return "Journal: \(journalPath)" }
+        let shown = (try? PostgresURL(store).redacted) ?? "a PostgreSQL store"
+        return "Study: \(name) in \(shown)"
     }
 
 

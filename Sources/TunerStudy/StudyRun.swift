@@ -150,7 +150,7 @@ public struct StudyRun {
         let tuner = try makeTuner(definition: definition, overwrite: overwrite, maxTrials: nil, maxRetriesPerTrial: nil,
                                   maxConsecutiveFailedTrials: nil, maxInterruptionsPerTrial: nil,
                                   acceptSpaceChange: acceptSpaceChange, acceptTrialChange: acceptTrialChange, worker: nil)
-        tuner.journal.consolidate()
+        tuner.store.consolidate()
     }
 
     /// The oracle the study file names, configured as the file says.
@@ -171,14 +171,16 @@ public struct StudyRun {
                    maxConsecutiveFailedTrials: Int??, maxInterruptionsPerTrial: Int??, acceptSpaceChange: Bool,
                    acceptTrialChange: Bool, worker: String?) throws -> Tuner {
         let oracle = try self.oracle()
-        let journal = JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
+        var journal = JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
                                      acceptTrialChange: acceptTrialChange, worker: worker)
+        journal.leaseSeconds = study.leaseSeconds
         let configuration = TunerConfiguration(
             directory: study.directory, projectName: study.name, maxTrials: maxTrials ?? study.maxTrials,
             maxRetriesPerTrial: maxRetriesPerTrial ?? study.maxRetriesPerTrial,
             maxConsecutiveFailedTrials: maxConsecutiveFailedTrials ?? study.maxConsecutiveFailedTrials,
             maxInterruptionsPerTrial: maxInterruptionsPerTrial ?? study.maxInterruptionsPerTrial, seed: study.seed,
-            overwrite: overwrite || study.overwrite, verbose: verbose, journal: journal, trialDefinition: definition)
+            overwrite: overwrite || study.overwrite, verbose: verbose, journal: journal, store: study.store,
+            trialDefinition: definition)
         return try Tuner(oracle: oracle, objective: study.objective,
                          hyperparameters: HyperParameters(space: study.space, values: [:]),
                          configuration: configuration, output: output)

@@ -14,6 +14,9 @@ struct Export: ParsableCommand {
     @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
     var study: StudyLocation
 
+    @Option(help: "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name or its study file.")
+    var store: String?
+
     @Option(help: "json or csv.")
     var format: Format = .json
 
@@ -21,7 +24,7 @@ struct Export: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let journal = try study.open()
+        let journal = try study.open(store: store)
         let data = format == .json ? try StudyExport.json(journal) : try StudyExport.csv(journal)
         if let output { try data.write(to: URL(fileURLWithPath: output)) } else { FileHandle.standardOutput.write(data) }
     }

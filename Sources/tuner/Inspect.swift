@@ -11,8 +11,11 @@ struct Status: ParsableCommand {
     @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
     var study: StudyLocation
 
+    @Option(help: "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name or its study file.")
+    var store: String?
+
     func run() throws {
-        print(try StudyStatus(journal: try study.open()).text)
+        print(try StudyStatus(journal: try study.open(store: store)).text)
     }
 }
 
@@ -22,11 +25,14 @@ struct Summary: ParsableCommand {
     @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
     var study: StudyLocation
 
+    @Option(help: "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name or its study file.")
+    var store: String?
+
     @Option(help: "How many trials to show.")
     var numTrials = 10
 
     func run() throws {
-        let journal = try study.open()
+        let journal = try study.open(store: store)
         print(try journal.snapshot { try journal.resultsSummary(numTrials: numTrials) })
     }
 }
@@ -36,6 +42,9 @@ struct Report: ParsableCommand {
 
     @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
     var study: StudyLocation
+
+    @Option(help: "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name or its study file.")
+    var store: String?
 
     @Option(help: "Write the HTML summary here.")
     var html: String?
@@ -48,7 +57,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-        let snapshot = try StudySnapshot(journal: try study.open())
+        let snapshot = try StudySnapshot(journal: try study.open(store: store))
         if let html {
             try HTMLReport(snapshot: snapshot).render().write(toFile: html, atomically: true, encoding: .utf8)
             print("HTML: \(html)")

@@ -3,6 +3,7 @@ import Foundation
 import TunerCore
 import TunerJournal
 import TunerEngine
+import TunerPostgres
 import TunerReports
 import TunerStudy
 
@@ -34,11 +35,21 @@ struct SearchOptions: ParsableArguments {
     @Flag(help: "Resume although the search space differs from the journaled one (the change is journaled).")
     var acceptSpaceChange = false
 
+    @Option(help: "Keep the study in this PostgreSQL database (postgresql://USER@HOST/DB) instead of its journal file; every process is then one of its workers.")
+    var store: String?
+
+    @Option(help: "With --store: a worker silent this many seconds is found dead and its trial re-run (1 to 86400).")
+    var lease: Double = 15
+
     @Flag(help: "Resume although the trial definition (model, fit, data, constraints, command) differs from the journaled one (the change is journaled).")
     var acceptTrialChange = false
 
     func validate() throws {
         if let maxTrials, maxTrials <= 0 { throw ValidationError("--max-trials must be positive") }
+        if let store, !PostgresURL.isPostgres(store) {
+            throw ValidationError("--store must be a postgresql:// URL, got \"\(store)\" (a SQLite study needs no --store)")
+        }
+        guard (1...86_400).contains(lease) else { throw ValidationError("--lease must be 1 to 86400 seconds, got \(lease)") }
         if let maxRetriesPerTrial, maxRetriesPerTrial < 0 { throw ValidationError("--max-retries-per-trial must be 0 or more") }
     }
 
@@ -51,11 +62,15 @@ struct SearchOptions: ParsableArguments {
         if let limit = maxInterruptionsPerTrial { list += ["--max-interruptions-per-trial", limit.value.map(String.init) ?? "none"] }
         if acceptSpaceChange { list.append("--accept-space-change") }
         if acceptTrialChange { list.append("--accept-trial-change") }
+        if let store { list += ["--store", store, "--lease", "\(lease)"] }
         return list
     }
 
     /// Runs the search (or one worker of it) and maps its outcome to the command's exit code.
-    func run(_ study: StudyFile, overwrite: Bool, worker: String?, output: any SearchOutput = StandardOutput()) throws {
+    func run(_ file: StudyFile, overwrite: Bool, worker: String?, output: any SearchOutput = StandardOutput()) throws {
+        var study = file
+        study.store = store
+        study.leaseSeconds = lease
         let outcome: SearchOutcome
         let runner = StudyRun(study: study, verbose: verbose, output: output, handlesSignals: true)
         do {
@@ -71,7 +86,7 @@ struct SearchOptions: ParsableArguments {
             writeStandardError("error: \(error)\n")
             throw ExitCode(TunerCommand.Code.usage)
         }
-        if verbose >= .progress { output.line("Journal: \(study.journalPath)") }
+        if verbose >= .progress { output.line(study.storeLine) }
         let code = outcome.exitCode(completedTrials: outcome.completedTrials)
         if code == TunerCommand.Code.noCompletedTrial {
             writeStandardError("the search ended with no COMPLETED trial: every trial failed (exit code 5).\n")
@@ -110,7 +125,9 @@ struct Search: ParsableCommand {
     }
 
     func run() throws {
-        let study = try StudyFile.load(studyFile)
+        var study = try StudyFile.load(studyFile)
+        study.store = options.store
+        study.leaseSeconds = options.lease
         guard workers > 1 else {
             try options.run(study, overwrite: overwrite, worker: nil)
             return
@@ -125,7 +142,7 @@ struct Search: ParsableCommand {
         let supervisor = WorkerSupervisor(studyFile: studyFile, count: workers, arguments: options.arguments,
                                           verbose: options.verbose)
         let code = try supervisor.run()
-        if options.verbose >= .progress { print("Journal: \(study.journalPath)") }
+        if options.verbose >= .progress { print(study.storeLine) }
         if code != 0 { throw ExitCode(code) }
     }
 }

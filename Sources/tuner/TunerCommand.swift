@@ -1,4 +1,6 @@
 import ArgumentParser
+import Synchronization
+import TunerPostgres
 import Foundation
 import TunerCore
 import TunerJournal
@@ -85,8 +87,35 @@ struct StudyLocation: ExpressibleByArgument {
         return (argument as NSString).appendingPathComponent("journal.sqlite")
     }
 
-    /// Opens the journal for reading.
-    func open() throws -> StudyJournal {
-        try StudyJournal.openForReading(at: try journalPath())
+    /// Opens the journal for reading; with a PostgreSQL `store`, a journal copy of the study
+    /// the argument names (a study name, or a study file's name), made in a temporary folder.
+    func open(store: String? = nil) throws -> StudyJournal {
+        guard let store else { return try StudyJournal.openForReading(at: try journalPath()) }
+        return try StoreCopy.journal(url: store, study: try studyName())
     }
+
+    /// The study's name: a study file's `name`, else the argument's last path component.
+    func studyName() throws -> String {
+        if argument.hasSuffix(".yaml") || argument.hasSuffix(".yml") { return try StudyFile.load(argument).name }
+        return (argument as NSString).lastPathComponent
+    }
+}
+
+/// A study kept in PostgreSQL, copied into a journal file that every report reads.
+enum StoreCopy {
+    /// Copies the study into a new journal in a temporary folder (removed when the process
+    /// ends) and opens it for reading.
+    static func journal(url: String, study name: String) throws -> StudyJournal {
+        let store = try PostgresStudyStore.openForReading(url: url, study: name)
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-copy-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let path = (folder as NSString).appendingPathComponent("journal.sqlite")
+        folders.withLock { $0.append(folder) }
+        atexit {
+            for folder in StoreCopy.folders.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: folder) }
+        }
+        try StudyJournal.write(try store.dump(), to: path)
+        return try StudyJournal.openForReading(at: path)
+    }
+
+    static let folders = Mutex<[String]>([])
 }

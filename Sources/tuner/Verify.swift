@@ -19,9 +19,13 @@ struct Verify: ParsableCommand {
     @Argument(help: "The study file (YAML) the search ran.")
     var studyFile: String
 
+    @Option(help: "The PostgreSQL store (postgresql://…) the study is kept in.")
+    var store: String?
+
     func run() throws {
         let study = try StudyFile.load(studyFile)
-        let journal = try StudyJournal.openForReading(at: study.journalPath)
+        let journal = try store.map { try StoreCopy.journal(url: $0, study: study.name) }
+            ?? StudyJournal.openForReading(at: study.journalPath)
         let report = try ProposalVerifier(oracle: try StudyRun(study: study).oracle()).verify(journal)
         if let unchecked = report.unchecked {
             writeStandardError("error: cannot verify: \(unchecked).\n")

@@ -8,7 +8,7 @@ extension Tuner {
     /// let best = try tuner.getBestTrials(numTrials: 3)
     /// ```
     public func getBestTrials(numTrials: Int = 1) throws -> [TrialRecord] {
-        try journal.bestTrials(numTrials)
+        Array(try store.trials().ranked(by: objective).prefix(max(0, numTrials)))
     }
 
     /// The hyperparameters of the best COMPLETED trials; empty when none completed (S14).
@@ -18,6 +18,6 @@ extension Tuner {
 
     /// Prints KerasTuner's `results_summary`.
     public func resultsSummary(numTrials: Int = 10) throws {
-        output.line(try journal.resultsSummary(numTrials: numTrials))
+        output.line(resultsSummaryText(study: try store.study(), trials: try store.trials(), numTrials: numTrials))
     }
 }

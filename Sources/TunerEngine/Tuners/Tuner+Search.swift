@@ -87,6 +87,11 @@ extension Tuner {
             throw JournalError(.writeFailed, path: store.location, "the session has no id")
         }
         let stop = StopSignal()
+        // A worker that lost its lease stops its trial before another worker runs it again.
+        store.whenLeaseLost { why in
+            writeStandardError("SwiftTuner: \(why); stopping the running trial.\n")
+            stop.fire()
+        }
         var trap: SignalTrap?
         if handlesSignals {
             let quiet = verbose == .silent

@@ -1,6 +1,7 @@
 import Foundation
 import TunerCore
 import TunerJournal
+import TunerPostgres
 
 /// A fault-tolerant, resumable hyperparameter search: an oracle, an objective, failure
 /// limits, and the study journal that makes every state change durable.
@@ -42,10 +43,22 @@ public class Tuner {
     public var onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?
     /// Where console lines go.
     public var output: any SearchOutput
+    /// The store the search writes through: the SQLite journal, or a PostgreSQL study.
+    package let store: any StudyStore
     /// The study journal.
-    public let journal: StudyJournal
-    /// The store the search writes through.
-    package var store: any StudyStore { journal }
+    ///
+    /// - Throws: `JournalError` when the study is kept in PostgreSQL
+    ///   (``TunerConfiguration/store``); read it through ``postgresStore``.
+    public var journal: StudyJournal {
+        get throws {
+            guard let journal = store as? StudyJournal else {
+                throw JournalError(.missing, path: store.location, "this study is kept in PostgreSQL, not in a journal file: read it through `postgresStore`, or copy it into a journal with `tuner export --store`")
+            }
+            return journal
+        }
+    }
+    /// The PostgreSQL study, when ``TunerConfiguration/store`` named one.
+    public var postgresStore: PostgresStudyStore? { store as? PostgresStudyStore }
     /// The study seed (the journaled one when the study existed).
     public let seed: UInt64
 
@@ -84,9 +97,13 @@ public class Tuner {
         let descriptor = StudyDescriptor(name: projectName, directory: directory, tunerKind: oracle.kind,
                                          objective: objective, seed: seed, space: hyperparameters.space,
                                          trialDefinition: configuration.trialDefinition)
-        journal = try StudyJournal.open(at: Self.journalPath(directory: directory, projectName: projectName),
-                                        study: descriptor, options: options)
-        let study = try journal.study()
+        if let url = configuration.store {
+            store = try PostgresStudyStore.open(url: url, study: descriptor, options: options)
+        } else {
+            store = try StudyJournal.open(at: Self.journalPath(directory: directory, projectName: projectName),
+                                          study: descriptor, options: options)
+        }
+        let study = try store.study()
         self.seed = study.studySeed
         // A space the journal extended with hyperparameters trials defined is the one to search.
         if let stored = try? study.searchSpace(), stored.extends(hyperparameters.space) { self.space = stored }

@@ -43,6 +43,10 @@ public struct TunerConfiguration: Sendable {
     public var verbose: Verbosity
     /// The journal's durability and what a resume accepts.
     public var journal: JournalOptions
+    /// Where the study is kept: `nil` for the SQLite journal at `directory/projectName`, or a
+    /// `postgresql://` URL, where the study is `projectName` and every tuner is one of its
+    /// workers (section 9).
+    public var store: String?
     /// What a trial runs, as canonical JSON (a study file's `trial`), so that a resume with
     /// another definition is refused (S25); `nil` when the trial is code.
     public var trialDefinition: String?
@@ -55,7 +59,8 @@ public struct TunerConfiguration: Sendable {
     public init(directory: String = ".", projectName: String = "untitled_project", maxTrials: Int? = nil,
                 maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
                 seed: UInt64? = nil, overwrite: Bool = false, verbose: Verbosity = .progress,
-                journal: JournalOptions = JournalOptions(), trialDefinition: String? = nil, handlesSignals: Bool = false) {
+                journal: JournalOptions = JournalOptions(), store: String? = nil, trialDefinition: String? = nil,
+                handlesSignals: Bool = false) {
         self.directory = directory
         self.projectName = projectName
         self.limits = SearchLimits(maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
@@ -65,6 +70,7 @@ public struct TunerConfiguration: Sendable {
         self.overwrite = overwrite
         self.verbose = verbose
         self.journal = journal
+        self.store = store
         self.trialDefinition = trialDefinition
         self.handlesSignals = handlesSignals
     }

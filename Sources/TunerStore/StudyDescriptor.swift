@@ -60,6 +60,9 @@ public struct JournalOptions: Sendable {
     /// Join the study as this worker, beside other workers of the same study, instead of as
     /// its one writer (section 9); `nil` for a search that has the study to itself (S26).
     public var worker: String?
+    /// How long a worker's lease on a PostgreSQL study lasts without renewal, in seconds: a
+    /// worker silent for longer is found dead and its running attempt re-run (section 9).
+    public var leaseSeconds: Double = 15
 
     /// Makes options; the defaults are durable and strict.
     public init(overwrite: Bool = false, synchronous: Synchronous = .full, acceptSpaceChange: Bool = false,

@@ -1,0 +1,239 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import Synchronization
+import TunerCore
+import TunerStore
+
+/// A value bound to a statement's `$n` parameter.
+enum SQLValue: Sendable {
+    case int(Int?)
+    case int64(Int64?)
+    case double(Double?)
+    case text(String?)
+    case bool(Bool)
+}
+
+/// One connection to the server, used by one thread at a time and blocking it: the engine's
+/// store protocol is synchronous. A lost connection is made again at the next use.
+///
+/// Each transaction runs as a whole or not at all: when the connection fails before `COMMIT`
+/// was sent, the server rolled it back and the body runs again on a new connection (the
+/// store's bodies are pure functions of what they read); when it fails while committing, the
+/// outcome is unknown and the write fails.
+final class PostgresLink: Sendable {
+    /// The server.
+    let url: PostgresURL
+    /// The name the server shows for this connection (`application_name`).
+    let applicationName: String
+    /// How long to keep trying to reach the server before a read or write fails, in seconds.
+    let reconnectFor: Double
+    private let connection = Mutex<PostgresConnection?>(nil)
+    private let serial = Mutex<Int>(0)
+    private static let logger = Logger(label: "swifttuner.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    init(url: PostgresURL, applicationName: String, reconnectFor: Double = 60) {
+        self.url = url
+        self.applicationName = applicationName
+        self.reconnectFor = reconnectFor
+    }
+
+    deinit {
+        if let open = connection.withLock({ $0 }) { _ = try? open.close().wait() }
+    }
+
+    /// Closes the connection.
+    func close() {
+        let open = connection.withLock { value -> PostgresConnection? in
+            defer { value = nil }
+            return value
+        }
+        _ = try? open?.close().wait()
+    }
+
+    private func configuration() throws -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        if let socket = url.socketFolder {
+            let path = (socket as NSString).appendingPathComponent(".s.PGSQL.\(url.port)")
+            configuration = .init(unixSocketPath: path, username: url.user, password: url.password, database: url.database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            switch url.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            configuration = .init(host: url.host ?? "localhost", port: url.port, username: url.user, password: url.password,
+                                  database: url.database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
+        return configuration
+    }
+
+    /// The open connection, made when there is none.
+    private func current() throws -> PostgresConnection {
+        if let open = connection.withLock({ $0 }), !open.isClosed { return open }
+        let id = serial.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        let made = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try configuration(),
+                                                  id: id, logger: Self.logger).wait()
+        connection.withLock { $0 = made }
+        return made
+    }
+
+    private func drop() {
+        let open = connection.withLock { value -> PostgresConnection? in
+            defer { value = nil }
+            return value
+        }
+        _ = try? open?.close().wait()
+    }
+
+    /// Runs one statement outside a transaction body (with the retries of ``transaction(_:)``).
+    func run<T>(_ body: (Statements) throws -> T) throws -> T {
+        try withRetries(transactional: false, body)
+    }
+
+    /// Runs `body` in one transaction, again on a new connection when the connection failed
+    /// before the commit, and again after a serialization failure or a deadlock (with jitter).
+    func transaction<T>(_ body: (Statements) throws -> T) throws -> T {
+        try withRetries(transactional: true, body)
+    }
+
+    private func withRetries<T>(transactional: Bool, _ body: (Statements) throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(reconnectFor)
+        var pause = 0.05
+        var conflicts = 0
+        while true {
+            var committing = false
+            do {
+                let statements = Statements(connection: try current(), logger: Self.logger, url: url)
+                guard transactional else { return try body(statements) }
+                try statements.execute("BEGIN")
+                do {
+                    let value = try body(statements)
+                    committing = true
+                    try statements.execute("COMMIT")
+                    return value
+                } catch {
+                    // A refused statement leaves the transaction aborted: end it. A lost connection
+                    // has no transaction left to end.
+                    if !((error as? PSQLError).map(Self.isConnectionLoss) ?? false) { _ = try? statements.execute("ROLLBACK") }
+                    throw error
+                }
+            } catch let error as PSQLError {
+                let state = error.serverInfo?[.sqlState]
+                if error.code == .server, state == "40001" || state == "40P01", conflicts < 20 {
+                    // A serialization failure or a deadlock: the transaction was rolled back.
+                    conflicts += 1
+                    Thread.sleep(forTimeInterval: Double.random(in: 0.001...0.02) * Double(conflicts))
+                    continue
+                }
+                let lost = Self.isConnectionLoss(error)
+                if lost { drop() }
+                if lost, committing {
+                    throw JournalError(.writeFailed, path: url.redacted, "the connection to the server was lost while a transaction committed: whether it was written is unknown. The worker stops; a restarted worker finds the study as it is (\(Self.describe(error))).")
+                }
+                guard lost, Date() < deadline else { throw Self.journalError(error, url: url) }
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(pause * 2, 1)
+            } catch let error as PostgresDecodingError {
+                throw JournalError(.corrupted, path: url.redacted, "a value in the study store has an unexpected type: column \(error.columnName) (\(error.postgresType))")
+            }
+        }
+    }
+
+    /// Whether an error means the connection is gone (the server stopped or restarted, the
+    /// backend was terminated, the network failed) rather than a refused statement.
+    static func isConnectionLoss(_ error: PSQLError) -> Bool {
+        switch error.code {
+        case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown:
+            return true
+        case .server:
+            // admin_shutdown, crash_shutdown, cannot_connect_now, and the class of connection exceptions.
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return ["57P01", "57P02", "57P03"].contains(state) || state.hasPrefix("08")
+        default:
+            return false
+        }
+    }
+
+    /// An error of the server or the connection, for a person.
+    static func describe(_ error: PSQLError) -> String {
+        if let message = error.serverInfo?[.message] {
+            let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return message + state
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+
+    static func journalError(_ error: PSQLError, url: PostgresURL) -> JournalError {
+        if isConnectionLoss(error) {
+            return JournalError(.writeFailed, path: url.redacted, "cannot reach the PostgreSQL server: \(describe(error))")
+        }
+        return JournalError(.writeFailed, path: url.redacted, "the PostgreSQL server refused a statement: \(describe(error))")
+    }
+}
+
+/// The statements of one transaction (or one statement outside any), on one connection.
+struct Statements {
+    let connection: PostgresConnection
+    let logger: Logger
+    let url: PostgresURL
+
+    /// Runs a statement and returns its rows and how many rows it changed.
+    @discardableResult
+    func query(_ sql: String, _ values: [SQLValue] = []) throws -> (rows: [PostgresRandomAccessRow], changed: Int) {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .int(let v): if let v { bindings.append(Int64(v)) } else { bindings.appendNull() }
+            case .int64(let v): if let v { bindings.append(v) } else { bindings.appendNull() }
+            case .double(let v): if let v { bindings.append(v) } else { bindings.appendNull() }
+            case .text(let v): if let v { bindings.append(storedText(v)) } else { bindings.appendNull() }
+            case .bool(let v): bindings.append(v)
+            }
+        }
+        let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+        return (result.rows.map { $0.makeRandomAccess() }, result.metadata.rows ?? 0)
+    }
+
+    /// Runs a statement for its rows.
+    func rows(_ sql: String, _ values: [SQLValue] = []) throws -> [PostgresRandomAccessRow] {
+        try query(sql, values).rows
+    }
+
+    /// Runs a statement for how many rows it changed.
+    @discardableResult
+    func execute(_ sql: String, _ values: [SQLValue] = []) throws -> Int {
+        try query(sql, values).changed
+    }
+}
+
+/// Text as PostgreSQL stores it: a text value cannot hold a NUL character, which is written
+/// as the visible escape `\u{0}` (as the SQLite journal does).
+func storedText(_ text: String) -> String {
+    guard text.utf8.contains(0) else { return text }
+    return text.replacingOccurrences(of: "\u{0}", with: "\\u{0}")
+}
+
+extension PostgresRandomAccessRow {
+    /// The value of a column that may be NULL.
+    func optional<T: PostgresDecodable>(_ index: Int, _ type: T.Type = T.self) throws -> T? {
+        let cell = self[index]
+        guard cell.bytes != nil else { return nil }
+        return try cell.decode(T.self)
+    }
+
+    /// The value of a column that is never NULL.
+    func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type = T.self) throws -> T {
+        try self[index].decode(T.self)
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import TunerCore
+import TunerJournal
+import TunerEngine
+import TunerPostgres
+import TunerTestSupport
+import XCTest
+
+/// Section 9 on PostgreSQL: workers sharing a study kept in a database, killed, paused past
+/// their lease, cut off by terminated connections and a server restart; every final study is
+/// copied into a journal and checked against the invariants and an uninterrupted process.
+final class PostgresWorkerTests: XCTestCase {
+    static var worker: String { ChildProcess.executable("TunerCrashWorker") }
+
+    /// A database of the test's own, or a skip (a failure in CI) when there is no server.
+    func database(_ label: String) throws -> String {
+        do {
+            return try PostgresTestServer.makeDatabase(label)
+        } catch let error as PostgresTestServer.Unavailable {
+            if PostgresTestServer.required { throw error }
+            throw XCTSkip("no PostgreSQL server here: \(error)")
+        }
+    }
+
+    /// A worker process on the study `crash` of the database at `url`.
+    func startWorker(_ url: String, _ tuner: String, seed: UInt64, trials: Int, sleep: Int, limit: Int? = nil,
+                     id: String, lease: Double = 2) throws -> Process {
+        let scratch = TemporaryDirectory()
+        return try ChildProcess.start(Self.worker, [scratch.path, tuner, "\(seed)", "\(trials)", "\(sleep)", "full",
+                                                    limit.map(String.init) ?? "none", id, url, "\(lease)"])
+    }
+
+    /// The study copied into a journal file, read as any journal.
+    func copy(_ url: String) throws -> StudyJournal {
+        let store = try PostgresStudyStore.openForReading(url: url, study: "crash")
+        let path = (TemporaryDirectory().path as NSString).appendingPathComponent("journal.sqlite")
+        try StudyJournal.write(try store.dump(), to: path)
+        return try StudyJournal.openForReading(at: path)
+    }
+
+    /// One uninterrupted process on SQLite: the trials every faulty run must end with.
+    func reference(_ tuner: String, seed: UInt64, trials: Int) throws -> [TrialSummary] {
+        let directory = TemporaryDirectory()
+        let solo = try ChildProcess.start(Self.worker, [directory.path, tuner, "\(seed)", "\(trials)", "0"])
+        solo.waitUntilExit()
+        XCTAssertEqual(solo.terminationStatus, 0)
+        return try summaries(StudyJournal.openForReading(at: Tuner.journalPath(directory: directory.path, projectName: "crash")))
+    }
+
+    func assertEquivalent(_ journal: StudyJournal, to expected: [TrialSummary], file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [],
+                       file: file, line: line)
+        let actual = try summaries(journal)
+        XCTAssertEqual(actual.count, expected.count, file: file, line: line)
+        for (a, e) in zip(actual, expected) { XCTAssertEqual(a, e, file: file, line: line) }
+        XCTAssertEqual(try ProposalVerifier(oracle: GridSearchOracle()).verify(journal).mismatches, [], file: file, line: line)
+    }
+
+    /// Waits for every process to end, restarting (as a scheduler would) one that ended with an
+    /// error, at most `restarts` times in all; returns the restarts.
+    func finish(_ processes: inout [Process], restarts: Int, start: (Int) throws -> Process) throws -> Int {
+        var restarted = 0
+        let deadline = Date().addingTimeInterval(240)
+        while Date() < deadline, processes.contains(where: \.isRunning) || processes.contains(where: { $0.terminationStatus != 0 }) {
+            for index in processes.indices where !processes[index].isRunning && processes[index].terminationStatus != 0 {
+                guard restarted < restarts else { return restarted }
+                restarted += 1
+                processes[index] = try start(index)
+            }
+            usleep(50_000)
+        }
+        return restarted
+    }
+
+    /// A study in PostgreSQL run by one worker ends with the trials of one process on SQLite,
+    /// and its copy is a journal every reader accepts.
+    func testOneWorkerOnPostgresEndsWithTheTrialsOfOneProcessOnSQLite() throws {
+        let url = try database("one")
+        let expected = try reference("grid", seed: 51, trials: 40)
+        let worker = try startWorker(url, "grid", seed: 51, trials: 40, sleep: 0, id: "w1")
+        XCTAssertTrue(waitUntil(timeout: 120) { !worker.isRunning })
+        XCTAssertEqual(worker.terminationStatus, 0)
+        try assertEquivalent(try copy(url), to: expected)
+        let store = try PostgresStudyStore.openForReading(url: url, study: "crash")
+        XCTAssertEqual(try store.liveWorkers(), [], "the worker's session ended")
+        XCTAssertEqual(try PostgresStudyStore.studies(url: url), ["crash"])
+    }
+
+    /// Workers SIGKILLed at random instants and restarted under their ids end with the trials
+    /// of one uninterrupted process (S24, section 9): a restarted id closes its own dead session
+    /// at once, a worker that stays dead is found by its lease.
+    func testWorkersKilledAtRandomOnPostgresEndWithOneProcessTrials() throws {
+        let url = try database("kills")
+        let kills = ProcessInfo.processInfo.environment["SWIFTTUNER_SOAK_KILLS"].flatMap(Int.init) ?? 100
+        let trials = max(150, kills * 12)
+        let expected = try reference("grid", seed: 52, trials: trials)
+        var running = try (1...3).map { try startWorker(url, "grid", seed: 52, trials: trials, sleep: 40_000, id: "w\($0)") }
+        var rng = SplitMix64(seed: 52)
+        var killed = 0
+        for _ in 0..<(3 * kills) where killed < kills && running.contains(where: \.isRunning) {
+            usleep(UInt32(10_000 + rng.nextInt(below: 50_000)))
+            let index = rng.nextInt(below: 3)
+            guard running[index].isRunning else { continue }
+            kill(running[index].processIdentifier, SIGKILL)
+            running[index].waitUntilExit()
+            killed += 1
+            running[index] = try startWorker(url, "grid", seed: 52, trials: trials, sleep: 40_000, id: "w\(index + 1)")
+        }
+        for process in running {
+            XCTAssertTrue(waitUntil(timeout: 180) { !process.isRunning }, "every worker ends by itself")
+            XCTAssertEqual(process.terminationStatus, 0)
+        }
+        XCTAssertEqual(killed, kills, "every kill landed during the search")
+        let journal = try copy(url)
+        try assertEquivalent(journal, to: expected)
+        XCTAssertGreaterThan(try journal.attempts().filter { $0.outcome == .interrupted }.count, 0)
+        XCTAssertTrue(try journal.sessions().allSatisfy { $0.endedAt != nil }, "every session ended")
+        print("postgres workers: \(killed) kills, \(try summaries(journal).count) trials equal to one process's")
+    }
+
+    /// A worker paused past its lease is found dead by the others, which re-run its trial; when
+    /// it is continued, it finds its lease lost, stops its trial, and its result is refused and
+    /// kept as a late result (fencing). The study still ends with one process's trials.
+    func testAWorkerPausedPastItsLeaseIsFencedAndItsTrialRunElsewhere() throws {
+        let url = try database("pause")
+        let expected = try reference("grid", seed: 53, trials: 20)
+        let first = try startWorker(url, "grid", seed: 53, trials: 20, sleep: 1_500_000, id: "w1", lease: 1.5)
+        XCTAssertTrue(waitUntil(timeout: 30) { (try? PostgresStudyStore.openForReading(url: url, study: "crash").attempts().count) ?? 0 >= 1 })
+        let store = try PostgresStudyStore.openForReading(url: url, study: "crash")
+        usleep(200_000)
+        kill(first.processIdentifier, SIGSTOP)
+        let paused = try XCTUnwrap(try store.attempts().first { $0.outcome == nil })
+        let second = try startWorker(url, "grid", seed: 53, trials: 20, sleep: 1000, id: "w2", lease: 1.5)
+        XCTAssertTrue(waitUntil(timeout: 60) {
+            (try? store.attempts().contains { $0.trial == paused.trial && $0.outcome == .completed || $0.trial == paused.trial && $0.number > paused.number }) ?? false
+        }, "the other worker found the paused one's lease run out and re-ran its trial")
+        kill(first.processIdentifier, SIGCONT)
+        for process in [first, second] {
+            XCTAssertTrue(waitUntil(timeout: 60) { !process.isRunning })
+        }
+        XCTAssertEqual(second.terminationStatus, 0)
+        let journal = try copy(url)
+        try assertEquivalent(journal, to: expected)
+        let closed = try XCTUnwrap(journal.attempts().first { $0.id == paused.id })
+        XCTAssertEqual(closed.outcome, .interrupted)
+        XCTAssertFalse(closed.counted)
+        let late = try journal.lateResults()
+        XCTAssertEqual(late.map(\.attempt), [try XCTUnwrap(paused.id)], "the paused worker's result was fenced and kept")
+        let firstSession = try XCTUnwrap(journal.sessions().first { $0.worker == "w1" })
+        XCTAssertEqual(firstSession.stopReason, .interrupted)
+        XCTAssertTrue(firstSession.message?.contains("lease ran out") ?? false, firstSession.message ?? "")
+    }
+
+    /// Connections terminated by the server mid-transaction (`pg_terminate_backend`) and an
+    /// immediate server restart: a transaction cut before its commit runs again on a new
+    /// connection; one cut during its commit makes the worker stop, and its restart goes on.
+    /// Nothing is lost or doubled.
+    func testTerminatedConnectionsAndAServerRestartLoseNothing() throws {
+        let url = try database("faults")
+        let trials = 150
+        let expected = try reference("grid", seed: 54, trials: trials)
+        func start(_ index: Int) throws -> Process {
+            try startWorker(url, "grid", seed: 54, trials: trials, sleep: 20_000, id: "w\(index + 1)", lease: 5)
+        }
+        var running = try (0..<3).map(start)
+        var rng = SplitMix64(seed: 54)
+        var terminated = 0
+        for round in 0..<40 where running.contains(where: \.isRunning) {
+            usleep(UInt32(50_000 + rng.nextInt(below: 150_000)))
+            if round == 20 {
+                try PostgresTestServer.restart()
+                continue
+            }
+            let count = try PostgresTestServer.psql(url, """
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name LIKE 'swifttuner w%'
+                """)
+            terminated += Int(count) ?? 0
+        }
+        let restarts = try finish(&running, restarts: 50, start: start)
+        for process in running { XCTAssertEqual(process.terminationStatus, 0) }
+        XCTAssertGreaterThan(terminated, 10, "connections were terminated during the search")
+        try assertEquivalent(try copy(url), to: expected)
+        print("postgres faults: \(terminated) connections terminated, 1 restart, \(restarts) worker restarts")
+    }
+
+    /// The streak is exact across workers on PostgreSQL, and its stop is journaled once and
+    /// ends every worker (S15–S18, section 9).
+    func testTheStreakIsExactAcrossWorkersOnPostgres() throws {
+        let url = try database("streak")
+        let workers = try (1...3).map { try startWorker(url, "random", seed: 55, trials: 400, sleep: 2000, limit: 4, id: "w\($0)") }
+        for process in workers {
+            XCTAssertTrue(waitUntil(timeout: 60) { !process.isRunning })
+            XCTAssertEqual(process.terminationStatus, 0)
+        }
+        let journal = try copy(url)
+        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 1), [])
+        XCTAssertEqual(try journal.stops().count, 1, "one stop")
+        let sessions = try journal.sessions()
+        XCTAssertEqual(sessions.count, 3)
+        XCTAssertTrue(sessions.allSatisfy { $0.stopReason == .consecutiveFailures }, "\(sessions.map { $0.stopReason?.rawValue ?? "open" })")
+        let ended = try journal.trials().filter { $0.endSeq != nil }.sorted { ($0.endSeq ?? 0) < ($1.endSeq ?? 0) }
+        let stop = try XCTUnwrap(journal.stops().at)
+        let beforeStop = ended.filter { ($0.endedAt ?? 0) <= stop }
+        XCTAssertEqual(beforeStop.suffix(4).map(\.status), Array(repeating: .failed, count: 4), "the stop came with the fourth failure in a row")
+    }
+}
