@@ -18,7 +18,7 @@ final class LeaseKeeper: Sendable {
     init(store: PostgresStudyStore, session: Int64) {
         let lease = store.leaseSeconds
         let link = PostgresLink(url: store.url, applicationName: "swifttuner lease \(store.workerID ?? "")".prefix(63).description,
-                                reconnectFor: lease / 6)
+                                reconnectFor: lease / 6, statementTimeout: lease / 3)
         let thread = Thread { [weak store, self] in
             var lastRenewal = Date()
             var lastSweep = Date()

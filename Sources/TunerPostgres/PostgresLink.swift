@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOCore
@@ -31,11 +32,15 @@ final class PostgresLink: Sendable {
     let applicationName: String
     /// How long to keep trying to reach the server before a read or write fails, in seconds.
     let reconnectFor: Double
+    /// How long one statement may wait for its answer before the connection is given up as
+    /// lost, in seconds; the server ends a transaction left idle as long.
+    let statementTimeout: Double
     private let connection = Mutex<PostgresConnection?>(nil)
     private let serial = Mutex<Int>(0)
     private static let logger = Logger(label: "swifttuner.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    init(url: PostgresURL, applicationName: String, reconnectFor: Double = 60) {
+    init(url: PostgresURL, applicationName: String, reconnectFor: Double = 60, statementTimeout: Double = 30) {
+        self.statementTimeout = statementTimeout
         self.url = url
         self.applicationName = applicationName
         self.reconnectFor = reconnectFor
@@ -70,7 +75,11 @@ final class PostgresLink: Sendable {
                                   database: url.database, tls: tls)
         }
         configuration.options.connectTimeout = .seconds(10)
-        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
+        // A transaction whose client vanished (paused, cut off) releases the study row's lock.
+        configuration.options.additionalStartupParameters = [
+            ("application_name", applicationName),
+            ("idle_in_transaction_session_timeout", "\(Int(statementTimeout * 1000))"),
+        ]
         return configuration
     }
 
@@ -113,7 +122,7 @@ final class PostgresLink: Sendable {
         while true {
             var committing = false
             do {
-                let statements = Statements(connection: try current(), logger: Self.logger, url: url)
+                let statements = Statements(connection: try current(), logger: Self.logger, url: url, timeout: statementTimeout)
                 guard transactional else { return try body(statements) }
                 try statements.execute("BEGIN")
                 do {
@@ -124,8 +133,18 @@ final class PostgresLink: Sendable {
                 } catch {
                     // A refused statement leaves the transaction aborted: end it. A lost connection
                     // has no transaction left to end.
-                    if !((error as? PSQLError).map(Self.isConnectionLoss) ?? false) { _ = try? statements.execute("ROLLBACK") }
+                    if !Self.isConnectionLoss(error) { _ = try? statements.execute("ROLLBACK") }
                     throw error
+                }
+            } catch let error as StatementTimeout {
+                // No answer: the connection is given up as lost (the server rolls back what it
+                // had of the transaction when it sees the connection close, or when it idles).
+                drop()
+                if committing {
+                    throw JournalError(.writeFailed, path: url.redacted, "the server did not answer a transaction's commit within \(error.seconds) s: whether it was written is unknown. The worker stops; a restarted worker finds the study as it is.")
+                }
+                guard Date() < deadline else {
+                    throw JournalError(.writeFailed, path: url.redacted, "cannot reach the PostgreSQL server: no answer within \(error.seconds) s")
                 }
             } catch let error as PSQLError {
                 let state = error.serverInfo?[.sqlState]
@@ -147,6 +166,12 @@ final class PostgresLink: Sendable {
                 throw JournalError(.corrupted, path: url.redacted, "a value in the study store has an unexpected type: column \(error.columnName) (\(error.postgresType))")
             }
         }
+    }
+
+    /// Whether an error means the connection is gone rather than a statement refused.
+    static func isConnectionLoss(_ error: any Error) -> Bool {
+        if error is StatementTimeout { return true }
+        return (error as? PSQLError).map(isConnectionLoss) ?? false
     }
 
     /// Whether an error means the connection is gone (the server stopped or restarted, the
@@ -187,6 +212,8 @@ struct Statements {
     let connection: PostgresConnection
     let logger: Logger
     let url: PostgresURL
+    /// How long a statement may wait for its answer, in seconds.
+    let timeout: Double
 
     /// Runs a statement and returns its rows and how many rows it changed.
     @discardableResult
@@ -201,8 +228,24 @@ struct Statements {
             case .bool(let v): bindings.append(v)
             }
         }
-        let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+        let result = try wait(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
         return (result.rows.map { $0.makeRandomAccess() }, result.metadata.rows ?? 0)
+    }
+
+    /// The future's value, or ``StatementTimeout`` when it takes longer than the timeout (a
+    /// connection cut without a word may leave a query unanswered forever).
+    private func wait<T: Sendable>(_ future: EventLoopFuture<T>) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        future.whenComplete { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + timeout) == .success, let result = outcome.withLock({ $0 }) else {
+            let _: EventLoopFuture<Void> = connection.close()
+            throw StatementTimeout(seconds: timeout)
+        }
+        return try result.get()
     }
 
     /// Runs a statement for its rows.
@@ -215,6 +258,12 @@ struct Statements {
     func execute(_ sql: String, _ values: [SQLValue] = []) throws -> Int {
         try query(sql, values).changed
     }
+}
+
+/// A statement that got no answer in time.
+struct StatementTimeout: Error {
+    /// The time waited, in seconds.
+    let seconds: Double
 }
 
 /// Text as PostgreSQL stores it: a text value cannot hold a NUL character, which is written

@@ -86,7 +86,8 @@ public final class PostgresStudyStore: StudyStore, Sendable {
         guard options.leaseSeconds >= 1, options.leaseSeconds <= 86_400 else {
             throw JournalError(.writeFailed, path: url.redacted, "the lease must be 1 to 86400 seconds, got \(options.leaseSeconds)")
         }
-        let link = PostgresLink(url: url, applicationName: "swifttuner \(worker)".prefix(63).description, reconnectFor: 30)
+        let link = PostgresLink(url: url, applicationName: "swifttuner \(worker)".prefix(63).description, reconnectFor: 30,
+                                statementTimeout: max(5, options.leaseSeconds))
         try createSchema(link)
         let spaceJSON = try encodeSpace(descriptor.space)
         let id: Int64 = try link.transaction { sql in
