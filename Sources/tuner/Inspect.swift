@@ -15,7 +15,15 @@ struct Status: ParsableCommand {
     var store: String?
 
     func run() throws {
-        print(try StudyStatus(journal: try study.open(store: store)).text)
+        guard let store else {
+            print(try StudyStatus(journal: try study.open()).text)
+            return
+        }
+        let (journal, live) = try StoreCopy.copy(url: store, study: try study.studyName())
+        var status = try StudyStatus(journal: journal)
+        status.liveWorkers = live
+        if let last = status.sessions.last, last.endedAt == nil { status.writerAlive = live.contains(last.worker ?? "") }
+        print(status.text)
     }
 }
 

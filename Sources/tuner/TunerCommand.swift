@@ -106,6 +106,11 @@ enum StoreCopy {
     /// Copies the study into a new journal in a temporary folder (removed when the process
     /// ends) and opens it for reading.
     static func journal(url: String, study name: String) throws -> StudyJournal {
+        try copy(url: url, study: name).journal
+    }
+
+    /// The copy, and the workers whose lease holds now (the copy has no locks to look at).
+    static func copy(url: String, study name: String) throws -> (journal: StudyJournal, liveWorkers: [String]) {
         let store = try PostgresStudyStore.openForReading(url: url, study: name)
         let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-copy-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let path = (folder as NSString).appendingPathComponent("journal.sqlite")
@@ -114,7 +119,7 @@ enum StoreCopy {
             for folder in StoreCopy.folders.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: folder) }
         }
         try StudyJournal.write(try store.dump(), to: path)
-        return try StudyJournal.openForReading(at: path)
+        return (try StudyJournal.openForReading(at: path), try store.liveWorkers())
     }
 
     static let folders = Mutex<[String]>([])
