@@ -122,7 +122,7 @@ let package = Package(
             "TunerStudy", "TunerTrainer", "TunerReports", "TunerTestSupport", "tuner",
             .product(name: "Yams", package: "Yams"),
         ]),
-        .testTarget(name: "TunerExamplesTests", dependencies: ["TunerExamples", "SwiftTuner"]),
+        .testTarget(name: "TunerExamplesTests", dependencies: ["TunerExamples", "SwiftTuner", "TunerTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

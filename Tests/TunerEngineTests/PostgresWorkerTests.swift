@@ -211,4 +211,56 @@ final class PostgresWorkerTests: XCTestCase {
         let beforeStop = ended.filter { ($0.endedAt ?? 0) <= stop }
         XCTAssertEqual(beforeStop.suffix(4).map(\.status), Array(repeating: .failed, count: 4), "the stop came with the fourth failure in a row")
     }
+
+    /// Hosts made of network namespaces (one for the server, one per worker, on a bridge in a
+    /// namespace of its own, no route out): a worker whose link goes down for about three
+    /// leases loses its lease, stops its trial before another worker runs it again, and its
+    /// late result is refused; when the link comes back it stops, a restart goes on, and the
+    /// study ends with one process's trials (section 9).
+    func testAWorkerPartitionedForThreeLeasesIsFencedAndTheStudyEndsAsOneProcesss() throws {
+        let script = repositoryRoot.appendingPathComponent(".ci/netns-hosts").path
+        let id = "st\(getpid() % 100_000)"
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-netns-\(id)")
+        let up = try ChildProcess.run(script, ["up", id, folder, "2"])
+        defer { _ = try? ChildProcess.run(script, ["down", id, folder]) }
+        guard up.code == 0, let url = up.stdout.split(separator: "\n").last.map(String.init) else {
+            let why = "cannot make network namespaces here (root and iproute2 are needed): \(up.stderr)"
+            if ProcessInfo.processInfo.environment["SWIFTTUNER_REQUIRE_NETNS"] == "1" { XCTFail(why); return }
+            throw XCTSkip(why)
+        }
+        // The test itself reads the study through the server's Unix socket, outside the hosts.
+        let local = "postgresql://tuner@/tuner?host=\(folder)&port=5432"
+        let expected = try reference("grid", seed: 56, trials: 40)
+        func start(_ host: Int) throws -> Process {
+            let scratch = TemporaryDirectory()
+            return try ChildProcess.start("ip", ["netns", "exec", "\(id)-w\(host)", Self.worker, scratch.path, "grid", "56", "40",
+                                                 "250000", "full", "none", "w\(host)", url, "2"])
+        }
+        var running = [try start(1), try start(2)]
+        XCTAssertTrue(waitUntil(timeout: 30) {
+            (try? PostgresStudyStore.openForReading(url: local, study: "crash").attempts().filter { $0.outcome != nil }.count) ?? 0 >= 4
+        })
+        let store = try PostgresStudyStore.openForReading(url: local, study: "crash")
+        let w1 = try store.sessions().first { $0.worker == "w1" }?.id
+        let cutAttempt = try store.attempts().first { $0.outcome == nil && $0.session == w1 }
+        XCTAssertEqual(try ChildProcess.run(script, ["cut", id, "w1"]).code, 0)
+        XCTAssertTrue(waitUntil(timeout: 30) {
+            (try? store.sessions().contains { $0.worker == "w1" && $0.endedAt != nil }) ?? false
+        }, "the other worker found w1's lease run out")
+        usleep(2_000_000)
+        XCTAssertEqual(try ChildProcess.run(script, ["heal", id, "w1"]).code, 0)
+        let restarts = try finish(&running, restarts: 5) { index in try start(index + 1) }
+        for process in running { XCTAssertFalse(process.isRunning) }
+        let journal = try copy(local)
+        try assertEquivalent(journal, to: expected)
+        let cut = try XCTUnwrap(journal.sessions().first { $0.worker == "w1" })
+        XCTAssertEqual(cut.stopReason, .interrupted)
+        XCTAssertTrue(cut.message?.contains("lease ran out") ?? false, cut.message ?? "")
+        if let cutAttempt {
+            let closed = try XCTUnwrap(journal.attempts().first { $0.id == cutAttempt.id })
+            XCTAssertEqual(closed.outcome, .interrupted, "the cut worker's attempt was closed, its result refused")
+            XCTAssertFalse(closed.counted)
+        }
+        print("partition: w1 cut for about 3 leases, \(try journal.lateResults().count) late result(s), \(restarts) restart(s)")
+    }
 }

@@ -83,6 +83,16 @@ public func workerExample(_ hp: HyperParameters) throws {
     try worker.search { context in TrialResult(history: try train(context.hyperparameters, seed: context.seed)) }
 }
 
+/// The documentation's many-hosts example: one worker of a study kept in PostgreSQL.
+public func postgresWorkerExample(_ hp: HyperParameters, url: String) throws -> SearchOutcome {
+    var configuration = TunerConfiguration(projectName: "shared", maxTrials: 20, seed: 7)
+    configuration.store = url                   // "postgresql://tuner@db.example/studies"
+    configuration.journal.leaseSeconds = 10     // silent longer: found dead, its trial re-run
+    let worker = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp,
+                           configuration: configuration)
+    return try worker.search { context in TrialResult(history: try train(context.hyperparameters, seed: context.seed)) }
+}
+
 /// The README's reports example, on the journal of `.tuner/seed-guide-tolerate`.
 public func readmeReportsExample() throws {
     let journal = try StudyJournal.openForReading(at: ".tuner/seed-guide-tolerate/journal.sqlite")

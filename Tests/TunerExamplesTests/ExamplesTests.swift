@@ -1,6 +1,7 @@
 import Foundation
 import SwiftTuner
 import TunerExamples
+import TunerTestSupport
 import XCTest
 
 /// Every Swift example of the README and the documentation stands, line for line, in the
@@ -98,5 +99,23 @@ final class ExamplesTests: XCTestCase {
         let trainer = try readmeTrainerExample()
         XCTAssertEqual(trainer.parameters, 1271)
         XCTAssertFalse(trainer.valLoss.isEmpty)
+    }
+
+    func testThePostgresWorkerExampleSearchesAStudyKeptInTheDatabase() throws {
+        let url: String
+        do {
+            url = try PostgresTestServer.makeDatabase("example")
+        } catch let error as PostgresTestServer.Unavailable {
+            if PostgresTestServer.required { throw error }
+            throw XCTSkip("no PostgreSQL server here: \(error)")
+        }
+        let hp = HyperParameters()
+        try hp.float("learning_rate", min: 1e-4, max: 1e-1, sampling: .log)
+        let outcome = try postgresWorkerExample(hp, url: url)
+        XCTAssertEqual(outcome.stopReason, .completed)
+        XCTAssertEqual(outcome.completedTrials, 20)
+        let store = try PostgresStudyStore.openForReading(url: url, study: "shared")
+        XCTAssertEqual(try store.dump().trials.count, 20)
+        XCTAssertEqual(try store.sessions().compactMap(\.worker).count, 1, "the worker id defaults to host-pid")
     }
 }

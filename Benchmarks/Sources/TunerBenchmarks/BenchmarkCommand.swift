@@ -112,6 +112,7 @@ extension BenchmarkCommand {
         @Option(help: "Worker counts, separated by commas.") var counts = "1,2,4,8,16"
         @Option(help: "Seconds each run is measured.") var seconds = 6.0
         @Option(help: "full, normal or both.") var synchronous = "both"
+        @Option(help: "A PostgreSQL database URL (emptied each run): both tools measured on it too.") var postgres: String?
 
         func validate() throws {
             guard !parsedCounts.isEmpty, parsedCounts.allSatisfy({ (1...64).contains($0) }) else {
@@ -125,7 +126,8 @@ extension BenchmarkCommand {
 
         func run() throws {
             let modes: [JournalOptions.Synchronous] = synchronous == "both" ? [.full, .normal] : synchronous == "full" ? [.full] : [.normal]
-            let options = WorkersBenchmarkOptions(python: common.python, counts: parsedCounts, seconds: seconds, synchronous: modes)
+            let options = WorkersBenchmarkOptions(python: common.python, counts: parsedCounts, seconds: seconds, synchronous: modes,
+                                                  postgres: postgres)
             try common.measure("workers") { try runWorkersBenchmark(options, results: $0) }
         }
     }

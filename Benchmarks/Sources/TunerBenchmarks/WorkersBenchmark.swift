@@ -10,6 +10,8 @@ struct WorkersBenchmarkOptions {
     var counts: [Int]
     var seconds: Double
     var synchronous: [JournalOptions.Synchronous]
+    /// A PostgreSQL server's database URL: SwiftTuner and Optuna measured on it too.
+    var postgres: String?
 }
 
 /// One measured run: aggregate trials per second over the window, each worker's trials, and
@@ -25,31 +27,39 @@ struct WorkersMeasurement {
 }
 
 /// The space and the study every worker of a run opens.
-func workersBenchmarkTuner(directory: String, synchronous: JournalOptions.Synchronous, worker: String?) throws -> Tuner {
+func workersBenchmarkTuner(directory: String, synchronous: JournalOptions.Synchronous, worker: String?,
+                           store: String? = nil) throws -> Tuner {
     let hp = HyperParameters()
     try hp.float("x", min: 1e-4, max: 1e-1, sampling: .log)
     try hp.float("y", min: 0, max: 1)
     var configuration = TunerConfiguration(directory: directory, projectName: "workers", maxTrials: 100_000_000,
                                            maxConsecutiveFailedTrials: nil, seed: 1, verbose: .silent,
-                                           journal: JournalOptions(synchronous: synchronous, worker: worker))
+                                           journal: JournalOptions(synchronous: synchronous, worker: worker), store: store)
     configuration.handlesSignals = true
     return try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp, configuration: configuration)
 }
 
 /// A worker process of the benchmark: searches until SIGINT.
 func runBenchmarkWorker(directory: String, synchronous: String, id: String) throws {
-    let tuner = try workersBenchmarkTuner(directory: directory, synchronous: synchronous == "normal" ? .normal : .full,
-                                          worker: id == "solo" ? nil : id)
+    // With a PostgreSQL URL in place of the folder, the study is kept there.
+    let store = PostgresURL.isPostgres(directory) ? directory : nil
+    let tuner = try workersBenchmarkTuner(directory: store == nil ? directory : NSTemporaryDirectory(),
+                                          synchronous: synchronous == "normal" ? .normal : .full,
+                                          worker: id == "solo" ? nil : id, store: store)
     try tuner.search { context in
         let x = context.hyperparameters["x"]?.doubleValue ?? 0, y = context.hyperparameters["y"]?.doubleValue ?? 0
         return TrialResult(metrics: ["val_loss": (x - 0.01) * (x - 0.01) + y])
     }
 }
 
-func measureSwiftTunerWorkers(count: Int, seconds: Double, synchronous: JournalOptions.Synchronous) throws -> WorkersMeasurement {
-    let directory = NSTemporaryDirectory() + "swifttuner-workers-\(UUID().uuidString)"
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    _ = try workersBenchmarkTuner(directory: directory, synchronous: synchronous, worker: nil)
+func measureSwiftTunerWorkers(count: Int, seconds: Double, synchronous: JournalOptions.Synchronous,
+                              postgres: String? = nil) throws -> WorkersMeasurement {
+    let folder = NSTemporaryDirectory() + "swifttuner-workers-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    // On PostgreSQL, each run's study starts empty under the same name.
+    if let postgres { _ = try workersBenchmarkTuner(directory: folder, synchronous: synchronous, worker: "setup", store: postgres) }
+    let directory = postgres ?? folder
+    if postgres == nil { _ = try workersBenchmarkTuner(directory: directory, synchronous: synchronous, worker: nil) }
     let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let processes = try (1...count).map { id -> Process in
         let process = Process()
@@ -63,7 +73,14 @@ func measureSwiftTunerWorkers(count: Int, seconds: Double, synchronous: JournalO
     usleep(UInt32((0.5 + seconds) * 1e6))
     for process in processes { kill(process.processIdentifier, SIGINT) }
     for process in processes { process.waitUntilExit() }
-    let journal = try StudyJournal.openForReading(at: Tuner.journalPath(directory: directory, projectName: "workers"))
+    let journal: StudyJournal
+    if let postgres {
+        let copy = (folder as NSString).appendingPathComponent("copy.sqlite")
+        try StudyJournal.write(try PostgresStudyStore.openForReading(url: postgres, study: "workers").dump(), to: copy)
+        journal = try StudyJournal.openForReading(at: copy)
+    } else {
+        journal = try StudyJournal.openForReading(at: Tuner.journalPath(directory: directory, projectName: "workers"))
+    }
     let sessions = try journal.sessions()
     let workerOf = Dictionary(uniqueKeysWithValues: sessions.compactMap { s in s.id.map { ($0, s.worker ?? "") } })
     let attempts = try journal.attempts().filter { $0.outcome == .completed }
@@ -81,11 +98,11 @@ func measureSwiftTunerWorkers(count: Int, seconds: Double, synchronous: JournalO
     return WorkersMeasurement(trialsPerSecond: Double(window.count) / seconds, perWorker: counts, cycleP99: p99)
 }
 
-func measureOptunaWorkers(python: String, count: Int, seconds: Double) throws -> (WorkersMeasurement, String, Int)? {
+func measureOptunaWorkers(python: String, count: Int, seconds: Double, postgres: String? = nil) throws -> (WorkersMeasurement, String, Int)? {
     let directory = NSTemporaryDirectory() + "optuna-workers-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    guard let object = runPeer(python, "optuna_workers.py", [directory, "\(count)", "\(seconds)"]),
+    guard let object = runPeer(python, "optuna_workers.py", [directory, "\(count)", "\(seconds)"] + (postgres.map { [sqlAlchemyURL($0)] } ?? [])),
           let rate = object["trials_per_second"] as? Double, let perWorker = object["per_worker"] as? [Int],
           let p99 = object["cycle_p99"] as? Double else {
         return nil
@@ -124,7 +141,46 @@ func runWorkersBenchmark(_ options: WorkersBenchmarkOptions, results: BenchmarkR
             }
         }
     }
+    if let postgres = options.postgres {
+        for count in options.counts {
+            var optuna: WorkersMeasurement?
+            if let python = options.python,
+               let (measured, version, errors) = try measureOptunaWorkers(python: python, count: count, seconds: options.seconds,
+                                                                          postgres: postgres) {
+                optuna = measured
+                row("Optuna \(version) PostgreSQL", count, measured)
+                results.record("optuna_postgres_\(count)_trials_per_second", measured.trialsPerSecond)
+                results.record("optuna_postgres_\(count)_errors", Double(errors))
+            }
+            try resetPostgresStudy(postgres)
+            let measured = try measureSwiftTunerWorkers(count: count, seconds: options.seconds, synchronous: .full, postgres: postgres)
+            row("SwiftTuner PostgreSQL", count, measured)
+            results.record("swifttuner_postgres_\(count)_trials_per_second", measured.trialsPerSecond)
+            results.record("swifttuner_postgres_\(count)_fairness", measured.fairness)
+            results.record("swifttuner_postgres_\(count)_cycle_p99_seconds", measured.cycleP99)
+            if let optuna {
+                let ratio = measured.trialsPerSecond / optuna.trialsPerSecond
+                results.record("ratio_postgres_\(count)_over_optuna", ratio)
+                print(String(format: "  ratio over Optuna: %.1fx", ratio))
+            }
+        }
+    }
     try runRealTrialsBenchmark(results: results)
+}
+
+/// Drops both tools' tables, so that each run starts from an empty database.
+func resetPostgresStudy(_ url: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["psql", url, "-X", "-q", "-c", "DROP SCHEMA IF EXISTS swifttuner CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;"]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw WorkersBenchmarkError(description: "cannot empty the database \(url)") }
+}
+
+/// A libpq URL as SQLAlchemy names it for psycopg2 (a Unix socket folder as the host query item).
+func sqlAlchemyURL(_ url: String) -> String {
+    url.replacingOccurrences(of: "postgresql://", with: "postgresql+psycopg2://")
 }
 
 /// A run of the workers benchmark that did not do what it measures.

@@ -5,7 +5,8 @@ N processes run a trivial-objective RandomSampler study on one SQLite file for S
 Prints one JSON object: completed trials per second over the window, each worker's count,
 the 99th percentile of a worker's cycle (one trial's start to its next), and
 the trials that failed with a storage error.
-Usage: python optuna_workers.py WORKDIR N SECONDS
+Usage: python optuna_workers.py WORKDIR N SECONDS [SQLALCHEMY_URL]
+(a PostgreSQL URL, postgresql+psycopg2://…, puts the study there instead of the SQLite file).
 """
 import json
 import multiprocessing
@@ -16,11 +17,13 @@ import time
 import optuna
 
 workdir, count, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-url = "sqlite:///" + os.path.join(workdir, "workers.db")
+url = sys.argv[4] if len(sys.argv) > 4 else "sqlite:///" + os.path.join(workdir, "workers.db")
 
 
 def storage():
-    return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 30}})
+    if url.startswith("sqlite"):
+        return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 30}})
+    return optuna.storages.RDBStorage(url)
 
 
 def objective(trial):
