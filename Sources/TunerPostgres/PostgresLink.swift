@@ -47,7 +47,7 @@ final class PostgresLink: Sendable {
     }
 
     deinit {
-        if let open = connection.withLock({ $0 }) { _ = try? open.close().wait() }
+        if let open = connection.withLock({ $0 }) { Self.closeLater(open) }
     }
 
     /// Closes the connection.
@@ -56,7 +56,8 @@ final class PostgresLink: Sendable {
             defer { value = nil }
             return value
         }
-        _ = try? open?.close().wait()
+        // Not waited for: a connection cut without a word may never confirm its close.
+        if let open { Self.closeLater(open) }
     }
 
     private func configuration() throws -> PostgresConnection.Configuration {
@@ -101,7 +102,14 @@ final class PostgresLink: Sendable {
             defer { value = nil }
             return value
         }
-        _ = try? open?.close().wait()
+        // Not waited for: a connection cut without a word may never confirm its close.
+        if let open { Self.closeLater(open) }
+    }
+
+    /// Closes a connection without waiting for it, keeping it alive until the close completes.
+    static func closeLater(_ connection: PostgresConnection) {
+        let closed: EventLoopFuture<Void> = connection.close()
+        closed.whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     /// Runs one statement outside a transaction body (with the retries of ``transaction(_:)``).
@@ -242,7 +250,7 @@ struct Statements {
             done.signal()
         }
         guard done.wait(timeout: .now() + timeout) == .success, let result = outcome.withLock({ $0 }) else {
-            let _: EventLoopFuture<Void> = connection.close()
+            PostgresLink.closeLater(connection)
             throw StatementTimeout(seconds: timeout)
         }
         return try result.get()

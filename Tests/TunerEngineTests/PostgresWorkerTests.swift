@@ -221,10 +221,11 @@ final class PostgresWorkerTests: XCTestCase {
         let script = repositoryRoot.appendingPathComponent(".ci/netns-hosts").path
         let id = "st\(getpid() % 100_000)"
         let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-netns-\(id)")
-        let up = try ChildProcess.run(script, ["up", id, folder, "2"])
-        defer { _ = try? ChildProcess.run(script, ["down", id, folder]) }
-        guard up.code == 0, let url = up.stdout.split(separator: "\n").last.map(String.init) else {
-            let why = "cannot make network namespaces here (root and iproute2 are needed): \(up.stderr)"
+        // Not Foundation's Process: its wait was seen never to return once a daemon was started.
+        let up = PostgresTestServer.run([script, "up", id, folder, "2"])
+        defer { _ = PostgresTestServer.run([script, "down", id, folder]) }
+        guard up.status == 0, let url = up.output.split(separator: "\n").last.map(String.init) else {
+            let why = "cannot make network namespaces here (root and iproute2 are needed): \(up.output)"
             if ProcessInfo.processInfo.environment["SWIFTTUNER_REQUIRE_NETNS"] == "1" { XCTFail(why); return }
             throw XCTSkip(why)
         }
@@ -243,12 +244,12 @@ final class PostgresWorkerTests: XCTestCase {
         let store = try PostgresStudyStore.openForReading(url: local, study: "crash")
         let w1 = try store.sessions().first { $0.worker == "w1" }?.id
         let cutAttempt = try store.attempts().first { $0.outcome == nil && $0.session == w1 }
-        XCTAssertEqual(try ChildProcess.run(script, ["cut", id, "w1"]).code, 0)
+        XCTAssertEqual(PostgresTestServer.run([script, "cut", id, "w1"]).status, 0)
         XCTAssertTrue(waitUntil(timeout: 30) {
             (try? store.sessions().contains { $0.worker == "w1" && $0.endedAt != nil }) ?? false
         }, "the other worker found w1's lease run out")
         usleep(2_000_000)
-        XCTAssertEqual(try ChildProcess.run(script, ["heal", id, "w1"]).code, 0)
+        XCTAssertEqual(PostgresTestServer.run([script, "heal", id, "w1"]).status, 0)
         let restarts = try finish(&running, restarts: 5) { index in try start(index + 1) }
         for process in running { XCTAssertFalse(process.isRunning) }
         let journal = try copy(local)

@@ -82,7 +82,7 @@ public enum PostgresTestServer {
     /// Runs a command to its end, its output in a file. `posix_spawn` and `waitpid` rather than
     /// Foundation's `Process`, whose `waitUntilExit` was seen never to return here once the
     /// command had started a daemon (the server).
-    private static func run(_ arguments: [String]) -> (status: Int32, output: String) {
+    public static func run(_ arguments: [String]) -> (status: Int32, output: String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("swifttuner-pg-run-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: log) }
         var actions = posix_spawn_file_actions_t()
