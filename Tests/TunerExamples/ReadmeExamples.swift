@@ -84,13 +84,13 @@ public func workerExample(_ hp: HyperParameters) throws {
 }
 
 /// The documentation's many-hosts example: one worker of a study kept in PostgreSQL.
-public func postgresWorkerExample(_ hp: HyperParameters, url: String) throws -> SearchOutcome {
+public func postgresWorkerExample(_ hp: HyperParameters, url: String) throws {
     var configuration = TunerConfiguration(projectName: "shared", maxTrials: 20, seed: 7)
     configuration.store = url                   // "postgresql://tuner@db.example/studies"
     configuration.journal.leaseSeconds = 10     // silent longer: found dead, its trial re-run
     let worker = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp,
                            configuration: configuration)
-    return try worker.search { context in TrialResult(history: try train(context.hyperparameters, seed: context.seed)) }
+    try worker.search { context in TrialResult(history: try train(context.hyperparameters, seed: context.seed)) }
 }
 
 /// The README's reports example, on the journal of `.tuner/seed-guide-tolerate`.
