@@ -174,85 +174,8 @@ extension StudyJournal {
                propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
                failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
         throws -> Claim {
-        do {
-            let ends = { try Int.fetchOne(db.cachedStatement(sql: "SELECT endCount FROM study WHERE id = 1")) ?? 0 }
-            // Two index range scans, by number and by end order (an OR of both, or both in one
-            // query, would scan every earlier trial).
-            func refreshed() throws -> [TrialRecord] {
-                let created = try TrialRecord.fetchAll(db.cachedStatement(sql: Self.trialsFromNumber),
-                                                       arguments: [request.knownTrials])
-                let ended = try TrialRecord.fetchAll(db.cachedStatement(sql: Self.trialsAfterEnd), arguments: [request.knownEnds])
-                    .filter { $0.number < request.knownTrials }
-                return (ended + created).sorted { $0.number < $1.number }
-            }
-            if try stopSeen(db) {
-                let row = try Row.fetchOne(db, sql: """
-                    SELECT session.id, session.stopReason, session.message, session.worker FROM study
-                    LEFT JOIN session ON session.id = study.stopSession WHERE study.id = 1
-                    """)
-                let reason = (row?[1] as String?).flatMap(StopReason.init(rawValue:)) ?? .error
-                let by: String = row?[3] ?? "another worker"
-                let message = "stopped because worker \(by) stopped the search: \((row?[2] as String?) ?? reason.rawValue)"
-                let stop = SessionStop(reason: reason, message: message)
-                try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
-                           arguments: [Self.now, reason, journalText(message), request.session])
-                return Claim(work: .stopped(stop), refreshed: try refreshed(), ends: try ends())
-            }
-            var reaped = try reapDeadWorkers(db, current: request.session, force: false)
-            // The first queued trial: the lower of each status' first, each one index lookup.
-            func queued() throws -> Int? {
-                let statement = try db.cachedStatement(sql: "SELECT MIN(number) FROM trial WHERE status = ?")
-                let first = [try Int.fetchOne(statement, arguments: [TrialStatus.stopped]),
-                             try Int.fetchOne(statement, arguments: [TrialStatus.invalid])]
-                return first.compactMap { $0 }.min()
-            }
-            var next = try queued()
-            let running = {
-                try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM trial WHERE status = ?)"),
-                                  arguments: [TrialStatus.running]) ?? false
-            }
-            func claimQueued(_ number: Int) throws -> Claim {
-                let row = try Row.fetchOne(db, sql: """
-                    SELECT IFNULL(SUM(counted), 0), IFNULL(SUM(outcome = ? AND graceful = 0), 0) FROM attempt WHERE trial = ?
-                    """, arguments: [AttemptOutcome.interrupted, number])
-                let counted: Int = row?[0] ?? 0
-                let deaths: Int = row?[1] ?? 0
-                if let limit = request.maxInterruptionsPerTrial, deaths >= limit {
-                    let message = "interrupted \(deaths) times: the process died while running this trial"
-                    let commit = try failTrial(db, number, errorType: Self.interruptedErrorType, message: message,
-                                               session: request.session, decide: failureRule(message))
-                    return Claim(work: .failed(number: number, message: message, commit), refreshed: try refreshed(),
-                                 ends: try ends(), reaped: reaped)
-                }
-                let attempt = try insertAttempt(db, trial: number, session: request.session)
-                guard let trial = try TrialRecord.fetchOne(db, key: number) else {
-                    throw JournalError(.corrupted, path: path, "trial \(trialID(number)) vanished while it was claimed")
-                }
-                return Claim(work: .run(trial, attempt, isNew: false), refreshed: try refreshed(), ends: try ends(),
-                             counted: counted, reaped: reaped)
-            }
-            if let number = next { return try claimQueued(number) }
-            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT IFNULL(MAX(number) + 1, 0) FROM trial")) ?? 0
-            let changes = try refreshed()
-            let proposal: ProposedTrial?
-            if let maxTrials = request.maxTrials, count >= maxTrials {
-                proposal = nil
-            } else {
-                proposal = try propose(count, changes)
-            }
-            guard let proposal else {
-                guard try running() else { return Claim(work: .exhausted, refreshed: changes, ends: try ends(), reaped: reaped) }
-                // Before waiting on the others, make sure they are alive: a dead one's trial is
-                // queued work, claimed at once.
-                reaped += try reapDeadWorkers(db, current: request.session, force: true)
-                next = try queued()
-                guard let number = next else { return Claim(work: .wait, refreshed: changes, ends: try ends(), reaped: reaped) }
-                return try claimQueued(number)
-            }
-            let (trial, attempt) = try insertTrial(db, number: count, values: proposal.values, seed: proposal.seed,
-                                                   session: request.session)
-            return Claim(work: .run(trial, attempt, isNew: true), refreshed: changes, ends: try ends(), reaped: reaped)
-        }
+        try ClaimPlan.claim(JournalClaimSteps(journal: self, db: db, request: request), request, propose: propose,
+                            failureRule: failureRule)
     }
 
     /// The trials from a number on, with the columns ``TrialRecord/init(row:)`` reads.
@@ -345,5 +268,88 @@ extension StudyJournal {
     /// any (S26a), sorted.
     public func liveWorkers() -> [String] {
         WorkerMembership.liveWorkers(journalPath: path)
+    }
+}
+
+/// The claim's steps on a SQLite journal, inside its write transaction.
+struct JournalClaimSteps: ClaimSteps {
+    let journal: StudyJournal
+    let db: Database
+    let request: ClaimRequest
+
+    // Two index range scans, by number and by end order (an OR of both, or both in one query,
+    // would scan every earlier trial).
+    func refreshed() throws -> [TrialRecord] {
+        let created = try TrialRecord.fetchAll(db.cachedStatement(sql: StudyJournal.trialsFromNumber),
+                                               arguments: [request.knownTrials])
+        let ended = try TrialRecord.fetchAll(db.cachedStatement(sql: StudyJournal.trialsAfterEnd), arguments: [request.knownEnds])
+            .filter { $0.number < request.knownTrials }
+        return (ended + created).sorted { $0.number < $1.number }
+    }
+
+    func ends() throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT endCount FROM study WHERE id = 1")) ?? 0
+    }
+
+    // A worker's death on one host is found by its lock file: a live session is its own.
+    func ownStop() throws -> SessionStop? { nil }
+
+    func studyStop() throws -> (reason: StopReason, message: String?, worker: String?)? {
+        guard try journal.stopSeen(db) else { return nil }
+        let row = try Row.fetchOne(db, sql: """
+            SELECT session.stopReason, session.message, session.worker FROM study
+            LEFT JOIN session ON session.id = study.stopSession WHERE study.id = 1
+            """)
+        return ((row?[0] as String?).flatMap(StopReason.init(rawValue:)) ?? .error, row?[1], row?[2])
+    }
+
+    func endSession(_ stop: SessionStop) throws {
+        try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+                   arguments: [StudyJournal.now, stop.reason, journalText(stop.message), request.session])
+    }
+
+    func reap(force: Bool) throws -> [Int64] {
+        try journal.reapDeadWorkers(db, current: request.session, force: force)
+    }
+
+    // The lower of each queued status' first trial, each one index lookup.
+    func firstQueued() throws -> Int? {
+        let statement = try db.cachedStatement(sql: "SELECT MIN(number) FROM trial WHERE status = ?")
+        let first = [try Int.fetchOne(statement, arguments: [TrialStatus.stopped]),
+                     try Int.fetchOne(statement, arguments: [TrialStatus.invalid])]
+        return first.compactMap { $0 }.min()
+    }
+
+    func attemptCounts(_ number: Int) throws -> (counted: Int, deaths: Int) {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT IFNULL(SUM(counted), 0), IFNULL(SUM(outcome = ? AND graceful = 0), 0) FROM attempt WHERE trial = ?
+            """, arguments: [AttemptOutcome.interrupted, number])
+        return (row?[0] ?? 0, row?[1] ?? 0)
+    }
+
+    func failTrial(_ number: Int, errorType: String, message: String,
+                   decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit {
+        try journal.failTrial(db, number, errorType: errorType, message: message, session: request.session, decide: decide)
+    }
+
+    func startAttempt(_ number: Int) throws -> (TrialRecord, AttemptRecord) {
+        let attempt = try journal.insertAttempt(db, trial: number, session: request.session)
+        guard let trial = try TrialRecord.fetchOne(db, key: number) else {
+            throw JournalError(.corrupted, path: journal.path, "trial \(trialID(number)) vanished while it was claimed")
+        }
+        return (trial, attempt)
+    }
+
+    func nextNumber() throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT IFNULL(MAX(number) + 1, 0) FROM trial")) ?? 0
+    }
+
+    func anyRunning() throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM trial WHERE status = ?)"),
+                          arguments: [TrialStatus.running]) ?? false
+    }
+
+    func createTrial(_ number: Int, _ proposal: ProposedTrial) throws -> (TrialRecord, AttemptRecord) {
+        try journal.insertTrial(db, number: number, values: proposal.values, seed: proposal.seed, session: request.session)
     }
 }

@@ -4,7 +4,7 @@ import TunerCore
 
 extension StudyJournal {
     /// The error type of an attempt or trial an interruption ended.
-    static let interruptedErrorType = "Interrupted"
+    static let interruptedErrorType = ClaimPlan.interruptedErrorType
 
     /// The current time, in seconds since 1970.
     static var now: Double { Date().timeIntervalSince1970 }

@@ -45,7 +45,7 @@ public final class PostgresStudyStore: StudyStore, Sendable {
     let keeper = Mutex<LeaseKeeper?>(nil)
 
     /// The error type of an attempt or trial an interruption ended.
-    static let interruptedErrorType = "Interrupted"
+    static let interruptedErrorType = ClaimPlan.interruptedErrorType
 
     package var location: String { "\(url.redacted) (study \"\(studyName)\")" }
     package var interruption: SearchInterruptedError? { stopping.withLock { $0 } }

@@ -114,9 +114,14 @@ enum StoreCopy {
         let store = try PostgresStudyStore.openForReading(url: url, study: name)
         let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-copy-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let path = (folder as NSString).appendingPathComponent("journal.sqlite")
-        folders.withLock { $0.append(folder) }
-        atexit {
-            for folder in StoreCopy.folders.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: folder) }
+        folders.withLock { list in
+            // The first copy registers the cleanup of every copy this process makes.
+            if list.isEmpty {
+                atexit {
+                    for folder in StoreCopy.folders.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: folder) }
+                }
+            }
+            list.append(folder)
         }
         try StudyJournal.write(try store.dump(), to: path)
         return (try StudyJournal.openForReading(at: path), try store.liveWorkers())

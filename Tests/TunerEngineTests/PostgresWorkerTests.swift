@@ -14,12 +14,7 @@ final class PostgresWorkerTests: XCTestCase {
 
     /// A database of the test's own, or a skip (a failure in CI) when there is no server.
     func database(_ label: String) throws -> String {
-        do {
-            return try PostgresTestServer.makeDatabase(label)
-        } catch let error as PostgresTestServer.Unavailable {
-            if PostgresTestServer.required { throw error }
-            throw XCTSkip("no PostgreSQL server here: \(error)")
-        }
+        try PostgresTestServer.makeDatabase(label) { XCTSkip($0) }
     }
 
     /// A worker process on the study `crash` of the database at `url`.

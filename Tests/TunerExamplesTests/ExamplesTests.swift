@@ -102,13 +102,7 @@ final class ExamplesTests: XCTestCase {
     }
 
     func testThePostgresWorkerExampleSearchesAStudyKeptInTheDatabase() throws {
-        let url: String
-        do {
-            url = try PostgresTestServer.makeDatabase("example")
-        } catch let error as PostgresTestServer.Unavailable {
-            if PostgresTestServer.required { throw error }
-            throw XCTSkip("no PostgreSQL server here: \(error)")
-        }
+        let url = try PostgresTestServer.makeDatabase("example") { XCTSkip($0) }
         let hp = HyperParameters()
         try hp.float("learning_rate", min: 1e-4, max: 1e-1, sampling: .log)
         try postgresWorkerExample(hp, url: url)

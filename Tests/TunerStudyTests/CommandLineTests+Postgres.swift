@@ -8,12 +8,7 @@ import XCTest
 /// to end (section 9).
 extension CommandLineTests {
     func postgresDatabase(_ label: String) throws -> String {
-        do {
-            return try PostgresTestServer.makeDatabase(label)
-        } catch let error as PostgresTestServer.Unavailable {
-            if PostgresTestServer.required { throw error }
-            throw XCTSkip("no PostgreSQL server here: \(error)")
-        }
+        try PostgresTestServer.makeDatabase(label) { XCTSkip($0) }
     }
 
     func testWorkersOnAPostgresStudyEndWithTheTrialsOfOneProcessAndEveryReaderReadsIt() throws {

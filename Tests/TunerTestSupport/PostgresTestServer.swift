@@ -64,6 +64,17 @@ public enum PostgresTestServer {
         return server.url.replacingOccurrences(of: "/tuner?", with: "/\(name)?")
     }
 
+    /// A new, empty database for a test; where there is no server, the error `skip` makes
+    /// from the reason (an `XCTSkip`), or ``Unavailable`` itself where a server is ``required``.
+    public static func makeDatabase(_ label: String, skip: (String) -> any Error) throws -> String {
+        do {
+            return try makeDatabase(label)
+        } catch let error as Unavailable {
+            if required { throw error }
+            throw skip("no PostgreSQL server here: \(error)")
+        }
+    }
+
     /// Runs SQL on a database with psql and returns what it printed (unaligned, tuples only).
     @discardableResult
     public static func psql(_ url: String, _ sql: String) throws -> String {

@@ -111,57 +111,69 @@ func measureOptunaWorkers(python: String, count: Int, seconds: Double, postgres:
             object["version"] as? String ?? "?", object["errors"] as? Int ?? 0)
 }
 
+/// A store both tools are measured on: SQLite files in a temporary folder, or one PostgreSQL
+/// database (emptied before each run).
+enum WorkersBenchmarkStore {
+    case sqlite([JournalOptions.Synchronous])
+    case postgres(String)
+
+    var name: String {
+        switch self {
+        case .sqlite: "SQLite"
+        case .postgres: "PostgreSQL"
+        }
+    }
+
+    /// SwiftTuner's runs on this store: a row label, a key for the results, and how to run it.
+    var swiftTunerRuns: [(label: String, key: String, synchronous: JournalOptions.Synchronous, postgres: String?)] {
+        switch self {
+        case .sqlite(let modes):
+            modes.map { mode in
+                let key = mode == .full ? "full" : "normal"
+                return ("SwiftTuner SQLite \(key.uppercased())", key, mode, nil)
+            }
+        case .postgres(let url): [("SwiftTuner PostgreSQL", "postgres", .full, url)]
+        }
+    }
+}
+
 func runWorkersBenchmark(_ options: WorkersBenchmarkOptions, results: BenchmarkResults) throws {
     print("Trivial trials for \(options.seconds) s per run, \(ProcessInfo.processInfo.activeProcessorCount) cores")
     print("store                   workers  trials/s  min/max  p99 cycle (ms)")
     func row(_ name: String, _ n: Int, _ m: WorkersMeasurement) {
         print(String(format: "%-22@  %7d  %8.0f  %7.2f  %8.2f", name as NSString, n, m.trialsPerSecond, m.fairness, m.cycleP99 * 1000))
     }
-    for count in options.counts {
-        var optuna: WorkersMeasurement?
-        if let python = options.python, let (measured, version, errors) = try measureOptunaWorkers(python: python, count: count, seconds: options.seconds) {
-            optuna = measured
-            row("Optuna \(version) SQLite", count, measured)
-            results.record("optuna_sqlite_\(count)_trials_per_second", measured.trialsPerSecond)
-            results.record("optuna_sqlite_\(count)_fairness", measured.fairness)
-            results.record("optuna_sqlite_\(count)_errors", Double(errors))
-            if errors > 0 { print("  (\(errors) Optuna trials failed with a storage error)") }
-        }
-        for synchronous in options.synchronous {
-            let name = synchronous == .full ? "full" : "normal"
-            let measured = try measureSwiftTunerWorkers(count: count, seconds: options.seconds, synchronous: synchronous)
-            row("SwiftTuner SQLite \(name.uppercased())", count, measured)
-            results.record("swifttuner_\(name)_\(count)_trials_per_second", measured.trialsPerSecond)
-            results.record("swifttuner_\(name)_\(count)_fairness", measured.fairness)
-            results.record("swifttuner_\(name)_\(count)_cycle_p99_seconds", measured.cycleP99)
-            if let optuna {
-                let ratio = measured.trialsPerSecond / optuna.trialsPerSecond
-                results.record("ratio_\(name)_\(count)_over_optuna", ratio)
-                print(String(format: "  ratio over Optuna: %.1fx", ratio))
-            }
-        }
-    }
-    if let postgres = options.postgres {
+    let stores = [WorkersBenchmarkStore.sqlite(options.synchronous)] + (options.postgres.map { [.postgres($0)] } ?? [])
+    for store in stores {
+        let postgres: String? = if case .postgres(let url) = store { url } else { nil }
+        let optunaKey = "optuna_\(store.name.lowercased())"
         for count in options.counts {
             var optuna: WorkersMeasurement?
+            if let postgres { try resetPostgresStudy(postgres) }
             if let python = options.python,
                let (measured, version, errors) = try measureOptunaWorkers(python: python, count: count, seconds: options.seconds,
                                                                           postgres: postgres) {
                 optuna = measured
-                row("Optuna \(version) PostgreSQL", count, measured)
-                results.record("optuna_postgres_\(count)_trials_per_second", measured.trialsPerSecond)
-                results.record("optuna_postgres_\(count)_errors", Double(errors))
+                row("Optuna \(version) \(store.name)", count, measured)
+                results.record("\(optunaKey)_\(count)_trials_per_second", measured.trialsPerSecond)
+                results.record("\(optunaKey)_\(count)_fairness", measured.fairness)
+                results.record("\(optunaKey)_\(count)_cycle_p99_seconds", measured.cycleP99)
+                results.record("\(optunaKey)_\(count)_errors", Double(errors))
+                if errors > 0 { print("  (\(errors) Optuna trials failed with a storage error)") }
             }
-            try resetPostgresStudy(postgres)
-            let measured = try measureSwiftTunerWorkers(count: count, seconds: options.seconds, synchronous: .full, postgres: postgres)
-            row("SwiftTuner PostgreSQL", count, measured)
-            results.record("swifttuner_postgres_\(count)_trials_per_second", measured.trialsPerSecond)
-            results.record("swifttuner_postgres_\(count)_fairness", measured.fairness)
-            results.record("swifttuner_postgres_\(count)_cycle_p99_seconds", measured.cycleP99)
-            if let optuna {
-                let ratio = measured.trialsPerSecond / optuna.trialsPerSecond
-                results.record("ratio_postgres_\(count)_over_optuna", ratio)
-                print(String(format: "  ratio over Optuna: %.1fx", ratio))
+            for run in store.swiftTunerRuns {
+                if let postgres { try resetPostgresStudy(postgres) }
+                let measured = try measureSwiftTunerWorkers(count: count, seconds: options.seconds, synchronous: run.synchronous,
+                                                            postgres: run.postgres)
+                row(run.label, count, measured)
+                results.record("swifttuner_\(run.key)_\(count)_trials_per_second", measured.trialsPerSecond)
+                results.record("swifttuner_\(run.key)_\(count)_fairness", measured.fairness)
+                results.record("swifttuner_\(run.key)_\(count)_cycle_p99_seconds", measured.cycleP99)
+                if let optuna {
+                    let ratio = measured.trialsPerSecond / optuna.trialsPerSecond
+                    results.record("ratio_\(run.key)_\(count)_over_optuna", ratio)
+                    print(String(format: "  ratio over Optuna: %.1fx", ratio))
+                }
             }
         }
     }
