@@ -101,10 +101,7 @@ extension PostgresStudyStore {
     /// Closes the sessions whose lease ran out, on the keeper's connection.
     func sweep(session: Int64, using link: PostgresLink) throws {
         try link.transaction { sql in
-            guard let row = try sql.rows("""
-                SELECT extract(epoch FROM clock_timestamp())::float8, stop_count FROM swifttuner.study WHERE id = $1 FOR UPDATE
-                """, [.int64(studyID)]).first else { return }
-            _ = try reapDead(sql, head: WriteHead(now: try row.value(0), stopCount: Int(try row.value(1, Int32.self))), current: session)
+            _ = try reapDead(sql, head: try readHead(sql), current: session)
         }
     }
 

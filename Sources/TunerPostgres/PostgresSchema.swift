@@ -2,10 +2,10 @@
 /// every study of the database in one set of tables, keyed by the study's id.
 enum PostgresSchema {
     /// The schema version this build writes.
-    static let version = 1
+    static let version = 2
 
     /// Creates the tables when they are missing; run under an advisory lock so that workers
-    /// starting together create them once.
+    /// starting together create them once. Statements end with ";" and a line break.
     static let create = """
         CREATE SCHEMA IF NOT EXISTS swifttuner;
         CREATE TABLE IF NOT EXISTS swifttuner.meta (
@@ -27,7 +27,8 @@ enum PostgresSchema {
             trial_definition text,
             stop_count integer NOT NULL DEFAULT 0,
             stop_session bigint,
-            stopped_at double precision
+            stopped_at double precision,
+            next_trial integer NOT NULL DEFAULT 0
         );
         CREATE TABLE IF NOT EXISTS swifttuner.session (
             id bigserial PRIMARY KEY,
@@ -109,8 +110,20 @@ enum PostgresSchema {
             score double precision,
             message text
         );
-        INSERT INTO swifttuner.meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;
+        INSERT INTO swifttuner.meta (key, value) VALUES ('schema_version', '2') ON CONFLICT (key) DO NOTHING;
         """
+
+    /// What brings tables of each older version to the next one, keyed by the older version.
+    static let upgrades: [Int: String] = [
+        // Version 2: the study row counts its trials (the claim reads the next number from the
+        // row it locks), counted once from the trials already there.
+        1: """
+            ALTER TABLE swifttuner.study ADD COLUMN next_trial integer NOT NULL DEFAULT 0;
+            UPDATE swifttuner.study st
+                SET next_trial = (SELECT COALESCE(MAX(t.number) + 1, 0) FROM swifttuner.trial t WHERE t.study = st.id);
+            UPDATE swifttuner.meta SET value = '2' WHERE key = 'schema_version';
+            """,
+    ]
 
     /// The advisory lock key under which the schema is created ("SwTu" in ASCII).
     static let lockKey: Int64 = 0x5377_5475

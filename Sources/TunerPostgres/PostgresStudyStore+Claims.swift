@@ -51,9 +51,9 @@ struct PostgresClaimSteps: ClaimSteps {
             """, [study, .int(request.knownTrials), .int(request.knownEnds)]).map(PostgresStudyStore.decodeTrial)
     }
 
-    func ends() throws -> Int {
-        Int(try sql.rows("SELECT end_count FROM swifttuner.study WHERE id = $1", [study]).first?.value(0, Int32.self) ?? 0)
-    }
+    // The transaction holds the study row: only its own writes change the count, and they
+    // keep the head current.
+    func ends() throws -> Int { head.endCount }
 
     // This worker's own session was closed by another (its lease ran out while it was paused
     // or cut off), or it lost its lease itself: it stops; a restart goes on.
@@ -123,10 +123,8 @@ struct PostgresClaimSteps: ClaimSteps {
         return (trial, attempt)
     }
 
-    func nextNumber() throws -> Int {
-        Int(try sql.rows("SELECT COALESCE(MAX(number) + 1, 0) FROM swifttuner.trial WHERE study = $1", [study])
-            .first?.value(0, Int32.self) ?? 0)
-    }
+    // Trials are created only under the study row's lock, which this transaction holds.
+    func nextNumber() throws -> Int { head.nextNumber }
 
     func anyRunning() throws -> Bool {
         try sql.rows("SELECT EXISTS (SELECT 1 FROM swifttuner.trial WHERE study = $1 AND status = 'RUNNING')",

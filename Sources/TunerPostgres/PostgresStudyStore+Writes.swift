@@ -2,12 +2,27 @@ import Foundation
 import TunerCore
 import TunerStore
 
-/// What every write transaction reads first, with the study row's lock.
-struct WriteHead {
+/// What every write transaction reads first, with the study row's lock. The counts change
+/// only by this transaction's own writes while it holds the lock, which keep them current.
+final class WriteHead {
     /// The server's clock, in seconds since 1970.
     let now: Double
     /// The study's stop count.
     let stopCount: Int
+    /// The trial ends journaled so far.
+    var endCount: Int
+    /// The consecutive-failure streak (S15).
+    var streak: Int
+    /// The number a new trial gets: one more than the highest so far.
+    var nextNumber: Int
+
+    init(now: Double, stopCount: Int, endCount: Int, streak: Int, nextNumber: Int) {
+        self.now = now
+        self.stopCount = stopCount
+        self.endCount = endCount
+        self.streak = streak
+        self.nextNumber = nextNumber
+    }
 }
 
 extension PostgresStudyStore {
@@ -17,14 +32,26 @@ extension PostgresStudyStore {
     func write<T>(_ body: (Statements, WriteHead) throws -> T) throws -> T {
         if let stop = interruption { throw stop }
         return try link.transaction { sql in
-            guard let row = try sql.rows("""
-                SELECT extract(epoch FROM clock_timestamp())::float8, stop_count FROM swifttuner.study WHERE id = $1 FOR UPDATE
-                """, [.int64(studyID)]).first else {
-                throw JournalError(.missing, path: url.redacted, "the study \"\(studyName)\" was deleted from the database")
-            }
+            let head = try readHead(sql)
             if let stop = interruption { throw stop }
-            return try body(sql, WriteHead(now: try row.value(0), stopCount: Int(try row.value(1, Int32.self))))
+            return try body(sql, head)
         }
+    }
+
+    /// Locks the study's row and reads the head, in one round trip: every write needs the
+    /// clock and the counts, a claim the next number. Only the locked row's own columns are
+    /// read: after waiting for the lock, the statement sees that row's newest version, but
+    /// any other table as it was when the statement began.
+    func readHead(_ sql: Statements) throws -> WriteHead {
+        guard let row = try sql.rows("""
+            SELECT extract(epoch FROM clock_timestamp())::float8, stop_count, end_count, streak, next_trial
+            FROM swifttuner.study WHERE id = $1 FOR UPDATE
+            """, [.int64(studyID)]).first else {
+            throw JournalError(.missing, path: url.redacted, "the study \"\(studyName)\" was deleted from the database")
+        }
+        return WriteHead(now: try row.value(0), stopCount: Int(try row.value(1, Int32.self)),
+                         endCount: Int(try row.value(2, Int32.self)), streak: Int(try row.value(3, Int32.self)),
+                         nextNumber: Int(try row.value(4, Int32.self)))
     }
 
     package func startSession(limits: String, pid: Int, host: String) throws -> SessionRecord {
@@ -133,13 +160,18 @@ extension PostgresStudyStore {
         let trial = TrialRecord(number: number, status: .running, hyperparameters: encodeValues(values),
                                 seed: Int64(bitPattern: seed), score: nil, bestEpoch: nil, metrics: nil, errorType: nil,
                                 message: nil, createdSession: session, createdAt: head.now, endedAt: nil, endSeq: nil)
-        try sql.execute("""
-            INSERT INTO swifttuner.trial (study, number, status, hyperparameters, seed, created_session, created_at, basis)
-            SELECT $1, $2, 'RUNNING', $3, $4, $5, $6, end_count FROM swifttuner.study WHERE id = $1
-            """, [.int64(studyID), .int(number), .text(trial.hyperparameters), .int64(trial.seed), .int64(session), .double(head.now)])
+        // The trial, its first attempt and the study's next number in one statement; its basis
+        // is the ends so far.
         let id = try sql.rows("""
-            INSERT INTO swifttuner.attempt (study, trial, number, session, started_at) VALUES ($1, $2, 1, $3, $4) RETURNING id
-            """, [.int64(studyID), .int(number), .int64(session), .double(head.now)]).first?.value(0, Int64.self)
+            WITH t AS (
+                INSERT INTO swifttuner.trial (study, number, status, hyperparameters, seed, created_session, created_at, basis)
+                VALUES ($1, $2, 'RUNNING', $3, $4, $5, $6, $7) RETURNING number),
+            s AS (UPDATE swifttuner.study SET next_trial = GREATEST(next_trial, $2 + 1) WHERE id = $1)
+            INSERT INTO swifttuner.attempt (study, trial, number, session, started_at)
+            SELECT $1, t.number, 1, $5, $6 FROM t RETURNING id
+            """, [.int64(studyID), .int(number), .text(trial.hyperparameters), .int64(trial.seed), .int64(session),
+                  .double(head.now), .int(head.endCount)]).first?.value(0, Int64.self)
+        head.nextNumber = max(head.nextNumber, number + 1)
         let attempt = AttemptRecord(id: id, trial: number, number: 1, session: session, outcome: nil, counted: false,
                                     graceful: false, errorType: nil, message: nil, trace: nil, startedAt: head.now,
                                     endedAt: nil, duration: nil, score: nil, metrics: nil)
@@ -188,13 +220,7 @@ extension PostgresStudyStore {
                 """, [.int64(id), .text(Self.interruptedErrorType), .text(lost), .double(now)])
             if closed > 0 { _ = try stopOrphanedTrials(sql, message: lost) }
         } else {
-            changed = try sql.execute("""
-                UPDATE swifttuner.attempt SET outcome = $2, counted = $3, error_type = $4, message = $5, trace = $6,
-                    ended_at = $7, duration = $8, score = $9, metrics = $10
-                WHERE id = $1 AND outcome IS NULL
-                """, [.int64(id), .text(end.outcome.rawValue), .bool(end.outcome.isCounted), .text(end.errorType),
-                      .text(end.message), .text(end.trace), .double(now), .double(end.duration), .double(finite(end.score)),
-                      .text(end.metrics.isEmpty ? nil : encodeMetrics(end.metrics))])
+            changed = try closeAttempt(sql, id, end, at: now)
         }
         guard changed == 1 else {
             // Fenced (section 9): the attempt was closed by a worker that found this one's lease
@@ -204,52 +230,56 @@ extension PostgresStudyStore {
                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                 """, [.int64(studyID), .int64(id), .int64(attempt.session), .double(now), .text(end.outcome.rawValue),
                       .double(finite(end.score)), .text(end.message)])
-            return AttemptCommit(streak: try currentStreak(sql), endSeq: nil, stop: nil, fenced: true)
-        }
-        if !end.epochs.isEmpty {
-            var epochs: [Int] = []
-            var names: [String] = []
-            var values: [Double?] = []
-            for (epoch, metrics) in end.epochs.enumerated() {
-                for (name, value) in metrics.sorted(by: { $0.key < $1.key }) {
-                    epochs.append(epoch)
-                    names.append(storedText(name))
-                    values.append(finite(value))
-                }
-            }
-            try insertEpochs(sql, attempt: id, epochs: epochs, names: names, values: values)
+            return AttemptCommit(streak: head.streak, endSeq: nil, stop: nil, fenced: true)
         }
         let ended: (streak: Int, endSeq: Int?)
         let key: [SQLValue] = [.int64(studyID), .int(attempt.trial)]
         switch end.trialStatus {
         case .completed:
-            try sql.execute("""
-                UPDATE swifttuner.trial SET status = 'COMPLETED', score = $3, best_epoch = $4, metrics = $5, error_type = NULL,
-                    message = NULL WHERE study = $1 AND number = $2
-                """, key + [.double(end.score), .int(end.bestEpoch), .text(encodeMetrics(end.metrics))])
-            ended = try endTrial(sql, number: attempt.trial, failed: false, at: now)
+            ended = try endTrial(sql, head: head, number: attempt.trial, failed: false, at: now,
+                                 setting: "status = 'COMPLETED', score = $5, best_epoch = $6, metrics = $7, error_type = NULL, message = NULL",
+                                 [.double(end.score), .int(end.bestEpoch), .text(encodeMetrics(end.metrics))])
         case .failed:
-            try sql.execute("UPDATE swifttuner.trial SET status = 'FAILED', error_type = $3, message = $4 WHERE study = $1 AND number = $2",
-                            key + [.text(end.errorType), .text(end.message)])
-            ended = try endTrial(sql, number: attempt.trial, failed: true, at: now)
+            ended = try endTrial(sql, head: head, number: attempt.trial, failed: true, at: now,
+                                 setting: "status = 'FAILED', error_type = $5, message = $6", [.text(end.errorType), .text(end.message)])
         default:
             try sql.execute("UPDATE swifttuner.trial SET status = $3, error_type = $4, message = $5 WHERE study = $1 AND number = $2",
                             key + [.text(end.trialStatus.rawValue), .text(end.errorType), .text(end.message)])
-            ended = (try currentStreak(sql), nil)
+            ended = (head.streak, nil)
         }
         return try commit(sql, head: head, ended, session: session, decide: decide)
     }
 
-    /// Inserts an attempt's epoch metrics in one statement.
-    private func insertEpochs(_ sql: Statements, attempt: Int64, epochs: [Int], names: [String], values: [Double?]) throws {
+    /// Closes an open attempt with its end and inserts its epoch metrics, in one statement;
+    /// returns 0 when the attempt was no longer open (fenced), else 1.
+    private func closeAttempt(_ sql: Statements, _ id: Int64, _ end: AttemptEnd, at now: Double) throws -> Int {
+        var epochs: [Int] = []
+        var names: [String] = []
+        var values: [Double?] = []
+        for (epoch, metrics) in end.epochs.enumerated() {
+            for (name, value) in metrics.sorted(by: { $0.key < $1.key }) {
+                epochs.append(epoch)
+                names.append(storedText(name))
+                values.append(finite(value))
+            }
+        }
         // Arrays travel as text literals: one statement whatever the number of epochs.
         func literal<T>(_ items: [T], _ text: (T) -> String) -> String { "{" + items.map(text).joined(separator: ",") + "}" }
         let quoted = literal(names) { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-        try sql.execute("""
-            INSERT INTO swifttuner.epoch_metric (attempt, epoch, name, value)
-            SELECT $1, e, n, v FROM unnest($2::integer[], $3::text[], $4::float8[]) AS u(e, n, v)
-            """, [.int64(attempt), .text(literal(epochs) { String($0) }), .text(quoted),
-                  .text(literal(values) { $0.map { "\($0)" } ?? "NULL" })])
+        let rows = try sql.rows("""
+            WITH a AS (
+                UPDATE swifttuner.attempt SET outcome = $2, counted = $3, error_type = $4, message = $5, trace = $6,
+                    ended_at = $7, duration = $8, score = $9, metrics = $10
+                WHERE id = $1 AND outcome IS NULL RETURNING id),
+            m AS (
+                INSERT INTO swifttuner.epoch_metric (attempt, epoch, name, value)
+                SELECT a.id, u.e, u.n, u.v FROM a, unnest($11::integer[], $12::text[], $13::float8[]) AS u(e, n, v))
+            SELECT count(*) FROM a
+            """, [.int64(id), .text(end.outcome.rawValue), .bool(end.outcome.isCounted), .text(end.errorType),
+                  .text(end.message), .text(end.trace), .double(now), .double(end.duration), .double(finite(end.score)),
+                  .text(end.metrics.isEmpty ? nil : encodeMetrics(end.metrics)), .text(literal(epochs) { String($0) }),
+                  .text(quoted), .text(literal(values) { $0.map { "\($0)" } ?? "NULL" })])
+        return Int(try rows.first?.value(0, Int64.self) ?? 0)
     }
 
     package func failTrial(_ number: Int, errorType: String, message: String, session: Int64?,
@@ -261,9 +291,8 @@ extension PostgresStudyStore {
 
     func failTrial(_ sql: Statements, head: WriteHead, _ number: Int, errorType: String, message: String, session: Int64?,
                    decide: (Int, () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit {
-        try sql.execute("UPDATE swifttuner.trial SET status = 'FAILED', error_type = $3, message = $4 WHERE study = $1 AND number = $2",
-                        [.int64(studyID), .int(number), .text(errorType), .text(message)])
-        let ended = try endTrial(sql, number: number, failed: true, at: head.now)
+        let ended = try endTrial(sql, head: head, number: number, failed: true, at: head.now,
+                                 setting: "status = 'FAILED', error_type = $5, message = $6", [.text(errorType), .text(message)])
         return try commit(sql, head: head, ended, session: session, decide: decide)
     }
 
@@ -295,20 +324,24 @@ extension PostgresStudyStore {
         head.stopCount > stopBase.withLock { $0 }
     }
 
-    private func currentStreak(_ sql: Statements) throws -> Int {
-        Int(try sql.rows("SELECT streak FROM swifttuner.study WHERE id = $1", [.int64(studyID)]).first?.value(0, Int32.self) ?? 0)
-    }
 
-    /// Ends a trial: the next place in end order and the streak, both assigned here (S15, S18).
-    private func endTrial(_ sql: Statements, number: Int, failed: Bool, at now: Double) throws -> (streak: Int, endSeq: Int?) {
+    /// Ends a trial in one statement: sets its columns (`setting`, whose binds start at $5),
+    /// and assigns the next place in end order and the streak (S15, S18).
+    private func endTrial(_ sql: Statements, head: WriteHead, number: Int, failed: Bool, at now: Double,
+                          setting: String, _ values: [SQLValue]) throws -> (streak: Int, endSeq: Int?) {
         let row = try sql.rows("""
-            UPDATE swifttuner.study SET end_count = end_count + 1, streak = CASE WHEN $2 THEN streak + 1 ELSE 0 END
-            WHERE id = $1 RETURNING end_count, streak
-            """, [.int64(studyID), .bool(failed)]).first
+            WITH s AS (
+                UPDATE swifttuner.study SET end_count = end_count + 1, streak = CASE WHEN $3 THEN streak + 1 ELSE 0 END
+                WHERE id = $1 RETURNING end_count, streak),
+            t AS (
+                UPDATE swifttuner.trial SET \(setting), ended_at = $4, end_seq = (SELECT end_count FROM s)
+                WHERE study = $1 AND number = $2)
+            SELECT end_count, streak FROM s
+            """, [.int64(studyID), .int(number), .bool(failed), .double(now)] + values).first
         let endSeq = Int(try row?.value(0, Int32.self) ?? 0)
-        try sql.execute("UPDATE swifttuner.trial SET ended_at = $3, end_seq = $4 WHERE study = $1 AND number = $2",
-                        [.int64(studyID), .int(number), .double(now), .int(endSeq)])
-        return (Int(try row?.value(1, Int32.self) ?? 0), endSeq)
+        head.endCount = endSeq
+        head.streak = Int(try row?.value(1, Int32.self) ?? 0)
+        return (head.streak, endSeq)
     }
 
     package func extendSpace(_ space: SearchSpace, trial number: Int, values: [String: HyperParameterValue]) throws {

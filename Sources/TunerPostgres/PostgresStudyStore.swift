@@ -189,10 +189,19 @@ public final class PostgresStudyStore: StudyStore, Sendable {
             if let version, let number = Int(version), number > PostgresSchema.version {
                 throw JournalError(.newerSchema, path: link.url.redacted, "the store's tables have schema version \(number); this version of SwiftTuner knows \(PostgresSchema.version) at most. Upgrade SwiftTuner to use this database.")
             }
-            guard version == nil else { return }
-            for statement in PostgresSchema.create.components(separatedBy: ";\n") {
-                let text = statement.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !text.isEmpty { try sql.execute(text) }
+            func run(_ script: String) throws {
+                for statement in script.components(separatedBy: ";\n") {
+                    let text = statement.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if !text.isEmpty { try sql.execute(text) }
+                }
+            }
+            guard let version else { return try run(PostgresSchema.create) }
+            guard var number = Int(version) else {
+                throw JournalError(.corrupted, path: link.url.redacted, "the store's schema version is \"\(version)\", not a number")
+            }
+            while number < PostgresSchema.version, let upgrade = PostgresSchema.upgrades[number] {
+                try run(upgrade)
+                number += 1
             }
         }
     }

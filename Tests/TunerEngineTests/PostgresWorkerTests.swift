@@ -81,6 +81,29 @@ final class PostgresWorkerTests: XCTestCase {
         XCTAssertEqual(try PostgresStudyStore.studies(url: url), ["crash"])
     }
 
+    /// Tables of schema version 1 (before the study row counted its trials) are upgraded when a
+    /// worker opens them: the count comes from the trials there, and the study goes on.
+    func testAStudyFromBeforeTheTrialCountGoesOnWithTheNextNumber() throws {
+        let url = try database("upgrade")
+        let expected = try reference("grid", seed: 53, trials: 30)
+        let first = try startWorker(url, "grid", seed: 53, trials: 30, sleep: 40_000, id: "w1")
+        XCTAssertTrue(waitUntil(timeout: 60) {
+            (try? PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.trial")).flatMap(Int.init) ?? 0 >= 5
+        })
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        try PostgresTestServer.psql(url, """
+            ALTER TABLE swifttuner.study DROP COLUMN next_trial;
+            UPDATE swifttuner.meta SET value = '1' WHERE key = 'schema_version'
+            """)
+        let second = try startWorker(url, "grid", seed: 53, trials: 30, sleep: 0, id: "w1")
+        XCTAssertTrue(waitUntil(timeout: 120) { !second.isRunning })
+        XCTAssertEqual(second.terminationStatus, 0)
+        XCTAssertEqual(try PostgresTestServer.psql(url, "SELECT next_trial FROM swifttuner.study"), "30")
+        XCTAssertEqual(try PostgresTestServer.psql(url, "SELECT value FROM swifttuner.meta WHERE key = 'schema_version'"), "2")
+        try assertEquivalent(try copy(url), to: expected)
+    }
+
     /// Workers SIGKILLed at random instants and restarted under their ids end with the trials
     /// of one uninterrupted process (S24, section 9): a restarted id closes its own dead session
     /// at once, a worker that stays dead is found by its lease.
