@@ -18,8 +18,9 @@ enum SQLValue: Sendable {
     case bool(Bool)
 }
 
-/// One connection to the server, used by one thread at a time and blocking it: the engine's
-/// store protocol is synchronous. A lost connection is made again at the next use.
+/// One connection to the server, blocking the thread that uses it: the engine's store
+/// protocol is synchronous. Transactions take turns (a signal's write waits for the search
+/// loop's to end). A lost connection is made again at the next use.
 ///
 /// Each transaction runs as a whole or not at all: when the connection fails before `COMMIT`
 /// was sent, the server rolled it back and the body runs again on a new connection (the
@@ -37,6 +38,7 @@ final class PostgresLink: Sendable {
     let statementTimeout: Double
     private let connection = Mutex<PostgresConnection?>(nil)
     private let serial = Mutex<Int>(0)
+    private let turn = NSRecursiveLock()
     private static let logger = Logger(label: "swifttuner.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
     init(url: PostgresURL, applicationName: String, reconnectFor: Double = 60, statementTimeout: Double = 30) {
@@ -124,6 +126,8 @@ final class PostgresLink: Sendable {
     }
 
     private func withRetries<T>(transactional: Bool, _ body: (Statements) throws -> T) throws -> T {
+        turn.lock()
+        defer { turn.unlock() }
         let deadline = Date().addingTimeInterval(reconnectFor)
         var pause = 0.05
         var conflicts = 0

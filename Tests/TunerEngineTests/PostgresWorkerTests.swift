@@ -81,6 +81,34 @@ final class PostgresWorkerTests: XCTestCase {
         XCTAssertEqual(try PostgresStudyStore.studies(url: url), ["crash"])
     }
 
+    /// SIGINT while trivial trials keep the worker's connection busy: the interruption waits for
+    /// the transaction in flight, then journals the running attempt as interrupted (S6a); the
+    /// worker exits 130. (Written from the signal's thread on the same connection, it once
+    /// interleaved with the search loop's statements and was lost.)
+    func testSIGINTWhileTransactionsRunIsJournaledAfterTheOneInFlight() throws {
+        let url = try database("sigint")
+        for round in 0..<3 {
+            let scratch = TemporaryDirectory()
+            let worker = try ChildProcess.start(Self.worker, [scratch.path, "random", "54", "1000000", "0", "full", "none", "w1",
+                                                              url, "2"], stderr: .capture)
+            let floor = (round + 1) * 200
+            XCTAssertTrue(waitUntil(timeout: 60) {
+                (try? PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.trial")).flatMap(Int.init) ?? 0 >= floor
+            })
+            kill(worker.processIdentifier, SIGINT)
+            XCTAssertTrue(waitUntil(timeout: 60) { !worker.isRunning })
+            let stderr = String(decoding: (worker.standardError as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data(),
+                                as: UTF8.self)
+            XCTAssertEqual(worker.terminationStatus, 130, stderr)
+            XCTAssertFalse(stderr.contains("could not journal"), stderr)
+            let journal = try copy(url)
+            let session = try XCTUnwrap(try journal.sessions().last)
+            XCTAssertEqual(session.stopReason, .interrupted)
+            XCTAssertEqual(try journal.attempts().filter { $0.outcome == nil }, [], "no attempt is left open")
+            XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+        }
+    }
+
     /// Tables of schema version 1 (before the study row counted its trials) are upgraded when a
     /// worker opens them: the count comes from the trials there, and the study goes on.
     func testAStudyFromBeforeTheTrialCountGoesOnWithTheNextNumber() throws {
