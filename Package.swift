@@ -10,10 +10,15 @@ let native = ProcessInfo.processInfo.environment["SWIFTTUNER_NATIVE"] == "1"
 // lines of instruction fetch instead of three, which measured 3–9 % faster on the large products
 // (README, Benchmarks). After changing these flags, delete the build folder: when this one was
 // added, an incremental release build kept the trainer's old object files.
-let nativeFlags: [SwiftSetting] = native
-    ? [.define("SWIFTTUNER_FMA"),
-       .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-target-cpu", "haswell",
-                     "-Xllvm", "-x86-experimental-pref-innermost-loop-alignment=6"])]
+let nativeFlags: [SwiftSetting] =
+    native
+    ? [
+        .define("SWIFTTUNER_FMA"),
+        .unsafeFlags([
+            "-Xcc", "-mavx2", "-Xcc", "-mfma", "-target-cpu", "haswell",
+            "-Xllvm", "-x86-experimental-pref-innermost-loop-alignment=6",
+        ]),
+    ]
     : []
 
 let package = Package(
@@ -45,16 +50,20 @@ let package = Package(
         // The store's vocabulary: records, the values the engine writes, the store protocol. No database.
         .target(name: "TunerStore", dependencies: ["TunerCore"]),
         // The SQLite study journal (GRDB on the system SQLite), the first store.
-        .target(name: "TunerJournal", dependencies: [
-            "TunerCore", "TunerStore",
-            "CSQLiteShim",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .target(
+            name: "TunerJournal",
+            dependencies: [
+                "TunerCore", "TunerStore",
+                "CSQLiteShim",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // The PostgreSQL study store (postgres-nio), for workers on many hosts.
-        .target(name: "TunerPostgres", dependencies: [
-            "TunerCore", "TunerStore",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-        ]),
+        .target(
+            name: "TunerPostgres",
+            dependencies: [
+                "TunerCore", "TunerStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         // The search engine: oracles, the search rules, retries, failure limits, resume.
         .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal", "TunerPostgres"]),
         // Bridges the trainer and the engine: `Sequential` as a `FittableModel`, Hyperband's checkpoints.
@@ -66,62 +75,87 @@ let package = Package(
         // KerasTuner projects imported into journals.
         .target(name: "TunerKerasImport", dependencies: ["TunerCore", "TunerJournal"]),
         // Study files (YAML) and the trials they describe: the built-in MLP or a command.
-        .target(name: "TunerStudy", dependencies: [
-            "TunerCore", "TunerJournal", "TunerPostgres", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
-            .product(name: "Yams", package: "Yams"),
-            .product(name: "Subprocess", package: "swift-subprocess"),
-            .product(name: "SystemPackage", package: "swift-system"),
-        ]),
+        .target(
+            name: "TunerStudy",
+            dependencies: [
+                "TunerCore", "TunerJournal", "TunerPostgres", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
         // The umbrella library: it only re-exports.
-        .target(name: "SwiftTuner", dependencies: [
-            "TunerRandom", "TunerCore", "TunerStore", "TunerJournal", "TunerPostgres", "TunerEngine", "TunerTrainer", "TunerTrainerCompat",
-            "TunerReports", "TunerKerasImport", "TunerStudy",
-        ]),
+        .target(
+            name: "SwiftTuner",
+            dependencies: [
+                "TunerRandom", "TunerCore", "TunerStore", "TunerJournal", "TunerPostgres", "TunerEngine",
+                "TunerTrainer", "TunerTrainerCompat",
+                "TunerReports", "TunerKerasImport", "TunerStudy",
+            ]),
         // The command-line tool.
-        .executableTarget(name: "tuner", dependencies: [
-            "TunerCore", "TunerJournal", "TunerPostgres", "TunerEngine", "TunerReports", "TunerKerasImport", "TunerStudy",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "tuner",
+            dependencies: [
+                "TunerCore", "TunerJournal", "TunerPostgres", "TunerEngine", "TunerReports", "TunerKerasImport",
+                "TunerStudy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // Maintainer tools, not a product: the guide's scenarios and the sample reports.
-        .executableTarget(name: "TunerMaintainer", dependencies: [
-            "TunerSamples",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "TunerMaintainer",
+            dependencies: [
+                "TunerSamples",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // Helpers shared by the tests and the crash worker, on the low-level targets only.
-        .target(name: "TunerTestSupport", dependencies: [
-            "TunerCore", "TunerJournal", "TunerEngine", .product(name: "GRDB", package: "GRDB.swift"),
-        ],
-                path: "Tests/TunerTestSupport"),
+        .target(
+            name: "TunerTestSupport",
+            dependencies: [
+                "TunerCore", "TunerJournal", "TunerEngine", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/TunerTestSupport"),
         // The guide's scenarios on the built-in trainer and the fixture studies behind Reports/.
-        .target(name: "TunerSamples", dependencies: [
-            "TunerTestSupport", "TunerTrainer", "TunerTrainerCompat", "TunerReports", "TunerKerasImport",
-        ], path: "Tests/TunerSamples"),
+        .target(
+            name: "TunerSamples",
+            dependencies: [
+                "TunerTestSupport", "TunerTrainer", "TunerTrainerCompat", "TunerReports", "TunerKerasImport",
+            ], path: "Tests/TunerSamples"),
         // A child process for the crash-equivalence tests (killed at random instants).
-        .executableTarget(name: "TunerCrashWorker", dependencies: ["TunerTestSupport"],
-                          path: "Tests/TunerCrashWorker"),
+        .executableTarget(
+            name: "TunerCrashWorker", dependencies: ["TunerTestSupport"],
+            path: "Tests/TunerCrashWorker"),
         // Every Swift example of the README and the documentation, compiled as written.
         .target(name: "TunerExamples", dependencies: ["SwiftTuner"], path: "Tests/TunerExamples"),
 
         .testTarget(name: "TunerCoreTests", dependencies: ["TunerCore"]),
         .testTarget(name: "TunerJournalTests", dependencies: ["TunerJournal", "TunerTestSupport"]),
-        .testTarget(name: "TunerEngineTests", dependencies: [
-            "TunerEngine", "TunerJournal", "TunerPostgres", "TunerTestSupport", "TunerCrashWorker",
-        ]),
+        .testTarget(
+            name: "TunerEngineTests",
+            dependencies: [
+                "TunerEngine", "TunerJournal", "TunerPostgres", "TunerTestSupport", "TunerCrashWorker",
+            ]),
         .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "TunerTestSupport"]),
-        .testTarget(name: "TunerTrainerCompatTests", dependencies: [
-            "TunerTrainerCompat", "TunerSamples", "TunerTestSupport",
-        ]),
-        .testTarget(name: "TunerReportsTests", dependencies: [
-            "TunerReports", "TunerKerasImport", "TunerSamples", "TunerTestSupport",
-        ], exclude: ["Scripts"]),
-        .testTarget(name: "TunerKerasImportTests", dependencies: [
-            "TunerKerasImport", "TunerReports", "TunerTestSupport",
-        ]),
-        .testTarget(name: "TunerStudyTests", dependencies: [
-            "TunerStudy", "TunerTrainer", "TunerReports", "TunerTestSupport", "tuner",
-            .product(name: "Yams", package: "Yams"),
-        ]),
+        .testTarget(
+            name: "TunerTrainerCompatTests",
+            dependencies: [
+                "TunerTrainerCompat", "TunerSamples", "TunerTestSupport",
+            ]),
+        .testTarget(
+            name: "TunerReportsTests",
+            dependencies: [
+                "TunerReports", "TunerKerasImport", "TunerSamples", "TunerTestSupport",
+            ], exclude: ["Scripts"]),
+        .testTarget(
+            name: "TunerKerasImportTests",
+            dependencies: [
+                "TunerKerasImport", "TunerReports", "TunerTestSupport",
+            ]),
+        .testTarget(
+            name: "TunerStudyTests",
+            dependencies: [
+                "TunerStudy", "TunerTrainer", "TunerReports", "TunerTestSupport", "tuner",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .testTarget(name: "TunerExamplesTests", dependencies: ["TunerExamples", "SwiftTuner", "TunerTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

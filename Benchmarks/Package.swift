@@ -11,10 +11,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        .executableTarget(name: "TunerBenchmarks", dependencies: [
-            .product(name: "SwiftTuner", package: "SwiftTuner"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], exclude: ["peers"]),
+        .executableTarget(
+            name: "TunerBenchmarks",
+            dependencies: [
+                .product(name: "SwiftTuner", package: "SwiftTuner"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], exclude: ["peers"])
     ],
     swiftLanguageModes: [.v6]
 )

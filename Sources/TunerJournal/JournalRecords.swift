@@ -23,13 +23,15 @@ extension StudyRecord: FetchableRecord, PersistableRecord {
     /// Decodes a row; a journal of schema version 1 has no cached streak or end count yet.
     /// A value no SwiftTuner writes (an unknown direction) is an error naming it.
     public init(row: Row) throws {
-        self.init(name: try row.decode(forColumn: "name"), directory: try row.decode(forColumn: "directory"),
-                  tunerKind: try row.decode(forColumn: "tunerKind"), objectiveName: try row.decode(forColumn: "objectiveName"),
-                  direction: try row.decodeKnown(forColumn: "direction"), seed: try row.decode(forColumn: "seed"),
-                  space: try row.decode(forColumn: "space"), createdAt: try row.decode(forColumn: "createdAt"),
-                  streak: try row.decode(Int?.self, forColumn: "streak") ?? 0,
-                  endCount: try row.decode(Int?.self, forColumn: "endCount") ?? 0,
-                  trialDefinition: try row.decode(forColumn: "trialDefinition"))
+        self.init(
+            name: try row.decode(forColumn: "name"), directory: try row.decode(forColumn: "directory"),
+            tunerKind: try row.decode(forColumn: "tunerKind"),
+            objectiveName: try row.decode(forColumn: "objectiveName"),
+            direction: try row.decodeKnown(forColumn: "direction"), seed: try row.decode(forColumn: "seed"),
+            space: try row.decode(forColumn: "space"), createdAt: try row.decode(forColumn: "createdAt"),
+            streak: try row.decode(Int?.self, forColumn: "streak") ?? 0,
+            endCount: try row.decode(Int?.self, forColumn: "endCount") ?? 0,
+            trialDefinition: try row.decode(forColumn: "trialDefinition"))
         id = try row.decode(forColumn: "id")
     }
 }
@@ -59,13 +61,14 @@ extension TrialRecord: FetchableRecord, PersistableRecord {
     /// Rows must come from ``selection`` (columns by position).
     /// A status no SwiftTuner writes is an error naming it.
     public init(row: Row) throws {
-        self.init(number: try row.decode(atIndex: 0), status: try row.decodeKnown(atIndex: 1, column: "status"),
-                  hyperparameters: try row.decode(atIndex: 2), seed: try row.decode(atIndex: 3),
-                  score: try row.decode(atIndex: 4), bestEpoch: try row.decode(atIndex: 5),
-                  metrics: try row.decode(atIndex: 6), errorType: try row.decode(atIndex: 7),
-                  message: try row.decode(atIndex: 8), createdSession: try row.decode(atIndex: 9),
-                  createdAt: try row.decode(atIndex: 10), endedAt: try row.decode(atIndex: 11),
-                  endSeq: try row.decode(atIndex: 12))
+        self.init(
+            number: try row.decode(atIndex: 0), status: try row.decodeKnown(atIndex: 1, column: "status"),
+            hyperparameters: try row.decode(atIndex: 2), seed: try row.decode(atIndex: 3),
+            score: try row.decode(atIndex: 4), bestEpoch: try row.decode(atIndex: 5),
+            metrics: try row.decode(atIndex: 6), errorType: try row.decode(atIndex: 7),
+            message: try row.decode(atIndex: 8), createdSession: try row.decode(atIndex: 9),
+            createdAt: try row.decode(atIndex: 10), endedAt: try row.decode(atIndex: 11),
+            endSeq: try row.decode(atIndex: 12))
     }
 
     /// The columns of the trial table.
@@ -82,9 +85,11 @@ extension TrialRecord: FetchableRecord, PersistableRecord {
 
     /// The columns in the order ``init(row:)`` reads them.
     public static var databaseSelection: [any SQLSelectable] {
-        [Columns.number, Columns.status, Columns.hyperparameters, Columns.seed, Columns.score, Columns.bestEpoch,
-         Columns.metrics, Columns.errorType, Columns.message, Columns.createdSession, Columns.createdAt,
-         Columns.endedAt, Columns.endSeq]
+        [
+            Columns.number, Columns.status, Columns.hyperparameters, Columns.seed, Columns.score, Columns.bestEpoch,
+            Columns.metrics, Columns.errorType, Columns.message, Columns.createdSession, Columns.createdAt,
+            Columns.endedAt, Columns.endSeq,
+        ]
     }
 }
 
@@ -129,7 +134,8 @@ extension Objective.Direction: DatabaseValueConvertible {}
 extension Row {
     /// Decodes a vocabulary value, or throws ``UnknownJournalValueError`` naming what is stored.
     func decodeKnown<Value: DatabaseValueConvertible & RawRepresentable & CaseIterable>(
-        atIndex index: Int, column: String) throws -> Value where Value.RawValue == String {
+        atIndex index: Int, column: String
+    ) throws -> Value where Value.RawValue == String {
         let stored: DatabaseValue = self[index]
         if let value = Value.fromDatabaseValue(stored) { return value }
         throw UnknownJournalValueError(column: column, value: "\(stored)", known: Value.allCases.map(\.rawValue))
@@ -137,7 +143,8 @@ extension Row {
 
     /// Decodes a vocabulary value by column name.
     func decodeKnown<Value: DatabaseValueConvertible & RawRepresentable & CaseIterable>(
-        forColumn column: String) throws -> Value where Value.RawValue == String {
+        forColumn column: String
+    ) throws -> Value where Value.RawValue == String {
         let stored: DatabaseValue = hasColumn(column) ? self[column] : .null
         if let value = Value.fromDatabaseValue(stored) { return value }
         throw UnknownJournalValueError(column: column, value: "\(stored)", known: Value.allCases.map(\.rawValue))

@@ -16,7 +16,8 @@ extension StudyJournal {
     public static func write(_ dump: StudyDump, to path: String) throws {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: path) else {
-            throw JournalError(.writeFailed, path: path, "a file is already there; a study's copy is written to a new path")
+            throw JournalError(
+                .writeFailed, path: path, "a file is already there; a study's copy is written to a new path")
         }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try? fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
@@ -29,8 +30,9 @@ extension StudyJournal {
             try queue.write { db in
                 try migrate(db, from: 0)
                 try dump.study.insert(db)
-                try db.execute(sql: "UPDATE study SET stopCount = ?, stopSession = ?, stoppedAt = ? WHERE id = 1",
-                               arguments: [dump.stopCount, dump.stopSession, dump.stoppedAt])
+                try db.execute(
+                    sql: "UPDATE study SET stopCount = ?, stopSession = ?, stoppedAt = ? WHERE id = 1",
+                    arguments: [dump.stopCount, dump.stopSession, dump.stoppedAt])
                 for var session in dump.sessions { try session.insert(db) }
                 for trial in dump.trials { try trial.insert(db) }
                 for (trial, basis) in dump.proposalBases.sorted(by: { $0.key < $1.key }) {
@@ -39,13 +41,17 @@ extension StudyJournal {
                 for var attempt in dump.attempts { try attempt.insert(db) }
                 for metric in dump.epochMetrics { try metric.insert(db) }
                 for amendment in dump.amendments {
-                    try db.execute(sql: "INSERT INTO amendment (at, what, previous, current) VALUES (?, ?, ?, ?)",
-                                   arguments: [amendment.at, amendment.what, amendment.previous, amendment.current])
+                    try db.execute(
+                        sql: "INSERT INTO amendment (at, what, previous, current) VALUES (?, ?, ?, ?)",
+                        arguments: [amendment.at, amendment.what, amendment.previous, amendment.current])
                 }
                 for late in dump.lateResults {
-                    try db.execute(sql: """
-                        INSERT INTO lateResult (attempt, session, at, outcome, score, message) VALUES (?, ?, ?, ?, ?, ?)
-                        """, arguments: [late.attempt, late.session, late.at, late.outcome, late.score, late.message])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO lateResult (attempt, session, at, outcome, score, message) VALUES (?, ?, ?, ?, \
+                            ?, ?)
+                            """,
+                        arguments: [late.attempt, late.session, late.at, late.outcome, late.score, late.message])
                 }
             }
             try queue.close()

@@ -13,15 +13,19 @@ extension StudyJournal {
     /// keeps its own seed; `study.seed` is used only for a new one.
     ///
     /// - Throws: ``JournalError`` naming what was found, what was expected and what to do.
-    public static func open(at requestedPath: String, study descriptor: StudyDescriptor,
-                            options: JournalOptions = JournalOptions()) throws -> StudyJournal {
+    public static func open(
+        at requestedPath: String, study descriptor: StudyDescriptor,
+        options: JournalOptions = JournalOptions()
+    ) throws -> StudyJournal {
         let fm = FileManager.default
         let directory = (requestedPath as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             do {
                 try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw JournalError(.writeFailed, path: requestedPath, "cannot create the study directory \(directory): \(error.localizedDescription)")
+                throw JournalError(
+                    .writeFailed, path: requestedPath,
+                    "cannot create the study directory \(directory): \(error.localizedDescription)")
             }
         }
         // A link to a journal is followed: the journal, its log and its lock live beside the
@@ -37,14 +41,18 @@ extension StudyJournal {
     }
 
     /// Opens a journal once its lock is held: checks, migrates or creates it.
-    static func openChecked(path: String, study descriptor: StudyDescriptor, options: JournalOptions,
-                            lock: StudyLock, membership: WorkerMembership?) throws -> StudyJournal {
+    static func openChecked(
+        path: String, study descriptor: StudyDescriptor, options: JournalOptions,
+        lock: StudyLock, membership: WorkerMembership?
+    ) throws -> StudyJournal {
         let fm = FileManager.default
         try finishInterruptedMigration(path)
         if options.overwrite {
             for suffix in ["", "-wal", "-shm", "-journal"] where fm.fileExists(atPath: path + suffix) {
                 do { try fm.removeItem(atPath: path + suffix) } catch {
-                    throw JournalError(.writeFailed, path: path, "cannot delete the journal for overwrite: \(error.localizedDescription)")
+                    throw JournalError(
+                        .writeFailed, path: path,
+                        "cannot delete the journal for overwrite: \(error.localizedDescription)")
                 }
             }
         }
@@ -65,7 +73,12 @@ extension StudyJournal {
                 // A migration replaces the file: never under another worker's open connection.
                 if membership != nil {
                     guard try lock.ifAlone({ try migrateOnACopy(path, from: version) }) else {
-                        throw JournalError(.locked, path: path, "the journal has schema version \(version) and other workers are using it; this version of SwiftTuner migrates it to \(migrations.count) only when no other worker runs. Stop them, start this one, then the others.")
+                        throw JournalError(
+                            .locked, path: path,
+                            "the journal has schema version \(version) and other workers are using it; this version " +
+                                "of SwiftTuner migrates it to \(migrations.count) only when no other worker runs. " +
+                                "Stop them, start this one, then the others."
+                        )
                     }
                 } else {
                     try migrateOnACopy(path, from: version)
@@ -90,13 +103,16 @@ extension StudyJournal {
         do {
             dbQueue = try DatabaseQueue(path: path, configuration: config)
         } catch let error as DatabaseError {
-            throw JournalError(.writeFailed, path: path, "cannot open the journal for writing: \(error.message ?? "\(error.resultCode)")")
+            throw JournalError(
+                .writeFailed, path: path,
+                "cannot open the journal for writing: \(error.message ?? "\(error.resultCode)")")
         }
         do {
             // Set after GRDB's WAL setup, which itself sets synchronous = NORMAL.
             try dbQueue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         } catch let error as DatabaseError {
-            throw JournalError(.writeFailed, path: path, "cannot configure the journal: \(error.message ?? "\(error.resultCode)")")
+            throw JournalError(
+                .writeFailed, path: path, "cannot configure the journal: \(error.message ?? "\(error.resultCode)")")
         }
         let journal = StudyJournal(path: path, dbQueue: dbQueue, lock: lock, membership: membership)
         if !amendments.isEmpty {
@@ -106,8 +122,11 @@ extension StudyJournal {
                     let column = amendment.what == "space" ? "space" : "trialDefinition"
                     try db.execute(sql: "UPDATE study SET \(column) = ? WHERE id = 1", arguments: [amendment.current])
                     if amendment.previous != nil {
-                        try db.execute(sql: "INSERT INTO amendment (at, what, previous, current) VALUES (?, ?, ?, ?)",
-                                       arguments: [Date().timeIntervalSince1970, amendment.what, amendment.previous, amendment.current])
+                        try db.execute(
+                            sql: "INSERT INTO amendment (at, what, previous, current) VALUES (?, ?, ?, ?)",
+                            arguments: [
+                                Date().timeIntervalSince1970, amendment.what, amendment.previous, amendment.current,
+                            ])
                     }
                 }
             }
@@ -120,7 +139,12 @@ extension StudyJournal {
         var info = stat()
         guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return path }
         guard let resolved = realpath(path, nil) else {
-            throw JournalError(.missing, path: path, "the journal is a link to \((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"), which does not exist. Fix the link, or remove it to start a new study.")
+            throw JournalError(
+                .missing, path: path,
+                "the journal is a link to " +
+                    "\((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"), which does not " +
+                    "exist. Fix the link, or remove it to start a new study."
+            )
         }
         defer { free(resolved) }
         return String(cString: resolved)
@@ -146,7 +170,9 @@ extension StudyJournal {
         case S_IFSOCK: name = "a socket"
         default: name = "not a regular file"
         }
-        throw JournalError(.notAJournal, path: path, "this is \(name), not a study journal. Choose another project name, or remove it.")
+        throw JournalError(
+            .notAJournal, path: path, "this is \(name), not a study journal. Choose another project name, or remove it."
+        )
     }
 
     /// Creates a journal complete under a temporary name, then renames it into place: a crash
@@ -162,11 +188,13 @@ extension StudyJournal {
             try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try queue.write { db in
                 try migrate(db, from: 0)
-                try StudyRecord(name: descriptor.name, directory: descriptor.directory, tunerKind: descriptor.tunerKind,
-                                objectiveName: descriptor.objective.name, direction: descriptor.objective.direction,
-                                seed: Int64(bitPattern: descriptor.seed), space: spaceJSON,
-                                createdAt: Date().timeIntervalSince1970, streak: 0, endCount: 0,
-                                trialDefinition: descriptor.trialDefinition).insert(db)
+                try StudyRecord(
+                    name: descriptor.name, directory: descriptor.directory, tunerKind: descriptor.tunerKind,
+                    objectiveName: descriptor.objective.name, direction: descriptor.objective.direction,
+                    seed: Int64(bitPattern: descriptor.seed), space: spaceJSON,
+                    createdAt: Date().timeIntervalSince1970, streak: 0, endCount: 0,
+                    trialDefinition: descriptor.trialDefinition
+                ).insert(db)
             }
             try queue.close()
             try renameDurably(temporary, to: path)
@@ -200,7 +228,11 @@ extension StudyJournal {
             try renameDurably(copy, to: done)
         } catch {
             for suffix in ["", "-journal", "-wal", "-shm"] { try? fm.removeItem(atPath: copy + suffix) }
-            throw JournalError(.writeFailed, path: path, "cannot migrate the journal from schema version \(version) to \(migrations.count): \(error). The journal is unchanged.")
+            throw JournalError(
+                .writeFailed, path: path,
+                "cannot migrate the journal from schema version \(version) to \(migrations.count): \(error). The " +
+                    "journal is unchanged."
+            )
         }
         try finishInterruptedMigration(path)
     }
@@ -221,7 +253,8 @@ extension StudyJournal {
     /// Renames a file over another and makes the rename durable (the folder is synced).
     static func renameDurably(_ from: String, to: String) throws {
         guard rename(from, to) == 0 else {
-            throw JournalError(.writeFailed, path: to, "cannot rename \(from) into place: \(String(cString: strerror(errno)))")
+            throw JournalError(
+                .writeFailed, path: to, "cannot rename \(from) into place: \(String(cString: strerror(errno)))")
         }
         let folder = (to as NSString).deletingLastPathComponent
         let fd = Glibc.open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -237,9 +270,12 @@ extension StudyJournal {
         let path = try resolvedPath(requestedPath)
         guard fileKind(path) != nil else {
             if FileManager.default.fileExists(atPath: path + ".migrated") {
-                throw JournalError(.missing, path: path, "a migration of this journal was left half-done; run the search again to finish it.")
+                throw JournalError(
+                    .missing, path: path,
+                    "a migration of this journal was left half-done; run the search again to finish it.")
             }
-            throw JournalError(.missing, path: path, "no journal here. Run a search first, or check the study's directory and name.")
+            throw JournalError(
+                .missing, path: path, "no journal here. Run a search first, or check the study's directory and name.")
         }
         _ = try inspect(path: path)
         return StudyJournal(path: path, dbQueue: try readOnlyQueue(path), lock: nil)
@@ -267,14 +303,18 @@ extension StudyJournal {
         config.prepareDatabase { db in
             if let connection = db.sqliteConnection {
                 let code = swifttuner_disable_checkpoint_on_close(connection)
-                if code != SQLITE_OK { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot disable the checkpoint on close") }
+                if code != SQLITE_OK {
+                    throw DatabaseError(
+                        resultCode: ResultCode(rawValue: code), message: "cannot disable the checkpoint on close")
+                }
             }
             try db.execute(sql: "PRAGMA query_only = 1")
         }
         do {
             return try DatabaseQueue(path: path, configuration: config)
         } catch let error as DatabaseError {
-            throw JournalError(.corrupted, path: path, "cannot open the journal: \(error.message ?? "\(error.resultCode)")")
+            throw JournalError(
+                .corrupted, path: path, "cannot open the journal: \(error.message ?? "\(error.resultCode)")")
         }
     }
 
@@ -308,16 +348,32 @@ extension StudyJournal {
         let size = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
         let walSize = ((try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size]) as? NSNumber)?.intValue
         if size == 0 {
-            throw JournalError(.corrupted, path: path, walSize.map { _ in
-                "the journal file is empty while a write-ahead log (\((path as NSString).lastPathComponent)-wal) lies beside it: the log was copied without its journal, or belongs to another file. Restore the journal itself, or pass overwrite to start over."
-            } ?? "the journal file is empty (0 bytes): SwiftTuner never leaves one so, so it was cut or replaced. Restore it from a backup, or pass overwrite to start over.")
+            throw JournalError(
+                .corrupted, path: path,
+                walSize.map { _ in
+                    "the journal file is empty while a write-ahead log (\((path as NSString).lastPathComponent)-wal) " +
+                        "lies beside it: the log was copied without its journal, or belongs to another file. Restore " +
+                        "the journal itself, or pass overwrite to start over."
+                }
+                    ?? "the journal file is empty (0 bytes): SwiftTuner never leaves one so, so it was cut or " +
+                        "replaced. Restore it from a backup, or pass overwrite to start over."
+            )
         }
         let magic = Data("SQLite format 3\u{0}".utf8)
         guard header.count >= 16, header.prefix(16) == magic else {
-            throw JournalError(.notAJournal, path: path, "this file is not a study journal (not a SQLite database: it starts with \(describe(header.prefix(16)))). Expected a journal written by SwiftTuner. Choose another project name, or pass overwrite to replace it.")
+            throw JournalError(
+                .notAJournal, path: path,
+                "this file is not a study journal (not a SQLite database: it starts with " +
+                    "\(describe(header.prefix(16)))). Expected a journal written by SwiftTuner. Choose another " +
+                    "project name, or pass overwrite to replace it."
+            )
         }
         guard header.count == 100 else {
-            throw JournalError(.corrupted, path: path, "the journal is truncated: \(size) bytes, shorter than a SQLite header. Restore it from a backup, or pass overwrite to start over.")
+            throw JournalError(
+                .corrupted, path: path,
+                "the journal is truncated: \(size) bytes, shorter than a SQLite header. Restore it from a backup, or " +
+                    "pass overwrite to start over."
+            )
         }
         var pageSize = Int(header[16]) << 8 | Int(header[17])
         if pageSize == 1 { pageSize = 65536 }
@@ -326,7 +382,11 @@ extension StudyJournal {
         // counts pages the log still holds): SQLite recovers that, so only a file without a log
         // is judged by its size.
         if (walSize ?? 0) == 0, pageSize >= 512, pageCount > 0, size < pageSize * pageCount {
-            throw JournalError(.corrupted, path: path, "the journal is truncated: \(size) bytes where its header announces \(pageCount) pages of \(pageSize) bytes. Restore it from a backup, or pass overwrite to start over.")
+            throw JournalError(
+                .corrupted, path: path,
+                "the journal is truncated: \(size) bytes where its header announces \(pageCount) pages of " +
+                    "\(pageSize) bytes. Restore it from a backup, or pass overwrite to start over."
+            )
         }
         if let walSize, walSize > 0 { try checkLog(path: path, pageSize: pageSize, walSize: walSize) }
         let queue = try readOnlyQueue(path)
@@ -334,27 +394,53 @@ extension StudyJournal {
             return try queue.read { db in
                 let check = try String.fetchAll(db, sql: "PRAGMA integrity_check(20)")
                 guard check == ["ok"] else {
-                    throw JournalError(.corrupted, path: path, "the journal is corrupted (SQLite's integrity check says: \(check.prefix(3).joined(separator: "; "))). Restore it from a backup, or pass overwrite to start over.")
+                    throw JournalError(
+                        .corrupted, path: path,
+                        "the journal is corrupted (SQLite's integrity check says: " +
+                            "\(check.prefix(3).joined(separator: "; "))). Restore it from a backup, or pass " +
+                            "overwrite to start over."
+                    )
                 }
                 let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
                 let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                let tables = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 if appID == 0 && version == 0 && tables.isEmpty {
-                    throw JournalError(.corrupted, path: path, walSize == nil
-                        ? "the journal holds no study: no table was ever written to the file itself. If a search was running, its write-ahead log (\((path as NSString).lastPathComponent)-wal) is missing: put it back beside the file. Otherwise pass overwrite to start a new study."
-                        : "the journal holds no study, and the write-ahead log beside it does not belong to it. Restore the journal with its own log, or pass overwrite to start a new study.")
+                    throw JournalError(
+                        .corrupted, path: path,
+                        walSize == nil
+                            ? "the journal holds no study: no table was ever written to the file itself. If a search " +
+                                "was running, its write-ahead log (\((path as NSString).lastPathComponent)-wal) is " +
+                                "missing: put it back beside the file. Otherwise pass overwrite to start a new study."
+                            : "the journal holds no study, and the write-ahead log beside it does not belong to it. " +
+                                "Restore the journal with its own log, or pass overwrite to start a new study."
+                    )
                 }
                 guard appID == applicationID else {
-                    throw JournalError(.foreignDatabase, path: path, "this SQLite database is not a study journal (application_id \(appID), tables: \(tables.isEmpty ? "none" : tables.joined(separator: ", "))). Choose another project name, or pass overwrite to replace it.")
+                    throw JournalError(
+                        .foreignDatabase, path: path,
+                        "this SQLite database is not a study journal (application_id \(appID), tables: " +
+                            "\(tables.isEmpty ? "none" : tables.joined(separator: ", "))). Choose another project " +
+                            "name, or pass overwrite to replace it."
+                    )
                 }
                 guard version >= 1 else {
-                    throw JournalError(.corrupted, path: path, "the journal has schema version \(version), which no SwiftTuner writes: it was edited or damaged. Restore it from a backup, or pass overwrite to start over.")
+                    throw JournalError(
+                        .corrupted, path: path,
+                        "the journal has schema version \(version), which no SwiftTuner writes: it was edited or " +
+                            "damaged. Restore it from a backup, or pass overwrite to start over."
+                    )
                 }
                 guard version <= migrations.count else {
-                    throw JournalError(.newerSchema, path: path, "the journal has schema version \(version); this version of SwiftTuner reads versions up to \(migrations.count). Use a newer SwiftTuner to resume it.")
+                    throw JournalError(
+                        .newerSchema, path: path,
+                        "the journal has schema version \(version); this version of SwiftTuner reads versions up to " +
+                            "\(migrations.count). Use a newer SwiftTuner to resume it."
+                    )
                 }
                 guard let study = try StudyRecord.fetchOne(db, sql: "SELECT * FROM study WHERE id = 1") else {
-                    throw JournalError(.corrupted, path: path, "the journal has no study row. Pass overwrite to start over.")
+                    throw JournalError(
+                        .corrupted, path: path, "the journal has no study row. Pass overwrite to start over.")
                 }
                 try checkValues(db, path: path, version: version)
                 return (version, study)
@@ -363,9 +449,15 @@ extension StudyJournal {
             throw error
         } catch let error as DatabaseError {
             let kind: JournalError.Kind = error.resultCode == .SQLITE_NOTADB ? .notAJournal : .corrupted
-            throw JournalError(kind, path: path, "cannot read the journal: \(error.message ?? "\(error.resultCode)"). Restore it from a backup, or pass overwrite to start over.")
+            throw JournalError(
+                kind, path: path,
+                "cannot read the journal: \(error.message ?? "\(error.resultCode)"). Restore it from a backup, or " +
+                    "pass overwrite to start over."
+            )
         } catch {
-            throw JournalError(.corrupted, path: path, "cannot read the journal: \(error). Restore it from a backup, or pass overwrite to start over.")
+            throw JournalError(
+                .corrupted, path: path,
+                "cannot read the journal: \(error). Restore it from a backup, or pass overwrite to start over.")
         }
     }
 
@@ -377,14 +469,24 @@ extension StudyJournal {
         try? handle.close()
         let name = (path as NSString).lastPathComponent + "-wal"
         guard header.count == 32 else {
-            throw JournalError(.corrupted, path: path, "the write-ahead log \(name) is cut short (\(walSize) bytes). Restore the journal with its own log.")
+            throw JournalError(
+                .corrupted, path: path,
+                "the write-ahead log \(name) is cut short (\(walSize) bytes). Restore the journal with its own log.")
         }
         func word(_ at: Int) -> Int { header[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
         guard word(0) == 0x377f0682 || word(0) == 0x377f0683 else {
-            throw JournalError(.corrupted, path: path, "the file \(name) beside the journal is not a SQLite write-ahead log. Restore the journal with its own log, or remove that file if the journal was closed cleanly.")
+            throw JournalError(
+                .corrupted, path: path,
+                "the file \(name) beside the journal is not a SQLite write-ahead log. Restore the journal with its " +
+                    "own log, or remove that file if the journal was closed cleanly."
+            )
         }
         guard word(8) == pageSize else {
-            throw JournalError(.corrupted, path: path, "the write-ahead log \(name) belongs to another database (pages of \(word(8)) bytes, the journal's are \(pageSize)). Restore the journal with its own log.")
+            throw JournalError(
+                .corrupted, path: path,
+                "the write-ahead log \(name) belongs to another database (pages of \(word(8)) bytes, the journal's " +
+                    "are \(pageSize)). Restore the journal with its own log."
+            )
         }
     }
 
@@ -392,29 +494,48 @@ extension StudyJournal {
     /// count or streak that disagrees with the trials, gaps in the trial numbers.
     static func checkValues(_ db: Database, path: String, version: Int) throws {
         func refuse(_ what: String) -> JournalError {
-            JournalError(.corrupted, path: path, "the journal holds \(what): it was edited or damaged. Restore it from a backup, or pass overwrite to start over.")
+            JournalError(
+                .corrupted, path: path,
+                "the journal holds \(what): it was edited or damaged. Restore it from a backup, or pass overwrite to " +
+                    "start over."
+            )
         }
         let statuses = TrialStatus.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        if let bad = try String.fetchOne(db, sql: "SELECT status FROM trial WHERE status NOT IN (\(statuses)) LIMIT 1") {
+        if let bad = try String.fetchOne(db, sql: "SELECT status FROM trial WHERE status NOT IN (\(statuses)) LIMIT 1")
+        {
             throw refuse("a trial status SwiftTuner does not know (\"\(bad.prefix(40))\")")
         }
         let outcomes = AttemptOutcome.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        if let bad = try String.fetchOne(db, sql: "SELECT outcome FROM attempt WHERE outcome IS NOT NULL AND outcome NOT IN (\(outcomes)) LIMIT 1") {
+        if let bad = try String.fetchOne(
+            db, sql: "SELECT outcome FROM attempt WHERE outcome IS NOT NULL AND outcome NOT IN (\(outcomes)) LIMIT 1")
+        {
             throw refuse("an attempt outcome SwiftTuner does not know (\"\(bad.prefix(40))\")")
         }
         let reasons = StopReason.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        if let bad = try String.fetchOne(db, sql: "SELECT stopReason FROM session WHERE stopReason IS NOT NULL AND stopReason NOT IN (\(reasons)) LIMIT 1") {
+        if let bad = try String.fetchOne(
+            db,
+            sql:
+                "SELECT stopReason FROM session WHERE stopReason IS NOT NULL AND stopReason NOT IN (\(reasons)) LIMIT 1"
+        ) {
             throw refuse("a stop reason SwiftTuner does not know (\"\(bad.prefix(40))\")")
         }
-        if let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), MIN(number), MAX(number) FROM trial"), let count: Int = row[0], count > 0 {
+        if let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), MIN(number), MAX(number) FROM trial"),
+            let count: Int = row[0], count > 0
+        {
             let low: Int = row[1] ?? 0, high: Int = row[2] ?? 0
-            if low != 0 || high != count - 1 { throw refuse("trial numbers \(low)…\(high) for \(count) trials (a gap or a duplicate)") }
+            if low != 0 || high != count - 1 {
+                throw refuse("trial numbers \(low)…\(high) for \(count) trials (a gap or a duplicate)")
+            }
         }
         guard version >= 2 else { return }
         let cached = try Int.fetchOne(db, sql: "SELECT streak FROM study WHERE id = 1") ?? 0
         let derived = try deriveStreak(db)
         guard cached == derived else {
-            throw JournalError(.corrupted, path: path, "the journal's cached consecutive-failure streak (\(cached)) differs from its trials (\(derived) trailing FAILED trials): it was edited or damaged.")
+            throw JournalError(
+                .corrupted, path: path,
+                "the journal's cached consecutive-failure streak (\(cached)) differs from its trials (\(derived) " +
+                    "trailing FAILED trials): it was edited or damaged."
+            )
         }
         let endCount = try Int.fetchOne(db, sql: "SELECT endCount FROM study WHERE id = 1") ?? 0
         let lastEnd = try Int.fetchOne(db, sql: "SELECT IFNULL(MAX(endSeq), 0) FROM trial") ?? 0
@@ -425,7 +546,9 @@ extension StudyJournal {
         let workers = WorkerMembership.liveWorkers(journalPath: path)
         if !workers.isEmpty {
             let names = workers.prefix(5).map { "\"\($0)\"" }.joined(separator: ", ") + (workers.count > 5 ? ", …" : "")
-            return "this study is being searched by \(workers.count) worker(s) (\(names)). Join them with `tuner worker`, wait for them to end, or use another project name."
+            return
+                "this study is being searched by \(workers.count) worker(s) (\(names)). Join them with `tuner " +
+                    "worker`, wait for them to end, or use another project name."
         }
         let owner = StudyLock.owner(path: path + ".lock") ?? "another process"
         return "this study is being searched by \(owner). Wait for it to end or stop it, or use another project name."

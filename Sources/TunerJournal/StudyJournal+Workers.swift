@@ -32,12 +32,18 @@ final class WorkerMembership: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw JournalError(.writeFailed, path: journalPath, "cannot create the workers' folder \(folder): \(error.localizedDescription)")
+            throw JournalError(
+                .writeFailed, path: journalPath,
+                "cannot create the workers' folder \(folder): \(error.localizedDescription)")
         }
         let path = Self.lockPath(folder: folder, worker: id)
         guard let lock = try StudyLock(path: path) else {
             let owner = StudyLock.owner(path: path) ?? "another process"
-            throw JournalError(.locked, path: journalPath, "the worker id \"\(id)\" is already running: \(owner). Give each worker its own id (--worker-id), or stop that one first.")
+            throw JournalError(
+                .locked, path: journalPath,
+                "the worker id \"\(id)\" is already running: \(owner). Give each worker its own id (--worker-id), or " +
+                    "stop that one first."
+            )
         }
         self.id = id
         self.lock = lock
@@ -52,7 +58,7 @@ final class WorkerMembership: Sendable {
         for byte in worker.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
                 name.unicodeScalars.append(Unicode.Scalar(byte))
             case UInt8(ascii: ".") where !name.isEmpty:
                 name.append(".")
@@ -95,8 +101,10 @@ final class WorkerMembership: Sendable {
         let stoppedAt: Double? = row?[1]
         var base = count
         if let stoppedAt, count > 0,
-           try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM session WHERE endedAt IS NULL AND startedAt <= ?)",
-                             arguments: [stoppedAt]) == true {
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM session WHERE endedAt IS NULL AND startedAt <= ?)",
+                arguments: [stoppedAt]) == true
+        {
             base = count - 1
         }
         stopBase.withLock { $0 = base }
@@ -109,10 +117,16 @@ extension StudyJournal {
 
     /// Opens a study's journal as one of its workers (section 9), under the write gate so that
     /// workers starting together create or check the journal one at a time.
-    static func openAsWorker(_ worker: String, path: String, study descriptor: StudyDescriptor,
-                             options: JournalOptions) throws -> StudyJournal {
+    static func openAsWorker(
+        _ worker: String, path: String, study descriptor: StudyDescriptor,
+        options: JournalOptions
+    ) throws -> StudyJournal {
         guard !options.overwrite else {
-            throw JournalError(.locked, path: path, "a worker cannot overwrite a study that other workers may be searching. Start it empty once (tuner search --overwrite, or delete the journal), then start the workers without overwrite.")
+            throw JournalError(
+                .locked, path: path,
+                "a worker cannot overwrite a study that other workers may be searching. Start it empty once (tuner " +
+                    "search --overwrite, or delete the journal), then start the workers without overwrite."
+            )
         }
         guard !worker.isEmpty, worker.utf8.count <= 200 else {
             throw JournalError(.locked, path: path, "a worker id must be 1 to 200 bytes long, got \(worker.utf8.count)")
@@ -120,7 +134,9 @@ extension StudyJournal {
         let gate = try WriteGate(path: path + ".gate")
         return try gate.withGate {
             guard let lock = try StudyLock(path: path + ".lock", shared: true) else {
-                throw JournalError(.locked, path: path, lockedMessage(path: path) + " Workers join a study that no plain search holds.")
+                throw JournalError(
+                    .locked, path: path, lockedMessage(path: path) + " Workers join a study that no plain search holds."
+                )
             }
             let membership = try WorkerMembership(id: worker, journalPath: path, gate: gate)
             return try openChecked(path: path, study: descriptor, options: options, lock: lock, membership: membership)
@@ -150,19 +166,25 @@ extension StudyJournal {
         return reaped
     }
 
-    package func claim(_ request: ClaimRequest,
-                       propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
-                       failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
-        throws -> Claim {
+    package func claim(
+        _ request: ClaimRequest,
+        propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
+        failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?
+    )
+        throws -> Claim
+    {
         try write { db in try claim(db, request, propose: propose, failureRule: failureRule) }
     }
 
-    package func finishAndClaim(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64,
-                                decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?,
-                                next request: ClaimRequest,
-                                propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
-                                failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
-        throws -> (AttemptCommit, Claim?) {
+    package func finishAndClaim(
+        _ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64,
+        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?,
+        next request: ClaimRequest,
+        propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
+        failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?
+    )
+        throws -> (AttemptCommit, Claim?)
+    {
         try write { db in
             let commit = try finishAttempt(db, attempt, end, session: session, decide: decide)
             guard commit.stop == nil, !commit.fenced else { return (commit, nil) }
@@ -170,12 +192,16 @@ extension StudyJournal {
         }
     }
 
-    func claim(_ db: Database, _ request: ClaimRequest,
-               propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
-               failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
-        throws -> Claim {
-        try ClaimPlan.claim(JournalClaimSteps(journal: self, db: db, request: request), request, propose: propose,
-                            failureRule: failureRule)
+    func claim(
+        _ db: Database, _ request: ClaimRequest,
+        propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
+        failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?
+    )
+        throws -> Claim
+    {
+        try ClaimPlan.claim(
+            JournalClaimSteps(journal: self, db: db, request: request), request, propose: propose,
+            failureRule: failureRule)
     }
 
     /// The trials from a number on, with the columns ``TrialRecord/init(row:)`` reads.
@@ -183,7 +209,9 @@ extension StudyJournal {
     /// The trials that ended after a place in end order, in no order: sorting them by number
     /// here would make SQLite scan every trial in number order instead of the end order's index.
     static let trialsAfterEnd = "SELECT \(trialColumns) FROM trial WHERE endSeq > ?"
-    static let trialColumns = "number, status, hyperparameters, seed, score, bestEpoch, metrics, errorType, message, createdSession, createdAt, endedAt, endSeq"
+    static let trialColumns =
+        "number, status, hyperparameters, seed, score, bestEpoch, metrics, errorType, message, createdSession, " +
+            "createdAt, endedAt, endSeq"
 
     /// Leaves the journal self-contained (S26b) when this worker is the last one using it.
     func consolidateIfAlone() {
@@ -222,7 +250,8 @@ extension StudyJournal {
     public func stops() throws -> JournaledStop {
         try read { db in
             guard try db.columns(in: "study").contains(where: { $0.name == "stopCount" }),
-                  let row = try Row.fetchOne(db, sql: "SELECT stopCount, stopSession, stoppedAt FROM study WHERE id = 1") else {
+                let row = try Row.fetchOne(db, sql: "SELECT stopCount, stopSession, stoppedAt FROM study WHERE id = 1")
+            else {
                 return JournaledStop(count: 0, session: nil, at: nil)
             }
             return JournaledStop(count: row[0], session: row[1], at: row[2])
@@ -244,10 +273,13 @@ extension StudyJournal {
     public func lateResults() throws -> [LateResult] {
         try read { db in
             guard try db.tableExists("lateResult") else { return [] }
-            return try Row.fetchAll(db, sql: "SELECT attempt, session, at, outcome, score FROM lateResult ORDER BY id").map {
-                LateResult(attempt: $0[0], session: $0[1], at: $0[2], outcome: try $0.decodeKnown(atIndex: 3, column: "outcome"),
-                           score: $0[4])
-            }
+            return try Row.fetchAll(db, sql: "SELECT attempt, session, at, outcome, score FROM lateResult ORDER BY id")
+                .map {
+                    LateResult(
+                        attempt: $0[0], session: $0[1], at: $0[2],
+                        outcome: try $0.decodeKnown(atIndex: 3, column: "outcome"),
+                        score: $0[4])
+                }
         }
     }
 }
@@ -258,7 +290,8 @@ extension StudyJournal {
     public func spaceChanges() throws -> Int {
         try read { db in
             guard try db.tableExists("amendment") else { return 0 }
-            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM amendment WHERE what = 'space' AND previous IS NOT NULL") ?? 0
+            return try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM amendment WHERE what = 'space' AND previous IS NOT NULL") ?? 0
         }
     }
 }
@@ -280,10 +313,13 @@ struct JournalClaimSteps: ClaimSteps {
     // Two index range scans, by number and by end order (an OR of both, or both in one query,
     // would scan every earlier trial).
     func refreshed() throws -> [TrialRecord] {
-        let created = try TrialRecord.fetchAll(db.cachedStatement(sql: StudyJournal.trialsFromNumber),
-                                               arguments: [request.knownTrials])
-        let ended = try TrialRecord.fetchAll(db.cachedStatement(sql: StudyJournal.trialsAfterEnd), arguments: [request.knownEnds])
-            .filter { $0.number < request.knownTrials }
+        let created = try TrialRecord.fetchAll(
+            db.cachedStatement(sql: StudyJournal.trialsFromNumber),
+            arguments: [request.knownTrials])
+        let ended = try TrialRecord.fetchAll(
+            db.cachedStatement(sql: StudyJournal.trialsAfterEnd), arguments: [request.knownEnds]
+        )
+        .filter { $0.number < request.knownTrials }
         return (ended + created).sorted { $0.number < $1.number }
     }
 
@@ -296,16 +332,19 @@ struct JournalClaimSteps: ClaimSteps {
 
     func studyStop() throws -> (reason: StopReason, message: String?, worker: String?)? {
         guard try journal.stopSeen(db) else { return nil }
-        let row = try Row.fetchOne(db, sql: """
-            SELECT session.stopReason, session.message, session.worker FROM study
-            LEFT JOIN session ON session.id = study.stopSession WHERE study.id = 1
-            """)
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT session.stopReason, session.message, session.worker FROM study
+                LEFT JOIN session ON session.id = study.stopSession WHERE study.id = 1
+                """)
         return ((row?[0] as String?).flatMap(StopReason.init(rawValue:)) ?? .error, row?[1], row?[2])
     }
 
     func endSession(_ stop: SessionStop) throws {
-        try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
-                   arguments: [StudyJournal.now, stop.reason, journalText(stop.message), request.session])
+        try db.run(
+            sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+            arguments: [StudyJournal.now, stop.reason, journalText(stop.message), request.session])
     }
 
     func reap(force: Bool) throws -> [Int64] {
@@ -315,21 +354,29 @@ struct JournalClaimSteps: ClaimSteps {
     // The lower of each queued status' first trial, each one index lookup.
     func firstQueued() throws -> Int? {
         let statement = try db.cachedStatement(sql: "SELECT MIN(number) FROM trial WHERE status = ?")
-        let first = [try Int.fetchOne(statement, arguments: [TrialStatus.stopped]),
-                     try Int.fetchOne(statement, arguments: [TrialStatus.invalid])]
+        let first = [
+            try Int.fetchOne(statement, arguments: [TrialStatus.stopped]),
+            try Int.fetchOne(statement, arguments: [TrialStatus.invalid]),
+        ]
         return first.compactMap { $0 }.min()
     }
 
     func attemptCounts(_ number: Int) throws -> (counted: Int, deaths: Int) {
-        let row = try Row.fetchOne(db, sql: """
-            SELECT IFNULL(SUM(counted), 0), IFNULL(SUM(outcome = ? AND graceful = 0), 0) FROM attempt WHERE trial = ?
-            """, arguments: [AttemptOutcome.interrupted, number])
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT IFNULL(SUM(counted), 0), IFNULL(SUM(outcome = ? AND graceful = 0), 0) FROM attempt WHERE trial \
+                = ?
+                """, arguments: [AttemptOutcome.interrupted, number])
         return (row?[0] ?? 0, row?[1] ?? 0)
     }
 
-    func failTrial(_ number: Int, errorType: String, message: String,
-                   decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit {
-        try journal.failTrial(db, number, errorType: errorType, message: message, session: request.session, decide: decide)
+    func failTrial(
+        _ number: Int, errorType: String, message: String,
+        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?
+    ) throws -> AttemptCommit {
+        try journal.failTrial(
+            db, number, errorType: errorType, message: message, session: request.session, decide: decide)
     }
 
     func startAttempt(_ number: Int) throws -> (TrialRecord, AttemptRecord) {
@@ -345,11 +392,13 @@ struct JournalClaimSteps: ClaimSteps {
     }
 
     func anyRunning() throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM trial WHERE status = ?)"),
-                          arguments: [TrialStatus.running]) ?? false
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM trial WHERE status = ?)"),
+            arguments: [TrialStatus.running]) ?? false
     }
 
     func createTrial(_ number: Int, _ proposal: ProposedTrial) throws -> (TrialRecord, AttemptRecord) {
-        try journal.insertTrial(db, number: number, values: proposal.values, seed: proposal.seed, session: request.session)
+        try journal.insertTrial(
+            db, number: number, values: proposal.values, seed: proposal.seed, session: request.session)
     }
 }

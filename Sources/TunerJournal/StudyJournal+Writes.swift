@@ -23,13 +23,16 @@ extension StudyJournal {
                 report.closedSessions.append(id)
             }
             // Attempts left open by a session that did end (S6a): closed as interrupted.
-            try db.run(sql: """
-                UPDATE attempt SET outcome = ?, counted = 0, graceful = 1, errorType = ?,
-                    message = 'left open by an ended session; closed at the next open',
-                    endedAt = COALESCE((SELECT endedAt FROM session WHERE session.id = attempt.session), startedAt),
-                    duration = MAX(0, COALESCE((SELECT endedAt FROM session WHERE session.id = attempt.session), startedAt) - startedAt)
-                WHERE outcome IS NULL AND (SELECT endedAt FROM session WHERE session.id = attempt.session) IS NOT NULL
-                """, arguments: [AttemptOutcome.interrupted, Self.interruptedErrorType])
+            try db.run(
+                sql: """
+                    UPDATE attempt SET outcome = ?, counted = 0, graceful = 1, errorType = ?,
+                        message = 'left open by an ended session; closed at the next open',
+                        endedAt = COALESCE((SELECT endedAt FROM session WHERE session.id = attempt.session), startedAt),
+                        duration = MAX(0, COALESCE((SELECT endedAt FROM session WHERE session.id = attempt.session), \
+                    startedAt) - startedAt)
+                    WHERE outcome IS NULL AND (SELECT endedAt FROM session WHERE session.id = attempt.session) IS NOT \
+                    NULL
+                    """, arguments: [AttemptOutcome.interrupted, Self.interruptedErrorType])
             report.interruptedAttempts += db.changesCount
             report.stoppedTrials = try stopOrphanedTrials(db, message: "the process died while running this trial")
             return report
@@ -41,38 +44,46 @@ extension StudyJournal {
     /// attempts closed.
     func closeDeadSession(_ db: Database, _ session: SessionRecord) throws -> Int {
         guard let id = session.id else { return 0 }
-        let lastSeen = try Double.fetchOne(db, sql: """
-            SELECT MAX(t) FROM (
-                SELECT MAX(startedAt) AS t FROM attempt WHERE session = ?1
-                UNION ALL SELECT MAX(endedAt) FROM attempt WHERE session = ?1
-                UNION ALL SELECT MAX(createdAt) FROM trial WHERE createdSession = ?1)
-            """, arguments: [id]) ?? session.startedAt
+        let lastSeen =
+            try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT MAX(t) FROM (
+                        SELECT MAX(startedAt) AS t FROM attempt WHERE session = ?1
+                        UNION ALL SELECT MAX(endedAt) FROM attempt WHERE session = ?1
+                        UNION ALL SELECT MAX(createdAt) FROM trial WHERE createdSession = ?1)
+                    """, arguments: [id]) ?? session.startedAt
         let ended = max(lastSeen, session.startedAt)
-        try db.run(sql: """
-            UPDATE attempt SET outcome = ?, counted = 0, graceful = 0,
-                message = 'the process died while running this attempt',
-                endedAt = ?, duration = MAX(0, ? - startedAt)
-            WHERE session = ? AND outcome IS NULL
-            """, arguments: [AttemptOutcome.interrupted, ended, ended, id])
+        try db.run(
+            sql: """
+                UPDATE attempt SET outcome = ?, counted = 0, graceful = 0,
+                    message = 'the process died while running this attempt',
+                    endedAt = ?, duration = MAX(0, ? - startedAt)
+                WHERE session = ? AND outcome IS NULL
+                """, arguments: [AttemptOutcome.interrupted, ended, ended, id])
         let closed = db.changesCount
-        try db.run(sql: """
-            UPDATE session SET endedAt = ?, stopReason = ?,
-                message = 'the process died; found at the next open' WHERE id = ?
-            """, arguments: [ended, StopReason.interrupted, id])
+        try db.run(
+            sql: """
+                UPDATE session SET endedAt = ?, stopReason = ?,
+                    message = 'the process died; found at the next open' WHERE id = ?
+                """, arguments: [ended, StopReason.interrupted, id])
         return closed
     }
 
     /// Marks STOPPED (to be re-run first) every RUNNING trial that no open attempt runs.
     /// Returns their numbers.
     func stopOrphanedTrials(_ db: Database, message: String) throws -> [Int] {
-        let orphans = try Int.fetchAll(db, sql: """
-            SELECT number FROM trial WHERE status = ? AND NOT EXISTS (
-                SELECT 1 FROM attempt WHERE attempt.trial = trial.number AND attempt.outcome IS NULL)
-            ORDER BY number
-            """, arguments: [TrialStatus.running])
+        let orphans = try Int.fetchAll(
+            db,
+            sql: """
+                SELECT number FROM trial WHERE status = ? AND NOT EXISTS (
+                    SELECT 1 FROM attempt WHERE attempt.trial = trial.number AND attempt.outcome IS NULL)
+                ORDER BY number
+                """, arguments: [TrialStatus.running])
         for number in orphans {
-            try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
-                       arguments: [TrialStatus.stopped, Self.interruptedErrorType, journalText(message), number])
+            try db.run(
+                sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
+                arguments: [TrialStatus.stopped, Self.interruptedErrorType, journalText(message), number])
         }
         return orphans
     }
@@ -80,8 +91,9 @@ extension StudyJournal {
     /// Starts a session.
     package func startSession(limits: String, pid: Int, host: String) throws -> SessionRecord {
         try write { db in
-            var session = SessionRecord(id: nil, pid: pid, host: host, startedAt: Self.now, endedAt: nil,
-                                        stopReason: nil, message: nil, limits: limits)
+            var session = SessionRecord(
+                id: nil, pid: pid, host: host, startedAt: Self.now, endedAt: nil,
+                stopReason: nil, message: nil, limits: limits)
             session.worker = membership?.id
             if let membership { try membership.join(db) }
             try session.insert(db)
@@ -90,24 +102,31 @@ extension StudyJournal {
     }
 
     /// Creates a trial and starts its first attempt, in one transaction (S22).
-    package func createTrial(number: Int, values: [String: HyperParameterValue], seed: UInt64,
-                            session: Int64) throws -> (TrialRecord, AttemptRecord) {
+    package func createTrial(
+        number: Int, values: [String: HyperParameterValue], seed: UInt64,
+        session: Int64
+    ) throws -> (TrialRecord, AttemptRecord) {
         try write { db in try insertTrial(db, number: number, values: values, seed: seed, session: session) }
     }
 
     /// Inserts a trial, its first attempt and the basis of its proposal: the number of trials
     /// that had ended when it was proposed (section 9), so that the proposal can be re-derived.
-    func insertTrial(_ db: Database, number: Int, values: [String: HyperParameterValue], seed: UInt64,
-                     session: Int64) throws -> (TrialRecord, AttemptRecord) {
+    func insertTrial(
+        _ db: Database, number: Int, values: [String: HyperParameterValue], seed: UInt64,
+        session: Int64
+    ) throws -> (TrialRecord, AttemptRecord) {
         let now = Self.now
-        let trial = TrialRecord(number: number, status: .running, hyperparameters: encodeValues(values),
-                                seed: Int64(bitPattern: seed), score: nil, bestEpoch: nil, metrics: nil, errorType: nil,
-                                message: nil, createdSession: session, createdAt: now, endedAt: nil, endSeq: nil)
+        let trial = TrialRecord(
+            number: number, status: .running, hyperparameters: encodeValues(values),
+            seed: Int64(bitPattern: seed), score: nil, bestEpoch: nil, metrics: nil, errorType: nil,
+            message: nil, createdSession: session, createdAt: now, endedAt: nil, endSeq: nil)
         try trial.insert(db)
-        try db.run(sql: "INSERT INTO proposal (trial, basis) SELECT ?, endCount FROM study WHERE id = 1", arguments: [number])
-        var attempt = AttemptRecord(id: nil, trial: number, number: 1, session: session, outcome: nil, counted: false,
-                                    graceful: false, errorType: nil, message: nil, trace: nil, startedAt: now,
-                                    endedAt: nil, duration: nil, score: nil, metrics: nil)
+        try db.run(
+            sql: "INSERT INTO proposal (trial, basis) SELECT ?, endCount FROM study WHERE id = 1", arguments: [number])
+        var attempt = AttemptRecord(
+            id: nil, trial: number, number: 1, session: session, outcome: nil, counted: false,
+            graceful: false, errorType: nil, message: nil, trace: nil, startedAt: now,
+            endedAt: nil, duration: nil, score: nil, metrics: nil)
         try attempt.insert(db)
         return (trial, attempt)
     }
@@ -118,10 +137,14 @@ extension StudyJournal {
     }
 
     func insertAttempt(_ db: Database, trial number: Int, session: Int64) throws -> AttemptRecord {
-        let next = (try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(number) FROM attempt WHERE trial = ?"), arguments: [number]) ?? 0) + 1
-        var attempt = AttemptRecord(id: nil, trial: number, number: next, session: session, outcome: nil, counted: false,
-                                    graceful: false, errorType: nil, message: nil, trace: nil, startedAt: Self.now,
-                                    endedAt: nil, duration: nil, score: nil, metrics: nil)
+        let next =
+            (try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT MAX(number) FROM attempt WHERE trial = ?"), arguments: [number]) ?? 0)
+            + 1
+        var attempt = AttemptRecord(
+            id: nil, trial: number, number: next, session: session, outcome: nil, counted: false,
+            graceful: false, errorType: nil, message: nil, trace: nil, startedAt: Self.now,
+            endedAt: nil, duration: nil, score: nil, metrics: nil)
         try attempt.insert(db)
         try db.run(sql: "UPDATE trial SET status = ? WHERE number = ?", arguments: [TrialStatus.running, number])
         return attempt
@@ -137,31 +160,42 @@ extension StudyJournal {
     ///   - decide: given the streak after this attempt and a reader of the trailing FAILED
     ///     trials (oldest first), whether the session stops.
     @discardableResult
-    package func finishAttempt(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64? = nil,
-                              decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop? = { _, _ in nil })
-        throws -> AttemptCommit {
+    package func finishAttempt(
+        _ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64? = nil,
+        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop? = { _, _ in nil }
+    )
+        throws -> AttemptCommit
+    {
         try write { db in try finishAttempt(db, attempt, end, session: session, decide: decide) }
     }
 
-    func finishAttempt(_ db: Database, _ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64?,
-                       decide: (Int, () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit {
+    func finishAttempt(
+        _ db: Database, _ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64?,
+        decide: (Int, () throws -> [Int]) throws -> SessionStop?
+    ) throws -> AttemptCommit {
         guard let id = attempt.id else {
             throw JournalError(.writeFailed, path: path, "an attempt without an id cannot be finished")
         }
         do {
             let now = Self.now
-            try db.run(sql: """
-                UPDATE attempt SET outcome = ?, counted = ?, errorType = ?, message = ?, trace = ?,
-                    endedAt = ?, duration = ?, score = ?, metrics = ? WHERE id = ? AND outcome IS NULL
-                """, arguments: [end.outcome, end.outcome.isCounted, journalText(end.errorType), journalText(end.message),
-                                 journalText(end.trace),
-                                 now, end.duration, finite(end.score), end.metrics.isEmpty ? nil : encodeMetrics(end.metrics), id])
+            try db.run(
+                sql: """
+                    UPDATE attempt SET outcome = ?, counted = ?, errorType = ?, message = ?, trace = ?,
+                        endedAt = ?, duration = ?, score = ?, metrics = ? WHERE id = ? AND outcome IS NULL
+                    """,
+                arguments: [
+                    end.outcome, end.outcome.isCounted, journalText(end.errorType), journalText(end.message),
+                    journalText(end.trace),
+                    now, end.duration, finite(end.score), end.metrics.isEmpty ? nil : encodeMetrics(end.metrics), id,
+                ])
             guard db.changesCount == 1 else {
                 // Fenced (section 9): another worker found this attempt's worker dead and closed
                 // it. The result is kept for diagnosis only; the trial is not touched.
-                try db.run(sql: """
-                    INSERT INTO lateResult (attempt, session, at, outcome, score, message) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [id, attempt.session, now, end.outcome, finite(end.score), journalText(end.message)])
+                try db.run(
+                    sql: """
+                        INSERT INTO lateResult (attempt, session, at, outcome, score, message) VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [id, attempt.session, now, end.outcome, finite(end.score), journalText(end.message)])
                 return AttemptCommit(streak: try currentStreak(db), endSeq: nil, stop: nil, fenced: true)
             }
             for (epoch, metrics) in end.epochs.enumerated() {
@@ -172,18 +206,26 @@ extension StudyJournal {
             var ended: (streak: Int, endSeq: Int?)
             switch end.trialStatus {
             case .completed:
-                try db.run(sql: """
-                    UPDATE trial SET status = ?, score = ?, bestEpoch = ?, metrics = ?, errorType = NULL,
-                        message = NULL WHERE number = ?
-                    """, arguments: [TrialStatus.completed, end.score, end.bestEpoch, encodeMetrics(end.metrics), attempt.trial])
+                try db.run(
+                    sql: """
+                        UPDATE trial SET status = ?, score = ?, bestEpoch = ?, metrics = ?, errorType = NULL,
+                            message = NULL WHERE number = ?
+                        """,
+                    arguments: [
+                        TrialStatus.completed, end.score, end.bestEpoch, encodeMetrics(end.metrics), attempt.trial,
+                    ])
                 ended = try endTrial(db, number: attempt.trial, failed: false, at: now)
             case .failed:
-                try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
-                               arguments: [TrialStatus.failed, journalText(end.errorType), journalText(end.message), attempt.trial])
+                try db.run(
+                    sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
+                    arguments: [
+                        TrialStatus.failed, journalText(end.errorType), journalText(end.message), attempt.trial,
+                    ])
                 ended = try endTrial(db, number: attempt.trial, failed: true, at: now)
             default:
-                try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
-                               arguments: [end.trialStatus, journalText(end.errorType), journalText(end.message), attempt.trial])
+                try db.run(
+                    sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
+                    arguments: [end.trialStatus, journalText(end.errorType), journalText(end.message), attempt.trial])
                 ended = (try currentStreak(db), nil)
             }
             return try commit(db, ended, session: session, at: now, decide: decide)
@@ -193,27 +235,40 @@ extension StudyJournal {
     /// Marks a trial FAILED without running it again (a trial whose process died too often, S7),
     /// deciding the stop in the same transaction as ``finishAttempt(_:_:session:decide:)``.
     @discardableResult
-    package func failTrial(_ number: Int, errorType: String, message: String, session: Int64? = nil,
-                          decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop? = { _, _ in nil })
-        throws -> AttemptCommit {
-        try write { db in try failTrial(db, number, errorType: errorType, message: message, session: session, decide: decide) }
+    package func failTrial(
+        _ number: Int, errorType: String, message: String, session: Int64? = nil,
+        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop? = { _, _ in nil }
+    )
+        throws -> AttemptCommit
+    {
+        try write { db in
+            try failTrial(db, number, errorType: errorType, message: message, session: session, decide: decide)
+        }
     }
 
-    func failTrial(_ db: Database, _ number: Int, errorType: String, message: String, session: Int64?,
-                   decide: (Int, () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit {
-        try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
-                   arguments: [TrialStatus.failed, errorType, message, number])
+    func failTrial(
+        _ db: Database, _ number: Int, errorType: String, message: String, session: Int64?,
+        decide: (Int, () throws -> [Int]) throws -> SessionStop?
+    ) throws -> AttemptCommit {
+        try db.run(
+            sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ?",
+            arguments: [TrialStatus.failed, errorType, message, number])
         let now = Self.now
         let ended = try endTrial(db, number: number, failed: true, at: now)
         return try commit(db, ended, session: session, at: now, decide: decide)
     }
 
-    private func commit(_ db: Database, _ ended: (streak: Int, endSeq: Int?), session: Int64?, at now: Double,
-                        decide: (Int, () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit {
+    private func commit(
+        _ db: Database, _ ended: (streak: Int, endSeq: Int?), session: Int64?, at now: Double,
+        decide: (Int, () throws -> [Int]) throws -> SessionStop?
+    ) throws -> AttemptCommit {
         let streak = ended.streak
         let failedRun = { () throws -> [Int] in
-            Array(try Int.fetchAll(db, sql: "SELECT number FROM trial WHERE endSeq IS NOT NULL ORDER BY endSeq DESC LIMIT ?",
-                                   arguments: [streak]).reversed())
+            Array(
+                try Int.fetchAll(
+                    db, sql: "SELECT number FROM trial WHERE endSeq IS NOT NULL ORDER BY endSeq DESC LIMIT ?",
+                    arguments: [streak]
+                ).reversed())
         }
         // A worker whose attempt ends after another worker's stop journals it, but never
         // triggers a second stop (section 9).
@@ -221,10 +276,12 @@ extension StudyJournal {
             return AttemptCommit(streak: streak, endSeq: ended.endSeq, stop: nil)
         }
         if let session {
-            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
-                       arguments: [now, stop.reason, journalText(stop.message), session])
-            try db.run(sql: "UPDATE study SET stopCount = stopCount + 1, stopSession = ?, stoppedAt = ? WHERE id = 1",
-                       arguments: [session, now])
+            try db.run(
+                sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+                arguments: [now, stop.reason, journalText(stop.message), session])
+            try db.run(
+                sql: "UPDATE study SET stopCount = stopCount + 1, stopSession = ?, stoppedAt = ? WHERE id = 1",
+                arguments: [session, now])
         }
         return AttemptCommit(streak: streak, endSeq: ended.endSeq, stop: stop)
     }
@@ -234,13 +291,17 @@ extension StudyJournal {
     }
 
     /// Ends a trial: the next place in end order and the streak, both assigned here (S15, S18).
-    private func endTrial(_ db: Database, number: Int, failed: Bool, at now: Double) throws -> (streak: Int, endSeq: Int?) {
-        try db.run(sql: """
-            UPDATE study SET endCount = endCount + 1, streak = CASE WHEN ? THEN streak + 1 ELSE 0 END WHERE id = 1
-            """, arguments: [failed])
-        try db.run(sql: """
-            UPDATE trial SET endedAt = ?, endSeq = (SELECT endCount FROM study WHERE id = 1) WHERE number = ?
-            """, arguments: [now, number])
+    private func endTrial(_ db: Database, number: Int, failed: Bool, at now: Double) throws -> (
+        streak: Int, endSeq: Int?
+    ) {
+        try db.run(
+            sql: """
+                UPDATE study SET endCount = endCount + 1, streak = CASE WHEN ? THEN streak + 1 ELSE 0 END WHERE id = 1
+                """, arguments: [failed])
+        try db.run(
+            sql: """
+                UPDATE trial SET endedAt = ?, endSeq = (SELECT endCount FROM study WHERE id = 1) WHERE number = ?
+                """, arguments: [now, number])
         let endSeq = try Int.fetchOne(db.cachedStatement(sql: "SELECT endCount FROM study WHERE id = 1"))
         return (try currentStreak(db), endSeq)
     }
@@ -253,17 +314,20 @@ extension StudyJournal {
         try write { db in
             let previous = try String.fetchOne(db, sql: "SELECT space FROM study WHERE id = 1")
             try db.run(sql: "UPDATE study SET space = ? WHERE id = 1", arguments: [json])
-            try db.run(sql: "INSERT INTO amendment (at, what, previous, current) VALUES (?, 'space', ?, ?)",
-                       arguments: [Self.now, previous, json])
-            try db.run(sql: "UPDATE trial SET hyperparameters = ? WHERE number = ?", arguments: [encodeValues(values), number])
+            try db.run(
+                sql: "INSERT INTO amendment (at, what, previous, current) VALUES (?, 'space', ?, ?)",
+                arguments: [Self.now, previous, json])
+            try db.run(
+                sql: "UPDATE trial SET hyperparameters = ? WHERE number = ?", arguments: [encodeValues(values), number])
         }
     }
 
     /// Ends a session with its stop reason (S21).
     package func endSession(_ id: Int64, reason: StopReason, message: String?) throws {
         try write { db in
-            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
-                           arguments: [Self.now, reason, journalText(message), id])
+            try db.run(
+                sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+                arguments: [Self.now, reason, journalText(message), id])
         }
     }
 
@@ -275,8 +339,9 @@ extension StudyJournal {
         try write { db in
             let now = Self.now
             try closeOpenAttempts(db, session: id, graceful: true, message: message, at: now)
-            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
-                       arguments: [now, StopReason.error, journalText(message), id])
+            try db.run(
+                sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+                arguments: [now, StopReason.error, journalText(message), id])
         }
     }
 
@@ -293,21 +358,30 @@ extension StudyJournal {
             stopping.withLock { $0 = stop }
             let now = Self.now
             try closeOpenAttempts(db, session: id, graceful: true, message: "stopped by \(signalName)", at: now)
-            try db.run(sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
-                       arguments: [now, StopReason.interrupted, "stopped by \(signalName)", id])
+            try db.run(
+                sql: "UPDATE session SET endedAt = ?, stopReason = ?, message = ? WHERE id = ?",
+                arguments: [now, StopReason.interrupted, "stopped by \(signalName)", id])
         }
     }
 
     func closeOpenAttempts(_ db: Database, session id: Int64, graceful: Bool, message: String, at now: Double) throws {
-        let trials = try Int.fetchAll(db, sql: "SELECT trial FROM attempt WHERE session = ? AND outcome IS NULL", arguments: [id])
-        try db.run(sql: """
-            UPDATE attempt SET outcome = ?, counted = 0, graceful = ?, errorType = ?,
-                message = ?, endedAt = ?, duration = MAX(0, ? - startedAt)
-            WHERE session = ? AND outcome IS NULL
-            """, arguments: [AttemptOutcome.interrupted, graceful, Self.interruptedErrorType, journalText(message), now, now, id])
+        let trials = try Int.fetchAll(
+            db, sql: "SELECT trial FROM attempt WHERE session = ? AND outcome IS NULL", arguments: [id])
+        try db.run(
+            sql: """
+                UPDATE attempt SET outcome = ?, counted = 0, graceful = ?, errorType = ?,
+                    message = ?, endedAt = ?, duration = MAX(0, ? - startedAt)
+                WHERE session = ? AND outcome IS NULL
+                """,
+            arguments: [
+                AttemptOutcome.interrupted, graceful, Self.interruptedErrorType, journalText(message), now, now, id,
+            ])
         for trial in trials {
-            try db.run(sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ? AND status = ?",
-                       arguments: [TrialStatus.stopped, Self.interruptedErrorType, journalText(message), trial, TrialStatus.running])
+            try db.run(
+                sql: "UPDATE trial SET status = ?, errorType = ?, message = ? WHERE number = ? AND status = ?",
+                arguments: [
+                    TrialStatus.stopped, Self.interruptedErrorType, journalText(message), trial, TrialStatus.running,
+                ])
         }
     }
 
@@ -317,7 +391,9 @@ extension StudyJournal {
         do {
             try dbQueue.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
         } catch let error as DatabaseError {
-            throw JournalError(.writeFailed, path: path, "cannot return the journal to WAL mode: \(error.message ?? "\(error.resultCode)")")
+            throw JournalError(
+                .writeFailed, path: path,
+                "cannot return the journal to WAL mode: \(error.message ?? "\(error.resultCode)")")
         }
     }
 

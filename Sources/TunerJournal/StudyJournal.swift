@@ -57,7 +57,12 @@ public final class StudyJournal: Sendable {
             guard let gate = membership?.gate else { return try transaction() }
             return try gate.withGate(transaction)
         } catch let error as DatabaseError {
-            throw JournalError(.writeFailed, path: path, "a journal write failed: \(error.message ?? "\(error.resultCode)") (SQLite \(error.resultCode.rawValue)). The journal is valid up to the last committed state; free the space or fix the permissions, then resume.")
+            throw JournalError(
+                .writeFailed, path: path,
+                "a journal write failed: \(error.message ?? "\(error.resultCode)") (SQLite " +
+                    "\(error.resultCode.rawValue)). The journal is valid up to the last committed state; free the " +
+                    "space or fix the permissions, then resume."
+            )
         }
     }
 
@@ -162,9 +167,11 @@ public final class StudyJournal: Sendable {
     }
 
     static func deriveStreak(_ db: Database) throws -> Int {
-        let statuses = try String.fetchAll(db, sql: """
-            SELECT status FROM trial WHERE endSeq IS NOT NULL ORDER BY endSeq DESC
-            """)
+        let statuses = try String.fetchAll(
+            db,
+            sql: """
+                SELECT status FROM trial WHERE endSeq IS NOT NULL ORDER BY endSeq DESC
+                """)
         return statuses.prefix { $0 == TrialStatus.failed.rawValue }.count
     }
 
@@ -178,9 +185,11 @@ public final class StudyJournal: Sendable {
         try read { db in
             var counted: [Int: Int] = [:]
             var deaths: [Int: Int] = [:]
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT trial, SUM(counted), SUM(outcome = ? AND graceful = 0) FROM attempt GROUP BY trial
-                """, arguments: [AttemptOutcome.interrupted])
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT trial, SUM(counted), SUM(outcome = ? AND graceful = 0) FROM attempt GROUP BY trial
+                    """, arguments: [AttemptOutcome.interrupted])
             while let row = try rows.next() {
                 let trial: Int = row[0]
                 let c: Int = row[1] ?? 0
@@ -197,7 +206,10 @@ extension StudyJournal {
     /// The connection's `journal_mode` and `synchronous` settings (2 is FULL, 1 NORMAL).
     public func connectionPragmas() throws -> (journalMode: String, synchronous: Int) {
         try dbQueue.read { db in
-            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            )
         }
     }
 }
@@ -223,7 +235,8 @@ extension StudyJournal {
     public func metricSummaries(objective: Objective) throws -> [Int64: [String: MetricSummary]] {
         try read { db in
             var result: [Int64: [String: MetricSummary]] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT attempt, name, value FROM epochMetric ORDER BY attempt, epoch")
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT attempt, name, value FROM epochMetric ORDER BY attempt, epoch")
             while let row = try rows.next() {
                 let attempt: Int64 = row[0]
                 let name: String = row[1]
@@ -231,7 +244,8 @@ extension StudyJournal {
                 let direction = name == objective.name ? objective.direction : Objective.inferDirection(name) ?? .min
                 var summary = result[attempt]?[name] ?? MetricSummary(best: nil, last: nil)
                 summary.last = value
-                if let value, value.isFinite, summary.best.map({ direction == .min ? value < $0 : value > $0 }) ?? true {
+                if let value, value.isFinite, summary.best.map({ direction == .min ? value < $0 : value > $0 }) ?? true
+                {
                     summary.best = value
                 }
                 result[attempt, default: [:]][name] = summary
@@ -245,14 +259,16 @@ extension StudyJournal {
     public func learningCurves(metric: String) throws -> [Int64: [Double]] {
         try read { db in
             var curves: [Int64: [Double]] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT attempt, epoch, value FROM epochMetric WHERE name = ? ORDER BY attempt, epoch",
-                                           arguments: [metric])
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT attempt, epoch, value FROM epochMetric WHERE name = ? ORDER BY attempt, epoch",
+                arguments: [metric])
             while let row = try rows.next() {
                 let attempt: Int64 = row[0]
                 let epoch: Int = row[1]
                 let value: Double? = row[2]
                 // In place: a copy per epoch would make a long curve quadratic.
-                curves[attempt, default: []].append(contentsOf: repeatElement(Double.nan, count: max(0, epoch - (curves[attempt]?.count ?? 0))))
+                curves[attempt, default: []].append(
+                    contentsOf: repeatElement(Double.nan, count: max(0, epoch - (curves[attempt]?.count ?? 0))))
                 curves[attempt, default: []].append(value ?? .nan)
             }
             return curves

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An exclusive, advisory lock on a study, held by the one process that writes it (S26).
@@ -27,7 +27,8 @@ public final class StudyLock: Sendable {
     public init?(path: String, shared: Bool = false) throws {
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw JournalError(.writeFailed, path: path, "cannot create the lock file: \(String(cString: strerror(errno)))")
+            throw JournalError(
+                .writeFailed, path: path, "cannot create the lock file: \(String(cString: strerror(errno)))")
         }
         if flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
             close(fd)
@@ -94,7 +95,8 @@ final class WriteGate: Sendable {
     init(path: String) throws {
         let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw JournalError(.writeFailed, path: path, "cannot create the write gate: \(String(cString: strerror(errno)))")
+            throw JournalError(
+                .writeFailed, path: path, "cannot create the write gate: \(String(cString: strerror(errno)))")
         }
         descriptor = fd
     }

@@ -39,8 +39,11 @@ struct Guide: ParsableCommand {
         for scenario in scenarios {
             print("=== Scenario: \(scenario.rawValue) ===")
             do {
-                let tuner = try GridSearch(hypermodel: scenario.buildMLP, objective: "val_loss",
-                                           configuration: TunerConfiguration(directory: directory, projectName: "swift-guide-\(scenario.rawValue)", maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 1, overwrite: true))
+                let tuner = try GridSearch(
+                    hypermodel: scenario.buildMLP, objective: "val_loss",
+                    configuration: TunerConfiguration(
+                        directory: directory, projectName: "swift-guide-\(scenario.rawValue)", maxRetriesPerTrial: 3,
+                        maxConsecutiveFailedTrials: 8, seed: 1, overwrite: true))
                 tuner.searchSpaceSummary()
                 try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)
                 try tuner.resultsSummary()

@@ -17,8 +17,9 @@ final class LeaseKeeper: Sendable {
     /// Starts renewing `session` of `store`.
     init(store: PostgresStudyStore, session: Int64) {
         let lease = store.leaseSeconds
-        let link = PostgresLink(url: store.url, applicationName: "swifttuner lease \(store.workerID ?? "")".prefix(63).description,
-                                reconnectFor: lease / 6, statementTimeout: lease / 3)
+        let link = PostgresLink(
+            url: store.url, applicationName: "swifttuner lease \(store.workerID ?? "")".prefix(63).description,
+            reconnectFor: lease / 6, statementTimeout: lease / 3)
         let thread = Thread { [weak store, self] in
             var lastRenewal = Date()
             var lastSweep = Date()
@@ -28,7 +29,11 @@ final class LeaseKeeper: Sendable {
                 do {
                     let held = try store.renew(session: session, using: link)
                     if !held {
-                        store.loseLease("the worker's session was closed by another worker after its lease of \(Self.seconds(lease)) ran out (the process was paused, or cut off from the server); the attempt it ran is being re-run elsewhere")
+                        store.loseLease(
+                            "the worker's session was closed by another worker after its lease of " +
+                                "\(Self.seconds(lease)) ran out (the process was paused, or cut off from the " +
+                                "server); the attempt it ran is being re-run elsewhere"
+                        )
                         break
                     }
                     lastRenewal = Date()
@@ -38,7 +43,11 @@ final class LeaseKeeper: Sendable {
                     }
                 } catch {
                     if Date().timeIntervalSince(lastRenewal) >= lease * 2 / 3 {
-                        store.loseLease("the worker could not renew its lease for \(Self.seconds(Date().timeIntervalSince(lastRenewal))) (\(error)); it stopped its trial before the lease of \(Self.seconds(lease)) ran out")
+                        store.loseLease(
+                            "the worker could not renew its lease for " +
+                                "\(Self.seconds(Date().timeIntervalSince(lastRenewal))) (\(error)); it stopped its " +
+                                "trial before the lease of \(Self.seconds(lease)) ran out"
+                        )
                         break
                     }
                 }
@@ -91,7 +100,8 @@ extension PostgresStudyStore {
     /// Renews a session's lease. Returns `false` when the session is no longer open.
     func renew(session: Int64, using link: PostgresLink) throws -> Bool {
         try link.run { sql in
-            try sql.execute("""
+            try sql.execute(
+                """
                 UPDATE swifttuner.session SET lease_until = clock_timestamp() + make_interval(secs => $2)
                 WHERE id = $1 AND ended_at IS NULL
                 """, [.int64(session), .double(leaseSeconds)]) == 1

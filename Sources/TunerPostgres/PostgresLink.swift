@@ -66,7 +66,8 @@ final class PostgresLink: Sendable {
         var configuration: PostgresConnection.Configuration
         if let socket = url.socketFolder {
             let path = (socket as NSString).appendingPathComponent(".s.PGSQL.\(url.port)")
-            configuration = .init(unixSocketPath: path, username: url.user, password: url.password, database: url.database)
+            configuration = .init(
+                unixSocketPath: path, username: url.user, password: url.password, database: url.database)
         } else {
             let tls: PostgresConnection.Configuration.TLS
             switch url.tls {
@@ -74,8 +75,9 @@ final class PostgresLink: Sendable {
             case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
             case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
             }
-            configuration = .init(host: url.host ?? "localhost", port: url.port, username: url.user, password: url.password,
-                                  database: url.database, tls: tls)
+            configuration = .init(
+                host: url.host ?? "localhost", port: url.port, username: url.user, password: url.password,
+                database: url.database, tls: tls)
         }
         configuration.options.connectTimeout = .seconds(10)
         // A transaction whose client vanished (paused, cut off) releases the study row's lock.
@@ -93,8 +95,10 @@ final class PostgresLink: Sendable {
             value += 1
             return value
         }
-        let made = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try configuration(),
-                                                  id: id, logger: Self.logger).wait()
+        let made = try PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: try configuration(),
+            id: id, logger: Self.logger
+        ).wait()
         connection.withLock { $0 = made }
         return made
     }
@@ -134,7 +138,8 @@ final class PostgresLink: Sendable {
         while true {
             var committing = false
             do {
-                let statements = Statements(connection: try current(), logger: Self.logger, url: url, timeout: statementTimeout)
+                let statements = Statements(
+                    connection: try current(), logger: Self.logger, url: url, timeout: statementTimeout)
                 guard transactional else { return try body(statements) }
                 try statements.execute("BEGIN")
                 do {
@@ -153,10 +158,16 @@ final class PostgresLink: Sendable {
                 // had of the transaction when it sees the connection close, or when it idles).
                 drop()
                 if committing {
-                    throw JournalError(.writeFailed, path: url.redacted, "the server did not answer a transaction's commit within \(error.seconds) s: whether it was written is unknown. The worker stops; a restarted worker finds the study as it is.")
+                    throw JournalError(
+                        .writeFailed, path: url.redacted,
+                        "the server did not answer a transaction's commit within \(error.seconds) s: whether it was " +
+                            "written is unknown. The worker stops; a restarted worker finds the study as it is."
+                    )
                 }
                 guard Date() < deadline else {
-                    throw JournalError(.writeFailed, path: url.redacted, "cannot reach the PostgreSQL server: no answer within \(error.seconds) s")
+                    throw JournalError(
+                        .writeFailed, path: url.redacted,
+                        "cannot reach the PostgreSQL server: no answer within \(error.seconds) s")
                 }
             } catch let error as PSQLError {
                 let state = error.serverInfo?[.sqlState]
@@ -169,13 +180,22 @@ final class PostgresLink: Sendable {
                 let lost = Self.isConnectionLoss(error)
                 if lost { drop() }
                 if lost, committing {
-                    throw JournalError(.writeFailed, path: url.redacted, "the connection to the server was lost while a transaction committed: whether it was written is unknown. The worker stops; a restarted worker finds the study as it is (\(Self.describe(error))).")
+                    throw JournalError(
+                        .writeFailed, path: url.redacted,
+                        "the connection to the server was lost while a transaction committed: whether it was written " +
+                            "is unknown. The worker stops; a restarted worker finds the study as it is " +
+                            "(\(Self.describe(error)))."
+                    )
                 }
                 guard lost, Date() < deadline else { throw Self.journalError(error, url: url) }
                 Thread.sleep(forTimeInterval: pause)
                 pause = min(pause * 2, 1)
             } catch let error as PostgresDecodingError {
-                throw JournalError(.corrupted, path: url.redacted, "a value in the study store has an unexpected type: column \(error.columnName) (\(error.postgresType))")
+                throw JournalError(
+                    .corrupted, path: url.redacted,
+                    "a value in the study store has an unexpected type: column \(error.columnName) " +
+                        "(\(error.postgresType))"
+                )
             }
         }
     }
@@ -213,9 +233,11 @@ final class PostgresLink: Sendable {
 
     static func journalError(_ error: PSQLError, url: PostgresURL) -> JournalError {
         if isConnectionLoss(error) {
-            return JournalError(.writeFailed, path: url.redacted, "cannot reach the PostgreSQL server: \(describe(error))")
+            return JournalError(
+                .writeFailed, path: url.redacted, "cannot reach the PostgreSQL server: \(describe(error))")
         }
-        return JournalError(.writeFailed, path: url.redacted, "the PostgreSQL server refused a statement: \(describe(error))")
+        return JournalError(
+            .writeFailed, path: url.redacted, "the PostgreSQL server refused a statement: \(describe(error))")
     }
 }
 

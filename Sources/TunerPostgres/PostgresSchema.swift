@@ -118,11 +118,11 @@ enum PostgresSchema {
         // Version 2: the study row counts its trials (the claim reads the next number from the
         // row it locks), counted once from the trials already there.
         1: """
-            ALTER TABLE swifttuner.study ADD COLUMN next_trial integer NOT NULL DEFAULT 0;
-            UPDATE swifttuner.study st
-                SET next_trial = (SELECT COALESCE(MAX(t.number) + 1, 0) FROM swifttuner.trial t WHERE t.study = st.id);
-            UPDATE swifttuner.meta SET value = '2' WHERE key = 'schema_version';
-            """,
+        ALTER TABLE swifttuner.study ADD COLUMN next_trial integer NOT NULL DEFAULT 0;
+        UPDATE swifttuner.study st
+            SET next_trial = (SELECT COALESCE(MAX(t.number) + 1, 0) FROM swifttuner.trial t WHERE t.study = st.id);
+        UPDATE swifttuner.meta SET value = '2' WHERE key = 'schema_version';
+        """
     ]
 
     /// The advisory lock key under which the schema is created ("SwTu" in ASCII).

@@ -54,12 +54,17 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         guard let components = URLComponents(string: text) else {
             throw PostgresURLError(url: text, "this is not a URL (a character that must be percent-encoded?)")
         }
-        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         for name in query.keys where !["host", "port", "user", "password", "sslmode", "dbname"].contains(name) {
-            throw PostgresURLError(url: text, "unknown parameter \"\(name)\" (known: host, port, user, password, sslmode, dbname)")
+            throw PostgresURLError(
+                url: text, "unknown parameter \"\(name)\" (known: host, port, user, password, sslmode, dbname)")
         }
-        let host = components.percentEncodedHost.flatMap { $0.removingPercentEncoding }.flatMap { $0.isEmpty ? nil : $0 }
-        let socket = query["host"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? host.flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let host = components.percentEncodedHost.flatMap { $0.removingPercentEncoding }.flatMap {
+            $0.isEmpty ? nil : $0
+        }
+        let socket =
+            query["host"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? host.flatMap { $0.hasPrefix("/") ? $0 : nil }
         self.socketFolder = socket
         self.host = socket == nil ? (query["host"] ?? host ?? "localhost") : nil
         if let portText = query["port"] ?? components.port.map(String.init) {
@@ -109,7 +114,8 @@ public struct PostgresURLError: Error, CustomStringConvertible, Sendable {
 
     /// Makes an error.
     public init(url: String, _ message: String) {
-        self.url = url.replacingOccurrences(of: #"://([^:@/]*):[^@/]*@"#, with: "://$1:***@", options: .regularExpression)
+        self.url = url.replacingOccurrences(
+            of: #"://([^:@/]*):[^@/]*@"#, with: "://$1:***@", options: .regularExpression)
         self.message = message
     }
 

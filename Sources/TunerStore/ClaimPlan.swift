@@ -23,8 +23,10 @@ package protocol ClaimSteps {
     /// A trial's counted attempts, and its attempts that ended by the process dying (S7).
     func attemptCounts(_ number: Int) throws -> (counted: Int, deaths: Int)
     /// Marks a trial FAILED without running it, deciding the streak and the stop by `decide`.
-    func failTrial(_ number: Int, errorType: String, message: String,
-                   decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?) throws -> AttemptCommit
+    func failTrial(
+        _ number: Int, errorType: String, message: String,
+        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?
+    ) throws -> AttemptCommit
     /// Starts an attempt of a queued trial; returns the trial and the attempt.
     func startAttempt(_ number: Int) throws -> (TrialRecord, AttemptRecord)
     /// The number a new trial gets: one more than the highest so far.
@@ -42,15 +44,18 @@ package enum ClaimPlan {
     package static let interruptedErrorType = "Interrupted"
 
     /// Runs the claim with a store's steps, inside that store's write transaction.
-    package static func claim(_ steps: some ClaimSteps, _ request: ClaimRequest,
-                              propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
-                              failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws
-                                  -> SessionStop?) throws -> Claim {
+    package static func claim(
+        _ steps: some ClaimSteps, _ request: ClaimRequest,
+        propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
+        failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws
+            -> SessionStop?
+    ) throws -> Claim {
         if let stop = try steps.ownStop() {
             return Claim(work: .stopped(stop), refreshed: try steps.refreshed(), ends: try steps.ends())
         }
         if let (reason, message, worker) = try steps.studyStop() {
-            let text = "stopped because worker \(worker ?? "another worker") stopped the search: \(message ?? reason.rawValue)"
+            let text =
+                "stopped because worker \(worker ?? "another worker") stopped the search: \(message ?? reason.rawValue)"
             let stop = SessionStop(reason: reason, message: text)
             try steps.endSession(stop)
             return Claim(work: .stopped(stop), refreshed: try steps.refreshed(), ends: try steps.ends())
@@ -60,14 +65,17 @@ package enum ClaimPlan {
             let (counted, deaths) = try steps.attemptCounts(number)
             if let limit = request.maxInterruptionsPerTrial, deaths >= limit {
                 let message = "interrupted \(deaths) times: the process died while running this trial"
-                let commit = try steps.failTrial(number, errorType: interruptedErrorType, message: message,
-                                                 decide: failureRule(message))
-                return Claim(work: .failed(number: number, message: message, commit), refreshed: try steps.refreshed(),
-                             ends: try steps.ends(), reaped: reaped)
+                let commit = try steps.failTrial(
+                    number, errorType: interruptedErrorType, message: message,
+                    decide: failureRule(message))
+                return Claim(
+                    work: .failed(number: number, message: message, commit), refreshed: try steps.refreshed(),
+                    ends: try steps.ends(), reaped: reaped)
             }
             let (trial, attempt) = try steps.startAttempt(number)
-            return Claim(work: .run(trial, attempt, isNew: false), refreshed: try steps.refreshed(), ends: try steps.ends(),
-                         counted: counted, reaped: reaped)
+            return Claim(
+                work: .run(trial, attempt, isNew: false), refreshed: try steps.refreshed(), ends: try steps.ends(),
+                counted: counted, reaped: reaped)
         }
         if let number = try steps.firstQueued() { return try claimQueued(number) }
         let number = try steps.nextNumber()
@@ -79,7 +87,9 @@ package enum ClaimPlan {
             proposal = try propose(number, changes)
         }
         guard let proposal else {
-            guard try steps.anyRunning() else { return Claim(work: .exhausted, refreshed: changes, ends: try steps.ends(), reaped: reaped) }
+            guard try steps.anyRunning() else {
+                return Claim(work: .exhausted, refreshed: changes, ends: try steps.ends(), reaped: reaped)
+            }
             // Before waiting on the others, make sure they are alive: a dead one's trial is
             // queued work, claimed at once.
             reaped += try steps.reap(force: true)
@@ -89,6 +99,7 @@ package enum ClaimPlan {
             return try claimQueued(queued)
         }
         let (trial, attempt) = try steps.createTrial(number, proposal)
-        return Claim(work: .run(trial, attempt, isNew: true), refreshed: changes, ends: try steps.ends(), reaped: reaped)
+        return Claim(
+            work: .run(trial, attempt, isNew: true), refreshed: changes, ends: try steps.ends(), reaped: reaped)
     }
 }

@@ -30,9 +30,11 @@ package struct AttemptEnd: Sendable {
     package var trialStatus: TrialStatus
 
     /// Makes an attempt end.
-    package init(outcome: AttemptOutcome, errorType: String? = nil, message: String? = nil, trace: String? = nil,
-                duration: Double, score: Double? = nil, bestEpoch: Int? = nil, metrics: [String: Double] = [:],
-                epochs: [[String: Double]] = [], trialStatus: TrialStatus) {
+    package init(
+        outcome: AttemptOutcome, errorType: String? = nil, message: String? = nil, trace: String? = nil,
+        duration: Double, score: Double? = nil, bestEpoch: Int? = nil, metrics: [String: Double] = [:],
+        epochs: [[String: Double]] = [], trialStatus: TrialStatus
+    ) {
         self.outcome = outcome
         self.errorType = errorType
         self.message = message

@@ -7,13 +7,26 @@ extension StudyDescriptor {
     package func check(_ study: StudyRecord, path: String, options: JournalOptions) throws {
         let descriptor = self
         if study.name != descriptor.name {
-            throw JournalError(.mismatch, path: path, "this journal belongs to the study \"\(study.name)\", not \"\(descriptor.name)\": it was copied or renamed from another study. Use that study's name, or another project name or overwrite to start a new search.")
+            throw JournalError(
+                .mismatch, path: path,
+                "this journal belongs to the study \"\(study.name)\", not \"\(descriptor.name)\": it was copied or " +
+                    "renamed from another study. Use that study's name, or another project name or overwrite to " +
+                    "start a new search."
+            )
         }
         if study.tunerKind != descriptor.tunerKind {
-            throw JournalError(.mismatch, path: path, "this study was run by \(study.tunerKind), not \(descriptor.tunerKind). Use \(study.tunerKind) to resume it, or another project name or overwrite to start a new search.")
+            throw JournalError(
+                .mismatch, path: path,
+                "this study was run by \(study.tunerKind), not \(descriptor.tunerKind). Use \(study.tunerKind) to " +
+                    "resume it, or another project name or overwrite to start a new search."
+            )
         }
         if study.objectiveName != descriptor.objective.name || study.direction != descriptor.objective.direction {
-            throw JournalError(.mismatch, path: path, "this study optimizes \(study.objective), not \(descriptor.objective). Use the same objective to resume it, or another project name or overwrite to start a new search.")
+            throw JournalError(
+                .mismatch, path: path,
+                "this study optimizes \(study.objective), not \(descriptor.objective). Use the same objective to " +
+                    "resume it, or another project name or overwrite to start a new search."
+            )
         }
         let stored = try? study.searchSpace()
         // Hyperparameters that trials defined were journaled as extensions: still the same study.
@@ -28,10 +41,24 @@ extension StudyDescriptor {
                 differences.append("'\(name)' changed")
             }
             if differences.isEmpty { differences.append("the order of the hyperparameters changed") }
-            throw JournalError(.mismatch, path: path, "the search space differs from the journaled one (\(differences.joined(separator: ", "))). Restore the original space to resume, accept the change explicitly (`tuner search --accept-space-change`, or JournalOptions.acceptSpaceChange; the change is journaled), or use another project name or overwrite.")
+            throw JournalError(
+                .mismatch, path: path,
+                "the search space differs from the journaled one (\(differences.joined(separator: ", "))). Restore " +
+                    "the original space to resume, accept the change explicitly (`tuner search " +
+                    "--accept-space-change`, or JournalOptions.acceptSpaceChange; the change is journaled), or use " +
+                    "another project name or overwrite."
+            )
         }
-        if let stored = study.trialDefinition, let current = descriptor.trialDefinition, stored != current, !options.acceptTrialChange {
-            throw JournalError(.mismatch, path: path, "the trial definition differs from the journaled one (\(Self.trialDifferences(stored, current))): resuming would mix two kinds of trial in one study. Restore the original to resume, accept the change explicitly (`tuner search --accept-trial-change`, or JournalOptions.acceptTrialChange; the change is journaled), or use another project name or overwrite.")
+        if let stored = study.trialDefinition, let current = descriptor.trialDefinition, stored != current,
+            !options.acceptTrialChange
+        {
+            throw JournalError(
+                .mismatch, path: path,
+                "the trial definition differs from the journaled one (\(Self.trialDifferences(stored, current))): " +
+                    "resuming would mix two kinds of trial in one study. Restore the original to resume, accept the " +
+                    "change explicitly (`tuner search --accept-trial-change`, or JournalOptions.acceptTrialChange; " +
+                    "the change is journaled), or use another project name or overwrite."
+            )
         }
     }
 
@@ -41,7 +68,10 @@ extension StudyDescriptor {
         let new = (try? JSONSerialization.jsonObject(with: Data(current.utf8))) as? [String: Any] ?? [:]
         func text(_ value: Any?) -> String {
             guard let value else { return "absent" }
-            guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else { return "?" }
+            guard
+                let data = try? JSONSerialization.data(
+                    withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+            else { return "?" }
             let string = String(decoding: data, as: UTF8.self)
             return string.count > 120 ? String(string.prefix(117)) + "…" : string
         }

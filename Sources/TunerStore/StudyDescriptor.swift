@@ -24,8 +24,10 @@ public struct StudyDescriptor: Sendable, Equatable {
     public var trialDefinition: String?
 
     /// Makes a descriptor.
-    public init(name: String, directory: String, tunerKind: TunerKind, objective: Objective, seed: UInt64, space: SearchSpace,
-                trialDefinition: String? = nil) {
+    public init(
+        name: String, directory: String, tunerKind: TunerKind, objective: Objective, seed: UInt64, space: SearchSpace,
+        trialDefinition: String? = nil
+    ) {
         self.trialDefinition = trialDefinition
         self.name = name
         self.directory = directory
@@ -65,8 +67,10 @@ public struct JournalOptions: Sendable {
     public var leaseSeconds: Double = 15
 
     /// Makes options; the defaults are durable and strict.
-    public init(overwrite: Bool = false, synchronous: Synchronous = .full, acceptSpaceChange: Bool = false,
-                acceptTrialChange: Bool = false, maxPageCount: Int? = nil, worker: String? = nil) {
+    public init(
+        overwrite: Bool = false, synchronous: Synchronous = .full, acceptSpaceChange: Bool = false,
+        acceptTrialChange: Bool = false, maxPageCount: Int? = nil, worker: String? = nil
+    ) {
         self.worker = worker
         self.acceptTrialChange = acceptTrialChange
         self.overwrite = overwrite

@@ -45,7 +45,9 @@ public struct StudyDump: Sendable, Equatable {
         public var message: String?
 
         /// Makes a late result.
-        public init(attempt: Int64, session: Int64, at: Double, outcome: AttemptOutcome, score: Double?, message: String?) {
+        public init(
+            attempt: Int64, session: Int64, at: Double, outcome: AttemptOutcome, score: Double?, message: String?
+        ) {
             self.attempt = attempt
             self.session = session
             self.at = at

@@ -35,8 +35,10 @@ public struct StudyRecord: Codable, Sendable, Equatable {
     public var trialDefinition: String?
 
     /// Makes a study row.
-    public init(name: String, directory: String, tunerKind: TunerKind, objectiveName: String, direction: Objective.Direction,
-                seed: Int64, space: String, createdAt: Double, streak: Int, endCount: Int, trialDefinition: String? = nil) {
+    public init(
+        name: String, directory: String, tunerKind: TunerKind, objectiveName: String, direction: Objective.Direction,
+        seed: Int64, space: String, createdAt: Double, streak: Int, endCount: Int, trialDefinition: String? = nil
+    ) {
         self.trialDefinition = trialDefinition
         self.name = name
         self.directory = directory
@@ -87,8 +89,10 @@ public struct SessionRecord: Codable, Sendable, Equatable {
     public var worker: String? = nil
 
     /// Makes a session row.
-    public init(id: Int64?, pid: Int, host: String, startedAt: Double, endedAt: Double?, stopReason: StopReason?,
-                message: String?, limits: String) {
+    public init(
+        id: Int64?, pid: Int, host: String, startedAt: Double, endedAt: Double?, stopReason: StopReason?,
+        message: String?, limits: String
+    ) {
         self.id = id
         self.pid = pid
         self.host = host
@@ -147,9 +151,11 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     }
 
     /// Makes a trial row.
-    public init(number: Int, status: TrialStatus, hyperparameters: String, seed: Int64, score: Double?, bestEpoch: Int?,
-                metrics: String?, errorType: String?, message: String?, createdSession: Int64, createdAt: Double,
-                endedAt: Double?, endSeq: Int?) {
+    public init(
+        number: Int, status: TrialStatus, hyperparameters: String, seed: Int64, score: Double?, bestEpoch: Int?,
+        metrics: String?, errorType: String?, message: String?, createdSession: Int64, createdAt: Double,
+        endedAt: Double?, endSeq: Int?
+    ) {
         self.number = number
         self.status = status
         self.hyperparameters = hyperparameters
@@ -206,9 +212,11 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
     public var metrics: String?
 
     /// Makes an attempt row.
-    public init(id: Int64?, trial: Int, number: Int, session: Int64, outcome: AttemptOutcome?, counted: Bool,
-                graceful: Bool, errorType: String?, message: String?, trace: String?, startedAt: Double,
-                endedAt: Double?, duration: Double?, score: Double?, metrics: String?) {
+    public init(
+        id: Int64?, trial: Int, number: Int, session: Int64, outcome: AttemptOutcome?, counted: Bool,
+        graceful: Bool, errorType: String?, message: String?, trace: String?, startedAt: Double,
+        endedAt: Double?, duration: Double?, score: Double?, metrics: String?
+    ) {
         self.id = id
         self.trial = trial
         self.number = number
@@ -264,8 +272,11 @@ package func decodeMetrics(_ json: String) -> [String: Double] {
     guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return [:] }
     var result: [String: Double] = [:]
     for (k, v) in object {
-        if let d = v as? Double { result[k] = d }
-        else if let s = v as? String { result[k] = s == "nan" ? .nan : (s == "inf" ? .infinity : -.infinity) }
+        if let d = v as? Double {
+            result[k] = d
+        } else if let s = v as? String {
+            result[k] = s == "nan" ? .nan : (s == "inf" ? .infinity : -.infinity)
+        }
     }
     return result
 }

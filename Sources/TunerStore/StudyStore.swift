@@ -30,38 +30,49 @@ package protocol StudyStore: AnyObject, Sendable {
     /// Starts a session with its limits (``SearchLimits/json``).
     func startSession(limits: String, pid: Int, host: String) throws -> SessionRecord
     /// Creates a trial and starts its first attempt.
-    func createTrial(number: Int, values: [String: HyperParameterValue], seed: UInt64,
-                     session: Int64) throws -> (TrialRecord, AttemptRecord)
+    func createTrial(
+        number: Int, values: [String: HyperParameterValue], seed: UInt64,
+        session: Int64
+    ) throws -> (TrialRecord, AttemptRecord)
     /// Starts another attempt of a trial.
     func startAttempt(trial number: Int, session: Int64) throws -> AttemptRecord
     /// Ends an attempt, its trial's status, end order and streak, and the stop `decide`
     /// returns, in one transaction (S17, S18, S20).
-    func finishAttempt(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64?,
-                       decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
+    func finishAttempt(
+        _ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64?,
+        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?
+    )
         throws -> AttemptCommit
     /// Claims a worker's next work in one transaction (section 9): a stop journaled by another
     /// worker ends this session; dead workers' attempts become `interrupted`; the first queued
     /// trial (STOPPED or INVALID, by number) gets an attempt, or is marked FAILED when its
-    /// process died too often (S7, with the stop `failureRule` gives for its message, as for ``failTrial(_:errorType:message:session:decide:)``);
+    /// process died too often (S7, with the stop `failureRule` gives for its message, as for
+    /// ``failTrial(_:errorType:message:session:decide:)``);
     /// otherwise trial n = the next number is created with `propose`'s configuration.
     ///
     /// - Parameter propose: given the next trial number and the trials created or ended since
     ///   the request's marks, the new trial, or `nil` when the oracle has none.
-    func claim(_ request: ClaimRequest, propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
-               failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
+    func claim(
+        _ request: ClaimRequest, propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
+        failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?
+    )
         throws -> Claim
     /// Ends an attempt as ``finishAttempt(_:_:session:decide:)`` does and, unless that journaled
     /// a stop or was fenced, claims the worker's next work as ``claim(_:propose:failureRule:)``
     /// does — one transaction instead of two for each trial of a worker (section 9).
-    func finishAndClaim(_ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64,
-                        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?,
-                        next request: ClaimRequest,
-                        propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
-                        failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
+    func finishAndClaim(
+        _ attempt: AttemptRecord, _ end: AttemptEnd, session: Int64,
+        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?,
+        next request: ClaimRequest,
+        propose: (_ number: Int, _ refreshed: [TrialRecord]) throws -> ProposedTrial?,
+        failureRule: (_ message: String) -> (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?
+    )
         throws -> (AttemptCommit, Claim?)
     /// Marks a trial FAILED without running it (S7), deciding the stop in the same transaction.
-    func failTrial(_ number: Int, errorType: String, message: String, session: Int64?,
-                   decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?)
+    func failTrial(
+        _ number: Int, errorType: String, message: String, session: Int64?,
+        decide: (_ streak: Int, _ failedRun: () throws -> [Int]) throws -> SessionStop?
+    )
         throws -> AttemptCommit
     /// Journals hyperparameters a trial defined while it ran (section 7).
     func extendSpace(_ space: SearchSpace, trial number: Int, values: [String: HyperParameterValue]) throws

@@ -52,7 +52,8 @@ struct CommandTrial: Sendable {
         var index = 0
         while index < template.count {
             if template[index] == "{", let close = template[index...].firstIndex(of: "}"),
-               let value = values[String(template[(index + 1)..<close])] {
+                let value = values[String(template[(index + 1)..<close])]
+            {
                 line += Self.shellQuote(value.exactDescription)
                 index = close + 1
             } else {
@@ -97,8 +98,10 @@ struct CommandTrial: Sendable {
             try? FileManager.default.removeItem(atPath: pidFile)
         }
         var environment: [Environment.Key: String?] = [
-            "TUNER_TRIAL_ID": context.trialID, "TUNER_ATTEMPT": String(context.attempt), "TUNER_TRIAL_SEED": String(context.seed),
-            "TUNER_TRIAL_DIR": trialDirectory, "TUNER_METRICS_FILE": metricsPath, Environment.Key(rawValue: ProcessSweep.variable)!: token,
+            "TUNER_TRIAL_ID": context.trialID, "TUNER_ATTEMPT": String(context.attempt),
+            "TUNER_TRIAL_SEED": String(context.seed),
+            "TUNER_TRIAL_DIR": trialDirectory, "TUNER_METRICS_FILE": metricsPath,
+            Environment.Key(rawValue: ProcessSweep.variable)!: token,
         ]
         for (name, value) in context.hyperparameters.values {
             guard let key = Environment.Key(rawValue: Self.environmentName(name)) else { continue }
@@ -109,17 +112,25 @@ struct CommandTrial: Sendable {
             environment[key] = value
         }
         let line = commandLine(context.hyperparameters.values)
-        let status = try runBlocking(line, environment: environment, stdout: stdoutPath, stderr: stderrPath, stop: context.stop)
+        let status = try runBlocking(
+            line, environment: environment, stdout: stdoutPath, stderr: stderrPath, stop: context.stop)
         let tail = outputTail(stdout: stdoutPath, stderr: stderrPath, command: line)
         switch status {
         case .timedOut:
-            throw CommandFailure(description: "timed out after \(formatMetric(spec.timeout ?? 0)) s: \(line)", trace: tail)
+            throw CommandFailure(
+                description: "timed out after \(formatMetric(spec.timeout ?? 0)) s: \(line)", trace: tail)
         case .signaled(let signal):
-            throw CommandFailure(description: "killed by signal \(signal)\(signal == SIGSEGV ? " (segmentation fault)" : ""): \(line)", trace: tail)
+            throw CommandFailure(
+                description: "killed by signal \(signal)\(signal == SIGSEGV ? " (segmentation fault)" : ""): \(line)",
+                trace: tail)
         case .exited(let code) where code == spec.failedExitCode:
-            throw CommandFailedTrial(description: "exited with \(code) (the study's failed code): \(lastLine(stderrPath) ?? line)", trace: tail)
+            throw CommandFailedTrial(
+                description: "exited with \(code) (the study's failed code): \(lastLine(stderrPath) ?? line)",
+                trace: tail)
         case .exited(let code) where code == spec.fatalExitCode:
-            throw CommandFatal(description: "exited with \(code) (the study's fatal code): \(lastLine(stderrPath) ?? line)", trace: tail)
+            throw CommandFatal(
+                description: "exited with \(code) (the study's fatal code): \(lastLine(stderrPath) ?? line)",
+                trace: tail)
         case .exited(let code) where code != 0:
             throw CommandFailure(description: "exited with \(code): \(lastLine(stderrPath) ?? line)", trace: tail)
         default:
@@ -130,12 +141,15 @@ struct CommandTrial: Sendable {
     enum Status { case exited(Int32), signaled(Int32), timedOut }
 
     /// Runs the command to its end (or its timeout) and waits for it: the synchronous entry point.
-    func runBlocking(_ line: String, environment: [Environment.Key: String?], stdout: String, stderr: String,
-                     stop: StopSignal) throws -> Status {
+    func runBlocking(
+        _ line: String, environment: [Environment.Key: String?], stdout: String, stderr: String,
+        stop: StopSignal
+    ) throws -> Status {
         func open(_ path: String) throws -> FileDescriptor {
             do {
-                return try FileDescriptor.open(FilePath(path), .writeOnly, options: [.create, .truncate],
-                                               permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                return try FileDescriptor.open(
+                    FilePath(path), .writeOnly, options: [.create, .truncate],
+                    permissions: [.ownerReadWrite, .groupRead, .otherRead])
             } catch {
                 throw TrialDirectoryError(path: path, reason: "\(error)")
             }
@@ -161,15 +175,18 @@ struct CommandTrial: Sendable {
         done.wait()
         switch box.withLock({ $0 }) {
         case .success(let status): return status
-        case .failure(let error): throw CommandFailure(description: "could not run the command: \(error)", trace: "\(error)")
+        case .failure(let error):
+            throw CommandFailure(description: "could not run the command: \(error)", trace: "\(error)")
         case nil: throw CommandFailure(description: "the command did not report", trace: "")
         }
     }
 
     /// Runs the command to its end (or its timeout): the asynchronous core. A stop of the
     /// search ends the command's process group at once.
-    func run(_ line: String, environment: [Environment.Key: String?], stdout out: FileDescriptor,
-             stderr err: FileDescriptor, stop: StopSignal) async throws -> Status {
+    func run(
+        _ line: String, environment: [Environment.Key: String?], stdout out: FileDescriptor,
+        stderr err: FileDescriptor, stop: StopSignal
+    ) async throws -> Status {
         var options = PlatformOptions()
         options.processGroupID = 0
         let timedOut = Flag()
@@ -222,17 +239,25 @@ struct CommandTrial: Sendable {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
-                throw CommandFailure(description: "the metrics file's line \(index + 1) is not a JSON object: \(line.prefix(80))", trace: trace)
+                throw CommandFailure(
+                    description: "the metrics file's line \(index + 1) is not a JSON object: \(line.prefix(80))",
+                    trace: trace)
             }
             var epoch = (order.last.map { $0 + 1 } ?? 0)
             if let given = object["epoch"] {
                 guard let number = given as? Int, (0...Self.maxEpoch).contains(number) else {
-                    throw CommandFailure(description: "the metrics file's line \(index + 1): \"epoch\" must be a whole number from 0 to \(Self.maxEpoch), got \(given)", trace: trace)
+                    throw CommandFailure(
+                        description:
+                            "the metrics file's line \(index + 1): \"epoch\" must be a whole number from 0 to " +
+                                "\(Self.maxEpoch), got \(given)",
+                        trace: trace)
                 }
                 epoch = number
             }
             guard epoch <= Self.maxEpoch else {
-                throw CommandFailure(description: "the metrics file's line \(index + 1): more than \(Self.maxEpoch) epochs", trace: trace)
+                throw CommandFailure(
+                    description: "the metrics file's line \(index + 1): more than \(Self.maxEpoch) epochs", trace: trace
+                )
             }
             if epochs[epoch] == nil { order.append(epoch) }
             for (key, value) in object where key != "epoch" {
@@ -243,7 +268,8 @@ struct CommandTrial: Sendable {
                 } else if let n = value as? Int {
                     epochs[epoch, default: [:]][key] = Double(n)
                 } else {
-                    throw CommandFailure(description: "the metrics file's line \(index + 1): \"\(key)\" is not a number", trace: trace)
+                    throw CommandFailure(
+                        description: "the metrics file's line \(index + 1): \"\(key)\" is not a number", trace: trace)
                 }
             }
         }

@@ -30,7 +30,9 @@ enum ProcessSweep {
             for file in files where file.hasPrefix("attempt_") && file.hasSuffix(".pid") {
                 let path = (folder as NSString).appendingPathComponent(file)
                 let token = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-                if let owner = Int32(token.prefix { $0 != "-" }), owner != getpid(), Foundation.kill(owner, 0) == 0 { continue }
+                if let owner = Int32(token.prefix { $0 != "-" }), owner != getpid(), Foundation.kill(owner, 0) == 0 {
+                    continue
+                }
                 if !token.isEmpty { kill(token: token) }
                 try? FileManager.default.removeItem(atPath: path)
             }
@@ -47,8 +49,9 @@ enum ProcessSweep {
             guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return }
             for entry in entries {
                 guard let pid = Int32(entry), pid != me,
-                      let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
-                      contains(Array(environ), needle) else { continue }
+                    let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ"),
+                    contains(Array(environ), needle)
+                else { continue }
                 found = true
                 _ = Foundation.kill(pid, SIGKILL)
             }
@@ -62,7 +65,9 @@ enum ProcessSweep {
         var start = 0
         while start + needle.count <= haystack.count {
             // Entries start after a NUL (or at the beginning).
-            if start == 0 || haystack[start - 1] == 0, haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+            if start == 0 || haystack[start - 1] == 0, haystack[start..<(start + needle.count)].elementsEqual(needle) {
+                return true
+            }
             guard let next = haystack[start...].firstIndex(of: 0) else { return false }
             start = next + 1
         }
@@ -89,7 +94,8 @@ final class TrialWatchdog: @unchecked Sendable {
           t=$(cat "$f")
           case "$t" in "$2"-*) ;; *) continue ;; esac
           for e in /proc/[0-9]*/environ; do
-            if grep -qzx "TUNER_ATTEMPT_TOKEN=$t" "$e" 2>/dev/null; then p=${e#/proc/}; kill -9 "${p%/environ}" 2>/dev/null; fi
+            if grep -qzx "TUNER_ATTEMPT_TOKEN=$t" "$e" 2>/dev/null; then p=${e#/proc/}; kill -9 "${p%/environ}" \
+        2>/dev/null; fi
           done
           rm -f "$f"
         done

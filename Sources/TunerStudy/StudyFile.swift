@@ -77,7 +77,6 @@ public struct StudyFile: Sendable {
         return "Study: \(name) in \(shown)"
     }
 
-
     /// Reads and checks a study file.
     ///
     /// - Throws: ``StudyFileError`` naming the line, column and field of the first problem.
@@ -86,7 +85,9 @@ public struct StudyFile: Sendable {
             throw StudyFileError(path: path, "cannot read the study file (missing or unreadable)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw StudyFileError(path: path, "the file is not UTF-8 text: the first invalid byte is at offset \(invalidUTF8Offset(in: data) ?? 0)")
+            throw StudyFileError(
+                path: path,
+                "the file is not UTF-8 text: the first invalid byte is at offset \(invalidUTF8Offset(in: data) ?? 0)")
         }
         return try parse(text, path: path)
     }
@@ -95,14 +96,19 @@ public struct StudyFile: Sendable {
     public static func parse(_ text: String, path: String) throws -> StudyFile {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw StudyFileError(path: path, "the study file is empty") }
+            guard let node = try Yams.compose(yaml: text) else {
+                throw StudyFileError(path: path, "the study file is empty")
+            }
             root = node
         } catch let error as YamlError {
             throw yamlError(error, path: path)
         }
         let fields = try YAMLField(node: root, path: "", file: path).mapping(allowed: StudyFileKeys.study)
         func required(_ key: String) throws -> YAMLField {
-            guard let field = fields[key] else { throw StudyFileError(path: path, line: 1, column: 1, field: key, "missing; every study file needs '\(key)'") }
+            guard let field = fields[key] else {
+                throw StudyFileError(
+                    path: path, line: 1, column: 1, field: key, "missing; every study file needs '\(key)'")
+            }
             return field
         }
         let name = try required("study").string()
@@ -125,13 +131,17 @@ public struct StudyFile: Sendable {
         let trial = try TrialSpec.parse(trialField, space: space)
         func nonNegative(_ key: String, _ value: Int) throws -> Int {
             guard value >= 0 else { throw fields[key]!.error("must be 0 or more, got \(value)") }
-            guard value <= SearchLimits.maxRetriesLimit else { throw fields[key]!.error("must be at most \(SearchLimits.maxRetriesLimit), got \(value)") }
+            guard value <= SearchLimits.maxRetriesLimit else {
+                throw fields[key]!.error("must be at most \(SearchLimits.maxRetriesLimit), got \(value)")
+            }
             return value
         }
         func positiveOrNone(_ key: String) throws -> Int?? {
             guard let field = fields[key] else { return .none }
             let value = try field.optionalInt()
-            if let value, value <= 0 { throw field.error("must be positive, or none to disable the limit; got \(value)") }
+            if let value, value <= 0 {
+                throw field.error("must be positive, or none to disable the limit; got \(value)")
+            }
             return .some(value)
         }
         var maxTrials: Int?
@@ -140,13 +150,17 @@ public struct StudyFile: Sendable {
             if let m = maxTrials, m <= 0 { throw field.error("must be positive, got \(m)") }
         }
         let seed: UInt64? = try fields["seed"].map { field in
-            guard let s = field.scalarString, let v = UInt64(s) else { throw field.error("expected a non-negative integer, found \(field.kindName)") }
+            guard let s = field.scalarString, let v = UInt64(s) else {
+                throw field.error("expected a non-negative integer, found \(field.kindName)")
+            }
             return v
         }
         func positive(_ key: String, _ fallback: Int, minimum: Int = 1, maximum: Int) throws -> Int {
             guard let field = fields[key] else { return fallback }
             let value = try field.int()
-            guard value >= minimum, value <= maximum else { throw field.error("must be from \(minimum) to \(maximum), got \(value)") }
+            guard value >= minimum, value <= maximum else {
+                throw field.error("must be from \(minimum) to \(maximum), got \(value)")
+            }
             return value
         }
         let maxEpochs = try positive("max_epochs", 100, maximum: 1_000_000)
@@ -157,11 +171,14 @@ public struct StudyFile: Sendable {
             directory: try fields["directory"]?.string() ?? ".tuner",
             tuner: TunerKind(studyFileName: tuner) ?? .randomSearch,
             objective: objective, seed: seed, maxTrials: maxTrials,
-            maxRetriesPerTrial: try nonNegative("max_retries_per_trial", try fields["max_retries_per_trial"]?.int() ?? 0),
+            maxRetriesPerTrial: try nonNegative(
+                "max_retries_per_trial", try fields["max_retries_per_trial"]?.int() ?? 0),
             maxConsecutiveFailedTrials: try positiveOrNone("max_consecutive_failed_trials") ?? 3,
             maxInterruptionsPerTrial: try positiveOrNone("max_interruptions_per_trial") ?? 3,
             overwrite: try fields["overwrite"]?.bool() ?? false,
-            synchronous: try fields["synchronous"].map { try $0.choice(["full", "normal"]) == "normal" ? .normal : .full } ?? .full,
+            synchronous: try fields["synchronous"].map {
+                try $0.choice(["full", "normal"]) == "normal" ? .normal : .full
+            } ?? .full,
             space: space, trial: trial)
         file.trialDefinition = trialField.canonicalJSON
         file.maxEpochs = maxEpochs
@@ -172,12 +189,14 @@ public struct StudyFile: Sendable {
 
     static func yamlError(_ error: YamlError, path: String) -> StudyFileError {
         switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+            let .composer(context, problem, mark, _):
             let detail = context.map { "\(problem) \($0.text)" } ?? problem
             return StudyFileError(path: path, line: mark.line, column: mark.column, "malformed YAML: \(detail)")
         case let .duplicatedKeysInMapping(duplicates, context):
-            return StudyFileError(path: path, line: context.mark.line, column: context.mark.column,
-                                  "malformed YAML: the key(s) \(duplicates.joined(separator: ", ")) appear twice")
+            return StudyFileError(
+                path: path, line: context.mark.line, column: context.mark.column,
+                "malformed YAML: the key(s) \(duplicates.joined(separator: ", ")) appear twice")
         default:
             return StudyFileError(path: path, "malformed YAML: \(error)")
         }
@@ -186,7 +205,10 @@ public struct StudyFile: Sendable {
     static func parseObjective(_ field: YAMLField) throws -> Objective {
         if let name = field.scalarString {
             guard let direction = Objective.inferDirection(name) else {
-                throw field.error("cannot infer whether to minimize or maximize \"\(name)\"; write {name: \(name), direction: min} or max")
+                throw field.error(
+                    "cannot infer whether to minimize or maximize \"\(name)\"; write {name: \(name), direction: min} " +
+                        "or max"
+                )
             }
             return Objective(name, direction: direction)
         }
@@ -194,7 +216,8 @@ public struct StudyFile: Sendable {
         guard let nameField = fields["name"] else { throw field.error("an objective needs a name") }
         let name = try nameField.string()
         let direction = try fields["direction"].map { try $0.choice(["min", "max"]) }
-        guard let resolved = direction.flatMap(Objective.Direction.init(rawValue:)) ?? Objective.inferDirection(name) else {
+        guard let resolved = direction.flatMap(Objective.Direction.init(rawValue:)) ?? Objective.inferDirection(name)
+        else {
             throw field.error("cannot infer whether to minimize or maximize \"\(name)\"; add direction: min or max")
         }
         return Objective(name, direction: resolved)
@@ -204,17 +227,21 @@ public struct StudyFile: Sendable {
         let fields = try item.mapping(allowed: StudyFileKeys.searchSpace)
         guard let nameField = fields["name"] else { throw item.error("a hyperparameter needs a name") }
         let name = try nameField.string()
-        guard let typeField = fields["type"] else { throw item.error("'\(name)' needs a type: int, float, choice, boolean or fixed") }
+        guard let typeField = fields["type"] else {
+            throw item.error("'\(name)' needs a type: int, float, choice, boolean or fixed")
+        }
         let type = try typeField.choice(["int", "float", "choice", "boolean", "fixed"])
-        let sampling = try fields["sampling"].map { field -> Sampling in
-            Sampling(rawValue: try field.choice(["linear", "log", "reverse_log"]))!
-        } ?? .linear
+        let sampling =
+            try fields["sampling"].map { field -> Sampling in
+                Sampling(rawValue: try field.choice(["linear", "log", "reverse_log"]))!
+            } ?? .linear
         var conditions: [HyperParameterDefinition.Condition] = []
         if let when = fields["when"] {
             guard case .mapping(let mapping) = when.node else { throw when.error("expected {parent: [values]}") }
             for (key, value) in mapping {
                 guard let parent = key.string, space[parent] != nil else {
-                    throw YAMLField(node: key, path: when.path, file: item.file).error("the condition names '\(key.string ?? "?")', which is not defined before '\(name)'")
+                    throw YAMLField(node: key, path: when.path, file: item.file).error(
+                        "the condition names '\(key.string ?? "?")', which is not defined before '\(name)'")
                 }
                 let field = YAMLField(node: value, path: "\(when.path).\(parent)", file: item.file)
                 let values: [YAMLField] = (try? field.list()) ?? [field]
@@ -229,9 +256,13 @@ public struct StudyFile: Sendable {
         var defaultValue = try fields["default"].map(literalValue)
         switch type {
         case "int":
-            kind = .int(min: try need("min").int(), max: try need("max").int(), step: try fields["step"]?.int(), sampling: sampling)
+            kind = .int(
+                min: try need("min").int(), max: try need("max").int(), step: try fields["step"]?.int(),
+                sampling: sampling)
         case "float":
-            kind = .float(min: try need("min").double(), max: try need("max").double(), step: try fields["step"]?.double(), sampling: sampling)
+            kind = .float(
+                min: try need("min").double(), max: try need("max").double(), step: try fields["step"]?.double(),
+                sampling: sampling)
         case "choice":
             let values = try need("values").list().map(literalValue)
             kind = .choice(values: values, ordered: try fields["ordered"]?.bool() ?? false)
@@ -242,7 +273,8 @@ public struct StudyFile: Sendable {
             defaultValue = nil
         }
         do {
-            return try HyperParameterDefinition(name: name, kind: kind, defaultValue: defaultValue, conditions: conditions)
+            return try HyperParameterDefinition(
+                name: name, kind: kind, defaultValue: defaultValue, conditions: conditions)
         } catch let error as HyperParameterError {
             throw item.error(error.description)
         }

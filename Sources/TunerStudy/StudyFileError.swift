@@ -38,7 +38,9 @@ public struct StudyFileError: Error, CustomStringConvertible, Equatable, Sendabl
 /// third of the word's length (at least 2).
 func closest(_ word: String, in candidates: [String]) -> String? {
     let lower = word.lowercased()
-    if let prefix = candidates.first(where: { lower.hasPrefix($0.lowercased()) || $0.lowercased().hasPrefix(lower) }), !lower.isEmpty {
+    if let prefix = candidates.first(where: { lower.hasPrefix($0.lowercased()) || $0.lowercased().hasPrefix(lower) }),
+        !lower.isEmpty
+    {
         return prefix
     }
     func distance(_ a: [Character], _ b: [Character]) -> Int {
@@ -50,7 +52,9 @@ func closest(_ word: String, in candidates: [String]) -> String? {
             for j in 1...b.count {
                 let cost = a[i - 1] == b[j - 1] ? 0 : 1
                 d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
             }
         }
         return d[a.count][b.count]

@@ -27,8 +27,10 @@ public struct StudyRun {
     public var onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?
 
     /// Prepares a run.
-    public init(study: StudyFile, verbose: Verbosity = .progress, output: any SearchOutput = StandardOutput(),
-                handlesSignals: Bool = false) {
+    public init(
+        study: StudyFile, verbose: Verbosity = .progress, output: any SearchOutput = StandardOutput(),
+        handlesSignals: Bool = false
+    ) {
         self.study = study
         self.verbose = verbose
         self.output = output
@@ -47,19 +49,26 @@ public struct StudyRun {
     /// Loads the data, relative to the study file's folder, with errors naming row and column.
     func prepare(_ spec: ModelSpec) throws -> Prepared {
         let base = (study.path as NSString).deletingLastPathComponent
-        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path) }
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+        }
         switch spec.data {
         case let .random(rows, features, targets, seed, validationRows, validationSeed):
             let x = Matrix.random(rows: rows, columns: features, seed: seed)
             let y = Matrix.random(rows: rows, columns: targets, seed: seed &+ 0x9E37)
-            let validation = validationRows.map { (Matrix.random(rows: $0, columns: features, seed: validationSeed),
-                                                   Matrix.random(rows: $0, columns: targets, seed: validationSeed &+ 0x9E37)) }
+            let validation = validationRows.map {
+                (
+                    Matrix.random(rows: $0, columns: features, seed: validationSeed),
+                    Matrix.random(rows: $0, columns: targets, seed: validationSeed &+ 0x9E37)
+                )
+            }
             return Prepared(x: x, y: y, validation: validation)
         case let .csv(path, targets, features, oneHot, validationPath, validationSplit, standardize):
             var train = try Dataset.loadCSV(resolve(path), targets: targets, features: features, oneHot: oneHot)
             var validation: Dataset?
             if let validationPath {
-                validation = try Dataset.loadCSV(resolve(validationPath), targets: targets, features: features, oneHot: oneHot)
+                validation = try Dataset.loadCSV(
+                    resolve(validationPath), targets: targets, features: features, oneHot: oneHot)
             } else if let validationSplit {
                 (train, validation) = {
                     let parts = train.split(validationFraction: validationSplit, seed: study.seed ?? 0)
@@ -74,8 +83,9 @@ public struct StudyRun {
                     validation = held
                 }
             }
-            return Prepared(x: train.x, y: train.y, validation: validation.map { ($0.x, $0.y) },
-                            classes: oneHot ? train.targetNames : nil)
+            return Prepared(
+                x: train.x, y: train.y, validation: validation.map { ($0.x, $0.y) },
+                classes: oneHot ? train.targetNames : nil)
         }
     }
 
@@ -96,7 +106,8 @@ public struct StudyRun {
             let data = try prepare(spec)
             var definition = study.trialDefinition
             if let classes = data.classes,
-               var object = (try? JSONSerialization.jsonObject(with: Data(definition.utf8))) as? [String: Any] {
+                var object = (try? JSONSerialization.jsonObject(with: Data(definition.utf8))) as? [String: Any]
+            {
                 object["classes"] = classes
                 if let json = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
                     definition = String(decoding: json, as: UTF8.self)
@@ -105,14 +116,18 @@ public struct StudyRun {
             let hasValidation = data.validation != nil || spec.validationSplit > 0
             let reported = spec.reportedMetrics(hasValidation: hasValidation)
             guard reported.contains(study.objective.name) else {
-                throw StudyFileError(path: study.path, field: "objective",
-                                     "no trial reports \"\(study.objective.name)\": this model reports \(reported.joined(separator: ", "))")
+                throw StudyFileError(
+                    path: study.path, field: "objective",
+                    "no trial reports \"\(study.objective.name)\": this model reports " +
+                        "\(reported.joined(separator: ", "))"
+                )
             }
             return ({ context in try ModelTrial(spec: spec, data: data).run(context) }, definition)
         case .command(let spec):
             try spec.checkExecutable(studyPath: study.path)
-            let runner = CommandTrial(spec: spec, studyDirectory: (study.journalPath as NSString).deletingLastPathComponent,
-                                      verbose: verbose)
+            let runner = CommandTrial(
+                spec: spec, studyDirectory: (study.journalPath as NSString).deletingLastPathComponent,
+                verbose: verbose)
             return ({ context in try runner.run(context) }, study.trialDefinition)
         }
     }
@@ -125,15 +140,18 @@ public struct StudyRun {
     /// - Throws: ``StudyFileError`` or `DataError` before any journal is touched; the
     ///   engine's errors (a fatal trial error, `JournalError`) during the search.
     @discardableResult
-    public func search(overwrite: Bool = false, maxTrials: Int? = nil, maxRetriesPerTrial: Int? = nil,
-                       maxConsecutiveFailedTrials: Int?? = nil, maxInterruptionsPerTrial: Int?? = nil,
-                       acceptSpaceChange: Bool = false, acceptTrialChange: Bool = false,
-                       worker: String? = nil) throws -> SearchOutcome {
+    public func search(
+        overwrite: Bool = false, maxTrials: Int? = nil, maxRetriesPerTrial: Int? = nil,
+        maxConsecutiveFailedTrials: Int?? = nil, maxInterruptionsPerTrial: Int?? = nil,
+        acceptSpaceChange: Bool = false, acceptTrialChange: Bool = false,
+        worker: String? = nil
+    ) throws -> SearchOutcome {
         let (body, definition) = try trialBody()
-        let tuner = try makeTuner(definition: definition, overwrite: overwrite, maxTrials: maxTrials,
-                                  maxRetriesPerTrial: maxRetriesPerTrial, maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
-                                  maxInterruptionsPerTrial: maxInterruptionsPerTrial, acceptSpaceChange: acceptSpaceChange,
-                                  acceptTrialChange: acceptTrialChange, worker: worker)
+        let tuner = try makeTuner(
+            definition: definition, overwrite: overwrite, maxTrials: maxTrials,
+            maxRetriesPerTrial: maxRetriesPerTrial, maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
+            maxInterruptionsPerTrial: maxInterruptionsPerTrial, acceptSpaceChange: acceptSpaceChange,
+            acceptTrialChange: acceptTrialChange, worker: worker)
         tuner.handlesSignals = handlesSignals
         tuner.onInterrupt = onInterrupt
         return try tuner.search(body)
@@ -143,13 +161,16 @@ public struct StudyRun {
     /// it, or starting it empty with `overwrite` — then lets it go, for workers to join: every
     /// error a bad input gives comes once, before any worker starts.
     ///
-    /// - Throws: as ``search(overwrite:maxTrials:maxRetriesPerTrial:maxConsecutiveFailedTrials:maxInterruptionsPerTrial:acceptSpaceChange:acceptTrialChange:worker:)``.
-    public func prepareForWorkers(overwrite: Bool = false, acceptSpaceChange: Bool = false,
-                                  acceptTrialChange: Bool = false) throws {
+    /// - Throws: as `search(overwrite:…:worker:)` does.
+    public func prepareForWorkers(
+        overwrite: Bool = false, acceptSpaceChange: Bool = false,
+        acceptTrialChange: Bool = false
+    ) throws {
         let (_, definition) = try trialBody()
-        let tuner = try makeTuner(definition: definition, overwrite: overwrite, maxTrials: nil, maxRetriesPerTrial: nil,
-                                  maxConsecutiveFailedTrials: nil, maxInterruptionsPerTrial: nil,
-                                  acceptSpaceChange: acceptSpaceChange, acceptTrialChange: acceptTrialChange, worker: nil)
+        let tuner = try makeTuner(
+            definition: definition, overwrite: overwrite, maxTrials: nil, maxRetriesPerTrial: nil,
+            maxConsecutiveFailedTrials: nil, maxInterruptionsPerTrial: nil,
+            acceptSpaceChange: acceptSpaceChange, acceptTrialChange: acceptTrialChange, worker: nil)
         tuner.store.consolidate()
     }
 
@@ -162,17 +183,21 @@ public struct StudyRun {
         case .randomSearch: return RandomSearchOracle()
         case .bayesianOptimization: return BayesianOptimizationOracle()
         case .hyperband:
-            return HyperbandOracle(maxEpochs: study.maxEpochs, factor: study.factor, iterations: study.hyperbandIterations)
+            return HyperbandOracle(
+                maxEpochs: study.maxEpochs, factor: study.factor, iterations: study.hyperbandIterations)
         default: throw SearchConfigurationError("a study file cannot name the tuner \(study.tuner)")
         }
     }
 
-    func makeTuner(definition: String, overwrite: Bool, maxTrials: Int?, maxRetriesPerTrial: Int?,
-                   maxConsecutiveFailedTrials: Int??, maxInterruptionsPerTrial: Int??, acceptSpaceChange: Bool,
-                   acceptTrialChange: Bool, worker: String?) throws -> Tuner {
+    func makeTuner(
+        definition: String, overwrite: Bool, maxTrials: Int?, maxRetriesPerTrial: Int?,
+        maxConsecutiveFailedTrials: Int??, maxInterruptionsPerTrial: Int??, acceptSpaceChange: Bool,
+        acceptTrialChange: Bool, worker: String?
+    ) throws -> Tuner {
         let oracle = try self.oracle()
-        var journal = JournalOptions(synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
-                                     acceptTrialChange: acceptTrialChange, worker: worker)
+        var journal = JournalOptions(
+            synchronous: study.synchronous, acceptSpaceChange: acceptSpaceChange,
+            acceptTrialChange: acceptTrialChange, worker: worker)
         journal.leaseSeconds = study.leaseSeconds
         let configuration = TunerConfiguration(
             directory: study.directory, projectName: study.name, maxTrials: maxTrials ?? study.maxTrials,
@@ -181,9 +206,10 @@ public struct StudyRun {
             maxInterruptionsPerTrial: maxInterruptionsPerTrial ?? study.maxInterruptionsPerTrial, seed: study.seed,
             overwrite: overwrite || study.overwrite, verbose: verbose, journal: journal, store: study.store,
             trialDefinition: definition)
-        return try Tuner(oracle: oracle, objective: study.objective,
-                         hyperparameters: HyperParameters(space: study.space, values: [:]),
-                         configuration: configuration, output: output)
+        return try Tuner(
+            oracle: oracle, objective: study.objective,
+            hyperparameters: HyperParameters(space: study.space, values: [:]),
+            configuration: configuration, output: output)
     }
 }
 
@@ -211,7 +237,9 @@ struct ModelTrial {
         }
         let count = spec.parameterCount(inputs: data.x.columns, units: units)
         if let (limit, kind, message) = spec.maxParameters, count.map({ $0 > limit }) ?? true {
-            let text = (message ?? "Model too large!") + " It contains \(count.map(String.init) ?? "more than \(Int.max)") params."
+            let text =
+                (message ?? "Model too large!")
+                + " It contains \(count.map(String.init) ?? "more than \(Int.max)") params."
             switch kind {
             case .plain: throw ConstraintViolation(description: text)
             case .failed: throw FailedTrialError(text)
@@ -219,7 +247,10 @@ struct ModelTrial {
             }
         }
         guard let count, count <= ModelSpec.maxModelParameters else {
-            throw FailedTrialError("the model would have \(count.map(String.init) ?? "more than \(Int.max)") parameters, more than the \(ModelSpec.maxModelParameters) the built-in trainer holds")
+            throw FailedTrialError(
+                "the model would have \(count.map(String.init) ?? "more than \(Int.max)") parameters, more than the " +
+                    "\(ModelSpec.maxModelParameters) the built-in trainer holds"
+            )
         }
         var layers: [any Layer] = []
         var first = true
@@ -229,12 +260,15 @@ struct ModelTrial {
             case let .dense(_, activation, useBias):
                 let name = try activation.resolve(hp, stringValue)
                 guard let act = Activation(rawValue: name) else { throw FailedTrialError("unknown activation \(name)") }
-                layers.append(Dense(units[index], activation: act, inputSize: first ? data.x.columns : nil, useBias: useBias))
+                layers.append(
+                    Dense(units[index], activation: act, inputSize: first ? data.x.columns : nil, useBias: useBias))
                 index += 1
                 first = false
             case let .dropout(rate):
                 let value = try rate.resolve(hp, doubleValue)
-                guard value >= 0, value < 1 else { throw FailedTrialError("a dropout rate must be in [0, 1), got \(value)") }
+                guard value >= 0, value < 1 else {
+                    throw FailedTrialError("a dropout rate must be in [0, 1), got \(value)")
+                }
                 layers.append(Dropout(value))
             }
         }
@@ -242,17 +276,21 @@ struct ModelTrial {
         let learningRate = try spec.learningRate?.resolve(hp, doubleValue)
         switch try spec.optimizer.resolve(hp, stringValue) {
         case "sgd":
-            model.compile(optimizer: .sgd(learningRate: learningRate ?? 0.01, momentum: try spec.momentum?.resolve(hp, doubleValue) ?? 0),
-                          loss: spec.loss, metrics: spec.metrics)
+            model.compile(
+                optimizer: .sgd(
+                    learningRate: learningRate ?? 0.01, momentum: try spec.momentum?.resolve(hp, doubleValue) ?? 0),
+                loss: spec.loss, metrics: spec.metrics)
         default:
             model.compile(optimizer: .adam(learningRate: learningRate ?? 1e-3), loss: spec.loss, metrics: spec.metrics)
         }
-        model.fitConfiguration = FitConfiguration(batchSize: try spec.batchSize.resolve(hp, intValue), shuffle: spec.shuffle,
-                                                  validationSplit: spec.validationSplit, earlyStopping: spec.earlyStopping,
-                                                  terminateOnNaN: spec.terminateOnNaN)
+        model.fitConfiguration = FitConfiguration(
+            batchSize: try spec.batchSize.resolve(hp, intValue), shuffle: spec.shuffle,
+            validationSplit: spec.validationSplit, earlyStopping: spec.earlyStopping,
+            terminateOnNaN: spec.terminateOnNaN)
         // Through the engine's conformance: weights from the trial seed, Hyperband's epochs and
         // parent weights, the progress line.
-        return try model.fit(x: data.x, y: data.y, validationData: data.validation,
-                             epochs: try spec.epochs.resolve(hp, intValue), context: context)
+        return try model.fit(
+            x: data.x, y: data.y, validationData: data.validation,
+            epochs: try spec.epochs.resolve(hp, intValue), context: context)
     }
 }

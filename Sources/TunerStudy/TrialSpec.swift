@@ -24,22 +24,31 @@ public enum TrialSpec: Sendable {
         }
         if let command = fields["command"] {
             for key in ["model", "fit", "data", "constraints"] where fields[key] != nil {
-                throw fields[key]!.error("'\(key)' belongs to the built-in model; a command trial takes command, timeout, exit_codes, environment")
+                throw fields[key]!.error(
+                    "'\(key)' belongs to the built-in model; a command trial takes command, timeout, exit_codes, " +
+                        "environment"
+                )
             }
             return .command(try CommandSpec.parse(command, fields: fields, space: space))
         }
-        guard let model = fields["model"] else { throw field.error("a trial needs a 'model' (the built-in MLP) or a 'command'") }
+        guard let model = fields["model"] else {
+            throw field.error("a trial needs a 'model' (the built-in MLP) or a 'command'")
+        }
         guard let data = fields["data"] else { throw field.error("the built-in model needs 'data' (csv or random)") }
         for key in ["timeout", "exit_codes", "environment"] where fields[key] != nil {
             throw fields[key]!.error("'\(key)' belongs to command trials")
         }
-        return .model(try ModelSpec.parse(model, fit: fields["fit"], data: data, constraints: fields["constraints"], space: space))
+        return .model(
+            try ModelSpec.parse(model, fit: fields["fit"], data: data, constraints: fields["constraints"], space: space)
+        )
     }
 }
 
 /// A hyperparameter reference or literal, parsed from a scalar.
-func setting<T>(_ field: YAMLField, space: SearchSpace, literal: (YAMLField) throws -> T,
-                accepts: (HyperParameterDefinition) -> Bool, expected: String) throws -> Setting<T> {
+func setting<T>(
+    _ field: YAMLField, space: SearchSpace, literal: (YAMLField) throws -> T,
+    accepts: (HyperParameterDefinition) -> Bool, expected: String
+) throws -> Setting<T> {
     if let s = field.scalarString, s.hasPrefix("$") {
         let name = String(s.dropFirst())
         guard let definition = space[name] else {
@@ -47,7 +56,9 @@ func setting<T>(_ field: YAMLField, space: SearchSpace, literal: (YAMLField) thr
             if let suggestion = closest(name, in: space.names) { message += "; did you mean '$\(suggestion)'?" }
             throw field.error(message)
         }
-        guard accepts(definition) else { throw field.error("'$\(name)' is a \(definition.className); here it must give \(expected)") }
+        guard accepts(definition) else {
+            throw field.error("'$\(name)' is a \(definition.className); here it must give \(expected)")
+        }
         return .hyperparameter(name)
     }
     return .literal(try literal(field))
@@ -62,7 +73,9 @@ extension Setting {
             guard let raw = hp[name] else {
                 throw FailedTrialError("the hyperparameter '\(name)' is not active in this trial but the model uses it")
             }
-            guard let value = convert(raw) else { throw FailedTrialError("the hyperparameter '\(name)' = \(raw) does not fit where it is used") }
+            guard let value = convert(raw) else {
+                throw FailedTrialError("the hyperparameter '\(name)' = \(raw) does not fit where it is used")
+            }
             return value
         }
     }
@@ -160,37 +173,64 @@ public struct ModelSpec: Sendable {
         return total
     }
 
-    static func parse(_ model: YAMLField, fit: YAMLField?, data: YAMLField, constraints: YAMLField?, space: SearchSpace) throws -> ModelSpec {
+    static func parse(_ model: YAMLField, fit: YAMLField?, data: YAMLField, constraints: YAMLField?, space: SearchSpace)
+        throws -> ModelSpec
+    {
         let fields = try model.mapping(allowed: StudyFileKeys.model)
         guard let layersField = fields["layers"] else { throw model.error("the model needs 'layers'") }
         var layers: [Layer] = []
         for item in try layersField.list() {
             let f = try item.mapping(allowed: StudyFileKeys.layer)
             if let rate = f["dropout"] {
-                guard f["units"] == nil else { throw item.error("a layer is either Dense (units) or Dropout (dropout), not both") }
-                layers.append(.dropout(rate: try setting(rate, space: space, literal: { field in
-                    let r = try field.double()
-                    guard r >= 0, r < 1 else { throw field.error("a dropout rate must be in [0, 1), got \(r)") }
-                    return r
-                }, accepts: isNumeric, expected: "a rate")))
+                guard f["units"] == nil else {
+                    throw item.error("a layer is either Dense (units) or Dropout (dropout), not both")
+                }
+                layers.append(
+                    .dropout(
+                        rate: try setting(
+                            rate, space: space,
+                            literal: { field in
+                                let r = try field.double()
+                                guard r >= 0, r < 1 else {
+                                    throw field.error("a dropout rate must be in [0, 1), got \(r)")
+                                }
+                                return r
+                            }, accepts: isNumeric, expected: "a rate")))
                 continue
             }
-            guard let units = f["units"] else { throw item.error("a Dense layer needs 'units' (or write {dropout: rate})") }
-            layers.append(.dense(
-                units: try setting(units, space: space, literal: { field in
-                    let u = try field.int()
-                    guard u >= 1, u <= ModelSpec.maxUnits else { throw field.error("units must be from 1 to \(ModelSpec.maxUnits), got \(u)") }
-                    return u
-                }, accepts: isInteger, expected: "an integer"),
-                activation: try f["activation"].map { try setting($0, space: space, literal: { try $0.choice(activationNames()) },
-                                                                  accepts: { definition in
-                    isString(definition) && definition.orderedValues.allSatisfy { value in
-                        if case .string(let name) = value { activationNames().contains(name) } else { false }
-                    }
-                }, expected: "activation names (\(activationNames().joined(separator: ", ")))") } ?? .literal("linear"),
-                useBias: try f["use_bias"]?.bool() ?? true))
+            guard let units = f["units"] else {
+                throw item.error("a Dense layer needs 'units' (or write {dropout: rate})")
+            }
+            layers.append(
+                .dense(
+                    units: try setting(
+                        units, space: space,
+                        literal: { field in
+                            let u = try field.int()
+                            guard u >= 1, u <= ModelSpec.maxUnits else {
+                                throw field.error("units must be from 1 to \(ModelSpec.maxUnits), got \(u)")
+                            }
+                            return u
+                        }, accepts: isInteger, expected: "an integer"),
+                    activation: try f["activation"].map {
+                        try setting(
+                            $0, space: space, literal: { try $0.choice(activationNames()) },
+                            accepts: { definition in
+                                isString(definition)
+                                    && definition.orderedValues.allSatisfy { value in
+                                        if case .string(let name) = value {
+                                            activationNames().contains(name)
+                                        } else {
+                                            false
+                                        }
+                                    }
+                            }, expected: "activation names (\(activationNames().joined(separator: ", ")))")
+                    } ?? .literal("linear"),
+                    useBias: try f["use_bias"]?.bool() ?? true))
         }
-        guard layers.contains(where: { if case .dense = $0 { true } else { false } }) else { throw layersField.error("the model needs at least one Dense layer") }
+        guard layers.contains(where: { if case .dense = $0 { true } else { false } }) else {
+            throw layersField.error("the model needs at least one Dense layer")
+        }
         var optimizer: Setting<String> = .literal("adam")
         var learningRate: Setting<Double>?, momentum: Setting<Double>?
         if let opt = fields["optimizer"] {
@@ -198,22 +238,42 @@ public struct ModelSpec: Sendable {
                 optimizer = .literal(try opt.choice(["adam", "sgd"]))
             } else {
                 let o = try opt.mapping(allowed: StudyFileKeys.optimizer)
-                optimizer = try o["name"].map { try setting($0, space: space, literal: { try $0.choice(["adam", "sgd"]) }, accepts: isString, expected: "adam or sgd") } ?? .literal("adam")
-                learningRate = try o["learning_rate"].map { try setting($0, space: space, literal: { field in
-                    let v = try field.double()
-                    guard v > 0, v.isFinite else { throw field.error("a learning rate must be a positive number, got \(v)") }
-                    return v
-                }, accepts: isNumeric, expected: "a number") }
-                momentum = try o["momentum"].map { try setting($0, space: space, literal: { field in
-                    let v = try field.double()
-                    guard v >= 0, v < 1 else { throw field.error("a momentum must be in [0, 1), got \(v)") }
-                    return v
-                }, accepts: isNumeric, expected: "a number") }
+                optimizer =
+                    try o["name"].map {
+                        try setting(
+                            $0, space: space, literal: { try $0.choice(["adam", "sgd"]) }, accepts: isString,
+                            expected: "adam or sgd")
+                    } ?? .literal("adam")
+                learningRate = try o["learning_rate"].map {
+                    try setting(
+                        $0, space: space,
+                        literal: { field in
+                            let v = try field.double()
+                            guard v > 0, v.isFinite else {
+                                throw field.error("a learning rate must be a positive number, got \(v)")
+                            }
+                            return v
+                        }, accepts: isNumeric, expected: "a number")
+                }
+                momentum = try o["momentum"].map {
+                    try setting(
+                        $0, space: space,
+                        literal: { field in
+                            let v = try field.double()
+                            guard v >= 0, v < 1 else { throw field.error("a momentum must be in [0, 1), got \(v)") }
+                            return v
+                        }, accepts: isNumeric, expected: "a number")
+                }
             }
         }
-        guard let lossField = fields["loss"] else { throw model.error("the model needs a 'loss' (\(Loss.allCases.map(\.rawValue).joined(separator: ", ")))") }
+        guard let lossField = fields["loss"] else {
+            throw model.error("the model needs a 'loss' (\(Loss.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
         let loss = Loss(rawValue: try lossField.choice(Loss.allCases.map(\.rawValue)))!
-        let metrics = try fields["metrics"].map { try $0.list().map { Metric(rawValue: try $0.choice(Metric.allCases.map(\.rawValue)))! } } ?? []
+        let metrics =
+            try fields["metrics"].map {
+                try $0.list().map { Metric(rawValue: try $0.choice(Metric.allCases.map(\.rawValue)))! }
+            } ?? []
 
         let fitFields = try fit?.mapping(allowed: StudyFileKeys.fit) ?? [:]
         let positive: (YAMLField) throws -> Int = { field in
@@ -221,18 +281,29 @@ public struct ModelSpec: Sendable {
             guard v >= 1, v <= 10_000_000 else { throw field.error("must be from 1 to 10000000, got \(v)") }
             return v
         }
-        let epochs = try fitFields["epochs"].map { try setting($0, space: space, literal: positive, accepts: isInteger, expected: "an integer") } ?? .literal(10)
-        let batchSize = try fitFields["batch_size"].map { try setting($0, space: space, literal: positive, accepts: isInteger, expected: "an integer") } ?? .literal(32)
+        let epochs =
+            try fitFields["epochs"].map {
+                try setting($0, space: space, literal: positive, accepts: isInteger, expected: "an integer")
+            } ?? .literal(10)
+        let batchSize =
+            try fitFields["batch_size"].map {
+                try setting($0, space: space, literal: positive, accepts: isInteger, expected: "an integer")
+            } ?? .literal(32)
         let split = try fitFields["validation_split"]?.double() ?? 0
         if !(split >= 0 && split < 1) { throw fitFields["validation_split"]!.error("must be in [0, 1), got \(split)") }
         var earlyStopping: EarlyStopping?
         if let es = fitFields["early_stopping"] {
             let e = try es.mapping(allowed: StudyFileKeys.earlyStopping)
             let minDelta = try e["min_delta"]?.double() ?? 0, patience = try e["patience"]?.int() ?? 0
-            if !(minDelta >= 0 && minDelta.isFinite) { throw e["min_delta"]!.error("must be a number of 0 or more, got \(minDelta)") }
-            if patience < 0 || patience > 10_000_000 { throw e["patience"]!.error("must be from 0 to 10000000, got \(patience)") }
-            earlyStopping = EarlyStopping(monitor: try e["monitor"]?.string() ?? "val_loss", minDelta: minDelta,
-                                          patience: patience, restoreBestWeights: try e["restore_best_weights"]?.bool() ?? false)
+            if !(minDelta >= 0 && minDelta.isFinite) {
+                throw e["min_delta"]!.error("must be a number of 0 or more, got \(minDelta)")
+            }
+            if patience < 0 || patience > 10_000_000 {
+                throw e["patience"]!.error("must be from 0 to 10000000, got \(patience)")
+            }
+            earlyStopping = EarlyStopping(
+                monitor: try e["monitor"]?.string() ?? "val_loss", minDelta: minDelta,
+                patience: patience, restoreBestWeights: try e["restore_best_weights"]?.bool() ?? false)
         }
         var maxParameters: (Int, ConstraintError, String?)?
         if let constraints {
@@ -241,14 +312,19 @@ public struct ModelSpec: Sendable {
                 guard let limit = c["max_parameters"] else { throw item.error("a constraint needs 'max_parameters'") }
                 let value = try limit.int()
                 guard value >= 1 else { throw limit.error("must be at least 1, got \(value)") }
-                maxParameters = (value, ConstraintError(rawValue: try c["error"]?.choice(["plain", "failed", "fatal"]) ?? "plain")!,
-                                 try c["message"]?.string())
+                maxParameters = (
+                    value, ConstraintError(rawValue: try c["error"]?.choice(["plain", "failed", "fatal"]) ?? "plain")!,
+                    try c["message"]?.string()
+                )
             }
         }
-        return ModelSpec(layers: layers, optimizer: optimizer, learningRate: learningRate, momentum: momentum, loss: loss, metrics: metrics,
-                         epochs: epochs, batchSize: batchSize, shuffle: try fitFields["shuffle"]?.bool() ?? true, validationSplit: split,
-                         earlyStopping: earlyStopping, terminateOnNaN: try fitFields["terminate_on_nan"]?.bool() ?? true,
-                         data: try DataSpec.parse(data), maxParameters: maxParameters)
+        return ModelSpec(
+            layers: layers, optimizer: optimizer, learningRate: learningRate, momentum: momentum, loss: loss,
+            metrics: metrics,
+            epochs: epochs, batchSize: batchSize, shuffle: try fitFields["shuffle"]?.bool() ?? true,
+            validationSplit: split,
+            earlyStopping: earlyStopping, terminateOnNaN: try fitFields["terminate_on_nan"]?.bool() ?? true,
+            data: try DataSpec.parse(data), maxParameters: maxParameters)
     }
 
     /// The metric names a trial reports: `loss`, the metrics, and their `val_` forms when
@@ -262,8 +338,9 @@ public struct ModelSpec: Sendable {
 /// Where the built-in model's data comes from.
 public enum DataSpec: Sendable {
     /// A CSV file, with validation data from another file or a split.
-    case csv(path: String, targets: [String], features: [String]?, oneHot: Bool, validationPath: String?,
-             validationSplit: Double?, standardize: Bool)
+    case csv(
+        path: String, targets: [String], features: [String]?, oneHot: Bool, validationPath: String?,
+        validationSplit: Double?, standardize: Bool)
     /// Uniform random numbers like `np.random.rand`, seeded.
     case random(rows: Int, features: Int, targets: Int, seed: UInt64, validationRows: Int?, validationSeed: UInt64)
 
@@ -286,12 +363,15 @@ public enum DataSpec: Sendable {
                 guard v >= 0 else { throw field.error("a seed must be 0 or more, got \(v)") }
                 return UInt64(v)
             }
-            let rows = try positive("rows", nil), features = try positive("features", nil), targets = try positive("targets", 1)
+            let rows = try positive("rows", nil), features = try positive("features", nil),
+                targets = try positive("targets", 1)
             var validationRows: Int?, validationSeed: UInt64 = 1
             if let v = fields["validation_random"] {
                 let vf = try v.mapping(allowed: StudyFileKeys.validationRandom)
                 let count = try vf["rows"]?.int() ?? 100
-                if count < 1 || count > 10_000_000 { throw vf["rows"]!.error("must be from 1 to 10000000, got \(count)") }
+                if count < 1 || count > 10_000_000 {
+                    throw vf["rows"]!.error("must be from 1 to 10000000, got \(count)")
+                }
                 validationRows = count
                 validationSeed = try seed(vf["seed"], 1)
             }
@@ -300,20 +380,29 @@ public enum DataSpec: Sendable {
             for (count, name) in [(rows, "rows"), (validationRows ?? 0, "validation_random.rows")] {
                 let (cells, overflow) = count.multipliedReportingOverflow(by: features + targets)
                 if overflow || cells > limit {
-                    throw random.error("\(name) × (features + targets) is more than \(limit) values: too large to generate")
+                    throw random.error(
+                        "\(name) × (features + targets) is more than \(limit) values: too large to generate")
                 }
             }
-            return .random(rows: rows, features: features, targets: targets,
-                           seed: try seed(r["seed"], 0), validationRows: validationRows, validationSeed: validationSeed)
+            return .random(
+                rows: rows, features: features, targets: targets,
+                seed: try seed(r["seed"], 0), validationRows: validationRows, validationSeed: validationSeed)
         }
         guard let csv = fields["csv"] else { throw field.error("data needs 'csv' (a file) or 'random' (generated)") }
-        guard let targets = fields["targets"] else { throw field.error("CSV data needs 'targets' (the target column names)") }
-        let targetNames: [String] = targets.scalarString != nil ? [try targets.string()] : try targets.list().map { try $0.string() }
+        guard let targets = fields["targets"] else {
+            throw field.error("CSV data needs 'targets' (the target column names)")
+        }
+        let targetNames: [String] =
+            targets.scalarString != nil ? [try targets.string()] : try targets.list().map { try $0.string() }
         let split = try fields["validation_split"]?.double()
-        if let split, !(split > 0 && split < 1) { throw fields["validation_split"]!.error("must be in (0, 1), got \(split)") }
-        return .csv(path: try csv.string(), targets: targetNames, features: try fields["features"]?.list().map { try $0.string() },
-                    oneHot: try fields["one_hot"]?.bool() ?? false, validationPath: try fields["validation_csv"]?.string(),
-                    validationSplit: split, standardize: try fields["standardize"]?.bool() ?? false)
+        if let split, !(split > 0 && split < 1) {
+            throw fields["validation_split"]!.error("must be in (0, 1), got \(split)")
+        }
+        return .csv(
+            path: try csv.string(), targets: targetNames,
+            features: try fields["features"]?.list().map { try $0.string() },
+            oneHot: try fields["one_hot"]?.bool() ?? false, validationPath: try fields["validation_csv"]?.string(),
+            validationSplit: split, standardize: try fields["standardize"]?.bool() ?? false)
     }
 }
 
@@ -348,20 +437,28 @@ public struct CommandSpec: Sendable {
             func code(_ key: String, _ fallback: Int32) throws -> Int32 {
                 guard let field = c[key] else { return fallback }
                 let value = try field.int()
-                guard (1...255).contains(value) else { throw field.error("an exit code is from 1 to 255, got \(value)") }
+                guard (1...255).contains(value) else {
+                    throw field.error("an exit code is from 1 to 255, got \(value)")
+                }
                 return Int32(value)
             }
             failed = try code("failed", 3)
             fatal = try code("fatal", 4)
-            if failed == fatal || failed == 0 || fatal == 0 { throw codes.error("the failed and fatal exit codes must differ from each other and from 0") }
+            if failed == fatal || failed == 0 || fatal == 0 {
+                throw codes.error("the failed and fatal exit codes must differ from each other and from 0")
+            }
         }
         var environment: [String: String] = [:]
         if let env = fields["environment"] {
-            guard case .mapping(let mapping) = env.node else { throw env.error("expected a mapping of names to values") }
+            guard case .mapping(let mapping) = env.node else {
+                throw env.error("expected a mapping of names to values")
+            }
             for (key, value) in mapping {
                 let name = key.string ?? ""
-                guard !name.isEmpty, !name.contains("="), !name.utf8.contains(0), !(value.string ?? "").utf8.contains(0) else {
-                    throw YAMLField(node: key, path: env.path, file: env.file).error("an environment variable's name must be non-empty, without '=' or NUL, got \"\(name)\"")
+                guard !name.isEmpty, !name.contains("="), !name.utf8.contains(0), !(value.string ?? "").utf8.contains(0)
+                else {
+                    throw YAMLField(node: key, path: env.path, file: env.file).error(
+                        "an environment variable's name must be non-empty, without '=' or NUL, got \"\(name)\"")
                 }
                 environment[name] = value.string ?? ""
             }
@@ -369,11 +466,16 @@ public struct CommandSpec: Sendable {
         let timeout = try fields["timeout"].map { field -> Double in
             let t = try field.double()
             guard t > 0, t <= CommandSpec.maxTimeout else {
-                throw field.error("a timeout is more than 0 and at most \(Int(CommandSpec.maxTimeout)) seconds (a year), got \(formatG5(t))")
+                throw field.error(
+                    "a timeout is more than 0 and at most \(Int(CommandSpec.maxTimeout)) seconds (a year), got " +
+                        "\(formatG5(t))"
+                )
             }
             return t
         }
-        return CommandSpec(template: template, timeout: timeout, failedExitCode: failed, fatalExitCode: fatal, environment: environment)
+        return CommandSpec(
+            template: template, timeout: timeout, failedExitCode: failed, fatalExitCode: fatal, environment: environment
+        )
     }
 }
 
@@ -386,7 +488,9 @@ func placeholders(_ template: String) -> [String] {
         let after = template.index(after: open)
         guard let close = template[after...].firstIndex(of: "}") else { break }
         let name = String(template[after..<close])
-        if let first = name.first, first.isLetter || first == "_", name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+        if let first = name.first, first.isLetter || first == "_",
+            name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+        {
             names.append(name)
             index = template.index(after: close)
         } else {
@@ -408,16 +512,23 @@ extension CommandSpec {
         let fm = FileManager.default
         if program.contains("/") {
             guard fm.isExecutableFile(atPath: program) else {
-                throw StudyFileError(path: studyPath, field: "trial.command", "the program \(program) does not exist or is not executable")
+                throw StudyFileError(
+                    path: studyPath, field: "trial.command",
+                    "the program \(program) does not exist or is not executable")
             }
             return
         }
         // Shell words and builtins: the shell itself runs them.
-        let builtins: Set<String> = ["cd", "exec", "exit", "export", "set", "test", "[", "true", "false", "echo", "if", "for", "while",
-                                     "until", "case", "{", "(", "!", ".", ":", "eval", "read", "printf", "ulimit", "umask", "trap"]
+        let builtins: Set<String> = [
+            "cd", "exec", "exit", "export", "set", "test", "[", "true", "false", "echo", "if", "for", "while",
+            "until", "case", "{", "(", "!", ".", ":", "eval", "read", "printf", "ulimit", "umask", "trap",
+        ]
         if builtins.contains(program) { return }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") where fm.isExecutableFile(atPath: "\(directory)/\(program)") { return }
-        throw StudyFileError(path: studyPath, field: "trial.command", "the program '\(program)' is not on the PATH (\(path))")
+        for directory in path.split(separator: ":") where fm.isExecutableFile(atPath: "\(directory)/\(program)") {
+            return
+        }
+        throw StudyFileError(
+            path: studyPath, field: "trial.command", "the program '\(program)' is not on the PATH (\(path))")
     }
 }

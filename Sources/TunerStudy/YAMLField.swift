@@ -8,7 +8,8 @@ struct YAMLField {
     let file: String
 
     func error(_ message: String) -> StudyFileError {
-        StudyFileError(path: file, line: node.mark?.line, column: node.mark?.column, field: path.isEmpty ? nil : path, message)
+        StudyFileError(
+            path: file, line: node.mark?.line, column: node.mark?.column, field: path.isEmpty ? nil : path, message)
     }
 
     var kindName: String {
@@ -63,7 +64,9 @@ struct YAMLField {
     }
 
     func double() throws -> Double {
-        guard let s = scalarString, let v = Double(s), v.isFinite else { throw error("expected a number, found \(kindName)") }
+        guard let s = scalarString, let v = Double(s), v.isFinite else {
+            throw error("expected a number, found \(kindName)")
+        }
         return v
     }
 
@@ -129,7 +132,10 @@ extension YAMLField {
             case .alias(let alias): return "*\(alias.anchor)"
             }
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: value(node), options: [.sortedKeys, .fragmentsAllowed]) else {
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: value(node), options: [.sortedKeys, .fragmentsAllowed])
+        else {
             return ""
         }
         return String(decoding: data, as: UTF8.self)

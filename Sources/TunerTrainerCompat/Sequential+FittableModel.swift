@@ -12,8 +12,10 @@ import TunerTrainer
 /// its weights in its folder for the trials it may be promoted to.
 extension Sequential: FittableModel {
     /// Fits the model for one attempt of a trial.
-    public func fit(x: Matrix, y: Matrix, validationData: (Matrix, Matrix)?, epochs: Int,
-                    context: TrialContext) throws -> TrialResult {
+    public func fit(
+        x: Matrix, y: Matrix, validationData: (Matrix, Matrix)?, epochs: Int,
+        context: TrialContext
+    ) throws -> TrialResult {
         let settings = fitConfiguration
         let hp = context.hyperparameters
         var total = epochs, seed: UInt64? = context.seed
@@ -27,10 +29,12 @@ extension Sequential: FittableModel {
                 seed = nil
             }
         }
-        let history = try fit(x: x, y: y, batchSize: settings.batchSize, epochs: total, validationData: validationData,
-                              validationSplit: validationData == nil ? settings.validationSplit : 0,
-                              shuffle: settings.shuffle, earlyStopping: settings.earlyStopping,
-                              terminateOnNaN: settings.terminateOnNaN, seed: seed) { epoch, _ in
+        let history = try fit(
+            x: x, y: y, batchSize: settings.batchSize, epochs: total, validationData: validationData,
+            validationSplit: validationData == nil ? settings.validationSplit : 0,
+            shuffle: settings.shuffle, earlyStopping: settings.earlyStopping,
+            terminateOnNaN: settings.terminateOnNaN, seed: seed
+        ) { epoch, _ in
             // A search stopping on a signal ends the fit at the epoch's end, not the trial's.
             if context.stop.isStopped { throw CancellationError() }
             context.reportEpoch(epoch + 1, total)

@@ -7,14 +7,22 @@ import TunerReports
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export a study as JSON (the study, its sessions, every trial with its attempts) or CSV (one row per trial).")
+        abstract:
+            "Export a study as JSON (the study, its sessions, every trial with its attempts) or CSV (one row per " +
+                "trial)."
+    )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv }
 
     @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
     var study: StudyLocation
 
-    @Option(help: "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name or its study file.")
+    @Option(
+        help:
+            ArgumentHelp(
+                "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name " +
+                    "or its study file.")
+    )
     var store: String?
 
     @Option(help: "json or csv.")
@@ -26,6 +34,10 @@ struct Export: ParsableCommand {
     func run() throws {
         let journal = try study.open(store: store)
         let data = format == .json ? try StudyExport.json(journal) : try StudyExport.csv(journal)
-        if let output { try data.write(to: URL(fileURLWithPath: output)) } else { FileHandle.standardOutput.write(data) }
+        if let output {
+            try data.write(to: URL(fileURLWithPath: output))
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
     }
 }

@@ -21,4 +21,3 @@ struct ImportKerasTuner: ParsableCommand {
         for note in result.notes { print("note: \(note)") }
     }
 }
-

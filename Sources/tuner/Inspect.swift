@@ -6,12 +6,18 @@ import TunerEngine
 import TunerReports
 
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show where a search stands: counts, the running session, the streak, the stop reason.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show where a search stands: counts, the running session, the streak, the stop reason.")
 
     @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
     var study: StudyLocation
 
-    @Option(help: "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name or its study file.")
+    @Option(
+        help:
+            ArgumentHelp(
+                "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name " +
+                    "or its study file.")
+    )
     var store: String?
 
     func run() throws {
@@ -22,7 +28,9 @@ struct Status: ParsableCommand {
         let (journal, live) = try StoreCopy.copy(url: store, study: try study.studyName())
         var status = try StudyStatus(journal: journal)
         status.liveWorkers = live
-        if let last = status.sessions.last, last.endedAt == nil { status.writerAlive = live.contains(last.worker ?? "") }
+        if let last = status.sessions.last, last.endedAt == nil {
+            status.writerAlive = live.contains(last.worker ?? "")
+        }
         print(status.text)
     }
 }
@@ -33,7 +41,12 @@ struct Summary: ParsableCommand {
     @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
     var study: StudyLocation
 
-    @Option(help: "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name or its study file.")
+    @Option(
+        help:
+            ArgumentHelp(
+                "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name " +
+                    "or its study file.")
+    )
     var store: String?
 
     @Option(help: "How many trials to show.")
@@ -46,12 +59,18 @@ struct Summary: ParsableCommand {
 }
 
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write the HTML summary and/or the JUnit XML file of a study.")
+    static let configuration = CommandConfiguration(
+        abstract: "Write the HTML summary and/or the JUnit XML file of a study.")
 
     @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
     var study: StudyLocation
 
-    @Option(help: "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name or its study file.")
+    @Option(
+        help:
+            ArgumentHelp(
+                "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name " +
+                    "or its study file.")
+    )
     var store: String?
 
     @Option(help: "Write the HTML summary here.")

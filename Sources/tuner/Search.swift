@@ -35,22 +35,37 @@ struct SearchOptions: ParsableArguments {
     @Flag(help: "Resume although the search space differs from the journaled one (the change is journaled).")
     var acceptSpaceChange = false
 
-    @Option(help: "Keep the study in this PostgreSQL database (postgresql://USER@HOST/DB) instead of its journal file; every process is then one of its workers.")
+    @Option(
+        help:
+            ArgumentHelp(
+                "Keep the study in this PostgreSQL database (postgresql://USER@HOST/DB) instead of its journal file; " +
+                    "every process is then one of its workers.")
+    )
     var store: String?
 
     @Option(help: "With --store: a worker silent this many seconds is found dead and its trial re-run (1 to 86400).")
     var lease: Double = 15
 
-    @Flag(help: "Resume although the trial definition (model, fit, data, constraints, command) differs from the journaled one (the change is journaled).")
+    @Flag(
+        help:
+            ArgumentHelp(
+                "Resume although the trial definition (model, fit, data, constraints, command) differs from the " +
+                    "journaled one (the change is journaled).")
+    )
     var acceptTrialChange = false
 
     func validate() throws {
         if let maxTrials, maxTrials <= 0 { throw ValidationError("--max-trials must be positive") }
         if let store, !PostgresURL.isPostgres(store) {
-            throw ValidationError("--store must be a postgresql:// URL, got \"\(store)\" (a SQLite study needs no --store)")
+            throw ValidationError(
+                "--store must be a postgresql:// URL, got \"\(store)\" (a SQLite study needs no --store)")
         }
-        guard (1...86_400).contains(lease) else { throw ValidationError("--lease must be 1 to 86400 seconds, got \(lease)") }
-        if let maxRetriesPerTrial, maxRetriesPerTrial < 0 { throw ValidationError("--max-retries-per-trial must be 0 or more") }
+        guard (1...86_400).contains(lease) else {
+            throw ValidationError("--lease must be 1 to 86400 seconds, got \(lease)")
+        }
+        if let maxRetriesPerTrial, maxRetriesPerTrial < 0 {
+            throw ValidationError("--max-retries-per-trial must be 0 or more")
+        }
     }
 
     /// The options as a worker's arguments, for the workers `search --workers` starts.
@@ -58,8 +73,12 @@ struct SearchOptions: ParsableArguments {
         var list = ["--verbose", "\(verbose.rawValue)"]
         if let maxTrials { list += ["--max-trials", "\(maxTrials)"] }
         if let maxRetriesPerTrial { list += ["--max-retries-per-trial", "\(maxRetriesPerTrial)"] }
-        if let limit = maxConsecutiveFailedTrials { list += ["--max-consecutive-failed-trials", limit.value.map(String.init) ?? "none"] }
-        if let limit = maxInterruptionsPerTrial { list += ["--max-interruptions-per-trial", limit.value.map(String.init) ?? "none"] }
+        if let limit = maxConsecutiveFailedTrials {
+            list += ["--max-consecutive-failed-trials", limit.value.map(String.init) ?? "none"]
+        }
+        if let limit = maxInterruptionsPerTrial {
+            list += ["--max-interruptions-per-trial", limit.value.map(String.init) ?? "none"]
+        }
         if acceptSpaceChange { list.append("--accept-space-change") }
         if acceptTrialChange { list.append("--accept-trial-change") }
         if let store { list += ["--store", store, "--lease", "\(lease)"] }
@@ -121,7 +140,9 @@ struct Search: ParsableCommand {
     @OptionGroup var options: SearchOptions
 
     func validate() throws {
-        guard (1...256).contains(workers) else { throw ValidationError("--workers must be from 1 to 256, got \(workers)") }
+        guard (1...256).contains(workers) else {
+            throw ValidationError("--workers must be from 1 to 256, got \(workers)")
+        }
     }
 
     func run() throws {
@@ -134,13 +155,15 @@ struct Search: ParsableCommand {
         }
         do {
             try StudyRun(study: study, verbose: options.verbose).prepareForWorkers(
-                overwrite: overwrite, acceptSpaceChange: options.acceptSpaceChange, acceptTrialChange: options.acceptTrialChange)
+                overwrite: overwrite, acceptSpaceChange: options.acceptSpaceChange,
+                acceptTrialChange: options.acceptTrialChange)
         } catch let error as SearchConfigurationError {
             writeStandardError("error: \(error)\n")
             throw ExitCode(TunerCommand.Code.usage)
         }
-        let supervisor = WorkerSupervisor(studyFile: studyFile, count: workers, arguments: options.arguments,
-                                          verbose: options.verbose)
+        let supervisor = WorkerSupervisor(
+            studyFile: studyFile, count: workers, arguments: options.arguments,
+            verbose: options.verbose)
         let code = try supervisor.run()
         if options.verbose >= .progress { print(study.storeLine) }
         if code != 0 { throw ExitCode(code) }

@@ -20,12 +20,16 @@ struct TunerCommand: ParsableCommand {
             objective missing from the metrics included), 5 the search ended but no trial \
             completed, 128 + the signal when stopped by one (130 SIGINT, 143 SIGTERM).
             """,
-        subcommands: [Search.self, Worker.self, Verify.self, Status.self, Summary.self, Report.self, Export.self, ImportKerasTuner.self])
+        subcommands: [
+            Search.self, Worker.self, Verify.self, Status.self, Summary.self, Report.self, Export.self,
+            ImportKerasTuner.self,
+        ])
 
     /// Exit codes, as `--help` and the README document them.
     enum Code {
-        static let completed: Int32 = 0, error: Int32 = 1, usage: Int32 = 2, consecutiveFailures: Int32 = 3, fatal: Int32 = 4,
-                   noCompletedTrial: Int32 = 5
+        static let completed: Int32 = 0, error: Int32 = 1, usage: Int32 = 2, consecutiveFailures: Int32 = 3,
+            fatal: Int32 = 4,
+            noCompletedTrial: Int32 = 5
     }
 
     /// Runs the command; the one place where errors become exit codes.
@@ -112,13 +116,16 @@ enum StoreCopy {
     /// The copy, and the workers whose lease holds now (the copy has no locks to look at).
     static func copy(url: String, study name: String) throws -> (journal: StudyJournal, liveWorkers: [String]) {
         let store = try PostgresStudyStore.openForReading(url: url, study: name)
-        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-copy-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+            "swifttuner-copy-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let path = (folder as NSString).appendingPathComponent("journal.sqlite")
         folders.withLock { list in
             // The first copy registers the cleanup of every copy this process makes.
             if list.isEmpty {
                 atexit {
-                    for folder in StoreCopy.folders.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: folder) }
+                    for folder in StoreCopy.folders.withLock({ $0 }) {
+                        try? FileManager.default.removeItem(atPath: folder)
+                    }
                 }
             }
             list.append(folder)

@@ -24,7 +24,8 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let study = try StudyFile.load(studyFile)
-        let journal = try store.map { try StoreCopy.journal(url: $0, study: study.name) }
+        let journal =
+            try store.map { try StoreCopy.journal(url: $0, study: study.name) }
             ?? StudyJournal.openForReading(at: study.journalPath)
         let report = try ProposalVerifier(oracle: try StudyRun(study: study).oracle()).verify(journal)
         if let unchecked = report.unchecked {
@@ -33,7 +34,8 @@ struct Verify: ParsableCommand {
         }
         for mismatch in report.mismatches { print(mismatch) }
         guard report.mismatches.isEmpty else {
-            writeStandardError("error: \(report.mismatches.count) of \(report.checked) proposals do not re-derive from the journal\n")
+            writeStandardError(
+                "error: \(report.mismatches.count) of \(report.checked) proposals do not re-derive from the journal\n")
             throw ExitCode(TunerCommand.Code.error)
         }
         print("Verified \(report.checked) proposals: each re-derives from the journal.")

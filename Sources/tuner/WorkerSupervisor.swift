@@ -108,10 +108,14 @@ final class WorkerSupervisor: Sendable {
 
     /// The search's exit code from its workers'.
     static func combined(_ codes: [Int32], stopping: Int32?) -> Int32 {
-        for code in [TunerCommand.Code.fatal, TunerCommand.Code.consecutiveFailures] where codes.contains(code) { return code }
+        for code in [TunerCommand.Code.fatal, TunerCommand.Code.consecutiveFailures] where codes.contains(code) {
+            return code
+        }
         if let stopping { return 128 + stopping }
         if let signalled = codes.first(where: { $0 > 128 }) { return signalled }
-        if codes.contains(where: { $0 != 0 && $0 != TunerCommand.Code.noCompletedTrial }) { return codes.first { $0 != 0 && $0 != 5 } ?? 1 }
+        if codes.contains(where: { $0 != 0 && $0 != TunerCommand.Code.noCompletedTrial }) {
+            return codes.first { $0 != 0 && $0 != 5 } ?? 1
+        }
         return codes.contains(0) ? 0 : TunerCommand.Code.noCompletedTrial
     }
 }

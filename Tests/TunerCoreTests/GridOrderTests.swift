@@ -14,8 +14,11 @@ final class GridOrderTests: XCTestCase {
             configurations.append([c["units_1"]!, c["units_2"]!].map { Int($0.doubleValue!) })
             current = hp.space.nextGridConfiguration(after: c)
         }
-        XCTAssert(configurations == [[10, 10], [10, 20], [10, 30], [20, 10], [20, 20], [20, 30],
-                                        [30, 10], [30, 20], [30, 30], [40, 10], [40, 20], [40, 30]])
+        XCTAssert(
+            configurations == [
+                [10, 10], [10, 20], [10, 30], [20, 10], [20, 20], [20, 30],
+                [30, 10], [30, 20], [30, 30], [40, 10], [40, 20], [40, 30],
+            ])
         XCTAssert(hp.space.gridCount() == 12)
     }
 

@@ -23,7 +23,8 @@ final class HyperParametersTests: XCTestCase {
     }
 
     func testSteppedFloatIncludesItsMaximum() throws {
-        let d = try HyperParameterDefinition(name: "dropout", kind: .float(min: 0, max: 1, step: 0.2, sampling: .linear))
+        let d = try HyperParameterDefinition(
+            name: "dropout", kind: .float(min: 0, max: 1, step: 0.2, sampling: .linear))
         XCTAssert(d.orderedValues == [0, 0.2, 0.4, 0.6, 0.8, 1.0].map { .float($0) })
     }
 
@@ -38,8 +39,9 @@ final class HyperParametersTests: XCTestCase {
         XCTAssert(values == values.sorted())
         XCTAssert(d.gridValues.first == .float(1e-4) && d.gridValues.count == 11)
         let linear = try HyperParameterDefinition(name: "f", kind: .float(min: 1, max: 2, step: nil, sampling: .linear))
-        XCTAssert(linear.orderedValues.compactMap(\.doubleValue).map { ($0 * 1e9).rounded() / 1e9 }
-                    == [1.05, 1.15, 1.25, 1.35, 1.45, 1.55, 1.65, 1.75, 1.85, 1.95])
+        XCTAssert(
+            linear.orderedValues.compactMap(\.doubleValue).map { ($0 * 1e9).rounded() / 1e9 }
+                == [1.05, 1.15, 1.25, 1.35, 1.45, 1.55, 1.65, 1.75, 1.85, 1.95])
     }
 
     func testLogIntWithoutAStepHasTenValuesNotTheWholeRange() throws {
@@ -74,7 +76,8 @@ final class HyperParametersTests: XCTestCase {
             }
         }
         // A log step near the largest float lists its few values and stops.
-        let huge = try? HyperParameterDefinition(name: "h", kind: .float(min: 1, max: Double.greatestFiniteMagnitude, step: 1e300, sampling: .log))
+        let huge = try? HyperParameterDefinition(
+            name: "h", kind: .float(min: 1, max: Double.greatestFiniteMagnitude, step: 1e300, sampling: .log))
         XCTAssert(huge?.orderedValues.count == 2)
         var rng = SplitMix64(seed: 1)
         let tiny = try? HyperParameterDefinition(name: "t", kind: .float(min: 0, max: 1, step: 1e-6, sampling: .linear))
@@ -87,7 +90,8 @@ final class HyperParametersTests: XCTestCase {
 
     func testSampledFloatsStayInRangeForEverySampling() throws {
         for sampling in Sampling.allCases {
-            let d = try HyperParameterDefinition(name: "v", kind: .float(min: 0.01, max: 10, step: nil, sampling: sampling))
+            let d = try HyperParameterDefinition(
+                name: "v", kind: .float(min: 0.01, max: 10, step: nil, sampling: sampling))
             var rng = SplitMix64(seed: 9)
             for _ in 0..<1000 {
                 let v = d.sample(using: &rng).doubleValue!
@@ -152,12 +156,13 @@ final class HyperParametersTests: XCTestCase {
     func testSearchSpaceSummaryLayout() throws {
         let hp = HyperParameters()
         try hp.int("units_1", min: 10, max: 40, step: 10)
-        XCTAssert(hp.space.summary() == """
-            Search space summary
-            Default search space size: 1
-            units_1 (Int)
-            {'default': 10, 'conditions': [], 'min_value': 10, 'max_value': 40, 'step': 10, 'sampling': 'linear'}
-            """)
+        XCTAssert(
+            hp.space.summary() == """
+                Search space summary
+                Default search space size: 1
+                units_1 (Int)
+                {'default': 10, 'conditions': [], 'min_value': 10, 'max_value': 40, 'step': 10, 'sampling': 'linear'}
+                """)
     }
 
     func testValuesRoundTripThroughJSONKeepingFloatsFloats() throws {

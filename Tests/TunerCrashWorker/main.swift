@@ -26,7 +26,9 @@ let worker = arguments.count > 8 ? arguments[8] : nil
 let store = arguments.count > 9 && arguments[9] != "-" ? arguments[9] : nil
 var options = JournalOptions(synchronous: synchronous, worker: worker)
 if arguments.count > 10, let lease = Double(arguments[10]) { options.leaseSeconds = lease }
-let workload = limit == nil ? FlakyWorkload(sleepMicroseconds: sleep)
+let workload =
+    limit == nil
+    ? FlakyWorkload(sleepMicroseconds: sleep)
     : FlakyWorkload(errorRate: 0.1, failedRate: 0.5, nanRate: 0, sleepMicroseconds: sleep)
 let oracle: any Oracle
 switch arguments[2] {
@@ -36,9 +38,13 @@ case "hyperband": oracle = HyperbandOracle(maxEpochs: 27, factor: 3, iterations:
 default: oracle = RandomSearchOracle()
 }
 do {
-    let tuner = try Tuner(oracle: oracle, objective: "val_loss", hyperparameters: try FlakyWorkload.space(),
-                          configuration: TunerConfiguration(directory: arguments[1], projectName: "crash", maxTrials: maxTrials, maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: limit, maxInterruptionsPerTrial: nil, seed: seed, verbose: 0, journal: options, store: store,
-                                                            handlesSignals: true))
+    let tuner = try Tuner(
+        oracle: oracle, objective: "val_loss", hyperparameters: try FlakyWorkload.space(),
+        configuration: TunerConfiguration(
+            directory: arguments[1], projectName: "crash", maxTrials: maxTrials, maxRetriesPerTrial: 2,
+            maxConsecutiveFailedTrials: limit, maxInterruptionsPerTrial: nil, seed: seed, verbose: 0, journal: options,
+            store: store,
+            handlesSignals: true))
     let outcome = try tuner.search(workload.run)
     print("stop: \(outcome.stopReason.rawValue)")
     if let signal = outcome.signal { exit(128 + signal) }

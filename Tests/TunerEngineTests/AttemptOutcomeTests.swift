@@ -18,8 +18,9 @@ final class AttemptOutcomeTests: XCTestCase {
         let attempt = try XCTUnwrap(try h.reader().attempts().first)
         XCTAssertEqual(attempt.outcome, .completed)
         XCTAssertTrue(attempt.counted)
-        XCTAssertEqual(try h.reader().epochMetrics(ofAttempt: attempt.id!).filter { $0.name == "val_loss" }.map(\.value),
-                       [0.9, 0.3, 0.5])
+        XCTAssertEqual(
+            try h.reader().epochMetrics(ofAttempt: attempt.id!).filter { $0.name == "val_loss" }.map(\.value),
+            [0.9, 0.3, 0.5])
     }
 
     func testS2FailedTrialErrorIsNeverRetried() throws {
@@ -41,9 +42,10 @@ final class AttemptOutcomeTests: XCTestCase {
         let h = Harness()
         let tuner = try h.tuner(maxTrials: 2, retries: 2, limit: nil)
         // Trial 0 always fails; trial 1 fails once, then completes.
-        try tuner.search(ScriptedBody { trial, retry in
-            trial == 0 || retry == 0 ? .error("boom \(trial).\(retry)") : .complete([0.2])
-        }.run)
+        try tuner.search(
+            ScriptedBody { trial, retry in
+                trial == 0 || retry == 0 ? .error("boom \(trial).\(retry)") : .complete([0.2])
+            }.run)
         let attempts = try h.reader().attempts()
         XCTAssertEqual(attempts.filter { $0.trial == 0 }.map(\.outcome?.rawValue), ["error", "error", "error"])
         XCTAssertEqual(attempts.filter { $0.trial == 1 }.map(\.outcome?.rawValue), ["error", "completed"])
@@ -62,14 +64,18 @@ final class AttemptOutcomeTests: XCTestCase {
 
     func testS5EveryFatalTypeStopsTheSearchAndReachesTheCaller() throws {
         struct OutOfBudget: FatalSearchError {}
-        let fatals: [any Error] = [FatalError("a"), FatalValueError("b"), FatalTypeError("c"), FatalRuntimeError("d"), OutOfBudget()]
+        let fatals: [any Error] = [
+            FatalError("a"), FatalValueError("b"), FatalTypeError("c"), FatalRuntimeError("d"), OutOfBudget(),
+        ]
         for fatal in fatals {
             let h = Harness()
             let tuner = try h.tuner(retries: 3)
-            XCTAssertThrowsError(try tuner.search { context in
-                if context.number == 1 { throw fatal }
-                return TrialResult(metrics: ["val_loss": 1])
-            }) { error in
+            XCTAssertThrowsError(
+                try tuner.search { context in
+                    if context.number == 1 { throw fatal }
+                    return TrialResult(metrics: ["val_loss": 1])
+                }
+            ) { error in
                 XCTAssertEqual(String(describing: type(of: error)), String(describing: type(of: fatal)))
             }
             let attempts = try h.reader().attempts()
@@ -103,7 +109,8 @@ final class AttemptOutcomeTests: XCTestCase {
         let trial = try XCTUnwrap(try h.reader().trial(0))
         XCTAssertEqual(trial.status, .failed)
         XCTAssertEqual(trial.message, "interrupted 3 times: the process died while running this trial")
-        XCTAssertEqual(try h.reader().attempts(ofTrial: 0).map(\.outcome?.rawValue), ["interrupted", "interrupted", "interrupted"])
+        XCTAssertEqual(
+            try h.reader().attempts(ofTrial: 0).map(\.outcome?.rawValue), ["interrupted", "interrupted", "interrupted"])
         XCTAssertEqual(try h.reader().statuses(), ["FAILED", "COMPLETED"])
     }
 
@@ -159,10 +166,12 @@ final class AttemptOutcomeTests: XCTestCase {
     func testS11AMissingObjectiveStopsTheSearchNamingTheMetrics() throws {
         let h = Harness()
         let tuner = try h.tuner(retries: 3, objective: "val_accuracy")
-        XCTAssertThrowsError(try tuner.search(ScriptedBody(default: .metrics(["loss": 1, "val_loss": 2])).run)) { error in
+        XCTAssertThrowsError(try tuner.search(ScriptedBody(default: .metrics(["loss": 1, "val_loss": 2])).run)) {
+            error in
             let text = "\(error)"
             XCTAssert(error is ObjectiveNotFoundError)
-            XCTAssert(text.contains("\"val_accuracy\"") && text.contains("\"loss\"") && text.contains("\"val_loss\""), text)
+            XCTAssert(
+                text.contains("\"val_accuracy\"") && text.contains("\"loss\"") && text.contains("\"val_loss\""), text)
         }
         XCTAssertEqual(try h.reader().attempts().count, 1, "not retried")
         XCTAssertEqual(try h.reader().sessions().last?.stopReason, .fatal)

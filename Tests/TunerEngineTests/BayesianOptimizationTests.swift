@@ -24,11 +24,14 @@ final class BayesianOptimizationTests: XCTestCase {
         return TrialResult(metrics: ["val_loss": value])
     }
 
-    func run(_ oracle: any Oracle, trials: Int, seed: UInt64, body: (TrialContext) throws -> TrialResult,
-             objective: Objective = "val_loss", space: HyperParameters? = nil) throws -> StudyJournal {
+    func run(
+        _ oracle: any Oracle, trials: Int, seed: UInt64, body: (TrialContext) throws -> TrialResult,
+        objective: Objective = "val_loss", space: HyperParameters? = nil
+    ) throws -> StudyJournal {
         let h = Harness()
-        let tuner = try h.tuner(oracle: oracle, space: space ?? self.space(2), maxTrials: trials, limit: nil, seed: seed,
-                                objective: objective, verbose: 0)
+        let tuner = try h.tuner(
+            oracle: oracle, space: space ?? self.space(2), maxTrials: trials, limit: nil, seed: seed,
+            objective: objective, verbose: 0)
         try tuner.search(body)
         return try h.reader()
     }
@@ -46,9 +49,10 @@ final class BayesianOptimizationTests: XCTestCase {
     }
 
     func testNeverRepeatsAndCompletesWhenTheSpaceIsExhausted() throws {
-        let journal = try run(BayesianOptimizationOracle(numInitialPoints: 2, candidates: 200), trials: 30, seed: 1,
-                              body: ScriptedBody { trial, _ in trial % 3 == 0 ? .failedTrial("x") : .complete([Double(trial)]) }.run,
-                              space: try lineSpace(7))
+        let journal = try run(
+            BayesianOptimizationOracle(numInitialPoints: 2, candidates: 200), trials: 30, seed: 1,
+            body: ScriptedBody { trial, _ in trial % 3 == 0 ? .failedTrial("x") : .complete([Double(trial)]) }.run,
+            space: try lineSpace(7))
         let values = try journal.trials().map(\.hyperparameters)
         XCTAssertEqual(values.count, 7)
         XCTAssertEqual(Set(values).count, 7)
@@ -60,19 +64,23 @@ final class BayesianOptimizationTests: XCTestCase {
             let x = context.hyperparameters["x0"]?.doubleValue ?? 0
             return TrialResult(metrics: ["val_loss": (x - 0.3) * (x - 0.3), "val_accuracy": 1 - (x - 0.7) * (x - 0.7)])
         }
-        let low = try run(BayesianOptimizationOracle(numInitialPoints: 4, candidates: 400), trials: 16, seed: 3, body: bowl,
-                          space: try space(1))
+        let low = try run(
+            BayesianOptimizationOracle(numInitialPoints: 4, candidates: 400), trials: 16, seed: 3, body: bowl,
+            space: try space(1))
         let best = try XCTUnwrap(try low.bestTrials(1).first)
         XCTAssertEqual(try best.values()["x0"]?.doubleValue ?? 0, 0.3, accuracy: 0.03)
-        let high = try run(BayesianOptimizationOracle(numInitialPoints: 4, candidates: 400), trials: 16, seed: 3, body: bowl,
-                           objective: "val_accuracy", space: try space(1))
+        let high = try run(
+            BayesianOptimizationOracle(numInitialPoints: 4, candidates: 400), trials: 16, seed: 3, body: bowl,
+            objective: "val_accuracy", space: try space(1))
         XCTAssertEqual(try high.bestTrials(1).first?.values()["x0"]?.doubleValue ?? 0, 0.7, accuracy: 0.03)
     }
 
     func testItSteersAwayFromTheFailingRegion() throws {
         var failures: [String: Int] = [:], bests: [String: Double] = [:]
-        for (name, oracle) in [("random", RandomSearchOracle() as any Oracle),
-                               ("bayesian", BayesianOptimizationOracle(numInitialPoints: 6, candidates: 400))] {
+        for (name, oracle) in [
+            ("random", RandomSearchOracle() as any Oracle),
+            ("bayesian", BayesianOptimizationOracle(numInitialPoints: 6, candidates: 400)),
+        ] {
             var failed = 0
             var best: [Double] = []
             for seed in UInt64(1)...3 {

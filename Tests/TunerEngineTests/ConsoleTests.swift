@@ -23,8 +23,10 @@ final class ConsoleTests: XCTestCase {
 /// in KerasTuner's registration order (E-32).
 final class SpaceDiscoveryTests: XCTestCase {
     struct Toy: FittableModel {
-        func fit(x: [Double], y: [Double], validationData: ([Double], [Double])?, epochs: Int,
-                 context: TrialContext) throws -> TrialResult { TrialResult(metrics: ["val_loss": 1]) }
+        func fit(
+            x: [Double], y: [Double], validationData: ([Double], [Double])?, epochs: Int,
+            context: TrialContext
+        ) throws -> TrialResult { TrialResult(metrics: ["val_loss": 1]) }
     }
 
     func testAConditionalSpaceKeepsRegistrationOrderAndKerasTunersGrid() throws {
@@ -36,18 +38,24 @@ final class SpaceDiscoveryTests: XCTestCase {
             try hp.boolean("drop")
             return Toy()
         }
-        let tuner = try GridSearch(hypermodel: build, objective: "val_loss",
-                                   configuration: TunerConfiguration(directory: directory.path, projectName: "e32", verbose: 0),
-                                   output: CapturedOutput())
+        let tuner = try GridSearch(
+            hypermodel: build, objective: "val_loss",
+            configuration: TunerConfiguration(directory: directory.path, projectName: "e32", verbose: 0),
+            output: CapturedOutput())
         tuner.handlesSignals = false
-        XCTAssertEqual(tuner.space.names, ["model", "units", "filters", "drop"], "registration order, as if every scope ran")
+        XCTAssertEqual(
+            tuner.space.names, ["model", "units", "filters", "drop"], "registration order, as if every scope ran")
         try tuner.search(x: [], y: [])
         let rows = try tuner.journal.trials().map { trial -> String in
             let v = try trial.values()
             return ["model", "units", "filters", "drop"].compactMap { v[$0].map { "\($0)" } }.joined(separator: ",")
         }
-        XCTAssertEqual(rows, ["cnn,f1,False", "cnn,f1,True", "cnn,f2,False", "cnn,f2,True",
-                              "mlp,1,False", "mlp,1,True", "mlp,2,False", "mlp,2,True"])
+        XCTAssertEqual(
+            rows,
+            [
+                "cnn,f1,False", "cnn,f1,True", "cnn,f2,False", "cnn,f2,True",
+                "mlp,1,False", "mlp,1,True", "mlp,2,False", "mlp,2,True",
+            ])
     }
 }
 
@@ -57,9 +65,10 @@ extension SpaceDiscoveryTests {
     func testAHyperparameterDefinedDuringATrialJoinsTheSpaceAndIsSearched() throws {
         let directory = TemporaryDirectory()
         func tuner() throws -> Tuner {
-            let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss",
-                                  configuration: TunerConfiguration(directory: directory.path, projectName: "fit", verbose: 0),
-                                  output: CapturedOutput())
+            let tuner = try Tuner(
+                oracle: GridSearchOracle(), objective: "val_loss",
+                configuration: TunerConfiguration(directory: directory.path, projectName: "fit", verbose: 0),
+                output: CapturedOutput())
             tuner.handlesSignals = false
             return tuner
         }
@@ -71,7 +80,9 @@ extension SpaceDiscoveryTests {
             return TrialResult(metrics: ["val_loss": 1])
         }
         XCTAssertEqual(seen, [1, 2, 3])
-        XCTAssertEqual(try first.journal.trials().map { try $0.values()["a"] }, [.int(1), .int(2), .int(3)], "what ran is journaled")
+        XCTAssertEqual(
+            try first.journal.trials().map { try $0.values()["a"] }, [.int(1), .int(2), .int(3)],
+            "what ran is journaled")
         XCTAssertEqual(first.space.names, ["a"])
         XCTAssertEqual(try first.journal.study().searchSpace().names, ["a"], "journaled as a space extension")
         _ = consume first

@@ -24,7 +24,8 @@ final class CrashEquivalenceTests: XCTestCase {
     ///
     /// Each attempt sleeps `attemptMicroseconds`: long enough, against the time the tuner
     /// spends proposing, that most kills land during an attempt.
-    func crashEquivalence(tuner: String, seed: UInt64, trials: Int, kills: Int, attemptMicroseconds: Int = 4000) throws {
+    func crashEquivalence(tuner: String, seed: UInt64, trials: Int, kills: Int, attemptMicroseconds: Int = 4000) throws
+    {
         let reference = TemporaryDirectory()
         let reach = try start([reference.path, tuner, "\(seed)", "\(trials)", "0"])
         reach.waitUntilExit()
@@ -47,13 +48,14 @@ final class CrashEquivalenceTests: XCTestCase {
                 do {
                     journal = try StudyJournal.openForReading(at: journalPath(crashed))
                 } catch let error as JournalError where error.kind == .missing {
-                    continue // killed while creating the journal: the next run starts it anew
+                    continue  // killed while creating the journal: the next run starts it anew
                 }
                 let trials = try journal.trials()
                 let attempts = try journal.attempts()
                 XCTAssertEqual(trials.map(\.number), Array(0..<trials.count), "no gap, no duplicate")
                 for trial in trials {
-                    XCTAssertFalse(attempts.filter { $0.trial == trial.number }.isEmpty, "trial \(trial.trialID) has its attempt")
+                    XCTAssertFalse(
+                        attempts.filter { $0.trial == trial.number }.isEmpty, "trial \(trial.trialID) has its attempt")
                 }
                 XCTAssertLessThanOrEqual(attempts.filter { $0.outcome == nil }.count, 1, "at most one open attempt")
                 XCTAssertEqual(try journal.derivedStreak(), try journal.study().streak)
@@ -79,7 +81,10 @@ final class CrashEquivalenceTests: XCTestCase {
         let duringRetries = interrupted.filter { attempt in
             try! journal.attempts(ofTrial: attempt.trial).contains { $0.number < attempt.number && $0.counted }
         }.count
-        print("crash equivalence (\(tuner)): \(killed) kills, \(interrupted.count) interrupted attempts (\(duringRetries) during retries), \(actual.count) trials equal")
+        print(
+            "crash equivalence (\(tuner)): \(killed) kills, \(interrupted.count) interrupted attempts " +
+                "(\(duringRetries) during retries), \(actual.count) trials equal"
+        )
     }
 
     /// Kills per test: 12 in CI; `.ci/crash-soak` sets SWIFTTUNER_SOAK_KILLS for a long soak.
@@ -98,7 +103,8 @@ final class CrashEquivalenceTests: XCTestCase {
 
     func testS24BayesianOptimizationKilledAtRandomEqualsAnUninterruptedRun() throws {
         // A proposal fits a Gaussian process (milliseconds in a debug build): longer attempts.
-        try crashEquivalence(tuner: "bayesian", seed: 5, trials: 30, kills: max(6, kills / 2), attemptMicroseconds: 20_000)
+        try crashEquivalence(
+            tuner: "bayesian", seed: 5, trials: 30, kills: max(6, kills / 2), attemptMicroseconds: 20_000)
     }
 
     func testS24HyperbandKilledAtRandomEqualsAnUninterruptedRun() throws {
@@ -111,8 +117,11 @@ final class CrashEquivalenceTests: XCTestCase {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: path),
-               let journal = try? StudyJournal.openForReading(at: path),
-               let attempts = try? journal.attempts(), !attempts.isEmpty { return }
+                let journal = try? StudyJournal.openForReading(at: path),
+                let attempts = try? journal.attempts(), !attempts.isEmpty
+            {
+                return
+            }
             usleep(20_000)
         }
         XCTFail("the worker never started a trial")
@@ -122,19 +131,23 @@ final class CrashEquivalenceTests: XCTestCase {
         let directory = TemporaryDirectory()
         let process = try start([directory.path, "random", "9", "100000", "200000"])
         try waitForAttempt(journalPath(directory))
-        XCTAssertThrowsError(try Tuner(oracle: RandomSearchOracle(), objective: "val_loss",
-                                       hyperparameters: FlakyWorkload.space(),
-                                       configuration: TunerConfiguration(directory: directory.path, projectName: "crash"),
-                                       output: CapturedOutput())) { error in
+        XCTAssertThrowsError(
+            try Tuner(
+                oracle: RandomSearchOracle(), objective: "val_loss",
+                hyperparameters: FlakyWorkload.space(),
+                configuration: TunerConfiguration(directory: directory.path, projectName: "crash"),
+                output: CapturedOutput())
+        ) { error in
             XCTAssertEqual((error as? JournalError)?.kind, .locked)
             XCTAssert("\(error)".contains("process \(process.processIdentifier) on host"), "\(error)")
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let tuner = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss",
-                              hyperparameters: FlakyWorkload.space(),
-                              configuration: TunerConfiguration(directory: directory.path, projectName: "crash", maxTrials: 1),
-                              output: CapturedOutput())
+        let tuner = try Tuner(
+            oracle: RandomSearchOracle(), objective: "val_loss",
+            hyperparameters: FlakyWorkload.space(),
+            configuration: TunerConfiguration(directory: directory.path, projectName: "crash", maxTrials: 1),
+            output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search(FlakyWorkload(errorRate: 0, failedRate: 0, nanRate: 0).run)
         let sessions = try tuner.journal.sessions()

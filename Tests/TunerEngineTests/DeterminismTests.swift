@@ -18,9 +18,12 @@ final class DeterminismTests: XCTestCase {
         }
         // Two searches with one seed propose the same trials.
         let h = Harness(), g = Harness()
-        try h.tuner(oracle: RandomSearchOracle(), space: try FlakyWorkload.space(), maxTrials: 15, seed: 5).search(FlakyWorkload().run)
-        try g.tuner(oracle: RandomSearchOracle(), space: try FlakyWorkload.space(), maxTrials: 15, limit: nil, seed: 5).search(FlakyWorkload().run)
-        XCTAssertEqual(try summaries(h.reader()).map(\.values).prefix(10), try summaries(g.reader()).map(\.values).prefix(10))
+        try h.tuner(oracle: RandomSearchOracle(), space: try FlakyWorkload.space(), maxTrials: 15, seed: 5).search(
+            FlakyWorkload().run)
+        try g.tuner(oracle: RandomSearchOracle(), space: try FlakyWorkload.space(), maxTrials: 15, limit: nil, seed: 5)
+            .search(FlakyWorkload().run)
+        XCTAssertEqual(
+            try summaries(h.reader()).map(\.values).prefix(10), try summaries(g.reader()).map(\.values).prefix(10))
     }
 
     func testS31EveryTrialHasASeedSharedByItsAttempts() throws {

@@ -51,7 +51,8 @@ final class FailureClassifierTests: XCTestCase {
         let classifier = FailureClassifier(failed: failed, completed: completed, lengthScale: 0.1)
         XCTAssertGreaterThan(classifier.neighbourhood([0.45, 0.45]), 0.6)
         XCTAssertLessThan(classifier.neighbourhood([0.2, 0.8]), 0.3)
-        XCTAssertGreaterThan(classifier.probability([0.45, 0.45]), classifier.perDimension([0.45, 0.45]) + 0.2,
-                             "the larger estimate wins")
+        XCTAssertGreaterThan(
+            classifier.probability([0.45, 0.45]), classifier.perDimension([0.45, 0.45]) + 0.2,
+            "the larger estimate wins")
     }
 }

@@ -7,12 +7,17 @@ import XCTest
 
 /// The three scenarios of the guide "Handling failed trials in KerasTuner", on the Swift API.
 final class GuideScenarioTests: XCTestCase {
-    func run(_ scenario: GuideScenario, _ directory: TemporaryDirectory, overwrite: Bool = true,
-             build: ((HyperParameters) throws -> GuideModel)? = nil) throws -> (GridSearch<GuideModel>, CapturedOutput) {
+    func run(
+        _ scenario: GuideScenario, _ directory: TemporaryDirectory, overwrite: Bool = true,
+        build: ((HyperParameters) throws -> GuideModel)? = nil
+    ) throws -> (GridSearch<GuideModel>, CapturedOutput) {
         let output = CapturedOutput()
-        let tuner = try GridSearch(hypermodel: build ?? scenario.buildModel, objective: "val_loss",
-                                   configuration: TunerConfiguration(directory: directory.path, projectName: "guide", maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 1, overwrite: overwrite),
-                                   output: output)
+        let tuner = try GridSearch(
+            hypermodel: build ?? scenario.buildModel, objective: "val_loss",
+            configuration: TunerConfiguration(
+                directory: directory.path, projectName: "guide", maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8,
+                seed: 1, overwrite: overwrite),
+            output: output)
         tuner.handlesSignals = false
         return (tuner, output)
     }
@@ -55,10 +60,13 @@ final class GuideScenarioTests: XCTestCase {
         let data = GuideScenario.data()
         do {
             let (tuner, _) = try run(.tolerate, directory)
-            XCTAssertEqual(try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10).stopReason, .completed)
+            XCTAssertEqual(
+                try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10).stopReason,
+                .completed)
         }
         let (again, output) = try run(.tolerate, directory, overwrite: false)
-        XCTAssertEqual(try again.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10).stopReason, .completed)
+        XCTAssertEqual(
+            try again.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10).stopReason, .completed)
         XCTAssertFalse(output.lines.contains { $0.hasPrefix("Trial ") })
         XCTAssertEqual(output.lines.filter { $0.hasPrefix("Total elapsed time: ") }.count, 1)
     }
@@ -67,7 +75,8 @@ final class GuideScenarioTests: XCTestCase {
         let directory = TemporaryDirectory()
         let (tuner, _) = try run(.failed, directory)
         let data = GuideScenario.data()
-        XCTAssertEqual(try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10).stopReason, .completed)
+        XCTAssertEqual(
+            try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10).stopReason, .completed)
         let expected = (0...6).map { "\(trialID($0)) COMPLETED 1" } + (7...11).map { "\(trialID($0)) FAILED 1" }
         XCTAssertEqual(try table(tuner.journal), expected)
     }
@@ -77,7 +86,8 @@ final class GuideScenarioTests: XCTestCase {
         let data = GuideScenario.data()
         do {
             let (tuner, _) = try run(.fatal, directory)
-            XCTAssertThrowsError(try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)) { error in
+            XCTAssertThrowsError(try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)) {
+                error in
                 XCTAssertEqual((error as? FatalError)?.message, "Model too large! It contains 1271 params.")
             }
             XCTAssertEqual(try table(tuner.journal), (0...6).map { "\(trialID($0)) COMPLETED 1" } + ["0007 STOPPED 0"])
@@ -86,8 +96,11 @@ final class GuideScenarioTests: XCTestCase {
         }
         // The bug is "fixed": the size check is gone. Resuming re-runs 0007 first and finishes.
         let (resumed, _) = try run(.fatal, directory, overwrite: false) { hp in
-            GuideModel(units: [try hp.int("units_1", min: 10, max: 40, step: 10),
-                               try hp.int("units_2", min: 10, max: 30, step: 10)], inputSize: 20)
+            GuideModel(
+                units: [
+                    try hp.int("units_1", min: 10, max: 40, step: 10),
+                    try hp.int("units_2", min: 10, max: 30, step: 10),
+                ], inputSize: 20)
         }
         var order: [Int] = []
         try resumed.search { context in

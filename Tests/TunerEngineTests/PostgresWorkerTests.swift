@@ -18,11 +18,17 @@ final class PostgresWorkerTests: XCTestCase {
     }
 
     /// A worker process on the study `crash` of the database at `url`.
-    func startWorker(_ url: String, _ tuner: String, seed: UInt64, trials: Int, sleep: Int, limit: Int? = nil,
-                     id: String, lease: Double = 2) throws -> Process {
+    func startWorker(
+        _ url: String, _ tuner: String, seed: UInt64, trials: Int, sleep: Int, limit: Int? = nil,
+        id: String, lease: Double = 2
+    ) throws -> Process {
         let scratch = TemporaryDirectory()
-        return try ChildProcess.start(Self.worker, [scratch.path, tuner, "\(seed)", "\(trials)", "\(sleep)", "full",
-                                                    limit.map(String.init) ?? "none", id, url, "\(lease)"])
+        return try ChildProcess.start(
+            Self.worker,
+            [
+                scratch.path, tuner, "\(seed)", "\(trials)", "\(sleep)", "full",
+                limit.map(String.init) ?? "none", id, url, "\(lease)",
+            ])
     }
 
     /// The study copied into a journal file, read as any journal.
@@ -39,16 +45,21 @@ final class PostgresWorkerTests: XCTestCase {
         let solo = try ChildProcess.start(Self.worker, [directory.path, tuner, "\(seed)", "\(trials)", "0"])
         solo.waitUntilExit()
         XCTAssertEqual(solo.terminationStatus, 0)
-        return try summaries(StudyJournal.openForReading(at: Tuner.journalPath(directory: directory.path, projectName: "crash")))
+        return try summaries(
+            StudyJournal.openForReading(at: Tuner.journalPath(directory: directory.path, projectName: "crash")))
     }
 
-    func assertEquivalent(_ journal: StudyJournal, to expected: [TrialSummary], file: StaticString = #filePath, line: UInt = #line) throws {
-        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [],
-                       file: file, line: line)
+    func assertEquivalent(
+        _ journal: StudyJournal, to expected: [TrialSummary], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        XCTAssertEqual(
+            try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [],
+            file: file, line: line)
         let actual = try summaries(journal)
         XCTAssertEqual(actual.count, expected.count, file: file, line: line)
         for (a, e) in zip(actual, expected) { XCTAssertEqual(a, e, file: file, line: line) }
-        XCTAssertEqual(try ProposalVerifier(oracle: GridSearchOracle()).verify(journal).mismatches, [], file: file, line: line)
+        XCTAssertEqual(
+            try ProposalVerifier(oracle: GridSearchOracle()).verify(journal).mismatches, [], file: file, line: line)
     }
 
     /// Waits for every process to end, restarting (as a scheduler would) one that ended with an
@@ -56,8 +67,11 @@ final class PostgresWorkerTests: XCTestCase {
     func finish(_ processes: inout [Process], restarts: Int, start: (Int) throws -> Process) throws -> Int {
         var restarted = 0
         let deadline = Date().addingTimeInterval(240)
-        while Date() < deadline, processes.contains(where: \.isRunning) || processes.contains(where: { $0.terminationStatus != 0 }) {
-            for index in processes.indices where !processes[index].isRunning && processes[index].terminationStatus != 0 {
+        while Date() < deadline,
+            processes.contains(where: \.isRunning) || processes.contains(where: { $0.terminationStatus != 0 })
+        {
+            for index in processes.indices where !processes[index].isRunning && processes[index].terminationStatus != 0
+            {
                 guard restarted < restarts else { return restarted }
                 restarted += 1
                 processes[index] = try start(index)
@@ -89,23 +103,31 @@ final class PostgresWorkerTests: XCTestCase {
         let url = try database("sigint")
         for round in 0..<3 {
             let scratch = TemporaryDirectory()
-            let worker = try ChildProcess.start(Self.worker, [scratch.path, "random", "54", "1000000", "0", "full", "none", "w1",
-                                                              url, "2"], stderr: .capture)
+            let worker = try ChildProcess.start(
+                Self.worker,
+                [
+                    scratch.path, "random", "54", "1000000", "0", "full", "none", "w1",
+                    url, "2",
+                ], stderr: .capture)
             let floor = (round + 1) * 200
-            XCTAssertTrue(waitUntil(timeout: 60) {
-                (try? PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.trial")).flatMap(Int.init) ?? 0 >= floor
-            })
+            XCTAssertTrue(
+                waitUntil(timeout: 60) {
+                    (try? PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.trial")).flatMap(Int.init) ?? 0
+                        >= floor
+                })
             kill(worker.processIdentifier, SIGINT)
             XCTAssertTrue(waitUntil(timeout: 60) { !worker.isRunning })
-            let stderr = String(decoding: (worker.standardError as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data(),
-                                as: UTF8.self)
+            let stderr = String(
+                decoding: (worker.standardError as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data(),
+                as: UTF8.self)
             XCTAssertEqual(worker.terminationStatus, 130, stderr)
             XCTAssertFalse(stderr.contains("could not journal"), stderr)
             let journal = try copy(url)
             let session = try XCTUnwrap(try journal.sessions().last)
             XCTAssertEqual(session.stopReason, .interrupted)
             XCTAssertEqual(try journal.attempts().filter { $0.outcome == nil }, [], "no attempt is left open")
-            XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+            XCTAssertEqual(
+                try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
         }
     }
 
@@ -115,12 +137,15 @@ final class PostgresWorkerTests: XCTestCase {
         let url = try database("upgrade")
         let expected = try reference("grid", seed: 53, trials: 30)
         let first = try startWorker(url, "grid", seed: 53, trials: 30, sleep: 40_000, id: "w1")
-        XCTAssertTrue(waitUntil(timeout: 60) {
-            (try? PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.trial")).flatMap(Int.init) ?? 0 >= 5
-        })
+        XCTAssertTrue(
+            waitUntil(timeout: 60) {
+                (try? PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.trial")).flatMap(Int.init) ?? 0 >= 5
+            })
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
-        try PostgresTestServer.psql(url, """
+        try PostgresTestServer.psql(
+            url,
+            """
             ALTER TABLE swifttuner.study DROP COLUMN next_trial;
             UPDATE swifttuner.meta SET value = '1' WHERE key = 'schema_version'
             """)
@@ -128,7 +153,8 @@ final class PostgresWorkerTests: XCTestCase {
         XCTAssertTrue(waitUntil(timeout: 120) { !second.isRunning })
         XCTAssertEqual(second.terminationStatus, 0)
         XCTAssertEqual(try PostgresTestServer.psql(url, "SELECT next_trial FROM swifttuner.study"), "30")
-        XCTAssertEqual(try PostgresTestServer.psql(url, "SELECT value FROM swifttuner.meta WHERE key = 'schema_version'"), "2")
+        XCTAssertEqual(
+            try PostgresTestServer.psql(url, "SELECT value FROM swifttuner.meta WHERE key = 'schema_version'"), "2")
         try assertEquivalent(try copy(url), to: expected)
     }
 
@@ -140,7 +166,9 @@ final class PostgresWorkerTests: XCTestCase {
         let kills = ProcessInfo.processInfo.environment["SWIFTTUNER_SOAK_KILLS"].flatMap(Int.init) ?? 100
         let trials = max(150, kills * 12)
         let expected = try reference("grid", seed: 52, trials: trials)
-        var running = try (1...3).map { try startWorker(url, "grid", seed: 52, trials: trials, sleep: 40_000, id: "w\($0)") }
+        var running = try (1...3).map {
+            try startWorker(url, "grid", seed: 52, trials: trials, sleep: 40_000, id: "w\($0)")
+        }
         var rng = SplitMix64(seed: 52)
         var killed = 0
         for _ in 0..<(3 * kills) where killed < kills && running.contains(where: \.isRunning) {
@@ -171,15 +199,22 @@ final class PostgresWorkerTests: XCTestCase {
         let url = try database("pause")
         let expected = try reference("grid", seed: 53, trials: 20)
         let first = try startWorker(url, "grid", seed: 53, trials: 20, sleep: 1_500_000, id: "w1", lease: 1.5)
-        XCTAssertTrue(waitUntil(timeout: 30) { (try? PostgresStudyStore.openForReading(url: url, study: "crash").attempts().count) ?? 0 >= 1 })
+        XCTAssertTrue(
+            waitUntil(timeout: 30) {
+                (try? PostgresStudyStore.openForReading(url: url, study: "crash").attempts().count) ?? 0 >= 1
+            })
         let store = try PostgresStudyStore.openForReading(url: url, study: "crash")
         usleep(200_000)
         kill(first.processIdentifier, SIGSTOP)
         let paused = try XCTUnwrap(try store.attempts().first { $0.outcome == nil })
         let second = try startWorker(url, "grid", seed: 53, trials: 20, sleep: 1000, id: "w2", lease: 1.5)
-        XCTAssertTrue(waitUntil(timeout: 60) {
-            (try? store.attempts().contains { $0.trial == paused.trial && $0.outcome == .completed || $0.trial == paused.trial && $0.number > paused.number }) ?? false
-        }, "the other worker found the paused one's lease run out and re-ran its trial")
+        XCTAssertTrue(
+            waitUntil(timeout: 60) {
+                (try? store.attempts().contains {
+                    $0.trial == paused.trial && $0.outcome == .completed
+                        || $0.trial == paused.trial && $0.number > paused.number
+                }) ?? false
+            }, "the other worker found the paused one's lease run out and re-ran its trial")
         kill(first.processIdentifier, SIGCONT)
         for process in [first, second] {
             XCTAssertTrue(waitUntil(timeout: 60) { !process.isRunning })
@@ -191,7 +226,8 @@ final class PostgresWorkerTests: XCTestCase {
         XCTAssertEqual(closed.outcome, .interrupted)
         XCTAssertFalse(closed.counted)
         let late = try journal.lateResults()
-        XCTAssertEqual(late.map(\.attempt), [try XCTUnwrap(paused.id)], "the paused worker's result was fenced and kept")
+        XCTAssertEqual(
+            late.map(\.attempt), [try XCTUnwrap(paused.id)], "the paused worker's result was fenced and kept")
         let firstSession = try XCTUnwrap(journal.sessions().first { $0.worker == "w1" })
         XCTAssertEqual(firstSession.stopReason, .interrupted)
         XCTAssertTrue(firstSession.message?.contains("lease ran out") ?? false, firstSession.message ?? "")
@@ -217,7 +253,9 @@ final class PostgresWorkerTests: XCTestCase {
                 try PostgresTestServer.restart()
                 continue
             }
-            let count = try PostgresTestServer.psql(url, """
+            let count = try PostgresTestServer.psql(
+                url,
+                """
                 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
                 WHERE datname = current_database() AND application_name LIKE 'swifttuner w%'
                 """)
@@ -241,21 +279,28 @@ final class PostgresWorkerTests: XCTestCase {
     /// ends every worker (S15–S18, section 9).
     func testTheStreakIsExactAcrossWorkersOnPostgres() throws {
         let url = try database("streak")
-        let workers = try (1...3).map { try startWorker(url, "random", seed: 55, trials: 400, sleep: 2000, limit: 4, id: "w\($0)") }
+        let workers = try (1...3).map {
+            try startWorker(url, "random", seed: 55, trials: 400, sleep: 2000, limit: 4, id: "w\($0)")
+        }
         for process in workers {
             XCTAssertTrue(waitUntil(timeout: 60) { !process.isRunning })
             XCTAssertEqual(process.terminationStatus, 0)
         }
         let journal = try copy(url)
-        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 1), [])
+        XCTAssertEqual(
+            try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 1), [])
         XCTAssertEqual(try journal.stops().count, 1, "one stop")
         let sessions = try journal.sessions()
         XCTAssertEqual(sessions.count, 3)
-        XCTAssertTrue(sessions.allSatisfy { $0.stopReason == .consecutiveFailures }, "\(sessions.map { $0.stopReason?.rawValue ?? "open" })")
+        XCTAssertTrue(
+            sessions.allSatisfy { $0.stopReason == .consecutiveFailures },
+            "\(sessions.map { $0.stopReason?.rawValue ?? "open" })")
         let ended = try journal.trials().filter { $0.endSeq != nil }.sorted { ($0.endSeq ?? 0) < ($1.endSeq ?? 0) }
         let stop = try XCTUnwrap(journal.stops().at)
         let beforeStop = ended.filter { ($0.endedAt ?? 0) <= stop }
-        XCTAssertEqual(beforeStop.suffix(4).map(\.status), Array(repeating: .failed, count: 4), "the stop came with the fourth failure in a row")
+        XCTAssertEqual(
+            beforeStop.suffix(4).map(\.status), Array(repeating: .failed, count: 4),
+            "the stop came with the fourth failure in a row")
     }
 
     /// Hosts made of network namespaces (one for the server, one per worker, on a bridge in a
@@ -280,20 +325,28 @@ final class PostgresWorkerTests: XCTestCase {
         let expected = try reference("grid", seed: 56, trials: 40)
         func start(_ host: Int) throws -> Process {
             let scratch = TemporaryDirectory()
-            return try ChildProcess.start("ip", ["netns", "exec", "\(id)-w\(host)", Self.worker, scratch.path, "grid", "56", "40",
-                                                 "250000", "full", "none", "w\(host)", url, "2"])
+            return try ChildProcess.start(
+                "ip",
+                [
+                    "netns", "exec", "\(id)-w\(host)", Self.worker, scratch.path, "grid", "56", "40",
+                    "250000", "full", "none", "w\(host)", url, "2",
+                ])
         }
         var running = [try start(1), try start(2)]
-        XCTAssertTrue(waitUntil(timeout: 30) {
-            (try? PostgresStudyStore.openForReading(url: local, study: "crash").attempts().filter { $0.outcome != nil }.count) ?? 0 >= 4
-        })
+        XCTAssertTrue(
+            waitUntil(timeout: 30) {
+                (try? PostgresStudyStore.openForReading(url: local, study: "crash").attempts().filter {
+                    $0.outcome != nil
+                }.count) ?? 0 >= 4
+            })
         let store = try PostgresStudyStore.openForReading(url: local, study: "crash")
         let w1 = try store.sessions().first { $0.worker == "w1" }?.id
         let cutAttempt = try store.attempts().first { $0.outcome == nil && $0.session == w1 }
         XCTAssertEqual(PostgresTestServer.run([script, "cut", id, "w1"]).status, 0)
-        XCTAssertTrue(waitUntil(timeout: 30) {
-            (try? store.sessions().contains { $0.worker == "w1" && $0.endedAt != nil }) ?? false
-        }, "the other worker found w1's lease run out")
+        XCTAssertTrue(
+            waitUntil(timeout: 30) {
+                (try? store.sessions().contains { $0.worker == "w1" && $0.endedAt != nil }) ?? false
+            }, "the other worker found w1's lease run out")
         usleep(2_000_000)
         XCTAssertEqual(PostgresTestServer.run([script, "heal", id, "w1"]).status, 0)
         let restarts = try finish(&running, restarts: 5) { index in try start(index + 1) }
@@ -308,6 +361,9 @@ final class PostgresWorkerTests: XCTestCase {
             XCTAssertEqual(closed.outcome, .interrupted, "the cut worker's attempt was closed, its result refused")
             XCTAssertFalse(closed.counted)
         }
-        print("partition: w1 cut for about 3 leases, \(try journal.lateResults().count) late result(s), \(restarts) restart(s)")
+        print(
+            "partition: w1 cut for about 3 leases, \(try journal.lateResults().count) late result(s), \(restarts) " +
+                "restart(s)"
+        )
     }
 }

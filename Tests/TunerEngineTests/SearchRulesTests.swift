@@ -78,12 +78,18 @@ final class SearchRulesTests: XCTestCase {
 
     func testS16AndS19TheStreakStopsAtTheLimitWithTheFailedRunNamed() throws {
         var reads = 0
-        let below = SearchRules.streakStop(streak: 2, limit: 3, failedRun: { reads += 1; return [] }, lastError: "E: x")
+        let below = SearchRules.streakStop(
+            streak: 2, limit: 3,
+            failedRun: {
+                reads += 1; return []
+            }, lastError: "E: x")
         XCTAssertNil(below)
         XCTAssertEqual(reads, 0, "the failed run is read only when the limit is reached")
         XCTAssertNil(SearchRules.streakStop(streak: 50, limit: nil, failedRun: { ["0001"] }, lastError: "E: x"))
-        let stop = try XCTUnwrap(SearchRules.streakStop(streak: 3, limit: 3, failedRun: { ["0004", "0005", "0006"] },
-                                                        lastError: "ValueError: boom"))
+        let stop = try XCTUnwrap(
+            SearchRules.streakStop(
+                streak: 3, limit: 3, failedRun: { ["0004", "0005", "0006"] },
+                lastError: "ValueError: boom"))
         XCTAssertEqual(stop.reason, .consecutiveFailures)
         XCTAssert(stop.message.contains("limit of 3"))
         XCTAssert(stop.message.contains("trials 0004, 0005, 0006 failed in a row"))
@@ -92,9 +98,12 @@ final class SearchRulesTests: XCTestCase {
 
     func testTheLimitsAreOneValueThatRoundTripsThroughTheJournalsForm() throws {
         let limits = SearchLimits(maxTrials: 7, maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: nil)
-        XCTAssertEqual(limits.json, #"{"maxConsecutiveFailedTrials":null,"maxInterruptionsPerTrial":3,"maxRetriesPerTrial":2,"maxTrials":7}"#)
+        XCTAssertEqual(
+            limits.json,
+            #"{"maxConsecutiveFailedTrials":null,"maxInterruptionsPerTrial":3,"maxRetriesPerTrial":2,"maxTrials":7}"#)
         XCTAssertEqual(try SearchLimits(json: limits.json), limits)
-        XCTAssertEqual(try SearchLimits(json: "{}"), SearchLimits(maxConsecutiveFailedTrials: nil, maxInterruptionsPerTrial: nil))
+        XCTAssertEqual(
+            try SearchLimits(json: "{}"), SearchLimits(maxConsecutiveFailedTrials: nil, maxInterruptionsPerTrial: nil))
         XCTAssertThrowsError(try SearchLimits(maxTrials: 0).validate())
         XCTAssertThrowsError(try SearchLimits(maxRetriesPerTrial: SearchLimits.maxRetriesLimit + 1).validate())
     }

@@ -39,9 +39,11 @@ final class StatusAndStreakTests: XCTestCase {
     func testS14BestTrialsRankCompletedTrialsOnly() throws {
         let h = Harness()
         let tuner = try h.tuner(limit: nil)
-        try tuner.search(ScriptedBody { trial, _ in
-            [0: .complete([0.5]), 1: .error("x"), 2: .complete([0.2]), 3: .failedTrial("y"), 4: .complete([0.9])][trial]
-        }.run)
+        try tuner.search(
+            ScriptedBody { trial, _ in
+                [0: .complete([0.5]), 1: .error("x"), 2: .complete([0.2]), 3: .failedTrial("y"), 4: .complete([0.9])][
+                    trial]
+            }.run)
         XCTAssertEqual(try tuner.getBestTrials(numTrials: 5).map(\.trialID), ["0002", "0000", "0004"])
         XCTAssertEqual(try tuner.getBestHyperParameters().first?["x"], .int(2))
 
@@ -56,13 +58,14 @@ final class StatusAndStreakTests: XCTestCase {
         let h = Harness()
         let tuner = try h.tuner(maxTrials: 5, retries: 1, limit: nil)
         // F, C (after a retry), F, F, then trial 4 completes.
-        try tuner.search(ScriptedBody { trial, retry in
-            switch trial {
-            case 0, 2, 3: .failedTrial("no")
-            case 1: retry == 0 ? .error("flaky") : .complete([1])
-            default: .complete([1])
-            }
-        }.run)
+        try tuner.search(
+            ScriptedBody { trial, retry in
+                switch trial {
+                case 0, 2, 3: .failedTrial("no")
+                case 1: retry == 0 ? .error("flaky") : .complete([1])
+                default: .complete([1])
+                }
+            }.run)
         XCTAssertEqual(try h.reader().derivedStreak(), 0)
         XCTAssertEqual(try h.reader().study().streak, 0)
 
@@ -76,7 +79,8 @@ final class StatusAndStreakTests: XCTestCase {
     func testS16AndS17TheLimitStopsAtOrAboveWithTheFailedTrialJournaled() throws {
         let h = Harness()
         let tuner = try h.tuner(space: try lineSpace(10), limit: 3)
-        let outcome = try tuner.search(ScriptedBody { trial, _ in trial == 0 ? .complete([1]) : .error("bad model \(trial)") }.run)
+        let outcome = try tuner.search(
+            ScriptedBody { trial, _ in trial == 0 ? .complete([1]) : .error("bad model \(trial)") }.run)
         XCTAssertEqual(outcome.stopReason, .consecutiveFailures)
         let message = try XCTUnwrap(outcome.message)
         XCTAssert(message.contains("reached"), message)
@@ -143,7 +147,8 @@ final class StatusAndStreakTests: XCTestCase {
     func testS20AFatalErrorIsJournaledAndItsTrialRerunFirstOnResume() throws {
         let h = Harness()
         let tuner = try h.tuner()
-        XCTAssertThrowsError(try tuner.search(ScriptedBody { trial, _ in trial == 2 ? .fatal("broken") : nil }.run)) { error in
+        XCTAssertThrowsError(try tuner.search(ScriptedBody { trial, _ in trial == 2 ? .fatal("broken") : nil }.run)) {
+            error in
             XCTAssertEqual((error as? FatalError)?.message, "broken")
         }
         let attempt = try XCTUnwrap(try h.reader().attempts(ofTrial: 2).first)
@@ -161,12 +166,15 @@ final class StatusAndStreakTests: XCTestCase {
 
     func testS21EverySessionEndsWithAStopReason() throws {
         let h = Harness()
-        try h.tuner(space: try lineSpace(20), maxTrials: 1).search(ScriptedBody().run)                        // completed
-        try h.tuner(space: try lineSpace(20), maxTrials: 5, limit: 1).search(ScriptedBody(default: .error("x")).run)  // limit
-        _ = try? h.tuner(space: try lineSpace(20), maxTrials: 9, limit: nil).search(ScriptedBody(default: .fatal("f")).run)
-        try h.simulateDeath(rerunning: 2, space: try lineSpace(20))                                             // interrupted
-        let full = try h.tuner(space: try lineSpace(20), maxTrials: 20, limit: nil,
-                               options: JournalOptions(maxPageCount: 1))                                         // error
+        try h.tuner(space: try lineSpace(20), maxTrials: 1).search(ScriptedBody().run)  // completed
+        // limit
+        try h.tuner(space: try lineSpace(20), maxTrials: 5, limit: 1).search(ScriptedBody(default: .error("x")).run)
+        _ = try? h.tuner(space: try lineSpace(20), maxTrials: 9, limit: nil).search(
+            ScriptedBody(default: .fatal("f")).run)
+        try h.simulateDeath(rerunning: 2, space: try lineSpace(20))  // interrupted
+        let full = try h.tuner(
+            space: try lineSpace(20), maxTrials: 20, limit: nil,
+            options: JournalOptions(maxPageCount: 1))  // error
         XCTAssertThrowsError(try full.search(ScriptedBody(default: .complete(Array(repeating: 0.5, count: 400))).run))
         _ = consume full
         let reasons = try h.reader().sessions().map(\.stopReason?.rawValue)

@@ -21,7 +21,9 @@ final class StopPathTests: XCTestCase {
     /// without an outcome and no trial RUNNING.
     func testS6aASignalAtAnyInstantIsOneOrderedStop() throws {
         var rng = SplitMix64(seed: 61)
-        let signals: [(Int32, String)] = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"), (SIGQUIT, "SIGQUIT")]
+        let signals: [(Int32, String)] = [
+            (SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"), (SIGQUIT, "SIGQUIT"),
+        ]
         var stopped = 0
         for round in 0..<24 {
             let directory = TemporaryDirectory()
@@ -29,7 +31,9 @@ final class StopPathTests: XCTestCase {
             // Wait for the first trial (the search runs), then a random instant among many trials
             // a millisecond long.
             let deadline = Date().addingTimeInterval(20)
-            while ((try? StudyJournal.openForReading(at: journalPath(directory)).trials().isEmpty) ?? true) && Date() < deadline {
+            while ((try? StudyJournal.openForReading(at: journalPath(directory)).trials().isEmpty) ?? true)
+                && Date() < deadline
+            {
                 usleep(2_000)
             }
             usleep(UInt32(rng.nextInt(below: 80_000)))
@@ -58,7 +62,9 @@ final class StopPathTests: XCTestCase {
         let directory = TemporaryDirectory()
         var limitStops = 0
         for _ in 0..<40 {
-            func attempts() -> Int { (try? StudyJournal.openForReading(at: journalPath(directory)).attempts().count) ?? 0 }
+            func attempts() -> Int {
+                (try? StudyJournal.openForReading(at: journalPath(directory)).attempts().count) ?? 0
+            }
             let before = attempts()
             let process = try start([directory.path, "random", "5", "400", "300", "full", "2"])
             // Once this run has started an attempt, a random instant: most kills land among trial ends.
@@ -92,7 +98,8 @@ final class StopPathTests: XCTestCase {
     func testS20AFatalAttemptEndsTheSessionInItsOwnTransaction() throws {
         let h = Harness()
         let tuner = try h.tuner(maxTrials: 3)
-        XCTAssertThrowsError(try tuner.search(ScriptedBody { trial, _ in trial == 1 ? .fatal("out of budget") : nil }.run))
+        XCTAssertThrowsError(
+            try tuner.search(ScriptedBody { trial, _ in trial == 1 ? .fatal("out of budget") : nil }.run))
         let reader = try h.reader()
         let session = try XCTUnwrap(try reader.sessions().last)
         let fatal = try XCTUnwrap(try reader.attempts().first { $0.outcome == .fatal })

@@ -12,13 +12,19 @@ struct Harness {
 
     init(_ directory: TemporaryDirectory = TemporaryDirectory()) { self.directory = directory }
 
-    func tuner(oracle: any Oracle = GridSearchOracle(), space: HyperParameters? = nil, maxTrials: Int? = nil,
-               retries: Int = 0, limit: Int? = 3, interruptions: Int? = 3, seed: UInt64 = 1,
-               objective: Objective = "val_loss", overwrite: Bool = false, options: JournalOptions = JournalOptions(),
-               verbose: Verbosity = .progress) throws -> Tuner {
-        let tuner = try Tuner(oracle: oracle, objective: objective, hyperparameters: space ?? lineSpace(5),
-                              configuration: TunerConfiguration(directory: directory.path, projectName: "study", maxTrials: maxTrials, maxRetriesPerTrial: retries, maxConsecutiveFailedTrials: limit, maxInterruptionsPerTrial: interruptions, seed: seed, overwrite: overwrite, verbose: verbose, journal: options),
-                              output: output)
+    func tuner(
+        oracle: any Oracle = GridSearchOracle(), space: HyperParameters? = nil, maxTrials: Int? = nil,
+        retries: Int = 0, limit: Int? = 3, interruptions: Int? = 3, seed: UInt64 = 1,
+        objective: Objective = "val_loss", overwrite: Bool = false, options: JournalOptions = JournalOptions(),
+        verbose: Verbosity = .progress
+    ) throws -> Tuner {
+        let tuner = try Tuner(
+            oracle: oracle, objective: objective, hyperparameters: space ?? lineSpace(5),
+            configuration: TunerConfiguration(
+                directory: directory.path, projectName: "study", maxTrials: maxTrials, maxRetriesPerTrial: retries,
+                maxConsecutiveFailedTrials: limit, maxInterruptionsPerTrial: interruptions, seed: seed,
+                overwrite: overwrite, verbose: verbose, journal: options),
+            output: output)
         tuner.handlesSignals = false
         return tuner
     }
@@ -28,12 +34,15 @@ struct Harness {
     func reader() throws -> StudyJournal { try StudyJournal.openForReading(at: journalPath) }
 
     /// Simulates a process that died while running `trial`: a session and an attempt that never end.
-    func simulateDeath(runningNewTrial number: Int, values: [String: HyperParameterValue], space: HyperParameters? = nil,
-                       seed: UInt64 = 1, oracle: any Oracle = GridSearchOracle()) throws {
+    func simulateDeath(
+        runningNewTrial number: Int, values: [String: HyperParameterValue], space: HyperParameters? = nil,
+        seed: UInt64 = 1, oracle: any Oracle = GridSearchOracle()
+    ) throws {
         let tuner = try self.tuner(oracle: oracle, space: space, seed: seed)
         let session = try tuner.journal.startSession(limits: "{}", pid: 999_999, host: "gone")
-        _ = try tuner.journal.createTrial(number: number, values: values, seed: SplitMix64.mix(seed, UInt64(number)),
-                                         session: session.id!)
+        _ = try tuner.journal.createTrial(
+            number: number, values: values, seed: SplitMix64.mix(seed, UInt64(number)),
+            session: session.id!)
     }
 
     /// Simulates a process that died while re-running an existing trial.
@@ -60,9 +69,10 @@ struct TrialSummary: Equatable, CustomStringConvertible {
 func summaries(_ journal: StudyJournal) throws -> [TrialSummary] {
     let attempts = try journal.attempts()
     return try journal.trials().map { trial in
-        TrialSummary(id: trial.trialID, status: trial.status.rawValue, values: trial.hyperparameters, seed: trial.seed,
-                     score: trial.score,
-                     counted: attempts.filter { $0.trial == trial.number && $0.counted }.map { $0.outcome?.rawValue ?? "open" })
+        TrialSummary(
+            id: trial.trialID, status: trial.status.rawValue, values: trial.hyperparameters, seed: trial.seed,
+            score: trial.score,
+            counted: attempts.filter { $0.trial == trial.number && $0.counted }.map { $0.outcome?.rawValue ?? "open" })
     }
 }
 

@@ -15,10 +15,16 @@ final class WorkerTests: XCTestCase {
     }
 
     /// A worker process: `TunerCrashWorker DIR TUNER SEED TRIALS SLEEP full LIMIT ID`.
-    func startWorker(_ directory: TemporaryDirectory, _ tuner: String, seed: UInt64, trials: Int, sleep: Int,
-                     limit: Int? = nil, id: String) throws -> Process {
-        try ChildProcess.start(Self.worker, [directory.path, tuner, "\(seed)", "\(trials)", "\(sleep)", "full",
-                                             limit.map(String.init) ?? "none", id])
+    func startWorker(
+        _ directory: TemporaryDirectory, _ tuner: String, seed: UInt64, trials: Int, sleep: Int,
+        limit: Int? = nil, id: String
+    ) throws -> Process {
+        try ChildProcess.start(
+            Self.worker,
+            [
+                directory.path, tuner, "\(seed)", "\(trials)", "\(sleep)", "full",
+                limit.map(String.init) ?? "none", id,
+            ])
     }
 
     /// Kills per test: 100 (`SWIFTTUNER_SOAK_KILLS` sets another number).
@@ -28,10 +34,14 @@ final class WorkerTests: XCTestCase {
     /// in microseconds) up to `kills` times, restarting it under its id, and waits for them all
     /// to end with 0. With `checkConfigurations`, checks the journal after every kill. Returns
     /// the kills that landed.
-    func runKilledAtRandom(_ shared: TemporaryDirectory, _ tuner: String, seed: UInt64, trials: Int, sleep: Int,
-                           workers: Int, kills: Int, rngSeed: UInt64, pause: (base: Int, spread: Int),
-                           checkConfigurations: Bool?) throws -> Int {
-        var running = try (1...workers).map { try startWorker(shared, tuner, seed: seed, trials: trials, sleep: sleep, id: "w\($0)") }
+    func runKilledAtRandom(
+        _ shared: TemporaryDirectory, _ tuner: String, seed: UInt64, trials: Int, sleep: Int,
+        workers: Int, kills: Int, rngSeed: UInt64, pause: (base: Int, spread: Int),
+        checkConfigurations: Bool?
+    ) throws -> Int {
+        var running = try (1...workers).map {
+            try startWorker(shared, tuner, seed: seed, trials: trials, sleep: sleep, id: "w\($0)")
+        }
         var rng = SplitMix64(seed: rngSeed)
         var killed = 0
         for _ in 0..<(3 * kills) where killed < kills && running.contains(where: \.isRunning) {
@@ -41,10 +51,15 @@ final class WorkerTests: XCTestCase {
             kill(running[index].processIdentifier, SIGKILL)
             running[index].waitUntilExit()
             killed += 1
-            if let distinct = checkConfigurations, let journal = try? StudyJournal.openForReading(at: journalPath(shared)) {
-                XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: distinct, maxStops: 0), [])
+            if let distinct = checkConfigurations,
+                let journal = try? StudyJournal.openForReading(at: journalPath(shared))
+            {
+                XCTAssertEqual(
+                    try JournalInvariants.workerViolations(in: journal, distinctConfigurations: distinct, maxStops: 0),
+                    [])
             }
-            running[index] = try startWorker(shared, tuner, seed: seed, trials: trials, sleep: sleep, id: "w\(index + 1)")
+            running[index] = try startWorker(
+                shared, tuner, seed: seed, trials: trials, sleep: sleep, id: "w\(index + 1)")
         }
         for process in running {
             XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning }, "every worker ends by itself")
@@ -55,19 +70,23 @@ final class WorkerTests: XCTestCase {
 
     /// N workers, `kills` of them SIGKILLed at random instants and restarted under their ids,
     /// end with the trials of one uninterrupted process (section 9, S24).
-    func workersKilledAtRandom(tuner: String, seed: UInt64, workers: Int, kills: Int, trials: Int,
-                               sleep: Int = 3000) throws {
+    func workersKilledAtRandom(
+        tuner: String, seed: UInt64, workers: Int, kills: Int, trials: Int,
+        sleep: Int = 3000
+    ) throws {
         let reference = TemporaryDirectory()
         let solo = try ChildProcess.start(Self.worker, [reference.path, tuner, "\(seed)", "\(trials)", "0"])
         solo.waitUntilExit()
         XCTAssertEqual(solo.terminationStatus, 0)
 
         let shared = TemporaryDirectory()
-        let killed = try runKilledAtRandom(shared, tuner, seed: seed, trials: trials, sleep: sleep, workers: workers,
-                                           kills: kills, rngSeed: seed &+ 11, pause: (10_000, 50_000),
-                                           checkConfigurations: true)
+        let killed = try runKilledAtRandom(
+            shared, tuner, seed: seed, trials: trials, sleep: sleep, workers: workers,
+            kills: kills, rngSeed: seed &+ 11, pause: (10_000, 50_000),
+            checkConfigurations: true)
         let journal = try StudyJournal.openForReading(at: journalPath(shared))
-        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+        XCTAssertEqual(
+            try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
         let expected = try summaries(StudyJournal.openForReading(at: journalPath(reference)))
         let actual = try summaries(journal)
         XCTAssertEqual(actual.count, expected.count)
@@ -80,19 +99,24 @@ final class WorkerTests: XCTestCase {
         let interrupted = try journal.attempts().filter { $0.outcome == .interrupted }.count
         XCTAssertEqual(killed, kills, "every kill landed during the search")
         XCTAssertGreaterThan(interrupted, 0, "kills interrupted attempts")
-        print("workers (\(tuner), \(workers)): \(killed) kills, \(interrupted) interrupted attempts, \(actual.count) trials equal to one process's")
+        print(
+            "workers (\(tuner), \(workers)): \(killed) kills, \(interrupted) interrupted attempts, \(actual.count) " +
+                "trials equal to one process's"
+        )
     }
 
     func testGridSearchWorkersKilledAtRandomEndWithOneProcessTrials() throws {
         // The grid has 1,056 configurations: attempts long enough that every kill lands before
         // the search is done.
-        try workersKilledAtRandom(tuner: "grid", seed: 21, workers: 3, kills: kills, trials: max(150, kills * 15),
-                                  sleep: 40_000)
+        try workersKilledAtRandom(
+            tuner: "grid", seed: 21, workers: 3, kills: kills, trials: max(150, kills * 15),
+            sleep: 40_000)
     }
 
     func testRandomSearchWorkersKilledAtRandomEndWithOneProcessTrials() throws {
-        try workersKilledAtRandom(tuner: "random", seed: 22, workers: 3, kills: kills, trials: max(150, kills * 15),
-                                  sleep: 30_000)
+        try workersKilledAtRandom(
+            tuner: "random", seed: 22, workers: 3, kills: kills, trials: max(150, kills * 15),
+            sleep: 30_000)
     }
 
     /// Bayesian proposals depend on results, so many workers end with other trials than one
@@ -100,10 +124,12 @@ final class WorkerTests: XCTestCase {
     func testBayesianWorkersKilledAtRandomReDeriveEveryProposal() throws {
         let shared = TemporaryDirectory()
         let oracle = BayesianOptimizationOracle(numInitialPoints: 5, candidates: 200)
-        let killed = try runKilledAtRandom(shared, "bayesian", seed: 23, trials: 50, sleep: 80_000, workers: 3, kills: 20,
-                                           rngSeed: 23, pause: (30_000, 120_000), checkConfigurations: nil)
+        let killed = try runKilledAtRandom(
+            shared, "bayesian", seed: 23, trials: 50, sleep: 80_000, workers: 3, kills: 20,
+            rngSeed: 23, pause: (30_000, 120_000), checkConfigurations: nil)
         let journal = try StudyJournal.openForReading(at: journalPath(shared))
-        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+        XCTAssertEqual(
+            try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
         XCTAssertEqual(try journal.trials().count, 50)
         let report = try ProposalVerifier(oracle: oracle).verify(journal)
         XCTAssertEqual(report.checked, 50)
@@ -113,7 +139,9 @@ final class WorkerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(killed, 10)
 
         // A configuration edited into the journal no longer re-derives.
-        try ForeignEdit.execute(journalPath(shared), "UPDATE trial SET hyperparameters = (SELECT hyperparameters FROM trial WHERE number = 3) WHERE number = 30")
+        try ForeignEdit.execute(
+            journalPath(shared),
+            "UPDATE trial SET hyperparameters = (SELECT hyperparameters FROM trial WHERE number = 3) WHERE number = 30")
         let tampered = try ProposalVerifier(oracle: oracle).verify(StudyJournal.openForReading(at: journalPath(shared)))
         XCTAssertEqual(tampered.mismatches.map(\.trial).first, 30)
     }
@@ -125,7 +153,9 @@ final class WorkerTests: XCTestCase {
     func testTheStreakIsExactAcrossWorkersAndItsStopEndsThemAll() throws {
         let shared = TemporaryDirectory()
         let limit = 4
-        let workers = try (1...3).map { try startWorker(shared, "random", seed: 31, trials: 400, sleep: 2000, limit: limit, id: "w\($0)") }
+        let workers = try (1...3).map {
+            try startWorker(shared, "random", seed: 31, trials: 400, sleep: 2000, limit: limit, id: "w\($0)")
+        }
         for process in workers {
             XCTAssertTrue(waitUntil(timeout: 60) { !process.isRunning })
             XCTAssertEqual(process.terminationStatus, 0, "the crash worker exits 0 on a journaled stop")
@@ -146,11 +176,14 @@ final class WorkerTests: XCTestCase {
         let lastAttempt = try XCTUnwrap(journal.attempts(ofTrial: triggering.number).last)
         XCTAssertEqual(stop.session, lastAttempt.session, "the worker that ended the trigger journaled the stop")
         let after = ended.filter { $0.endSeq! > triggering.endSeq! }
-        XCTAssertLessThanOrEqual(after.count, 2, "only trials already running on the other two workers end after the stop")
+        XCTAssertLessThanOrEqual(
+            after.count, 2, "only trials already running on the other two workers end after the stop")
         let sessions = try journal.sessions()
         XCTAssertEqual(sessions.count, 3)
         for session in sessions {
-            XCTAssertEqual(session.stopReason, .consecutiveFailures, "session \(session.id ?? 0) of worker \(session.worker ?? "?")")
+            XCTAssertEqual(
+                session.stopReason, .consecutiveFailures,
+                "session \(session.id ?? 0) of worker \(session.worker ?? "?")")
         }
         XCTAssertEqual(try journal.study().streak, try journal.derivedStreak())
     }
@@ -168,11 +201,12 @@ final class WorkerTests: XCTestCase {
         kill(first.processIdentifier, SIGSTOP)
         let paused = try XCTUnwrap(StudyJournal.openForReading(at: path).trials().first { $0.status == .running })
         let second = try startWorker(shared, "grid", seed: 41, trials: 12, sleep: 1000, id: "w2")
-        XCTAssertTrue(waitUntil(timeout: 60) {
-            guard let trials = try? StudyJournal.openForReading(at: path).trials() else { return false }
-            return trials.count == 12 && trials.filter { $0.status == .running }.map(\.number) == [paused.number]
-                && trials.filter { $0.status == .completed || $0.status == .failed }.count == 11
-        }, "the second worker runs every other trial and waits for the paused one")
+        XCTAssertTrue(
+            waitUntil(timeout: 60) {
+                guard let trials = try? StudyJournal.openForReading(at: path).trials() else { return false }
+                return trials.count == 12 && trials.filter { $0.status == .running }.map(\.number) == [paused.number]
+                    && trials.filter { $0.status == .completed || $0.status == .failed }.count == 11
+            }, "the second worker runs every other trial and waits for the paused one")
         XCTAssertTrue(second.isRunning, "it waits for the paused worker's trial rather than ending")
         kill(first.processIdentifier, SIGCONT)
         for process in [first, second] {
@@ -180,7 +214,8 @@ final class WorkerTests: XCTestCase {
             XCTAssertEqual(process.terminationStatus, 0)
         }
         let journal = try StudyJournal.openForReading(at: path)
-        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+        XCTAssertEqual(
+            try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
         XCTAssertEqual(try journal.attempts().filter { $0.outcome == .interrupted }.count, 0, "nobody was found dead")
         XCTAssertEqual(try journal.lateResults(), [])
     }
@@ -193,8 +228,11 @@ final class WorkerTests: XCTestCase {
         let path = journalPath(shared)
         XCTAssertTrue(waitUntil { (try? StudyJournal.openForReading(at: path).attempts().count) ?? 0 >= 1 })
         // What a worker that judged w1 dead does: close its attempt and stop its trial.
-        try ForeignEdit.execute(path, """
-            UPDATE attempt SET outcome = 'interrupted', counted = 0, endedAt = startedAt, duration = 0 WHERE outcome IS NULL;
+        try ForeignEdit.execute(
+            path,
+            """
+            UPDATE attempt SET outcome = 'interrupted', counted = 0, endedAt = startedAt, duration = 0 WHERE outcome \
+            IS NULL;
             UPDATE trial SET status = 'STOPPED' WHERE status = 'RUNNING';
             """)
         XCTAssertTrue(waitUntil(timeout: 60) { !worker.isRunning })
@@ -205,7 +243,8 @@ final class WorkerTests: XCTestCase {
         let fenced = try XCTUnwrap(journal.attempts().first { $0.id == late.first?.attempt })
         XCTAssertEqual(fenced.outcome, .interrupted, "the late result did not overwrite the closed attempt")
         XCTAssertEqual(try journal.attempts(ofTrial: fenced.trial).count, 2, "the trial ran again")
-        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+        XCTAssertEqual(
+            try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
     }
 
     /// One writer or many workers, never both (S26, section 9); one process per worker id.
@@ -224,7 +263,8 @@ final class WorkerTests: XCTestCase {
         let other = TemporaryDirectory()
         let alone = try ChildProcess.start(Self.worker, [other.path, "grid", "44", "30", "100000"])
         defer { kill(alone.processIdentifier, SIGKILL); alone.waitUntilExit() }
-        XCTAssertTrue(waitUntil { (try? StudyJournal.openForReading(at: journalPath(other)).attempts().count) ?? 0 >= 1 })
+        XCTAssertTrue(
+            waitUntil { (try? StudyJournal.openForReading(at: journalPath(other)).attempts().count) ?? 0 >= 1 })
         let joining = try ChildProcess.run(Self.worker, [other.path, "grid", "44", "30", "0", "full", "none", "w9"])
         XCTAssertEqual(joining.code, 1)
         XCTAssertTrue(joining.stderr.contains("Workers join a study that no plain search holds"), joining.stderr)
@@ -236,10 +276,12 @@ final class WorkerTests: XCTestCase {
     func testHyperbandWorkersPromoteWholeRoundsAndReDeriveEveryProposal() throws {
         let shared = TemporaryDirectory()
         let oracle = HyperbandOracle(maxEpochs: 27, factor: 3, iterations: 3)
-        let killed = try runKilledAtRandom(shared, "hyperband", seed: 24, trials: 60, sleep: 60_000, workers: 3, kills: 20,
-                                           rngSeed: 24, pause: (30_000, 120_000), checkConfigurations: nil)
+        let killed = try runKilledAtRandom(
+            shared, "hyperband", seed: 24, trials: 60, sleep: 60_000, workers: 3, kills: 20,
+            rngSeed: 24, pause: (30_000, 120_000), checkConfigurations: nil)
         let journal = try StudyJournal.openForReading(at: journalPath(shared))
-        XCTAssertEqual(try JournalInvariants.workerViolations(in: journal, distinctConfigurations: false, maxStops: 0), [])
+        XCTAssertEqual(
+            try JournalInvariants.workerViolations(in: journal, distinctConfigurations: false, maxStops: 0), [])
         let report = try ProposalVerifier(oracle: oracle).verify(journal)
         XCTAssertEqual(report.mismatches, [])
         // Every promotion was created after every member of the round it ranks had ended.
@@ -252,15 +294,19 @@ final class WorkerTests: XCTestCase {
         for (trial, v) in zip(trials, values) where (key(v, "tuner/round") ?? 0) > 0 {
             let bracket = key(v, "tuner/bracket"), round = key(v, "tuner/round") ?? 0
             // The round before is the run of trials of this bracket and round − 1 just before.
-            let before = zip(trials, values).filter { $0.0.number < trial.number && key($0.1, "tuner/bracket") == bracket }
-                .reversed().drop { key($0.1, "tuner/round") != round - 1 }.prefix { key($0.1, "tuner/round") == round - 1 }
+            let before = zip(trials, values).filter {
+                $0.0.number < trial.number && key($0.1, "tuner/bracket") == bracket
+            }
+            .reversed().drop { key($0.1, "tuner/round") != round - 1 }.prefix { key($0.1, "tuner/round") == round - 1 }
             XCTAssertFalse(before.isEmpty)
             for (member, _) in before {
-                XCTAssertLessThanOrEqual(member.endedAt ?? .infinity, trial.createdAt,
-                                         "promotion \(trial.trialID) was created before \(member.trialID) of its round ended")
+                XCTAssertLessThanOrEqual(
+                    member.endedAt ?? .infinity, trial.createdAt,
+                    "promotion \(trial.trialID) was created before \(member.trialID) of its round ended")
             }
         }
-        XCTAssertGreaterThan(trials.filter { (key(values[$0.number], "tuner/round") ?? 0) > 0 }.count, 0, "promotions ran")
+        XCTAssertGreaterThan(
+            trials.filter { (key(values[$0.number], "tuner/round") ?? 0) > 0 }.count, 0, "promotions ran")
         XCTAssertGreaterThanOrEqual(killed, 8)
     }
 }

@@ -68,7 +68,8 @@ public func readmeTrialBodyExample() throws -> SearchOutcome {
                           configuration: TunerConfiguration(maxTrials: 50, maxRetriesPerTrial: 1, seed: 7))
     let outcome = try tuner.search { context in
         // context.trialID ("0007"), context.seed (the trial seed), context.retry, context.hyperparameters
-        TrialResult(history: try train(context.hyperparameters, seed: context.seed))   // [["loss": …, "val_loss": …], …]
+        // history: [["loss": …, "val_loss": …], …], one entry per epoch
+        TrialResult(history: try train(context.hyperparameters, seed: context.seed))
     }
     print(outcome.stopReason)   // completed, consecutiveFailures, …
     return outcome

@@ -25,7 +25,12 @@ final class ExamplesTests: XCTestCase {
             }
         }
         return blocks.map { block in
-            (block.0, block.1.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("import ") })
+            (
+                block.0,
+                block.1.map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                    !$0.isEmpty && !$0.hasPrefix("import ")
+                }
+            )
         }
     }
 
@@ -40,7 +45,8 @@ final class ExamplesTests: XCTestCase {
     func testEverySwiftExampleOfTheDocsIsInTheExamplesTarget() throws {
         let folder = Self.root.appendingPathComponent("Tests/TunerExamples")
         var source: [String] = []
-        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where file.hasSuffix(".swift") {
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        where file.hasSuffix(".swift") {
             source += try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
                 .components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
@@ -57,8 +63,10 @@ final class ExamplesTests: XCTestCase {
                         break
                     }
                 }
-                XCTAssert(found, "\(document.lastPathComponent):\(block.line): this example is not in Tests/TunerExamples "
-                          + "as written, so CI does not compile it")
+                XCTAssert(
+                    found,
+                    "\(document.lastPathComponent):\(block.line): this example is not in Tests/TunerExamples "
+                        + "as written, so CI does not compile it")
             }
         }
         XCTAssertGreaterThanOrEqual(checked, 4, "the README's examples were not found")
@@ -92,7 +100,8 @@ final class ExamplesTests: XCTestCase {
             let hp = HyperParameters()
             try hp.float("learning_rate", min: 1e-4, max: 1e-1, sampling: .log)
             try workerExample(hp)
-            let journal = try StudyJournal.openForReading(at: folder.appendingPathComponent("shared/journal.sqlite").path)
+            let journal = try StudyJournal.openForReading(
+                at: folder.appendingPathComponent("shared/journal.sqlite").path)
             XCTAssertEqual(try journal.trials().count, 200)
             XCTAssertEqual(try journal.sessions().map(\.worker), ["worker-\(getpid())"])
         }

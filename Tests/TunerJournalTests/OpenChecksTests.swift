@@ -11,10 +11,13 @@ final class OpenChecksTests: XCTestCase {
     let directory = TemporaryDirectory()
     var path: String { directory.file("study/journal.sqlite") }
 
-    func descriptor(kind: TunerKind = .gridSearch, objective: Objective = Objective("val_loss", direction: .min),
-                    space: SearchSpace? = nil) throws -> StudyDescriptor {
-        StudyDescriptor(name: "study", directory: directory.path, tunerKind: kind, objective: objective, seed: 1,
-                        space: try space ?? lineSpace(5).space)
+    func descriptor(
+        kind: TunerKind = .gridSearch, objective: Objective = Objective("val_loss", direction: .min),
+        space: SearchSpace? = nil
+    ) throws -> StudyDescriptor {
+        StudyDescriptor(
+            name: "study", directory: directory.path, tunerKind: kind, objective: objective, seed: 1,
+            space: try space ?? lineSpace(5).space)
     }
 
     /// Makes a journal with two trials, closes it, and returns its bytes.
@@ -23,32 +26,45 @@ final class OpenChecksTests: XCTestCase {
             let journal = try StudyJournal.open(at: path, study: try descriptor())
             let session = try journal.startSession(limits: "{}", pid: 1, host: "h")
             for n in 0..<2 {
-                let (_, attempt) = try journal.createTrial(number: n, values: ["x": .int(n)], seed: 7, session: session.id!)
-                try journal.finishAttempt(attempt, AttemptEnd(outcome: .completed, duration: 0.1, score: 0.5,
-                                                              metrics: ["val_loss": 0.5], trialStatus: .completed))
+                let (_, attempt) = try journal.createTrial(
+                    number: n, values: ["x": .int(n)], seed: 7, session: session.id!)
+                try journal.finishAttempt(
+                    attempt,
+                    AttemptEnd(
+                        outcome: .completed, duration: 0.1, score: 0.5,
+                        metrics: ["val_loss": 0.5], trialStatus: .completed))
             }
             try journal.endSession(session.id!, reason: .completed, message: nil)
         }
         return try Data(contentsOf: URL(fileURLWithPath: path))
     }
 
-    func assertRefused(_ kind: JournalError.Kind, _ expected: String, descriptor: StudyDescriptor? = nil,
-                       file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertRefused(
+        _ kind: JournalError.Kind, _ expected: String, descriptor: StudyDescriptor? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let folder = (path as NSString).deletingLastPathComponent
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0 != "journal.sqlite.lock" }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0 != "journal.sqlite.lock" }
+            .sorted()
         defer {
-            let after = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.filter { $0 != "journal.sqlite.lock" }.sorted()
+            let after = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.filter {
+                $0 != "journal.sqlite.lock"
+            }.sorted()
             XCTAssertEqual(after, files, "nothing is left beside the refused file", file: file, line: line)
         }
-        XCTAssertThrowsError(try StudyJournal.open(at: path, study: try descriptor ?? self.descriptor()), file: file, line: line) { error in
+        XCTAssertThrowsError(
+            try StudyJournal.open(at: path, study: try descriptor ?? self.descriptor()), file: file, line: line
+        ) { error in
             XCTAssertEqual((error as? JournalError)?.kind, kind, "\(error)", file: file, line: line)
             XCTAssert("\(error)".contains(expected), "\(error)", file: file, line: line)
             XCTAssert("\(error)".contains(path), "names the file", file: file, line: line)
         }
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "the file is unchanged", file: file, line: line)
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: path)), before, "the file is unchanged", file: file, line: line)
         if [.notAJournal, .corrupted, .foreignDatabase, .newerSchema].contains(kind) {
-            XCTAssertThrowsError(try StudyJournal.openForReading(at: path), "reports refuse it too", file: file, line: line)
+            XCTAssertThrowsError(
+                try StudyJournal.openForReading(at: path), "reports refuse it too", file: file, line: line)
         }
     }
 
@@ -71,8 +87,12 @@ final class OpenChecksTests: XCTestCase {
         try FileManager.default.removeItem(atPath: path)
         try ForeignEdit.execute(path, "PRAGMA journal_mode = WAL")
         try assertRefused(.corrupted, "its write-ahead log (journal.sqlite-wal) is missing")
-        XCTAssertThrowsError(try StudyJournal.openForReading(at: path)) { XCTAssertFalse("\($0)".contains("stopped while creating")) }
-        XCTAssertEqual(try StudyJournal.open(at: path, study: try descriptor(), options: JournalOptions(overwrite: true)).trials().count, 0)
+        XCTAssertThrowsError(try StudyJournal.openForReading(at: path)) {
+            XCTAssertFalse("\($0)".contains("stopped while creating"))
+        }
+        XCTAssertEqual(
+            try StudyJournal.open(at: path, study: try descriptor(), options: JournalOptions(overwrite: true)).trials()
+                .count, 0)
     }
 
     func testS25ACreationKilledHalfwayLeavesNoJournalAndTheNextOpenReplacesItsLeftover() throws {
@@ -96,13 +116,18 @@ final class OpenChecksTests: XCTestCase {
     func testS25IntegrityCheckFindsADamagedIndex() throws {
         _ = try makeJournal()
         // The index no longer matches its table: quick_check does not look, integrity_check does.
-        let index = try XCTUnwrap(try ForeignEdit.row(path, """
-            SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master WHERE name = 'attempt_by_session'
-            """))
-        try ForeignEdit.execute(path, "PRAGMA writable_schema = ON; DELETE FROM sqlite_master WHERE name = 'attempt_by_session'")
+        let index = try XCTUnwrap(
+            try ForeignEdit.row(
+                path,
+                """
+                SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master WHERE name = 'attempt_by_session'
+                """))
+        try ForeignEdit.execute(
+            path, "PRAGMA writable_schema = ON; DELETE FROM sqlite_master WHERE name = 'attempt_by_session'")
         try ForeignEdit.execute(path, "UPDATE attempt SET session = session + 40")
-        try ForeignEdit.execute(path, "PRAGMA writable_schema = ON; INSERT INTO sqlite_master VALUES (?, ?, ?, ?, ?)",
-                                arguments: StatementArguments(Array(index.databaseValues)))
+        try ForeignEdit.execute(
+            path, "PRAGMA writable_schema = ON; INSERT INTO sqlite_master VALUES (?, ?, ?, ?, ?)",
+            arguments: StatementArguments(Array(index.databaseValues)))
         XCTAssertEqual(try ForeignEdit.row(path, "PRAGMA quick_check")?[0], "ok")
         try assertRefused(.corrupted, "integrity check says")
     }
@@ -145,8 +170,12 @@ final class OpenChecksTests: XCTestCase {
     func testS25AFIFOIsRefusedWithoutBlocking() throws {
         try FileManager.default.createDirectory(atPath: directory.file("study"), withIntermediateDirectories: true)
         XCTAssertEqual(mkfifo(path, 0o644), 0)
-        XCTAssertThrowsError(try StudyJournal.open(at: path, study: try descriptor())) { XCTAssert("\($0)".contains("a FIFO"), "\($0)") }
-        XCTAssertThrowsError(try StudyJournal.openForReading(at: path)) { XCTAssert("\($0)".contains("a FIFO"), "\($0)") }
+        XCTAssertThrowsError(try StudyJournal.open(at: path, study: try descriptor())) {
+            XCTAssert("\($0)".contains("a FIFO"), "\($0)")
+        }
+        XCTAssertThrowsError(try StudyJournal.openForReading(at: path)) {
+            XCTAssert("\($0)".contains("a FIFO"), "\($0)")
+        }
     }
 
     func testS25ALinkToAValidJournalIsFollowed() throws {
@@ -169,11 +198,13 @@ final class OpenChecksTests: XCTestCase {
     }
 
     func testS25DamagedValuesAreRefusedNeverACrash() throws {
-        for (sql, expected) in [("update trial set status = 'WEIRD' where number = 0", "trial status SwiftTuner does not know"),
-                                ("update attempt set outcome = 'exploded'", "attempt outcome SwiftTuner does not know"),
-                                ("update session set stopReason = 'gone'", "stop reason SwiftTuner does not know"),
-                                ("update study set endCount = 9223372036854775807", "an end count of 9223372036854775807"),
-                                ("update trial set number = 7 where number = 1", "trial numbers 0…7 for 2 trials")] {
+        for (sql, expected) in [
+            ("update trial set status = 'WEIRD' where number = 0", "trial status SwiftTuner does not know"),
+            ("update attempt set outcome = 'exploded'", "attempt outcome SwiftTuner does not know"),
+            ("update session set stopReason = 'gone'", "stop reason SwiftTuner does not know"),
+            ("update study set endCount = 9223372036854775807", "an end count of 9223372036854775807"),
+            ("update trial set number = 7 where number = 1", "trial numbers 0…7 for 2 trials"),
+        ] {
             try? FileManager.default.removeItem(atPath: path)
             _ = try makeJournal()
             try ForeignEdit.execute(path, sql)
@@ -240,9 +271,12 @@ final class OpenChecksTests: XCTestCase {
 
     func testS25AnotherTunerKindObjectiveOrSpaceIsRefused() throws {
         _ = try makeJournal()
-        try assertRefused(.mismatch, "run by GridSearch, not RandomSearch", descriptor: try descriptor(kind: "RandomSearch"))
-        try assertRefused(.mismatch, "optimizes", descriptor: try descriptor(objective: Objective("val_loss", direction: .max)))
-        try assertRefused(.mismatch, "optimizes", descriptor: try descriptor(objective: Objective("loss", direction: .min)))
+        try assertRefused(
+            .mismatch, "run by GridSearch, not RandomSearch", descriptor: try descriptor(kind: "RandomSearch"))
+        try assertRefused(
+            .mismatch, "optimizes", descriptor: try descriptor(objective: Objective("val_loss", direction: .max)))
+        try assertRefused(
+            .mismatch, "optimizes", descriptor: try descriptor(objective: Objective("loss", direction: .min)))
         try assertRefused(.mismatch, "'x' changed", descriptor: try descriptor(space: lineSpace(6).space))
         let extra = try lineSpace(5)
         try extra.boolean("shuffle")
@@ -251,8 +285,9 @@ final class OpenChecksTests: XCTestCase {
 
     func testS25AChangedSpaceIsAcceptedWhenAskedExplicitly() throws {
         _ = try makeJournal()
-        let journal = try StudyJournal.open(at: path, study: try descriptor(space: lineSpace(6).space),
-                                            options: JournalOptions(acceptSpaceChange: true))
+        let journal = try StudyJournal.open(
+            at: path, study: try descriptor(space: lineSpace(6).space),
+            options: JournalOptions(acceptSpaceChange: true))
         XCTAssertEqual(try journal.study().searchSpace(), try lineSpace(6).space)
         XCTAssertEqual(try journal.trials().count, 2)
     }
@@ -290,13 +325,19 @@ final class OpenChecksTests: XCTestCase {
 final class JournalTextTests: XCTestCase {
     func testANulCharacterIsKeptAsAVisibleEscapeNotACut() throws {
         let directory = TemporaryDirectory()
-        let journal = try StudyJournal.open(at: directory.file("s/journal.sqlite"), study: StudyDescriptor(
-            name: "s", directory: directory.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
-            seed: 1, space: try lineSpace(2).space))
+        let journal = try StudyJournal.open(
+            at: directory.file("s/journal.sqlite"),
+            study: StudyDescriptor(
+                name: "s", directory: directory.path, tunerKind: "GridSearch",
+                objective: Objective("val_loss", direction: .min),
+                seed: 1, space: try lineSpace(2).space))
         let session = try journal.startSession(limits: "{}", pid: 1, host: "h")
         let (_, attempt) = try journal.createTrial(number: 0, values: ["x": .int(0)], seed: 1, session: session.id!)
-        try journal.finishAttempt(attempt, AttemptEnd(outcome: .error, errorType: "E", message: "before\u{0}after",
-                                                      trace: "a\u{0}b", duration: 0, trialStatus: .failed))
+        try journal.finishAttempt(
+            attempt,
+            AttemptEnd(
+                outcome: .error, errorType: "E", message: "before\u{0}after",
+                trace: "a\u{0}b", duration: 0, trialStatus: .failed))
         let stored = try XCTUnwrap(try journal.attempts().first)
         XCTAssertEqual(stored.message, "before\\u{0}after")
         XCTAssertEqual(stored.trace, "a\\u{0}b")
@@ -309,13 +350,19 @@ final class ReadOnlyMediaTests: XCTestCase {
         let source = TemporaryDirectory()
         let path = source.file("study/journal.sqlite")
         do {
-            let journal = try StudyJournal.open(at: path, study: StudyDescriptor(
-                name: "study", directory: source.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
-                seed: 1, space: try lineSpace(3).space))
+            let journal = try StudyJournal.open(
+                at: path,
+                study: StudyDescriptor(
+                    name: "study", directory: source.path, tunerKind: "GridSearch",
+                    objective: Objective("val_loss", direction: .min),
+                    seed: 1, space: try lineSpace(3).space))
             let session = try journal.startSession(limits: "{}", pid: 1, host: "h")
             let (_, attempt) = try journal.createTrial(number: 0, values: ["x": .int(0)], seed: 1, session: session.id!)
-            try journal.finishAttempt(attempt, AttemptEnd(outcome: .completed, duration: 0.1, score: 0.5, metrics: ["val_loss": 0.5],
-                                                          trialStatus: .completed))
+            try journal.finishAttempt(
+                attempt,
+                AttemptEnd(
+                    outcome: .completed, duration: 0.1, score: 0.5, metrics: ["val_loss": 0.5],
+                    trialStatus: .completed))
             try journal.endSession(session.id!, reason: .completed, message: nil)
             journal.consolidate()
         }
@@ -325,17 +372,23 @@ final class ReadOnlyMediaTests: XCTestCase {
         }
         defer { umount(mount.path) }
         try FileManager.default.copyItem(atPath: path, toPath: mount.file("journal.sqlite"))
-        XCTAssertEqual(Glibc.mount("none", mount.path, "tmpfs", UInt(MS_REMOUNT | MS_RDONLY), nil), 0, String(cString: strerror(errno)))
-        XCTAssertThrowsError(try Data("x".utf8).write(to: URL(fileURLWithPath: mount.file("probe"))), "the media is read-only")
+        XCTAssertEqual(
+            Glibc.mount("none", mount.path, "tmpfs", UInt(MS_REMOUNT | MS_RDONLY), nil), 0,
+            String(cString: strerror(errno)))
+        XCTAssertThrowsError(
+            try Data("x".utf8).write(to: URL(fileURLWithPath: mount.file("probe"))), "the media is read-only")
         let reader = try StudyJournal.openForReading(at: mount.file("journal.sqlite"))
         XCTAssertEqual(try reader.snapshot { try reader.trials().map(\.status.rawValue) }, ["COMPLETED"])
         XCTAssertEqual(try reader.sessions().last?.stopReason, .completed)
         // A journal copied with its log mid-search, in WAL mode: a message, never a crash.
         let live = TemporaryDirectory()
         let livePath = live.file("study/journal.sqlite")
-        let writer = try StudyJournal.open(at: livePath, study: StudyDescriptor(
-            name: "study", directory: live.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
-            seed: 1, space: try lineSpace(3).space))
+        let writer = try StudyJournal.open(
+            at: livePath,
+            study: StudyDescriptor(
+                name: "study", directory: live.path, tunerKind: "GridSearch",
+                objective: Objective("val_loss", direction: .min),
+                seed: 1, space: try lineSpace(3).space))
         _ = try writer.startSession(limits: "{}", pid: 1, host: "h")
         XCTAssertEqual(Glibc.mount("none", mount.path, "tmpfs", UInt(MS_REMOUNT), nil), 0)
         try FileManager.default.copyItem(atPath: livePath, toPath: mount.file("live.sqlite"))
@@ -355,21 +408,29 @@ final class SnapshotTests: XCTestCase {
     func testReadsInsideASnapshotSeeOneStateWhileTheWriterCommits() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("study/journal.sqlite")
-        let writer = try StudyJournal.open(at: path, study: StudyDescriptor(
-            name: "study", directory: directory.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
-            seed: 1, space: try lineSpace(3).space))
+        let writer = try StudyJournal.open(
+            at: path,
+            study: StudyDescriptor(
+                name: "study", directory: directory.path, tunerKind: "GridSearch",
+                objective: Objective("val_loss", direction: .min),
+                seed: 1, space: try lineSpace(3).space))
         let session = try writer.startSession(limits: "{}", pid: 1, host: "h")
         let (_, attempt) = try writer.createTrial(number: 0, values: ["x": .int(0)], seed: 1, session: session.id!)
         let reader = try StudyJournal.openForReading(at: path)
         let (trials, attempts) = try reader.snapshot { () -> ([TrialRecord], [AttemptRecord]) in
             let trials = try reader.trials()
             // The writer completes the trial between the two reads.
-            try writer.finishAttempt(attempt, AttemptEnd(outcome: .completed, duration: 0.1, score: 0.5, metrics: ["val_loss": 0.5],
-                                                         trialStatus: .completed))
+            try writer.finishAttempt(
+                attempt,
+                AttemptEnd(
+                    outcome: .completed, duration: 0.1, score: 0.5, metrics: ["val_loss": 0.5],
+                    trialStatus: .completed))
             return (trials, try reader.attempts())
         }
         XCTAssertEqual(trials.map(\.status.rawValue), ["RUNNING"])
-        XCTAssertEqual(attempts.map { $0.outcome?.rawValue ?? "open" }, ["open"], "the same state as the trials read before")
-        XCTAssertEqual(try reader.attempts().map { $0.outcome?.rawValue ?? "open" }, ["completed"], "a new read sees the commit")
+        XCTAssertEqual(
+            attempts.map { $0.outcome?.rawValue ?? "open" }, ["open"], "the same state as the trials read before")
+        XCTAssertEqual(
+            try reader.attempts().map { $0.outcome?.rawValue ?? "open" }, ["completed"], "a new read sees the commit")
     }
 }

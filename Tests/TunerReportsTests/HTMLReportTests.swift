@@ -19,13 +19,17 @@ final class HTMLReportTests: XCTestCase {
     func trainedStudy() throws -> StudySnapshot {
         let data = GuideScenario.matrices()
         for maxTrials in [5, 12] {
-            let tuner = try GridSearch(hypermodel: GuideScenario.tolerate.buildMLP, objective: "val_loss",
-                                       configuration: TunerConfiguration(directory: directory.path, projectName: "seed-guide-tolerate", maxTrials: maxTrials, maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 1, verbose: 0),
-                                       output: CapturedOutput())
+            let tuner = try GridSearch(
+                hypermodel: GuideScenario.tolerate.buildMLP, objective: "val_loss",
+                configuration: TunerConfiguration(
+                    directory: directory.path, projectName: "seed-guide-tolerate", maxTrials: maxTrials,
+                    maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 1, verbose: 0),
+                output: CapturedOutput())
             tuner.handlesSignals = false
             try tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)
         }
-        let journal = try StudyJournal.openForReading(at: Tuner.journalPath(directory: directory.path, projectName: "seed-guide-tolerate"))
+        let journal = try StudyJournal.openForReading(
+            at: Tuner.journalPath(directory: directory.path, projectName: "seed-guide-tolerate"))
         return try StudySnapshot(journal: journal)
     }
 
@@ -33,8 +37,12 @@ final class HTMLReportTests: XCTestCase {
         let html = HTMLReport(snapshot: try trainedStudy()).render()
         try html.write(toFile: "/tmp/report-test.html", atomically: true, encoding: .utf8)
         let document = try XMLDocument(data: Data(html.utf8), options: [])
-        let ids = try document.nodes(forXPath: "//*[local-name()='main']/*[local-name()='section']/@id").map { $0.stringValue ?? "" }
-        XCTAssertEqual(ids, ["best", "history", "trials", "failures", "timeline", "parallel", "importance", "curves", "configuration"])
+        let ids = try document.nodes(forXPath: "//*[local-name()='main']/*[local-name()='section']/@id").map {
+            $0.stringValue ?? ""
+        }
+        XCTAssertEqual(
+            ids,
+            ["best", "history", "trials", "failures", "timeline", "parallel", "importance", "curves", "configuration"])
         XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='h1']").count, 1)
         XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='script']").count, 0)
         for svg in try document.nodes(forXPath: "//*[local-name()='svg'][not(@aria-hidden)]") as! [XMLElement] {
@@ -43,8 +51,10 @@ final class HTMLReportTests: XCTestCase {
             XCTAssertEqual(try svg.nodes(forXPath: "*[local-name()='desc']").count, 1)
         }
         XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='tr'][@id='trial-0007']").count, 1)
-        XCTAssertEqual(try document.nodes(forXPath: "//*[local-name()='meta'][@http-equiv='Content-Security-Policy']/@content").first?.stringValue,
-                       "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        XCTAssertEqual(
+            try document.nodes(forXPath: "//*[local-name()='meta'][@http-equiv='Content-Security-Policy']/@content")
+                .first?.stringValue,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
         XCTAssertFalse(html.contains("NaN\""), "no NaN coordinate")
         XCTAssert(html.contains("Model too large! It contains 1271 params."))
     }
@@ -59,9 +69,12 @@ final class HTMLReportTests: XCTestCase {
         var payload = "<script>alert('x')</script> \" onload=\"x\" ]]> \u{1B}[31m \u{202E}bidi <b>bold</b> & end "
         payload += (0..<32).map { String(UnicodeScalar(UInt8($0))) }.joined() + "\u{FFFE}\u{FFFF}"
         let trace = payload + String(repeating: "y", count: 20_000_000)
-        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(3),
-                              configuration: TunerConfiguration(directory: directory.path, projectName: "<img src=x onerror=alert(1)>", maxConsecutiveFailedTrials: nil, verbose: 0),
-                              output: CapturedOutput())
+        let tuner = try Tuner(
+            oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(3),
+            configuration: TunerConfiguration(
+                directory: directory.path, projectName: "<img src=x onerror=alert(1)>", maxConsecutiveFailedTrials: nil,
+                verbose: 0),
+            output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search { context in
             if context.number == 1 { throw Hostile(description: payload, trace: trace) }
@@ -80,13 +93,19 @@ final class HTMLReportTests: XCTestCase {
     }
 
     func testTheReportInARealBrowser() throws {
-        try browserChecks(HTMLReport(snapshot: try trainedStudy()).render(), payload: "Model too large! It contains 1271 params.")
+        try browserChecks(
+            HTMLReport(snapshot: try trainedStudy()).render(), payload: "Model too large! It contains 1271 params.")
     }
 
     /// Chromium (headless, through Selenium), html5lib strict and axe-core.
     func browserChecks(_ html: String, payload: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        guard have("chromium"), have("chromedriver"), havePython("selenium"), havePython("html5lib"), havePython("axe_selenium_python") else {
-            throw missingConsumer("the browser checks need chromium and chromium-driver (Debian) and selenium, html5lib, axe-selenium-python (PyPI); .ci/run installs them")
+        guard have("chromium"), have("chromedriver"), havePython("selenium"), havePython("html5lib"),
+            havePython("axe_selenium_python")
+        else {
+            throw missingConsumer(
+                "the browser checks need chromium and chromium-driver (Debian) and selenium, html5lib, " +
+                    "axe-selenium-python (PyPI); .ci/run installs them"
+            )
         }
         let page = directory.file("page-\(UUID().uuidString).html"), shot = directory.file("shot.png")
         try html.write(toFile: page, atomically: true, encoding: .utf8)
@@ -94,18 +113,26 @@ final class HTMLReportTests: XCTestCase {
         let result = try shell("python3", [script, page, shot, payload])
         XCTAssertEqual(result.code, 0, result.output, file: file, line: line)
         let json = result.output.split(separator: "\n").last.map(String.init) ?? ""
-        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], file: file, line: line)
+        let object = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], file: file, line: line)
         XCTAssertEqual(object["html5lib_errors"] as? [String], [], file: file, line: line)
         XCTAssertEqual(object["scripts"] as? Int, 0, "no script in the DOM after load", file: file, line: line)
         XCTAssertEqual(object["payload_visible"] as? Bool, true, "the payload shows as text", file: file, line: line)
-        XCTAssertEqual((object["console"] as? [String])?.filter { $0.contains("Content Security Policy") || $0.contains("Refused") }, [],
-                       file: file, line: line)
-        XCTAssertGreaterThan(object["screenshot_bytes"] as? Int ?? 0, 30_000, "the screenshot is not blank", file: file, line: line)
-        XCTAssertEqual((object["axe_violations"] as? [[String: Any]])?.map { "\($0["id"] ?? "")" }, [], "\(object["axe_violations"] ?? "")",
-                       file: file, line: line)
+        XCTAssertEqual(
+            (object["console"] as? [String])?.filter {
+                $0.contains("Content Security Policy") || $0.contains("Refused")
+            }, [],
+            file: file, line: line)
+        XCTAssertGreaterThan(
+            object["screenshot_bytes"] as? Int ?? 0, 30_000, "the screenshot is not blank", file: file, line: line)
+        XCTAssertEqual(
+            (object["axe_violations"] as? [[String: Any]])?.map { "\($0["id"] ?? "")" }, [],
+            "\(object["axe_violations"] ?? "")",
+            file: file, line: line)
         let narrow = object["narrow"] as? [String: Int]
         XCTAssertEqual(narrow?["hidden"], 0, "no column hidden on a 400-px screen", file: file, line: line)
-        XCTAssertEqual(narrow?["unscrollable"], 0, "a table wider than a 400-px screen scrolls sideways", file: file, line: line)
+        XCTAssertEqual(
+            narrow?["unscrollable"], 0, "a table wider than a 400-px screen scrolls sideways", file: file, line: line)
         XCTAssertEqual(object["print_clipped"] as? Int, 0, "nothing is cut in print", file: file, line: line)
     }
 }

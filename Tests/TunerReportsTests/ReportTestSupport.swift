@@ -14,10 +14,15 @@ let junitSchema = repositoryRoot.appendingPathComponent("Fixtures/schemas/junit/
 let surefireSchema = repositoryRoot.appendingPathComponent("Fixtures/schemas/junit/surefire-test-report.xsd").path
 
 /// Runs one of the guide's scenarios (stand-in trainer) into a journal; returns its snapshot.
-func guideStudy(_ scenario: GuideScenario, in directory: TemporaryDirectory, project: String? = nil) throws -> StudySnapshot {
-    let tuner = try GridSearch(hypermodel: scenario.buildModel, objective: "val_loss",
-                               configuration: TunerConfiguration(directory: directory.path, projectName: project ?? "seed-guide-\(scenario.rawValue)", maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 1, overwrite: true, verbose: 0),
-                               output: CapturedOutput())
+func guideStudy(_ scenario: GuideScenario, in directory: TemporaryDirectory, project: String? = nil) throws
+    -> StudySnapshot
+{
+    let tuner = try GridSearch(
+        hypermodel: scenario.buildModel, objective: "val_loss",
+        configuration: TunerConfiguration(
+            directory: directory.path, projectName: project ?? "seed-guide-\(scenario.rawValue)", maxRetriesPerTrial: 3,
+            maxConsecutiveFailedTrials: 8, seed: 1, overwrite: true, verbose: 0),
+        output: CapturedOutput())
     tuner.handlesSignals = false
     let data = GuideScenario.data()
     _ = try? tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)

@@ -10,8 +10,9 @@ final class ReportTextTests: XCTestCase {
         XCTAssertEqual(ReportText.sanitize("x\u{FFFE}y\u{FFFF}"), "x\\u{FFFE}y\\u{FFFF}")
         // Bidirectional overrides and other invisible format characters are shown, not obeyed.
         XCTAssertEqual(ReportText.sanitize("bidi \u{202E}kept\u{202C} 🎛"), "bidi \\u{202E}kept\\u{202C} 🎛")
-        XCTAssertEqual(ReportText.sanitize("zero\u{200B}width\u{FEFF}\u{2066}iso\u{2069}\u{2028}"),
-                       "zero\\u{200B}width\\u{FEFF}\\u{2066}iso\\u{2069}\\u{2028}")
+        XCTAssertEqual(
+            ReportText.sanitize("zero\u{200B}width\u{FEFF}\u{2066}iso\u{2069}\u{2028}"),
+            "zero\\u{200B}width\\u{FEFF}\\u{2066}iso\\u{2069}\\u{2028}")
     }
 
     func testMessagesKeepTheirFirstLineWithinOneKiB() {

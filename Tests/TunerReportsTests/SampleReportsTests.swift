@@ -19,7 +19,9 @@ final class SampleReportsTests: XCTestCase {
         let folder = repositoryRoot.appendingPathComponent("Reports")
         for (name, data) in rendered.sorted(by: { $0.key < $1.key }) {
             let onDisk = try? Data(contentsOf: folder.appendingPathComponent(name))
-            XCTAssertEqual(onDisk, data, "Reports/\(name) is stale: run `swift run TunerMaintainer sample-reports` from the repository's root")
+            XCTAssertEqual(
+                onDisk, data,
+                "Reports/\(name) is stale: run `swift run TunerMaintainer sample-reports` from the repository's root")
         }
     }
 

@@ -18,17 +18,23 @@ final class TrustedReportTests: XCTestCase {
     /// A GridSearch of 5 trials journaled by hand: two ended, the third running, the session open.
     func liveJournal() throws -> (writer: StudyJournal, path: String) {
         let path = Tuner.journalPath(directory: directory.path, projectName: "live")
-        let journal = try StudyJournal.open(at: path, study: StudyDescriptor(
-            name: "live", directory: directory.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
-            seed: 1, space: try lineSpace(5).space))
+        let journal = try StudyJournal.open(
+            at: path,
+            study: StudyDescriptor(
+                name: "live", directory: directory.path, tunerKind: "GridSearch",
+                objective: Objective("val_loss", direction: .min),
+                seed: 1, space: try lineSpace(5).space))
         let session = try journal.startSession(limits: #"{"maxTrials":5}"#, pid: 1, host: "h")
         for n in 0..<2 {
             let (_, attempt) = try journal.createTrial(number: n, values: ["x": .int(n)], seed: 1, session: session.id!)
-            try journal.finishAttempt(attempt, AttemptEnd(outcome: n == 0 ? .completed : .failed, errorType: n == 0 ? nil : "FailedTrialError",
-                                                          message: n == 0 ? nil : "bad", duration: 1, score: n == 0 ? 0.5 : nil,
-                                                          metrics: n == 0 ? ["val_loss": 0.5] : [:],
-                                                          epochs: n == 0 ? [["val_loss": 0.7, "loss": 0.9], ["val_loss": 0.5, "loss": 0.6]] : [],
-                                                          trialStatus: n == 0 ? .completed : .failed))
+            try journal.finishAttempt(
+                attempt,
+                AttemptEnd(
+                    outcome: n == 0 ? .completed : .failed, errorType: n == 0 ? nil : "FailedTrialError",
+                    message: n == 0 ? nil : "bad", duration: 1, score: n == 0 ? 0.5 : nil,
+                    metrics: n == 0 ? ["val_loss": 0.5] : [:],
+                    epochs: n == 0 ? [["val_loss": 0.7, "loss": 0.9], ["val_loss": 0.5, "loss": 0.6]] : [],
+                    trialStatus: n == 0 ? .completed : .failed))
         }
         _ = try journal.createTrial(number: 2, values: ["x": .int(2)], seed: 1, session: session.id!)
         return (journal, path)
@@ -52,14 +58,17 @@ final class TrustedReportTests: XCTestCase {
     }
 
     func testTheStopIsSaidInWordsWithItsMessage() throws {
-        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(6),
-                              configuration: TunerConfiguration(directory: directory.path, projectName: "stopped", maxConsecutiveFailedTrials: 2, verbose: 0),
-                              output: CapturedOutput())
+        let tuner = try Tuner(
+            oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(6),
+            configuration: TunerConfiguration(
+                directory: directory.path, projectName: "stopped", maxConsecutiveFailedTrials: 2, verbose: 0),
+            output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search(ScriptedBody(default: .failedTrial("too big")).run)
         let snapshot = try StudySnapshot(journal: tuner.journal)
         let html = HTMLReport(snapshot: snapshot).render()
-        XCTAssert(html.contains("<dd>stopped: consecutive-failure limit reached</dd>"), "words, not consecutiveFailures")
+        XCTAssert(
+            html.contains("<dd>stopped: consecutive-failure limit reached</dd>"), "words, not consecutiveFailures")
         XCTAssertFalse(html.contains("(consecutiveFailures)"))
         XCTAssert(html.contains("Why it stopped: </strong>Number of consecutive failures reached the limit of 2"))
         let junit = String(decoding: try JUnitReport(snapshots: [snapshot]).document(), as: UTF8.self)
@@ -69,8 +78,10 @@ final class TrustedReportTests: XCTestCase {
     }
 
     func testEveryStopReasonHasASentenceForTheTrialsNotRun() throws {
-        for (reason, expected) in [(StopReason.interrupted, "not run: the search was interrupted; it runs when the search is resumed"),
-                                   (.error, "not run: the search stopped on an error; it runs when the search is resumed")] {
+        for (reason, expected) in [
+            (StopReason.interrupted, "not run: the search was interrupted; it runs when the search is resumed"),
+            (.error, "not run: the search stopped on an error; it runs when the search is resumed"),
+        ] {
             let (writer, path) = try liveJournal()
             let session = try XCTUnwrap(try writer.sessions().last?.id)
             if reason == .interrupted {
@@ -78,8 +89,11 @@ final class TrustedReportTests: XCTestCase {
             } else {
                 try writer.abandon(session: session, message: "disk full")
             }
-            let junit = String(decoding: try JUnitReport(snapshots: [try StudySnapshot(journal: try StudyJournal.openForReading(at: path))]).document(),
-                               as: UTF8.self)
+            let junit = String(
+                decoding: try JUnitReport(snapshots: [
+                    try StudySnapshot(journal: try StudyJournal.openForReading(at: path))
+                ]).document(),
+                as: UTF8.self)
             XCTAssert(junit.contains(expected), "\(reason): \(junit)")
             try FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
         }
@@ -87,18 +101,27 @@ final class TrustedReportTests: XCTestCase {
 
     func testALongLearningCurveStaysASmallPath() throws {
         let path = Tuner.journalPath(directory: directory.path, projectName: "long")
-        let journal = try StudyJournal.open(at: path, study: StudyDescriptor(
-            name: "long", directory: directory.path, tunerKind: "GridSearch", objective: Objective("val_loss", direction: .min),
-            seed: 1, space: try lineSpace(1).space))
+        let journal = try StudyJournal.open(
+            at: path,
+            study: StudyDescriptor(
+                name: "long", directory: directory.path, tunerKind: "GridSearch",
+                objective: Objective("val_loss", direction: .min),
+                seed: 1, space: try lineSpace(1).space))
         let session = try journal.startSession(limits: "{}", pid: 1, host: "h")
         let (_, attempt) = try journal.createTrial(number: 0, values: ["x": .int(0)], seed: 1, session: session.id!)
         let epochs = (0..<100_000).map { ["val_loss": 1 / Double($0 + 1)] }
-        try journal.finishAttempt(attempt, AttemptEnd(outcome: .completed, duration: 1, score: 1e-5, metrics: ["val_loss": 1e-5],
-                                                      epochs: epochs, trialStatus: .completed))
+        try journal.finishAttempt(
+            attempt,
+            AttemptEnd(
+                outcome: .completed, duration: 1, score: 1e-5, metrics: ["val_loss": 1e-5],
+                epochs: epochs, trialStatus: .completed))
         let snapshot = try StudySnapshot(journal: journal)
         XCTAssertEqual(snapshot.curves.first?.value.count, 100_000)
         let html = HTMLReport(snapshot: snapshot).render()
-        let curve = try XCTUnwrap(html.components(separatedBy: "<path d=\"").dropFirst().first { $0.contains("class=\"bestline\"><title>Trial 0000") })
+        let curve = try XCTUnwrap(
+            html.components(separatedBy: "<path d=\"").dropFirst().first {
+                $0.contains("class=\"bestline\"><title>Trial 0000")
+            })
         let points = curve.prefix { $0 != "\"" }.filter { $0 == "L" }.count + 1
         XCTAssertLessThanOrEqual(points, 1001, "at most about a thousand points a line")
         XCTAssertLessThan(html.utf8.count, 200_000)
@@ -109,9 +132,10 @@ extension TrustedReportTests {
     func testTheReproduceLineGivesExactValues() throws {
         let hp = HyperParameters()
         try hp.fixed("lr", .float(0.000123456789))
-        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: hp,
-                              configuration: TunerConfiguration(directory: directory.path, projectName: "exact", verbose: 0),
-                              output: CapturedOutput())
+        let tuner = try Tuner(
+            oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: hp,
+            configuration: TunerConfiguration(directory: directory.path, projectName: "exact", verbose: 0),
+            output: CapturedOutput())
         tuner.handlesSignals = false
         try tuner.search { _ in TrialResult(metrics: ["val_loss": 0.5]) }
         let html = HTMLReport(snapshot: try StudySnapshot(journal: tuner.journal)).render()
@@ -124,17 +148,19 @@ extension TrustedReportTests {
         let hp = HyperParameters()
         try hp.int("a", min: 0, max: 899)
         try hp.int("b", min: 0, max: 999)
-        let tuner = try Tuner(oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: hp,
-                              configuration: TunerConfiguration(directory: directory.path, projectName: "grid", verbose: 1),
-                              output: CapturedOutput())
+        let tuner = try Tuner(
+            oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: hp,
+            configuration: TunerConfiguration(directory: directory.path, projectName: "grid", verbose: 1),
+            output: CapturedOutput())
         tuner.handlesSignals = false
         let clock = Date()
         var calls = 0
-        XCTAssertThrowsError(try tuner.search { _ in
-            calls += 1
-            if calls == 60 { throw FatalError("enough") }
-            return TrialResult(metrics: ["val_loss": 0.5])
-        })
+        XCTAssertThrowsError(
+            try tuner.search { _ in
+                calls += 1
+                if calls == 60 { throw FatalError("enough") }
+                return TrialResult(metrics: ["val_loss": 0.5])
+            })
         XCTAssertEqual(calls, 60)
         XCTAssertLessThan(Date().timeIntervalSince(clock), 60)
     }

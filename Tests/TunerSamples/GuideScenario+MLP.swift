@@ -16,7 +16,12 @@ extension GuideScenario {
 
     /// The guide's data as matrices: 100 rows of uniform random numbers, like `np.random.rand`.
     public static func matrices(seed: UInt64 = 0) -> (x: Matrix, y: Matrix, validation: (Matrix, Matrix)) {
-        (Matrix.random(rows: 100, columns: 20, seed: seed), Matrix.random(rows: 100, columns: 1, seed: seed + 1),
-         (Matrix.random(rows: 100, columns: 20, seed: seed + 2), Matrix.random(rows: 100, columns: 1, seed: seed + 3)))
+        (
+            Matrix.random(rows: 100, columns: 20, seed: seed), Matrix.random(rows: 100, columns: 1, seed: seed + 1),
+            (
+                Matrix.random(rows: 100, columns: 20, seed: seed + 2),
+                Matrix.random(rows: 100, columns: 1, seed: seed + 3)
+            )
+        )
     }
 }

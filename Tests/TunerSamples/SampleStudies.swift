@@ -17,7 +17,9 @@ import TunerKerasImport
 /// ```
 public enum SampleStudies {
     /// The studies, in the order the reports list them.
-    public static let names = ["guide-tolerate", "guide-failed", "guide-fatal", "iris-random", "kerastuner-guide-tolerate"]
+    public static let names = [
+        "guide-tolerate", "guide-failed", "guide-fatal", "iris-random", "kerastuner-guide-tolerate",
+    ]
 
     /// A study's journal path.
     public static func journal(_ name: String, root: URL) -> String {
@@ -32,22 +34,30 @@ public enum SampleStudies {
         let directory = "Fixtures/journals"
         let data = GuideScenario.matrices()
         for scenario in GuideScenario.allCases {
-            let tuner = try GridSearch(hypermodel: scenario.buildMLP, objective: "val_loss",
-                                       configuration: TunerConfiguration(directory: directory, projectName: "guide-\(scenario.rawValue)", maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 1, overwrite: true, verbose: 0))
+            let tuner = try GridSearch(
+                hypermodel: scenario.buildMLP, objective: "val_loss",
+                configuration: TunerConfiguration(
+                    directory: directory, projectName: "guide-\(scenario.rawValue)", maxRetriesPerTrial: 3,
+                    maxConsecutiveFailedTrials: 8, seed: 1, overwrite: true, verbose: 0))
             tuner.handlesSignals = false
             _ = try? tuner.search(x: data.x, y: data.y, validationData: data.validation, epochs: 10)
         }
-        let iris = try Dataset.loadCSV(root.appendingPathComponent("Fixtures/data/iris.csv").path, targets: ["species"], oneHot: true)
+        let iris = try Dataset.loadCSV(
+            root.appendingPathComponent("Fixtures/data/iris.csv").path, targets: ["species"], oneHot: true)
         let (train, validation) = iris.split(validationFraction: 0.2, seed: 7)
         let stats = train.x.columnStatistics()
         let x = train.x.standardized(mean: stats.mean, std: stats.std)
         let xv = validation.x.standardized(mean: stats.mean, std: stats.std)
-        let tuner = try RandomSearch(hypermodel: irisModel, objective: "val_accuracy",
-                                     configuration: TunerConfiguration(directory: directory, projectName: "iris-random", maxTrials: 12, maxRetriesPerTrial: 1, maxConsecutiveFailedTrials: 4, seed: 7, overwrite: true, verbose: 0))
+        let tuner = try RandomSearch(
+            hypermodel: irisModel, objective: "val_accuracy",
+            configuration: TunerConfiguration(
+                directory: directory, projectName: "iris-random", maxTrials: 12, maxRetriesPerTrial: 1,
+                maxConsecutiveFailedTrials: 4, seed: 7, overwrite: true, verbose: 0))
         tuner.handlesSignals = false
         try tuner.search(x: x, y: train.y, validationData: (xv, validation.y), epochs: 40)
-        try KerasTunerImport.importProject(at: "Fixtures/kerastuner/guide-tolerate",
-                                           into: journal("kerastuner-guide-tolerate", root: URL(fileURLWithPath: ".")))
+        try KerasTunerImport.importProject(
+            at: "Fixtures/kerastuner/guide-tolerate",
+            into: journal("kerastuner-guide-tolerate", root: URL(fileURLWithPath: ".")))
     }
 
     /// The iris hypermodel: units, activation, dropout and learning rate; models over 500
@@ -57,10 +67,15 @@ public enum SampleStudies {
         let activation = try hp.choice("activation", ["relu", "tanh"])
         let dropout = try hp.float("dropout", min: 0, max: 0.4, step: 0.1)
         let learningRate = try hp.float("learning_rate", min: 1e-3, max: 1e-1, sampling: .log)
-        let model = try Sequential([Dense(units, activation: activation == "relu" ? .relu : .tanh, inputSize: 4), Dropout(dropout),
-                                    Dense(3, activation: .softmax)])
-        if model.parameterCount > 500 { throw FailedTrialError("over the 500-parameter budget: \(model.parameterCount) parameters") }
-        model.compile(optimizer: .adam(learningRate: learningRate), loss: .categoricalCrossentropy, metrics: [.accuracy])
+        let model = try Sequential([
+            Dense(units, activation: activation == "relu" ? .relu : .tanh, inputSize: 4), Dropout(dropout),
+            Dense(3, activation: .softmax),
+        ])
+        if model.parameterCount > 500 {
+            throw FailedTrialError("over the 500-parameter budget: \(model.parameterCount) parameters")
+        }
+        model.compile(
+            optimizer: .adam(learningRate: learningRate), loss: .categoricalCrossentropy, metrics: [.accuracy])
         return model
     }
 

@@ -16,8 +16,12 @@ extension CommandLineTests {
     }
 
     func testFloatsReachACommandTrialExactlyAsJournaled() throws {
-        let command = #""printf '%s' {lr} > \"$TUNER_TRIAL_DIR/arg\"; printf '%s' \"$TUNER_HP_LR\" > \"$TUNER_TRIAL_DIR/env\"; echo '{\"val_loss\": 1}' > \"$TUNER_METRICS_FILE\"""#
-        let study = try write("exact.yaml", """
+        let command =
+            #""printf '%s' {lr} > \"$TUNER_TRIAL_DIR/arg\"; printf '%s' \"$TUNER_HP_LR\" > \"$TUNER_TRIAL_DIR/env\"; "#
+            + #"echo '{\"val_loss\": 1}' > \"$TUNER_METRICS_FILE\"""#
+        let study = try write(
+            "exact.yaml",
+            """
             study: exact
             tuner: grid
             objective: val_loss
@@ -33,12 +37,17 @@ extension CommandLineTests {
             let folder = scratch.file(".tuner/exact/trials/trial_\(trial.trialID)")
             for file in ["arg", "env"] {
                 let text = try String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8)
-                XCTAssertEqual(Double(text)?.bitPattern, journaled.bitPattern, "\(file) \(text) is \(journaled) bit for bit")
+                XCTAssertEqual(
+                    Double(text)?.bitPattern, journaled.bitPattern, "\(file) \(text) is \(journaled) bit for bit")
             }
         }
-        let json = try JSONSerialization.jsonObject(with: Data(try tuner("export", ".tuner/exact", "--format", "json").stdout.utf8)) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(
+                with: Data(try tuner("export", ".tuner/exact", "--format", "json").stdout.utf8)) as? [String: Any]
         let first = try XCTUnwrap((json?["trials"] as? [[String: Any]])?.first)
-        XCTAssertEqual((first["metrics"] as? [String: [String: Double]])?["val_loss"], ["best": 1, "last": 1], "every metric, best and last")
+        XCTAssertEqual(
+            (first["metrics"] as? [String: [String: Double]])?["val_loss"], ["best": 1, "last": 1],
+            "every metric, best and last")
         XCTAssertNotNil(first["startedAt"] as? Double)
         XCTAssertNotNil(first["endedAt"] as? Double)
         XCTAssertNotNil((first["attempts"] as? [[String: Any]])?.first?["startedAt"] as? Double)
@@ -48,8 +57,11 @@ extension CommandLineTests {
     }
 
     func testPlaceholdersExpandOnceAndValuesCannotBreakTheQuoting() throws {
-        let command = #""printf '%s|%s' {a} {b} > \"$TUNER_TRIAL_DIR/args\"; echo '{\"val_loss\": 1}' > \"$TUNER_METRICS_FILE\"""#
-        let study = try write("once.yaml", """
+        let command =
+            #""printf '%s|%s' {a} {b} > \"$TUNER_TRIAL_DIR/args\"; echo '{\"val_loss\": 1}' > \"$TUNER_METRICS_FILE\"""#
+        let study = try write(
+            "once.yaml",
+            """
             study: once
             tuner: grid
             objective: val_loss
@@ -59,7 +71,9 @@ extension CommandLineTests {
             trial: {command: \(command)}
             """)
         XCTAssertEqual(try tuner("search", study, "--verbose", "0").code, 0)
-        let args = try (0..<3).map { try String(contentsOfFile: scratch.file(".tuner/once/trials/trial_000\($0)/args"), encoding: .utf8) }
+        let args = try (0..<3).map {
+            try String(contentsOfFile: scratch.file(".tuner/once/trials/trial_000\($0)/args"), encoding: .utf8)
+        }
         XCTAssertEqual(args, ["{b}|B", "x'y; echo owned|B", "$(touch pwned)|B"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.file("pwned")))
     }
@@ -68,11 +82,14 @@ extension CommandLineTests {
         let original = try String(contentsOfFile: fixture("seed-guide-tolerate.yaml"), encoding: .utf8)
         let path = try write("guide.yaml", original)
         XCTAssertEqual(try tuner("search", path, "--verbose", "0", "--max-trials", "2").code, 0)
-        try original.replacingOccurrences(of: "epochs: 10", with: "epochs: 5").write(toFile: path, atomically: true, encoding: .utf8)
+        try original.replacingOccurrences(of: "epochs: 10", with: "epochs: 5").write(
+            toFile: path, atomically: true, encoding: .utf8)
         let refused = try tuner("search", path, "--verbose", "0", "--max-trials", "4")
         XCTAssertEqual(refused.code, 1, refused.stderr)
         XCTAssert(refused.stderr.contains("trial definition differs"), refused.stderr)
-        XCTAssert(refused.stderr.contains(#"fit: {"batch_size":"32","epochs":"10"} → {"batch_size":"32","epochs":"5"}"#), refused.stderr)
+        XCTAssert(
+            refused.stderr.contains(#"fit: {"batch_size":"32","epochs":"10"} → {"batch_size":"32","epochs":"5"}"#),
+            refused.stderr)
         XCTAssert(refused.stderr.contains("--accept-trial-change"), refused.stderr)
         XCTAssertEqual(try journal("seed-guide-tolerate").trials().count, 2, "nothing ran")
         let accepted = try tuner("search", path, "--verbose", "0", "--max-trials", "4", "--accept-trial-change")
@@ -80,17 +97,21 @@ extension CommandLineTests {
         XCTAssertEqual(try journal("seed-guide-tolerate").trials().count, 4)
         // The space is checked the same way, with its own option.
         try original.replacingOccurrences(of: "max: 30, step: 10", with: "max: 50, step: 10")
-            .replacingOccurrences(of: "epochs: 10", with: "epochs: 5").write(toFile: path, atomically: true, encoding: .utf8)
+            .replacingOccurrences(of: "epochs: 10", with: "epochs: 5").write(
+                toFile: path, atomically: true, encoding: .utf8)
         let space = try tuner("search", path, "--verbose", "0", "--max-trials", "5")
         XCTAssert(space.stderr.contains("--accept-space-change"), space.stderr)
-        XCTAssertEqual(try tuner("search", path, "--verbose", "0", "--max-trials", "5", "--accept-space-change").code, 0)
+        XCTAssertEqual(
+            try tuner("search", path, "--verbose", "0", "--max-trials", "5", "--accept-space-change").code, 0)
     }
 
     func testExitCodesForNoCompletedTrialAndAMissingObjective() throws {
         let failing = try tuner("search", try commandStudy("all-fail", "\"exit 1\""), "--verbose", "0")
         XCTAssertEqual(failing.code, 5, "every trial failed: CI must not go green (\(failing.stderr))")
         XCTAssert(failing.stderr.contains("no COMPLETED trial"), failing.stderr)
-        let missing = try tuner("search", try commandStudy("no-objective", #""echo '{\"loss\": 1}' > \"$TUNER_METRICS_FILE\"""#), "--verbose", "0")
+        let missing = try tuner(
+            "search", try commandStudy("no-objective", #""echo '{\"loss\": 1}' > \"$TUNER_METRICS_FILE\"""#),
+            "--verbose", "0")
         XCTAssertEqual(missing.code, 4, "S11 is a fatal stop: \(missing.stderr)")
         XCTAssert(missing.stderr.contains("expected \"val_loss\", found \"loss\""), missing.stderr)
         XCTAssertEqual(try journal("no-objective").sessions().last?.stopReason, .fatal)
@@ -100,7 +121,8 @@ extension CommandLineTests {
 
     func testATrialDirectoryThatCannotBeWrittenIsTheSearchesErrorNotAFailedAttempt() throws {
         let study = try commandStudy("unwritable", #""echo '{\"val_loss\": 1}' > \"$TUNER_METRICS_FILE\"""#)
-        try FileManager.default.createDirectory(atPath: scratch.file(".tuner/unwritable"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: scratch.file(".tuner/unwritable"), withIntermediateDirectories: true)
         try Data("in the way".utf8).write(to: URL(fileURLWithPath: scratch.file(".tuner/unwritable/trials")))
         let run = try tuner("search", study, "--verbose", "0")
         XCTAssertEqual(run.code, 1, run.stderr)
@@ -127,16 +149,20 @@ extension CommandLineTests {
 
     func testAnUnwritableCheckpointFolderIsTheSearchesErrorForBuiltInTrialsToo() throws {
         let study = try String(contentsOfFile: fixture("iris-hyperband.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "../data/iris.csv", with: Self.root.appendingPathComponent("Fixtures/data/iris.csv").path)
+            .replacingOccurrences(
+                of: "../data/iris.csv", with: Self.root.appendingPathComponent("Fixtures/data/iris.csv").path)
         let path = try write("hb.yaml", study)
         let name = try StudyFile.load(path).name
-        try FileManager.default.createDirectory(atPath: scratch.file(".tuner/\(name)"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: scratch.file(".tuner/\(name)"), withIntermediateDirectories: true)
         try Data("in the way".utf8).write(to: URL(fileURLWithPath: scratch.file(".tuner/\(name)/trials")))
         let run = try tuner("search", path, "--verbose", "0")
         XCTAssertEqual(run.code, 1, run.stderr)
         XCTAssert(run.stderr.contains("cannot write the trial's files"), run.stderr)
         let journal = try journal(name)
-        XCTAssertEqual(try journal.attempts().filter(\.counted).count, 0, "a checkpoint that cannot be written is not the trial's failure")
+        XCTAssertEqual(
+            try journal.attempts().filter(\.counted).count, 0,
+            "a checkpoint that cannot be written is not the trial's failure")
         XCTAssertEqual(try journal.sessions().last?.stopReason, .error)
     }
 
@@ -145,8 +171,9 @@ extension CommandLineTests {
     }
 
     func testAClosedPipeStopsTheSearchGracefully() throws {
-        let study = try commandStudy("piped", #""sleep 0.05; echo '{\"val_loss\": 1}' > \"$TUNER_METRICS_FILE\"""#,
-                                     values: "[" + (1...60).map(String.init).joined(separator: ", ") + "]")
+        let study = try commandStudy(
+            "piped", #""sleep 0.05; echo '{\"val_loss\": 1}' > \"$TUNER_METRICS_FILE\"""#,
+            values: "[" + (1...60).map(String.init).joined(separator: ", ") + "]")
         // `head` leaves after the first line; the search's next line meets a closed pipe.
         let code = try shell("set -o pipefail; '\(Self.binary)' search '\(study)' | head -n 1")
         XCTAssertEqual(code, 141, "128 + SIGPIPE")
@@ -174,7 +201,9 @@ extension CommandLineTests {
 
     func testNoTrialProcessOutlivesItsAttempt() throws {
         let marker = "bg\(UUID().uuidString.prefix(8))"
-        let command = "\"setsid sh -c 'sleep 300 # \(marker)' > /dev/null 2>&1 & sh -c 'sleep 300 # \(marker)' > /dev/null 2>&1 & echo '{\\\"val_loss\\\": 1}' > \\\"$TUNER_METRICS_FILE\\\"\""
+        let command =
+            "\"setsid sh -c 'sleep 300 # \(marker)' > /dev/null 2>&1 & sh -c 'sleep 300 # \(marker)' > /dev/null " +
+                "2>&1 & echo '{\\\"val_loss\\\": 1}' > \\\"$TUNER_METRICS_FILE\\\"\""
         let run = try tuner("search", try commandStudy("leaky", command), "--verbose", "0")
         XCTAssertEqual(run.code, 0, run.stderr)
         XCTAssertEqual(try processes(marker), [], "background and setsid children were ended with their attempt")
@@ -182,7 +211,9 @@ extension CommandLineTests {
 
     func testAResumeAfterSIGKILLNeverRunsASecondCopyBesideTheFirst() throws {
         let marker = "kill\(UUID().uuidString.prefix(8))"
-        let path = try write("killed.yaml", """
+        let path = try write(
+            "killed.yaml",
+            """
             study: killed
             tuner: grid
             objective: val_loss
@@ -232,7 +263,8 @@ extension CommandLineTests {
         let binary = Self.binary, folder = scratch.path
         let statuses = Thread {
             for _ in 0..<20 {
-                _ = try? ChildProcess.run(binary, ["status", ".tuner/watched"], in: folder, stdout: .discard, stderr: .inherit)
+                _ = try? ChildProcess.run(
+                    binary, ["status", ".tuner/watched"], in: folder, stdout: .discard, stderr: .inherit)
             }
         }
         statuses.start()
@@ -250,7 +282,9 @@ extension CommandLineTests {
     /// The command's own stop path (it exits from the signal's thread once the stop is
     /// journaled): built-in trials of a millisecond, SIGINT or SIGTERM at random instants.
     func testTheCommandStopsInOrderOnASignalAtAnyInstant() throws {
-        let path = try write("fast.yaml", """
+        let path = try write(
+            "fast.yaml",
+            """
             study: fast
             tuner: grid
             objective: val_loss
@@ -276,8 +310,9 @@ extension CommandLineTests {
             XCTAssertEqual(try JournalInvariants.violations(in: journal), [], "round \(round)")
             XCTAssertEqual(try journal.sessions().last?.stopReason, .interrupted, "round \(round)")
             XCTAssertEqual(try journal.attempts().filter { $0.outcome == nil }.count, 0, "round \(round)")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.file(".tuner/fast/journal.sqlite-wal")),
-                           "an interrupted session ends with the journal in one file too")
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: scratch.file(".tuner/fast/journal.sqlite-wal")),
+                "an interrupted session ends with the journal in one file too")
         }
     }
 }

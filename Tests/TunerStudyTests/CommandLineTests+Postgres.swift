@@ -13,21 +13,25 @@ extension CommandLineTests {
 
     func testWorkersOnAPostgresStudyEndWithTheTrialsOfOneProcessAndEveryReaderReadsIt() throws {
         let url = try postgresDatabase("cli")
-        let command = #""if [ \"$TUNER_ATTEMPT\" = 1 ] && [ $(({x} % 3)) = 0 ]; then exit 1; fi; echo '{\"val_loss\": 0.{x}}' > \"$TUNER_METRICS_FILE\"""#
+        let command =
+            #""if [ \"$TUNER_ATTEMPT\" = 1 ] && [ $(({x} % 3)) = 0 ]; then exit 1; fi; "#
+                + #"echo '{\"val_loss\": 0.{x}}' > \"$TUNER_METRICS_FILE\"""#
         let values = "[" + (1...18).map(String.init).joined(separator: ", ") + "]"
         let one = try tuner("search", try commandStudy("solo", command, values: values), "--verbose", "0")
         XCTAssertEqual(one.code, 0, one.stderr)
         let study = try commandStudy("shared", command, values: values)
         let workers = try (1...3).map { index in
-            try ChildProcess.start(Self.binary, ["worker", study, "--store", url, "--worker-id", "host-\(index)", "--lease", "5"],
-                                   in: scratch.path, stdout: .discard, stderr: .inherit)
+            try ChildProcess.start(
+                Self.binary, ["worker", study, "--store", url, "--worker-id", "host-\(index)", "--lease", "5"],
+                in: scratch.path, stdout: .discard, stderr: .inherit)
         }
         for worker in workers {
             XCTAssertTrue(waitUntil(timeout: 120) { !worker.isRunning })
             XCTAssertEqual(worker.terminationStatus, 0)
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.file(".tuner/shared/journal.sqlite")),
-                       "a PostgreSQL study writes no journal file")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: scratch.file(".tuner/shared/journal.sqlite")),
+            "a PostgreSQL study writes no journal file")
 
         let exported = try tuner("export", "--store", url, study, "-o", scratch.file("shared.json"))
         XCTAssertEqual(exported.code, 0, exported.stderr)

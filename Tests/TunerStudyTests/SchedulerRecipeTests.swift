@@ -11,21 +11,28 @@ final class SchedulerRecipeTests: XCTestCase {
     /// The Kubernetes Indexed Job: one pod per worker index, the study's ends (exit codes 2–5)
     /// fail the Job, disruptions are not counted, everything else is retried per index.
     func testTheKubernetesJobIsAnIndexedJobWhosePolicyFollowsTheExitCodes() throws {
-        let text = try String(contentsOf: examples.appendingPathComponent("kubernetes/tuner-workers.yaml"), encoding: .utf8)
+        let text = try String(
+            contentsOf: examples.appendingPathComponent("kubernetes/tuner-workers.yaml"), encoding: .utf8)
         let job = try XCTUnwrap(try Yams.load(yaml: text) as? [String: Any])
         XCTAssertEqual(job["apiVersion"] as? String, "batch/v1")
         XCTAssertEqual(job["kind"] as? String, "Job")
         let spec = try XCTUnwrap(job["spec"] as? [String: Any])
-        XCTAssertEqual(spec["completionMode"] as? String, "Indexed", "the index is the worker id (JOB_COMPLETION_INDEX)")
+        XCTAssertEqual(
+            spec["completionMode"] as? String, "Indexed", "the index is the worker id (JOB_COMPLETION_INDEX)")
         XCTAssertEqual(spec["completions"] as? Int, spec["parallelism"] as? Int)
         XCTAssertNotNil(spec["backoffLimitPerIndex"] as? Int)
         let rules = try XCTUnwrap((spec["podFailurePolicy"] as? [String: Any])?["rules"] as? [[String: Any]])
         let failJob = try XCTUnwrap(rules.first { $0["action"] as? String == "FailJob" })
         let onExit = try XCTUnwrap(failJob["onExitCodes"] as? [String: Any])
         XCTAssertEqual(onExit["operator"] as? String, "In")
-        XCTAssertEqual(onExit["values"] as? [Int], [2, 3, 4, 5], "usage, consecutive failures, fatal, no completed trial")
-        XCTAssertTrue(rules.contains { ($0["action"] as? String) == "Ignore" && ($0["onPodConditions"] as? [[String: Any]])?
-            .contains { $0["type"] as? String == "DisruptionTarget" } == true })
+        XCTAssertEqual(
+            onExit["values"] as? [Int], [2, 3, 4, 5], "usage, consecutive failures, fatal, no completed trial")
+        XCTAssertTrue(
+            rules.contains {
+                ($0["action"] as? String) == "Ignore"
+                    && ($0["onPodConditions"] as? [[String: Any]])?
+                        .contains { $0["type"] as? String == "DisruptionTarget" } == true
+            })
         let pod = try XCTUnwrap((spec["template"] as? [String: Any])?["spec"] as? [String: Any])
         XCTAssertEqual(pod["restartPolicy"] as? String, "Never", "a pod failure policy needs restartPolicy Never")
         let container = try XCTUnwrap((pod["containers"] as? [[String: Any]])?.first)
@@ -35,8 +42,9 @@ final class SchedulerRecipeTests: XCTestCase {
         let store = try XCTUnwrap(args.firstIndex(of: "--store"))
         XCTAssertEqual(args[store + 1], "$(SWIFTTUNER_STORE)")
         let env = try XCTUnwrap(container["env"] as? [[String: Any]])
-        XCTAssertTrue(env.contains { $0["name"] as? String == "SWIFTTUNER_STORE" && $0["valueFrom"] != nil },
-                      "the URL (with its password) comes from a Secret")
+        XCTAssertTrue(
+            env.contains { $0["name"] as? String == "SWIFTTUNER_STORE" && $0["valueFrom"] != nil },
+            "the URL (with its password) comes from a Secret")
     }
 
     /// The Slurm array script: it is valid shell, names the array and requeue, and — run with a
@@ -56,17 +64,20 @@ final class SchedulerRecipeTests: XCTestCase {
             let stub = (folder.path as NSString).appendingPathComponent("tuner")
             // The stand-in answers each run with the next code of the list.
             try """
-                #!/usr/bin/env bash
-                echo "$*" >> "\(log)"
-                n=$(wc -l < "\(log)")
-                codes=(\(codes.map(String.init).joined(separator: " ")))
-                exit "${codes[$((n - 1))]:-0}"
-                """.write(toFile: stub, atomically: true, encoding: .utf8)
+            #!/usr/bin/env bash
+            echo "$*" >> "\(log)"
+            n=$(wc -l < "\(log)")
+            codes=(\(codes.map(String.init).joined(separator: " ")))
+            exit "${codes[$((n - 1))]:-0}"
+            """.write(toFile: stub, atomically: true, encoding: .utf8)
             chmod(stub, 0o755)
-            let result = try run(["bash", script, "study.yaml"], environment: [
-                "PATH": folder.path + ":/usr/bin:/bin", "SWIFTTUNER_STORE": "postgresql://tuner@db/studies", "TUNER_RETRIES": "3",
-                "TUNER_RETRY_PAUSE": "0",
-            ], timeout: 60)
+            let result = try run(
+                ["bash", script, "study.yaml"],
+                environment: [
+                    "PATH": folder.path + ":/usr/bin:/bin", "SWIFTTUNER_STORE": "postgresql://tuner@db/studies",
+                    "TUNER_RETRIES": "3",
+                    "TUNER_RETRY_PAUSE": "0",
+                ], timeout: 60)
             let runs = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n") ?? []
             if let first = runs.first {
                 XCTAssertEqual(String(first), "worker study.yaml --store postgresql://tuner@db/studies --verbose 1")
@@ -87,8 +98,10 @@ final class SchedulerRecipeTests: XCTestCase {
         XCTAssertEqual(exhausted.runs, 4, "TUNER_RETRIES bounds the retries")
     }
 
-    private func run(_ arguments: [String], environment: [String: String]? = nil,
-                     timeout: Double = 30) throws -> (status: Int32, output: String) {
+    private func run(
+        _ arguments: [String], environment: [String: String]? = nil,
+        timeout: Double = 30
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments

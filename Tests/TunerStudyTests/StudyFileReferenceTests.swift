@@ -23,7 +23,9 @@ final class StudyFileReferenceTests: XCTestCase {
         for (path, keys) in StudyFileKeys.sections {
             for key in keys { accepted.insert(path.isEmpty ? key : "\(path).\(key)") }
         }
-        XCTAssertEqual(accepted.subtracting(documented).sorted(), [], "keys the parser accepts that StudyFiles.md does not list")
-        XCTAssertEqual(documented.subtracting(accepted).sorted(), [], "keys StudyFiles.md lists that the parser refuses")
+        XCTAssertEqual(
+            accepted.subtracting(documented).sorted(), [], "keys the parser accepts that StudyFiles.md does not list")
+        XCTAssertEqual(
+            documented.subtracting(accepted).sorted(), [], "keys StudyFiles.md lists that the parser refuses")
     }
 }

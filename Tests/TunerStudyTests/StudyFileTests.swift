@@ -24,7 +24,10 @@ final class StudyFileTests: XCTestCase {
           data: {random: {rows: 20, features: 3}, validation_random: {rows: 10}}
         """
 
-    func assertError(_ text: String, line: Int?, column: Int? = nil, _ expected: String, file: StaticString = #filePath, at: UInt = #line) {
+    func assertError(
+        _ text: String, line: Int?, column: Int? = nil, _ expected: String, file: StaticString = #filePath,
+        at: UInt = #line
+    ) {
         XCTAssertThrowsError(try StudyFile.parse(text, path: "s.yaml"), file: file, line: at) { error in
             guard let error = error as? StudyFileError else { return XCTFail("\(error)", file: file, line: at) }
             XCTAssert(error.description.contains(expected), error.description, file: file, line: at)
@@ -34,11 +37,15 @@ final class StudyFileTests: XCTestCase {
     }
 
     func testTheFixtureStudiesParse() throws {
-        for name in ["seed-guide-tolerate", "seed-guide-failed", "seed-guide-fatal", "iris-random", "command-example", "iris-hyperband", "branin-bayesian"] {
+        for name in [
+            "seed-guide-tolerate", "seed-guide-failed", "seed-guide-fatal", "iris-random", "command-example",
+            "iris-hyperband", "branin-bayesian",
+        ] {
             let study = try StudyFile.load(Self.root.appendingPathComponent("Fixtures/studies/\(name).yaml").path)
             XCTAssertEqual(study.name, name)
         }
-        let guide = try StudyFile.load(Self.root.appendingPathComponent("Fixtures/studies/seed-guide-tolerate.yaml").path)
+        let guide = try StudyFile.load(
+            Self.root.appendingPathComponent("Fixtures/studies/seed-guide-tolerate.yaml").path)
         XCTAssertEqual(guide.space.gridCount(), 12)
         XCTAssertEqual(guide.maxRetriesPerTrial, 3)
         XCTAssertEqual(guide.maxConsecutiveFailedTrials, 8)
@@ -54,19 +61,29 @@ final class StudyFileTests: XCTestCase {
     }
 
     func testUnknownKeysSuggestTheClosest() {
-        assertError(valid.replacingOccurrences(of: "tuner: grid", with: "tunner: grid"), line: 2, column: 1,
-                    "unknown key 'tunner'; did you mean 'tuner'?")
+        assertError(
+            valid.replacingOccurrences(of: "tuner: grid", with: "tunner: grid"), line: 2, column: 1,
+            "unknown key 'tunner'; did you mean 'tuner'?")
         assertError(valid.replacingOccurrences(of: "step: 8", with: "stpe: 8"), line: 5, "did you mean 'step'?")
         assertError(valid.replacingOccurrences(of: "$units,", with: "$unit,"), line: 8, "did you mean '$units'?")
     }
 
     func testWrongTypesAndInvalidRanges() {
-        assertError(valid.replacingOccurrences(of: "min: 8", with: "min: eight"), line: 5, "search_space[0].min: expected an integer, found \"eight\"")
-        assertError(valid.replacingOccurrences(of: "min: 8, max: 32", with: "min: 64, max: 32"), line: 5, "min_value 64 is greater than max_value 32")
+        assertError(
+            valid.replacingOccurrences(of: "min: 8", with: "min: eight"), line: 5,
+            "search_space[0].min: expected an integer, found \"eight\"")
+        assertError(
+            valid.replacingOccurrences(of: "min: 8, max: 32", with: "min: 64, max: 32"), line: 5,
+            "min_value 64 is greater than max_value 32")
         assertError(valid.replacingOccurrences(of: "type: int", with: "type: integer"), line: 5, "did you mean 'int'?")
-        assertError(valid.replacingOccurrences(of: "loss: mean_squared_error", with: "loss: mse"), line: 9, "expected one of")
-        assertError(valid.replacingOccurrences(of: "tuner: grid", with: "tuner: grid\nmax_consecutive_failed_trials: 0"), line: 3, "must be positive, or none")
-        assertError(valid.replacingOccurrences(of: "objective: val_loss", with: "objective: widgets"), line: 3, "cannot infer whether to minimize or maximize")
+        assertError(
+            valid.replacingOccurrences(of: "loss: mean_squared_error", with: "loss: mse"), line: 9, "expected one of")
+        assertError(
+            valid.replacingOccurrences(of: "tuner: grid", with: "tuner: grid\nmax_consecutive_failed_trials: 0"),
+            line: 3, "must be positive, or none")
+        assertError(
+            valid.replacingOccurrences(of: "objective: val_loss", with: "objective: widgets"), line: 3,
+            "cannot infer whether to minimize or maximize")
         assertError(valid.replacingOccurrences(of: "study: s\n", with: ""), line: 1, "every study file needs 'study'")
     }
 
@@ -82,6 +99,8 @@ final class StudyFileTests: XCTestCase {
         XCTAssertEqual(spec.timeout, 5)
         XCTAssertEqual(spec.failedExitCode, 3)
         assertError(command.replacingOccurrences(of: "{lr}", with: "{rate}"), line: 4, "names '{rate}'")
-        assertError(command.replacingOccurrences(of: "timeout: 5", with: "timeout: 5, data: {csv: x}"), line: 4, "belongs to the built-in model")
+        assertError(
+            command.replacingOccurrences(of: "timeout: 5", with: "timeout: 5, data: {csv: x}"), line: 4,
+            "belongs to the built-in model")
     }
 }

@@ -40,9 +40,11 @@ public enum ChildProcess {
     }
 
     /// Starts `executable` (a path, or a name looked up on `PATH`) without waiting for it.
-    public static func start(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                             stdout: Output = .discard, stderr: Output = .inherit,
-                             environment: [String: String] = [:]) throws -> Process {
+    public static func start(
+        _ executable: String, _ arguments: [String], in directory: String? = nil,
+        stdout: Output = .discard, stderr: Output = .inherit,
+        environment: [String: String] = [:]
+    ) throws -> Process {
         let process = Process()
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -63,21 +65,27 @@ public enum ChildProcess {
 
     /// Runs `executable` to its end; what `stdout` and `stderr` capture is in the result.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                           stdout: Output = .capture, stderr: Output = .capture,
-                           environment: [String: String] = [:]) throws -> ProcessRun {
-        let process = try start(executable, arguments, in: directory, stdout: stdout, stderr: stderr, environment: environment)
+    public static func run(
+        _ executable: String, _ arguments: [String], in directory: String? = nil,
+        stdout: Output = .capture, stderr: Output = .capture,
+        environment: [String: String] = [:]
+    ) throws -> ProcessRun {
+        let process = try start(
+            executable, arguments, in: directory, stdout: stdout, stderr: stderr, environment: environment)
         // Both pipes are drained at once: a child that fills one while the other is read would block.
         let outText = Drain(process.standardOutput), errText = Drain(process.standardError)
         let out = outText.wait(), err = errText.wait()
         process.waitUntilExit()
-        return ProcessRun(code: process.terminationStatus, exited: process.terminationReason == .exit, stdout: out, stderr: err)
+        return ProcessRun(
+            code: process.terminationStatus, exited: process.terminationReason == .exit, stdout: out, stderr: err)
     }
 
     /// Runs a `/bin/sh` script to its end.
     @discardableResult
-    public static func shell(_ script: String, in directory: String? = nil,
-                             stdout: Output = .capture, stderr: Output = .capture) throws -> ProcessRun {
+    public static func shell(
+        _ script: String, in directory: String? = nil,
+        stdout: Output = .capture, stderr: Output = .capture
+    ) throws -> ProcessRun {
         try run("/bin/sh", ["-c", script], in: directory, stdout: stdout, stderr: stderr)
     }
 

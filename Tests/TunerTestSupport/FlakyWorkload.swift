@@ -24,8 +24,10 @@ public struct FlakyWorkload: Sendable {
     public var epochs: Int
 
     /// Makes a workload.
-    public init(errorRate: Double = 0.25, failedRate: Double = 0.05, nanRate: Double = 0.05,
-                sleepMicroseconds: Int = 0, epochs: Int = 3) {
+    public init(
+        errorRate: Double = 0.25, failedRate: Double = 0.05, nanRate: Double = 0.05,
+        sleepMicroseconds: Int = 0, epochs: Int = 3
+    ) {
         self.errorRate = errorRate
         self.failedRate = failedRate
         self.nanRate = nanRate

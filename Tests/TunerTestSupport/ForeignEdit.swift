@@ -8,7 +8,9 @@ import GRDB
 /// ```
 public enum ForeignEdit {
     /// Runs `sql` (one or more statements) on the file at `path`, then closes the connection.
-    public static func execute(_ path: String, _ sql: String, arguments: StatementArguments = StatementArguments()) throws {
+    public static func execute(_ path: String, _ sql: String, arguments: StatementArguments = StatementArguments())
+        throws
+    {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = false
         configuration.journalMode = .default

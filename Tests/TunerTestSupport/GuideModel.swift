@@ -35,8 +35,10 @@ public struct GuideModel: FittableModel, Sendable {
     }
 
     /// "Trains" for `epochs` epochs: a decreasing, seeded loss curve, `loss` and `val_loss`.
-    public func fit(x: [[Double]], y: [[Double]], validationData: ([[Double]], [[Double]])?, epochs: Int,
-                    context: TrialContext) throws -> TrialResult {
+    public func fit(
+        x: [[Double]], y: [[Double]], validationData: ([[Double]], [[Double]])?, epochs: Int,
+        context: TrialContext
+    ) throws -> TrialResult {
         var rng = SplitMix64(seed: context.seed)
         let size = Double(parameterCount)
         let floor = 0.08 + 0.02 * abs(log(size / 900))
@@ -90,7 +92,9 @@ public enum GuideScenario: String, CaseIterable, Sendable {
 
     /// The guide's data: x, y and validation data of 100 rows from `np.random.rand`.
     public static func data(seed: UInt64 = 0) -> (x: [[Double]], y: [[Double]], validation: ([[Double]], [[Double]])) {
-        (randomMatrix(rows: 100, columns: 20, seed: seed), randomMatrix(rows: 100, columns: 1, seed: seed + 1),
-         (randomMatrix(rows: 100, columns: 20, seed: seed + 2), randomMatrix(rows: 100, columns: 1, seed: seed + 3)))
+        (
+            randomMatrix(rows: 100, columns: 20, seed: seed), randomMatrix(rows: 100, columns: 1, seed: seed + 1),
+            (randomMatrix(rows: 100, columns: 20, seed: seed + 2), randomMatrix(rows: 100, columns: 1, seed: seed + 3))
+        )
     }
 }

@@ -30,7 +30,11 @@ public enum PostgresTestServer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("swifttuner-pg-\(getpid())").path
         let result = run([script, "start", folder])
         guard result.status == 0, let url = result.output.split(separator: "\n").last.map(String.init) else {
-            return .failure(Unavailable(description: "cannot start a PostgreSQL cluster with .ci/postgres (exit \(result.status)): \(result.output)"))
+            return .failure(
+                Unavailable(
+                    description:
+                        "cannot start a PostgreSQL cluster with .ci/postgres (exit \(result.status)): \(result.output)")
+            )
         }
         atexit { _ = PostgresTestServer.stopOwnCluster() }
         return .success(Cluster(url: url, folder: folder))
@@ -49,14 +53,16 @@ public enum PostgresTestServer {
     @discardableResult
     static func stopOwnCluster() -> Int32 {
         guard ProcessInfo.processInfo.environment["SWIFTTUNER_POSTGRES_URL"] == nil,
-              case .success(let own)? = cluster.withLock({ $0 }) else { return 0 }
+            case .success(let own)? = cluster.withLock({ $0 })
+        else { return 0 }
         return run([repositoryRoot.appendingPathComponent(".ci/postgres").path, "stop", own.folder]).status
     }
 
     /// A new, empty database; returns its URL.
     public static func makeDatabase(_ label: String = "test") throws -> String {
         let server = try current()
-        let name = "t_\(label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(30))_\(UInt32.random(in: 0...UInt32.max))"
+        let stem = label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(30)
+        let name = "t_\(stem)_\(UInt32.random(in: 0...UInt32.max))"
         let result = run(["psql", server.url, "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"])
         guard result.status == 0 else {
             throw Unavailable(description: "cannot create a database: \(result.output)")
@@ -94,7 +100,9 @@ public enum PostgresTestServer {
     /// Foundation's `Process`, whose `waitUntilExit` was seen never to return here once the
     /// command had started a daemon (the server).
     public static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("swifttuner-pg-run-\(UUID().uuidString)").path
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "swifttuner-pg-run-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: log) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

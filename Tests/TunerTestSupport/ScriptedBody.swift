@@ -26,14 +26,18 @@ public enum ScriptedAction: Sendable, Equatable {
 /// ```
 public final class ScriptedBody: @unchecked Sendable {
     /// The contexts of every call, in order: (trial, attempt, retry, seed, values).
-    public private(set) var calls: [(trial: Int, attempt: Int, retry: Int, seed: UInt64, values: [String: HyperParameterValue])] = []
+    public private(set) var calls:
+        [(trial: Int, attempt: Int, retry: Int, seed: UInt64, values: [String: HyperParameterValue])] = []
     private let script: (Int, Int) -> ScriptedAction?
     private let fallback: ScriptedAction
     /// Runs during each call before the action, e.g. to look at the journal.
     public var onCall: ((TrialContext) -> Void)?
 
     /// Makes a body: `script(trial, retry)` or, when it returns nil, `default`.
-    public init(default fallback: ScriptedAction = .complete([0.5]), _ script: @escaping (Int, Int) -> ScriptedAction? = { _, _ in nil }) {
+    public init(
+        default fallback: ScriptedAction = .complete([0.5]),
+        _ script: @escaping (Int, Int) -> ScriptedAction? = { _, _ in nil }
+    ) {
         self.fallback = fallback
         self.script = script
     }

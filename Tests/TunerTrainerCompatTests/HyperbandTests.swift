@@ -13,24 +13,31 @@ import XCTest
 final class HyperbandTests: XCTestCase {
     func testTheScheduleIsKerasTuners() {
         let rounds = HyperbandOracle(maxEpochs: 9, factor: 3).schedule
-        XCTAssertEqual(rounds.map { [$0.bracket, $0.round, $0.size, $0.epochs, $0.initialEpoch] }, [
-            [2, 0, 9, 1, 0], [2, 1, 3, 3, 1], [2, 2, 1, 9, 3],
-            [1, 0, 5, 3, 0], [1, 1, 2, 9, 3],
-            [0, 0, 3, 9, 0],
-        ])
+        XCTAssertEqual(
+            rounds.map { [$0.bracket, $0.round, $0.size, $0.epochs, $0.initialEpoch] },
+            [
+                [2, 0, 9, 1, 0], [2, 1, 3, 3, 1], [2, 2, 1, 9, 3],
+                [1, 0, 5, 3, 0], [1, 1, 2, 9, 3],
+                [0, 0, 3, 9, 0],
+            ])
     }
 
     func buildModel(_ hp: HyperParameters) throws -> Sequential {
-        let model = try Sequential([Dense(try hp.int("units", min: 4, max: 64, step: 4), activation: .relu, inputSize: 20), Dense(1)])
-        model.compile(optimizer: .adam(learningRate: try hp.float("lr", min: 1e-3, max: 1e-1, sampling: .log)), loss: .meanSquaredError)
+        let model = try Sequential([
+            Dense(try hp.int("units", min: 4, max: 64, step: 4), activation: .relu, inputSize: 20), Dense(1),
+        ])
+        model.compile(
+            optimizer: .adam(learningRate: try hp.float("lr", min: 1e-3, max: 1e-1, sampling: .log)),
+            loss: .meanSquaredError)
         return model
     }
 
     func testPromotedTrialsContinueFromTheirParentsWeights() throws {
         let directory = TemporaryDirectory()
-        let tuner = try Hyperband(hypermodel: buildModel, objective: "val_loss", maxEpochs: 9, factor: 3,
-                                  configuration: TunerConfiguration(directory: directory.path, seed: 2, verbose: 0),
-                                  output: CapturedOutput())
+        let tuner = try Hyperband(
+            hypermodel: buildModel, objective: "val_loss", maxEpochs: 9, factor: 3,
+            configuration: TunerConfiguration(directory: directory.path, seed: 2, verbose: 0),
+            output: CapturedOutput())
         tuner.handlesSignals = false
         let data = GuideScenario.matrices()
         try tuner.search(x: data.x, y: data.y, validationData: data.validation)
@@ -40,18 +47,29 @@ final class HyperbandTests: XCTestCase {
         var continued = 0
         for child in trials {
             guard case .string(let parentID)? = try child.values()["tuner/trial_id"],
-                  let parent = trials.first(where: { $0.trialID == parentID }) else { continue }
-            XCTAssertEqual(try child.values().filter { !$0.key.hasPrefix("tuner/") }, try parent.values().filter { !$0.key.hasPrefix("tuner/") })
+                let parent = trials.first(where: { $0.trialID == parentID })
+            else { continue }
+            XCTAssertEqual(
+                try child.values().filter { !$0.key.hasPrefix("tuner/") },
+                try parent.values().filter { !$0.key.hasPrefix("tuner/") })
             // The parent's saved weights are its final weights.
             let parentValues = try parent.values()
             let saved = try buildModel(HyperParameters(space: tuner.space, values: parentValues))
             try saved.loadWeights(from: directory.file("untitled_project/trials/trial_\(parentID)/model.weights"))
-            let parentCurve = try tuner.journal.learningCurves(metric: "val_loss")[try XCTUnwrap(tuner.journal.attempts(ofTrial: parent.number).last?.id)] ?? []
-            XCTAssertEqual(try saved.evaluate(x: data.validation.0, y: data.validation.1)["loss"] ?? 0, try XCTUnwrap(parentCurve.last), accuracy: 1e-5)
+            let parentCurve =
+                try tuner.journal.learningCurves(metric: "val_loss")[
+                    try XCTUnwrap(tuner.journal.attempts(ofTrial: parent.number).last?.id)] ?? []
+            XCTAssertEqual(
+                try saved.evaluate(x: data.validation.0, y: data.validation.1)["loss"] ?? 0,
+                try XCTUnwrap(parentCurve.last), accuracy: 1e-5)
             // The child did not start from fresh weights: a fresh model's first epoch differs.
-            let childCurve = try tuner.journal.learningCurves(metric: "val_loss")[try XCTUnwrap(tuner.journal.attempts(ofTrial: child.number).last?.id)] ?? []
+            let childCurve =
+                try tuner.journal.learningCurves(metric: "val_loss")[
+                    try XCTUnwrap(tuner.journal.attempts(ofTrial: child.number).last?.id)] ?? []
             let fresh = try buildModel(HyperParameters(space: tuner.space, values: parentValues))
-            let freshFirst = try fresh.fit(x: data.x, y: data.y, epochs: 1, validationData: data.validation, seed: child.trialSeed)["val_loss"].first
+            let freshFirst = try fresh.fit(
+                x: data.x, y: data.y, epochs: 1, validationData: data.validation, seed: child.trialSeed)["val_loss"]
+                .first
             XCTAssertNotEqual(childCurve.first, freshFirst, "\(child.trialID) from \(parentID)")
             continued += 1
         }
@@ -61,10 +79,11 @@ final class HyperbandTests: XCTestCase {
     func testAFailedCandidatesSlotGoesToTheNextBest() throws {
         let h = TemporaryDirectory()
         let hp = try lineSpace(50)
-        let tuner = try Tuner(oracle: HyperbandOracle(maxEpochs: 9, factor: 3), objective: "val_loss",
-                              hyperparameters: hp,
-                              configuration: TunerConfiguration(directory: h.path, maxConsecutiveFailedTrials: nil, seed: 4, verbose: 0),
-                              output: CapturedOutput())
+        let tuner = try Tuner(
+            oracle: HyperbandOracle(maxEpochs: 9, factor: 3), objective: "val_loss",
+            hyperparameters: hp,
+            configuration: TunerConfiguration(directory: h.path, maxConsecutiveFailedTrials: nil, seed: 4, verbose: 0),
+            output: CapturedOutput())
         tuner.handlesSignals = false
         // Round 0 of the first bracket: trial 0004 fails; the others' loss is their x.
         try tuner.search { context in
@@ -92,13 +111,16 @@ final class HyperbandTests: XCTestCase {
             let hp = HyperParameters()
             try hp.float("x0", min: 0, max: 1)
             try hp.float("x1", min: 0, max: 1)
-            let tuner = try Tuner(oracle: HyperbandOracle(maxEpochs: 27, factor: 3), objective: "val_loss",
-                                  hyperparameters: hp,
-                                  configuration: TunerConfiguration(directory: h.path, maxConsecutiveFailedTrials: nil, seed: seed, verbose: 0),
-                                  output: CapturedOutput())
+            let tuner = try Tuner(
+                oracle: HyperbandOracle(maxEpochs: 27, factor: 3), objective: "val_loss",
+                hyperparameters: hp,
+                configuration: TunerConfiguration(
+                    directory: h.path, maxConsecutiveFailedTrials: nil, seed: seed, verbose: 0),
+                output: CapturedOutput())
             tuner.handlesSignals = false
             try tuner.search { context in
-                let x0 = context.hyperparameters["x0"]?.doubleValue ?? 0, x1 = context.hyperparameters["x1"]?.doubleValue ?? 0
+                let x0 = context.hyperparameters["x0"]?.doubleValue ?? 0,
+                    x1 = context.hyperparameters["x1"]?.doubleValue ?? 0
                 if x0 > 0.7 { throw FailedTrialError("diverged") }
                 return TrialResult(metrics: ["val_loss": (x0 - 0.3) * (x0 - 0.3) + (x1 - 0.5) * (x1 - 0.5)])
             }
@@ -108,6 +130,7 @@ final class HyperbandTests: XCTestCase {
         }
         print("Hyperband, 3 seeds: \(failed) of \(newConfigurations) new configurations failed")
         XCTAssertGreaterThan(newConfigurations, 100)
-        XCTAssertLessThan(Double(failed), 0.3 * Double(newConfigurations) / 3, "at most a third of blind sampling's failures")
+        XCTAssertLessThan(
+            Double(failed), 0.3 * Double(newConfigurations) / 3, "at most a third of blind sampling's failures")
     }
 }

@@ -15,21 +15,28 @@ final class SearchWithTrainerTests: XCTestCase {
         let units2 = try hp.int("units_2", min: 10, max: 30, step: 10)
         let model = try Sequential([Dense(units1, inputSize: 20), Dense(units2), Dense(1)])
         model.compile(optimizer: .adam(), loss: .meanSquaredError)
-        if model.parameterCount > 1200 { throw ValueError("Model too large! It contains \(model.parameterCount) params.") }
+        if model.parameterCount > 1200 {
+            throw ValueError("Model too large! It contains \(model.parameterCount) params.")
+        }
         return model
     }
 
     func testTheGuidesToleranceScenarioOnTheBuiltInTrainer() throws {
         let directory = TemporaryDirectory()
-        let tuner = try GridSearch(hypermodel: buildModel, objective: "val_loss",
-                                   configuration: TunerConfiguration(directory: directory.path, maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 3, overwrite: true),
-                                   output: CapturedOutput())
+        let tuner = try GridSearch(
+            hypermodel: buildModel, objective: "val_loss",
+            configuration: TunerConfiguration(
+                directory: directory.path, maxRetriesPerTrial: 3, maxConsecutiveFailedTrials: 8, seed: 3,
+                overwrite: true),
+            output: CapturedOutput())
         tuner.handlesSignals = false
         let x = Matrix.random(rows: 100, columns: 20, seed: 1), y = Matrix.random(rows: 100, columns: 1, seed: 2)
         let xv = Matrix.random(rows: 100, columns: 20, seed: 3), yv = Matrix.random(rows: 100, columns: 1, seed: 4)
         try tuner.search(x: x, y: y, validationData: (xv, yv), epochs: 10)
         let trials = try tuner.journal.trials()
-        XCTAssertEqual(trials.map(\.status.rawValue), Array(repeating: "COMPLETED", count: 7) + Array(repeating: "FAILED", count: 5))
+        XCTAssertEqual(
+            trials.map(\.status.rawValue),
+            Array(repeating: "COMPLETED", count: 7) + Array(repeating: "FAILED", count: 5))
         // Learning curves are journaled, ten epochs of loss and val_loss per completed attempt.
         let attempt = try XCTUnwrap(try tuner.journal.attempts(ofTrial: 0).first)
         let curve = try tuner.journal.epochMetrics(ofAttempt: attempt.id!)

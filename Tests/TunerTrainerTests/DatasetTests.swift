@@ -16,10 +16,13 @@ final class DatasetTests: XCTestCase {
         return path
     }
 
-    func assertError(_ text: String, _ expected: String, targets: [String] = ["y"], oneHot: Bool = false,
-                     file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertError(
+        _ text: String, _ expected: String, targets: [String] = ["y"], oneHot: Bool = false,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let path = try csv(text)
-        XCTAssertThrowsError(try Dataset.loadCSV(path, targets: targets, oneHot: oneHot), file: file, line: line) { error in
+        XCTAssertThrowsError(try Dataset.loadCSV(path, targets: targets, oneHot: oneHot), file: file, line: line) {
+            error in
             XCTAssert(error is DataError, file: file, line: line)
             XCTAssert("\(error)".contains(expected), "\(error)", file: file, line: line)
             XCTAssert("\(error)".hasPrefix(path), file: file, line: line)
@@ -49,10 +52,12 @@ final class DatasetTests: XCTestCase {
     }
 
     func testTheShippedDatasetsLoad() throws {
-        let diabetes = try Dataset.loadCSV(Self.data.appendingPathComponent("diabetes.csv").path, targets: ["progression"])
+        let diabetes = try Dataset.loadCSV(
+            Self.data.appendingPathComponent("diabetes.csv").path, targets: ["progression"])
         XCTAssertEqual(diabetes.x.rows, 442)
         XCTAssertEqual(diabetes.x.columns, 10)
-        let iris = try Dataset.loadCSV(Self.data.appendingPathComponent("iris.csv").path, targets: ["species"], oneHot: true)
+        let iris = try Dataset.loadCSV(
+            Self.data.appendingPathComponent("iris.csv").path, targets: ["species"], oneHot: true)
         XCTAssertEqual(iris.x.rows, 150)
         XCTAssertEqual(iris.y.columns, 3)
     }
@@ -65,11 +70,17 @@ final class DatasetTests: XCTestCase {
         let data = try Dataset.loadCSV(Self.data.appendingPathComponent("diabetes.csv").path, targets: ["progression"])
         let (train, validation) = data.split(validationFraction: 0.2, seed: 7)
         let xs = train.x.columnStatistics(), ys = train.y.columnStatistics()
-        let model = try Sequential([Dense(64, activation: .relu, inputSize: 10), Dense(32, activation: .relu), Dense(1)])
+        let model = try Sequential([
+            Dense(64, activation: .relu, inputSize: 10), Dense(32, activation: .relu), Dense(1),
+        ])
         model.compile(optimizer: .adam(), loss: .meanSquaredError, metrics: [.meanAbsoluteError])
-        let history = try model.fit(x: train.x.standardized(mean: xs.mean, std: xs.std), y: train.y.standardized(mean: ys.mean, std: ys.std),
-                                    epochs: 100, validationData: (validation.x.standardized(mean: xs.mean, std: xs.std),
-                                                                  validation.y.standardized(mean: ys.mean, std: ys.std)), seed: 0)
+        let history = try model.fit(
+            x: train.x.standardized(mean: xs.mean, std: xs.std), y: train.y.standardized(mean: ys.mean, std: ys.std),
+            epochs: 100,
+            validationData: (
+                validation.x.standardized(mean: xs.mean, std: xs.std),
+                validation.y.standardized(mean: ys.mean, std: ys.std)
+            ), seed: 0)
         let best = history["val_loss"].min()!
         print("diabetes: val MSE \(history["val_loss"].last!), best \(best), train MSE \(history["loss"].last!)")
         XCTAssertLessThan(best, 0.65)
@@ -79,13 +90,15 @@ final class DatasetTests: XCTestCase {
     /// Iris: one hidden layer of 32 ReLU units and a softmax, 200 epochs: 93% validation
     /// accuracy (28 of 30), cross-entropy 0.15.
     func testTrainingOnIrisClassifiesWell() throws {
-        let data = try Dataset.loadCSV(Self.data.appendingPathComponent("iris.csv").path, targets: ["species"], oneHot: true)
+        let data = try Dataset.loadCSV(
+            Self.data.appendingPathComponent("iris.csv").path, targets: ["species"], oneHot: true)
         let (train, validation) = data.split(validationFraction: 0.2, seed: 7)
         let xs = train.x.columnStatistics()
         let model = try Sequential([Dense(32, activation: .relu, inputSize: 4), Dense(3, activation: .softmax)])
         model.compile(optimizer: .adam(), loss: .categoricalCrossentropy, metrics: [.accuracy])
-        let history = try model.fit(x: train.x.standardized(mean: xs.mean, std: xs.std), y: train.y, epochs: 200,
-                                    validationData: (validation.x.standardized(mean: xs.mean, std: xs.std), validation.y), seed: 0)
+        let history = try model.fit(
+            x: train.x.standardized(mean: xs.mean, std: xs.std), y: train.y, epochs: 200,
+            validationData: (validation.x.standardized(mean: xs.mean, std: xs.std), validation.y), seed: 0)
         print("iris: val accuracy \(history["val_accuracy"].last!), val loss \(history["val_loss"].last!)")
         XCTAssertGreaterThanOrEqual(history["val_accuracy"].last!, 0.9)
         XCTAssertLessThan(history["val_loss"].last!, 0.3)

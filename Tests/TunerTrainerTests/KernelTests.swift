@@ -44,24 +44,35 @@ final class KernelTests: XCTestCase {
     func stored(_ x: Matrix, transposed: Bool) -> Matrix { transposed ? x.transposed : x }
 
     /// Runs one of the products on A·B, each operand stored as given, into a C of `initial`.
-    func product(_ kind: String, _ a: Matrix, _ b: Matrix, transposeA: Bool, transposeB: Bool, accumulate: Bool,
-                 initial: Float) -> Matrix {
+    func product(
+        _ kind: String, _ a: Matrix, _ b: Matrix, transposeA: Bool, transposeB: Bool, accumulate: Bool,
+        initial: Float
+    ) -> Matrix {
         let m = a.rows, k = a.columns, n = b.columns
         let sa = stored(a, transposed: transposeA), sb = stored(b, transposed: transposeB)
         var c = Matrix(rows: m, columns: n, repeating: initial)
-        sa.withUnsafePointer { ap in sb.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
-            switch kind {
-            case "packed":
-                Kernels.packedGemm(m: m, n: n, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n, accumulate: accumulate,
-                                   transposeA: transposeA, transposeB: transposeB)
-            case "column":
-                Kernels.columnGemm(m: m, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n, accumulate: accumulate,
-                                   transposeA: transposeA, transposeB: transposeB)
-            default:
-                Kernels.gemm(m: m, n: n, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n, accumulate: accumulate,
-                             transposeA: transposeA, transposeB: transposeB)
+        sa.withUnsafePointer { ap in
+            sb.withUnsafePointer { bp in
+                c.withUnsafeMutablePointer { cp in
+                    switch kind {
+                    case "packed":
+                        Kernels.packedGemm(
+                            m: m, n: n, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n,
+                            accumulate: accumulate,
+                            transposeA: transposeA, transposeB: transposeB)
+                    case "column":
+                        Kernels.columnGemm(
+                            m: m, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n, accumulate: accumulate,
+                            transposeA: transposeA, transposeB: transposeB)
+                    default:
+                        Kernels.gemm(
+                            m: m, n: n, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n,
+                            accumulate: accumulate,
+                            transposeA: transposeA, transposeB: transposeB)
+                    }
+                }
             }
-        } } }
+        }
         return c
     }
 
@@ -70,23 +81,27 @@ final class KernelTests: XCTestCase {
     /// operands stored transposed.
     func testPackedGemmMatchesTheDefinition() throws {
         var seed: UInt64 = 500
-        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (4, 24, 8), (6, 8, 3), (7, 25, 9), (13, 10, 33), (32, 64, 20), (8, 16, 5),
-                          (9, 17, 4), (20, 64, 32), (97, 30, 257), (5, 265, 40), (100, 270, 300), (40, 1, 30), (50, 3, 17),
-                          (64, 10, 40), (300, 5, 280), (263, 40, 19), (270, 33, 300), (1030, 20, 10),
-                          (880, 20, 300), (30, 200, 600),
-                          // A small B in whole strips, read in place: the smallest, an odd k, the
-                          // largest (``Kernels/inPlaceFloats``), and one value count past it.
-                          (6, 16, 1), (13, 48, 85), (7, 32, 128), (7, 32, 129)] {
+        for (m, n, k) in [
+            (1, 1, 1), (3, 5, 7), (4, 24, 8), (6, 8, 3), (7, 25, 9), (13, 10, 33), (32, 64, 20), (8, 16, 5),
+            (9, 17, 4), (20, 64, 32), (97, 30, 257), (5, 265, 40), (100, 270, 300), (40, 1, 30), (50, 3, 17),
+            (64, 10, 40), (300, 5, 280), (263, 40, 19), (270, 33, 300), (1030, 20, 10),
+            (880, 20, 300), (30, 200, 600),
+            // A small B in whole strips, read in place: the smallest, an odd k, the
+            // largest (``Kernels/inPlaceFloats``), and one value count past it.
+            (6, 16, 1), (13, 48, 85), (7, 32, 128), (7, 32, 129),
+        ] {
             for accumulate in [false, true] {
                 for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
                     seed += 1
                     let a = random(m, k, seed: seed), b = random(k, n, seed: seed + 7)
-                    let c = product("packed", a, b, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate,
-                                    initial: accumulate ? 0.5 : 9)
+                    let c = product(
+                        "packed", a, b, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate,
+                        initial: accumulate ? 0.5 : 9)
                     let expected = naive(a, b)
                     for i in 0..<(m * n) {
-                        XCTAssertEqual(c.storage[i], expected.storage[i] + (accumulate ? 0.5 : 0), accuracy: 2e-3,
-                                       "\(m)×\(k)·\(k)×\(n) accumulate \(accumulate) Aᵀ \(transposeA) Bᵀ \(transposeB) at \(i)")
+                        XCTAssertEqual(
+                            c.storage[i], expected.storage[i] + (accumulate ? 0.5 : 0), accuracy: 2e-3,
+                            "\(m)×\(k)·\(k)×\(n) accumulate \(accumulate) Aᵀ \(transposeA) Bᵀ \(transposeB) at \(i)")
                     }
                 }
             }
@@ -103,10 +118,15 @@ final class KernelTests: XCTestCase {
         for p in 0..<k { for j in 0..<n { b[p, j] = wide[p, j] } }
         let expected = naive(a, b)
         var c = Matrix(rows: m, columns: ldc, repeating: 7)
-        a.withUnsafePointer { ap in wide.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
-            Kernels.packedGemm(m: m, n: n, k: k, ap, lda: k, bp, ldb: ldb, cp, ldc: ldc, accumulate: false,
-                               transposeA: false, transposeB: false)
-        } } }
+        a.withUnsafePointer { ap in
+            wide.withUnsafePointer { bp in
+                c.withUnsafeMutablePointer { cp in
+                    Kernels.packedGemm(
+                        m: m, n: n, k: k, ap, lda: k, bp, ldb: ldb, cp, ldc: ldc, accumulate: false,
+                        transposeA: false, transposeB: false)
+                }
+            }
+        }
         for i in 0..<m {
             for j in 0..<ldc {
                 XCTAssertEqual(c[i, j], j < n ? expected[i, j] : 7, accuracy: 1e-4, "C[\(i), \(j)]")
@@ -124,12 +144,14 @@ final class KernelTests: XCTestCase {
                     seed += 1
                     let a = random(m, k, seed: seed), b = random(k, 1, seed: seed + 3)
                     for kind in ["column", "gemm"] {
-                        let c = product(kind, a, b, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate,
-                                        initial: accumulate ? -1 : 5)
+                        let c = product(
+                            kind, a, b, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate,
+                            initial: accumulate ? -1 : 5)
                         let expected = naive(a, b)
                         for i in 0..<m {
-                            XCTAssertEqual(c.storage[i], expected.storage[i] + (accumulate ? -1 : 0), accuracy: 1e-4,
-                                           "\(kind) \(m)×\(k) accumulate \(accumulate) Aᵀ \(transposeA) Bᵀ \(transposeB) at \(i)")
+                            XCTAssertEqual(
+                                c.storage[i], expected.storage[i] + (accumulate ? -1 : 0), accuracy: 1e-4,
+                                "\(kind) \(m)×\(k) accumulate \(accumulate) Aᵀ \(transposeA) Bᵀ \(transposeB) at \(i)")
                         }
                     }
                 }
@@ -143,7 +165,8 @@ final class KernelTests: XCTestCase {
             for (transposeA, transposeB) in [(true, false), (false, true), (true, true)] {
                 seed += 1
                 let a = random(m, k, seed: seed), b = random(k, n, seed: seed + 1)
-                let c = product("gemm", a, b, transposeA: transposeA, transposeB: transposeB, accumulate: false, initial: 3)
+                let c = product(
+                    "gemm", a, b, transposeA: transposeA, transposeB: transposeB, accumulate: false, initial: 3)
                 let expected = naive(a, b)
                 for i in 0..<(m * n) { XCTAssertEqual(c.storage[i], expected.storage[i], accuracy: 1e-4) }
             }
@@ -163,7 +186,8 @@ final class KernelTests: XCTestCase {
             }
         }
         XCTAssertLessThanOrEqual(worst, 2, "worst error \(worst) ulp")
-        let edges = Kernels.squareRoot(SIMD8<Float>(0, 1, 4, 0.25, Float.leastNormalMagnitude, Float.leastNonzeroMagnitude * 64, 3.4e38, 2))
+        let edges = Kernels.squareRoot(
+            SIMD8<Float>(0, 1, 4, 0.25, Float.leastNormalMagnitude, Float.leastNonzeroMagnitude * 64, 3.4e38, 2))
         XCTAssertEqual(edges[0], 0)
         XCTAssertEqual(edges[1], 1, accuracy: 2 * Float(1).ulp)
         XCTAssertEqual(edges[2], 2, accuracy: 2 * Float(2).ulp)
@@ -175,9 +199,13 @@ final class KernelTests: XCTestCase {
     func testGemmAccumulates() {
         let a = random(7, 5, seed: 1), b = random(5, 19, seed: 2)
         var c = Matrix(rows: 7, columns: 19, repeating: 1)
-        a.withUnsafePointer { ap in b.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
-            Kernels.gemm(m: 7, n: 19, k: 5, ap, lda: 5, bp, ldb: 19, cp, ldc: 19, accumulate: true)
-        } } }
+        a.withUnsafePointer { ap in
+            b.withUnsafePointer { bp in
+                c.withUnsafeMutablePointer { cp in
+                    Kernels.gemm(m: 7, n: 19, k: 5, ap, lda: 5, bp, ldb: 19, cp, ldc: 19, accumulate: true)
+                }
+            }
+        }
         let expected = naive(a, b)
         for i in 0..<(7 * 19) { XCTAssertEqual(c.storage[i], expected.storage[i] + 1, accuracy: 1e-4) }
     }
@@ -218,7 +246,8 @@ final class KernelTests: XCTestCase {
             let (m, n, k) = shapes[index % shapes.count]
             let transposeA = index % 2 == 1, transposeB = index % 4 >= 2
             let a = test.random(m, k, seed: UInt64(700 + index)), b = test.random(k, n, seed: UInt64(800 + index))
-            let c = test.product("packed", a, b, transposeA: transposeA, transposeB: transposeB, accumulate: false, initial: 9)
+            let c = test.product(
+                "packed", a, b, transposeA: transposeA, transposeB: transposeB, accumulate: false, initial: 9)
             let expected = test.naive(a, b)
             results[index] = zip(c.storage, expected.storage).map { abs($0 - $1) }.max() ?? 0
         }

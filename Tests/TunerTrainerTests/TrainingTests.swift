@@ -38,7 +38,8 @@ final class TrainingTests: XCTestCase {
         let model = try Sequential([Dense(1, inputSize: 2)])
         try model.setWeights([(w: [0.5, -0.5], b: [0])])
         model.compile(optimizer: .adam(), loss: .meanSquaredError)
-        let history = try model.fit(x: try Matrix([[1, 2]] as [[Float]]), y: try Matrix([[1]] as [[Float]]), epochs: 1, shuffle: false)
+        let history = try model.fit(
+            x: try Matrix([[1, 2]] as [[Float]]), y: try Matrix([[1]] as [[Float]]), epochs: 1, shuffle: false)
         XCTAssertEqual(history["loss"].first ?? 0, 2.25, accuracy: 1e-6)
         let (w, b) = model.weights[0]
         XCTAssertEqual(w[0], 0.50099999895, accuracy: 1e-7)
@@ -59,7 +60,9 @@ final class TrainingTests: XCTestCase {
     func testFitIsDeterministicForASeed() throws {
         let x = Matrix.random(rows: 100, columns: 20, seed: 1), y = Matrix.random(rows: 100, columns: 1, seed: 2)
         func run() throws -> History {
-            let model = try Sequential([Dense(64, activation: .relu, inputSize: 20), Dropout(0.2), Dense(32, activation: .relu), Dense(1)])
+            let model = try Sequential([
+                Dense(64, activation: .relu, inputSize: 20), Dropout(0.2), Dense(32, activation: .relu), Dense(1),
+            ])
             model.compile(optimizer: .adam(), loss: .meanSquaredError, metrics: [.meanAbsoluteError])
             return try model.fit(x: x, y: y, epochs: 5, validationSplit: 0.2, seed: 42)
         }
@@ -74,8 +77,9 @@ final class TrainingTests: XCTestCase {
         let model = try Sequential([Dense(32, activation: .relu, inputSize: 4), Dense(1)])
         model.compile(optimizer: .adam(learningRate: 0.5), loss: .meanSquaredError)
         let stopping = EarlyStopping(monitor: "val_loss", patience: 1, restoreBestWeights: true)
-        let history = try model.fit(x: x, y: y, batchSize: 64, epochs: 50, validationData: (x, y), shuffle: false,
-                                    earlyStopping: stopping, seed: 1)
+        let history = try model.fit(
+            x: x, y: y, batchSize: 64, epochs: 50, validationData: (x, y), shuffle: false,
+            earlyStopping: stopping, seed: 1)
         let stopped = try XCTUnwrap(history.stoppedEpoch)
         XCTAssertLessThan(stopped, 49)
         let best = history["val_loss"].min()!

@@ -8,8 +8,12 @@ import TunerTrainer
 struct BenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "TunerBenchmarks",
-        abstract: "SwiftTuner measured side by side with its peers (Optuna, KerasTuner, numpy, scikit-learn, keras+jax).",
-        subcommands: [Journal.self, Trainer.self, Reports.self, Tuners.self, Workers.self, WorkersChild.self, WorkersRealChild.self, MLPObjective.self],
+        abstract:
+            "SwiftTuner measured side by side with its peers (Optuna, KerasTuner, numpy, scikit-learn, keras+jax).",
+        subcommands: [
+            Journal.self, Trainer.self, Reports.self, Tuners.self, Workers.self, WorkersChild.self,
+            WorkersRealChild.self, MLPObjective.self,
+        ],
         defaultSubcommand: Journal.self)
 }
 
@@ -41,8 +45,9 @@ extension BenchmarkCommand {
         @Option(help: "Trials Optuna runs.") var optunaTrials = 300
 
         func run() throws {
-            let options = JournalOptionsOfBenchmark(python: common.python, trials: trials, resumeTrials: resumeTrials,
-                                                    optunaTrials: optunaTrials)
+            let options = JournalOptionsOfBenchmark(
+                python: common.python, trials: trials, resumeTrials: resumeTrials,
+                optunaTrials: optunaTrials)
             try common.measure("journal") { try runJournalBenchmark(options, results: $0) }
         }
     }
@@ -58,8 +63,12 @@ extension BenchmarkCommand {
         @Option(help: "Pairs of samples with numpy's OpenBLAS loaded in this process.") var pairs = 101
 
         func validate() throws {
-            if let only, !["gemm", "trial", "parity"].contains(only) { throw ValidationError("--only is gemm, trial or parity") }
-            if rounds < 1 || pairs < 1 || seeds < 1 { throw ValidationError("--rounds, --pairs and --seeds are positive") }
+            if let only, !["gemm", "trial", "parity"].contains(only) {
+                throw ValidationError("--only is gemm, trial or parity")
+            }
+            if rounds < 1 || pairs < 1 || seeds < 1 {
+                throw ValidationError("--rounds, --pairs and --seeds are positive")
+            }
         }
 
         func run() throws {
@@ -99,8 +108,9 @@ extension BenchmarkCommand {
 
         func run() throws {
             try common.measure("tuners") {
-                try runTunerBenchmark(python: common.python, seeds: seeds, trials: trials, part: part,
-                                      maxEpochs: maxEpochs, results: $0)
+                try runTunerBenchmark(
+                    python: common.python, seeds: seeds, trials: trials, part: part,
+                    maxEpochs: maxEpochs, results: $0)
             }
         }
     }
@@ -112,22 +122,27 @@ extension BenchmarkCommand {
         @Option(help: "Worker counts, separated by commas.") var counts = "1,2,4,8,16"
         @Option(help: "Seconds each run is measured.") var seconds = 6.0
         @Option(help: "full, normal or both.") var synchronous = "both"
-        @Option(help: "A PostgreSQL database URL (emptied each run): both tools measured on it too.") var postgres: String?
+        @Option(help: "A PostgreSQL database URL (emptied each run): both tools measured on it too.") var postgres:
+            String?
 
         func validate() throws {
             guard !parsedCounts.isEmpty, parsedCounts.allSatisfy({ (1...64).contains($0) }) else {
                 throw ValidationError("--counts lists numbers from 1 to 64")
             }
-            if !["full", "normal", "both"].contains(synchronous) { throw ValidationError("--synchronous is full, normal or both") }
+            if !["full", "normal", "both"].contains(synchronous) {
+                throw ValidationError("--synchronous is full, normal or both")
+            }
             if !(seconds >= 1 && seconds <= 600) { throw ValidationError("--seconds is from 1 to 600") }
         }
 
         var parsedCounts: [Int] { counts.split(separator: ",").compactMap { Int($0) } }
 
         func run() throws {
-            let modes: [JournalOptions.Synchronous] = synchronous == "both" ? [.full, .normal] : synchronous == "full" ? [.full] : [.normal]
-            let options = WorkersBenchmarkOptions(python: common.python, counts: parsedCounts, seconds: seconds, synchronous: modes,
-                                                  postgres: postgres)
+            let modes: [JournalOptions.Synchronous] =
+                synchronous == "both" ? [.full, .normal] : synchronous == "full" ? [.full] : [.normal]
+            let options = WorkersBenchmarkOptions(
+                python: common.python, counts: parsedCounts, seconds: seconds, synchronous: modes,
+                postgres: postgres)
             try common.measure("workers") { try runWorkersBenchmark(options, results: $0) }
         }
     }
@@ -144,13 +159,16 @@ extension BenchmarkCommand {
 
     struct WorkersRealChild: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "workers-real-child", abstract: "One worker of the real-trials measurement.", shouldDisplay: false)
+            commandName: "workers-real-child", abstract: "One worker of the real-trials measurement.",
+            shouldDisplay: false)
         @Argument var studyFile: String
         @Argument var directory: String
         @Argument var maxTrials: Int
         @Argument var id: String
 
-        func run() throws { try runRealTrialsWorker(studyFile: studyFile, directory: directory, maxTrials: maxTrials, id: id) }
+        func run() throws {
+            try runRealTrialsWorker(studyFile: studyFile, directory: directory, maxTrials: maxTrials, id: id)
+        }
     }
 
     struct MLPObjective: ParsableCommand {

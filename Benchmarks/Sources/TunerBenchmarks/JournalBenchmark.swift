@@ -32,10 +32,15 @@ func trivial(_ context: TrialContext) -> TrialResult {
     return TrialResult(metrics: ["val_loss": (x - 0.01) * (x - 0.01) + y])
 }
 
-func makeTuner(_ work: String, _ project: String, _ synchronous: JournalOptions.Synchronous, maxTrials: Int) throws -> Tuner {
-    let tuner = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: try space(),
-                          configuration: TunerConfiguration(directory: work, projectName: project, maxTrials: maxTrials, seed: 1, verbose: 0, journal: JournalOptions(synchronous: synchronous)),
-                          output: CapturedOutput())
+func makeTuner(_ work: String, _ project: String, _ synchronous: JournalOptions.Synchronous, maxTrials: Int) throws
+    -> Tuner
+{
+    let tuner = try Tuner(
+        oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: try space(),
+        configuration: TunerConfiguration(
+            directory: work, projectName: project, maxTrials: maxTrials, seed: 1, verbose: 0,
+            journal: JournalOptions(synchronous: synchronous)),
+        output: CapturedOutput())
     tuner.handlesSignals = false
     return tuner
 }
@@ -72,19 +77,32 @@ func runJournalBenchmark(_ options: JournalOptionsOfBenchmark, results: Benchmar
     }
     var resumeTimes: [Double] = []
     for _ in 0..<5 {
-        resumeTimes.append(try seconds {
-            let tuner = try makeTuner(work, "resume", .full, maxTrials: options.resumeTrials)
-            try tuner.search(trivial)
-        })
+        resumeTimes.append(
+            try seconds {
+                let tuner = try makeTuner(work, "resume", .full, maxTrials: options.resumeTrials)
+                try tuner.search(trivial)
+            })
     }
     let resume = resumeTimes.sorted()[resumeTimes.count / 2]
     if ProcessInfo.processInfo.environment["SWIFTTUNER_BENCH_BREAKDOWN"] != nil {
         var tuner: Tuner?
-        print(String(format: "  open (checks, lock, migration): %.1f ms", try seconds { tuner = try makeTuner(work, "resume", .full, maxTrials: options.resumeTrials) } * 1000))
+        print(
+            String(
+                format: "  open (checks, lock, migration): %.1f ms",
+                try seconds { tuner = try makeTuner(work, "resume", .full, maxTrials: options.resumeTrials) } * 1000))
         var records: [TrialRecord] = []
-        print(String(format: "  fetch trials:                   %.1f ms", try seconds { records = try tuner!.journal.trials() } * 1000))
-        print(String(format: "  decode values:                  %.1f ms", try seconds { for r in records { _ = try r.values() } } * 1000))
-        print(String(format: "  counted attempts:               %.1f ms", try seconds { _ = try tuner!.journal.attemptCounts() } * 1000))
+        print(
+            String(
+                format: "  fetch trials:                   %.1f ms",
+                try seconds { records = try tuner!.journal.trials() } * 1000))
+        print(
+            String(
+                format: "  decode values:                  %.1f ms",
+                try seconds { for r in records { _ = try r.values() } } * 1000))
+        print(
+            String(
+                format: "  counted attempts:               %.1f ms",
+                try seconds { _ = try tuner!.journal.attemptCounts() } * 1000))
     }
 
     results.record("swifttuner_full_trials_per_second", full)
@@ -92,12 +110,17 @@ func runJournalBenchmark(_ options: JournalOptionsOfBenchmark, results: Benchmar
     results.record("swifttuner_resume_seconds", resume)
     print(String(format: "SwiftTuner  durable (synchronous=FULL):  %8.0f trials/s", full))
     print(String(format: "SwiftTuner  synchronous=NORMAL:          %8.0f trials/s", normal))
-    print(String(format: "SwiftTuner  open + resume %d trials:   %8.1f ms (median of 5)", options.resumeTrials, resume * 1000))
+    print(
+        String(
+            format: "SwiftTuner  open + resume %d trials:   %8.1f ms (median of 5)", options.resumeTrials, resume * 1000
+        ))
 
     if let python = options.python {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("peers/optuna_store.py").path
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "peers/optuna_store.py"
+        ).path
         process.arguments = [script, work, "\(options.optunaTrials)", "\(min(options.resumeTrials, 1000))"]
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -105,11 +128,15 @@ func runJournalBenchmark(_ options: JournalOptionsOfBenchmark, results: Benchmar
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         if process.terminationStatus == 0,
-           let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let optunaRate = object["trials_per_second"] as? Double,
-           let optunaResume = object["resume_seconds"] as? Double,
-           let count = object["resume_trials"] as? Int {
-            print(String(format: "Optuna %@ SQLite storage:             %8.0f trials/s (%d trials)", object["version"] as? String ?? "?", optunaRate, options.optunaTrials))
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let optunaRate = object["trials_per_second"] as? Double,
+            let optunaResume = object["resume_seconds"] as? Double,
+            let count = object["resume_trials"] as? Int
+        {
+            print(
+                String(
+                    format: "Optuna %@ SQLite storage:             %8.0f trials/s (%d trials)",
+                    object["version"] as? String ?? "?", optunaRate, options.optunaTrials))
             print(String(format: "Optuna      load_study + get_trials %d: %8.1f ms", count, optunaResume * 1000))
             results.record("optuna_sqlite_trials_per_second", optunaRate)
             results.record("optuna_resume_seconds", optunaResume)

@@ -18,8 +18,9 @@ struct MLPProblem {
     /// (the quality-parity benchmark trains on the same data).
     init(_ name: String) throws {
         let classification = name == "iris"
-        let data = try Dataset.loadCSV(repositoryRoot.appendingPathComponent("Fixtures/data/\(name).csv").path,
-                                       targets: [classification ? "species" : "progression"], oneHot: classification)
+        let data = try Dataset.loadCSV(
+            repositoryRoot.appendingPathComponent("Fixtures/data/\(name).csv").path,
+            targets: [classification ? "species" : "progression"], oneHot: classification)
         let (train, validation) = data.split(validationFraction: 0.2, seed: 7)
         let xs = train.x.columnStatistics()
         trainX = train.x.standardized(mean: xs.mean, std: xs.std)
@@ -49,20 +50,24 @@ struct MLPProblem {
     /// (a promoted Hyperband trial), and returns its validation loss and final weights.
     ///
     /// - Throws: ``FailedTrialError`` for a model over ``maxParameters``.
-    func train(units1: Int, units2: Int, learningRate: Double, epochs: Int, from weights: [(w: [Float], b: [Float])]?,
-               seed: UInt64) throws -> (loss: Double, weights: [(w: [Float], b: [Float])]) {
-        let model = try Sequential([
-            Dense(units1, activation: .relu, inputSize: trainX.columns),
-            Dense(units2, activation: .relu),
-            Dense(trainY.columns, activation: classification ? .softmax : .linear),
-        ], seed: seed)
+    func train(
+        units1: Int, units2: Int, learningRate: Double, epochs: Int, from weights: [(w: [Float], b: [Float])]?,
+        seed: UInt64
+    ) throws -> (loss: Double, weights: [(w: [Float], b: [Float])]) {
+        let model = try Sequential(
+            [
+                Dense(units1, activation: .relu, inputSize: trainX.columns),
+                Dense(units2, activation: .relu),
+                Dense(trainY.columns, activation: classification ? .softmax : .linear),
+            ], seed: seed)
         guard model.parameterCount <= Self.maxParameters else {
             throw FailedTrialError("model too large: \(model.parameterCount) parameters")
         }
-        model.compile(optimizer: .adam(learningRate: learningRate),
-                      loss: classification ? .categoricalCrossentropy : .meanSquaredError)
+        model.compile(
+            optimizer: .adam(learningRate: learningRate),
+            loss: classification ? .categoricalCrossentropy : .meanSquaredError)
         if let weights { try model.setWeights(weights) }
-        try model.fit(x: trainX, y: trainY, batchSize: 32, epochs: epochs) // shuffles from the model's seed
+        try model.fit(x: trainX, y: trainY, batchSize: 32, epochs: epochs)  // shuffles from the model's seed
         let loss = try model.evaluate(x: validationX, y: validationY)["loss"] ?? .nan
         return (loss.isFinite ? loss : 1e9, model.weights)
     }
@@ -81,7 +86,9 @@ struct MLPRun {
 }
 
 /// Runs our RandomSearch, BayesianOptimization and Hyperband on the MLP problem.
-func runMLPTuners(_ problem: MLPProblem, seeds: Int, trials: Int, maxEpochs: Int, work: String) throws -> [(String, [MLPRun])] {
+func runMLPTuners(_ problem: MLPProblem, seeds: Int, trials: Int, maxEpochs: Int, work: String) throws -> [(
+    String, [MLPRun]
+)] {
     let budget = trials * maxEpochs
     struct BudgetSpent: FatalSearchError {}
     var results: [(String, [MLPRun])] = []
@@ -95,10 +102,14 @@ func runMLPTuners(_ problem: MLPProblem, seeds: Int, trials: Int, maxEpochs: Int
         for seed in 0..<seeds {
             var run = MLPRun(), spent = 0, best = Double.infinity
             var store: [String: [(w: [Float], b: [Float])]] = [:]
-            let tuner = try Tuner(oracle: makeOracle(), objective: "val_loss",
-                                  hyperparameters: try MLPProblem.space(),
-                                  configuration: TunerConfiguration(directory: work, projectName: "mlp-\(problem.name)-\(method.split(separator: " ").last!)-\(seed)", maxTrials: maxTrials, maxConsecutiveFailedTrials: nil, seed: UInt64(seed), overwrite: true, verbose: 0, journal: JournalOptions(synchronous: .normal)),
-                                  output: CapturedOutput())
+            let tuner = try Tuner(
+                oracle: makeOracle(), objective: "val_loss",
+                hyperparameters: try MLPProblem.space(),
+                configuration: TunerConfiguration(
+                    directory: work, projectName: "mlp-\(problem.name)-\(method.split(separator: " ").last!)-\(seed)",
+                    maxTrials: maxTrials, maxConsecutiveFailedTrials: nil, seed: UInt64(seed), overwrite: true,
+                    verbose: 0, journal: JournalOptions(synchronous: .normal)),
+                output: CapturedOutput())
             tuner.handlesSignals = false
             do {
                 try tuner.search { context in
@@ -148,7 +159,8 @@ func serveMLPObjective(dataset: String, seed: UInt64) throws {
         var answer: [String: Any] = [:]
         do {
             let (loss, weights) = try problem.train(
-                units1: (request["units_1"] as? NSNumber)?.intValue ?? 8, units2: (request["units_2"] as? NSNumber)?.intValue ?? 8,
+                units1: (request["units_1"] as? NSNumber)?.intValue ?? 8,
+                units2: (request["units_2"] as? NSNumber)?.intValue ?? 8,
                 learningRate: (request["learning_rate"] as? NSNumber)?.doubleValue ?? 1e-3,
                 epochs: (request["epochs"] as? NSNumber)?.intValue ?? 1,
                 from: (request["parent"] as? String).flatMap { store[$0] }, seed: seed)
@@ -172,28 +184,42 @@ func runMLPTuningBenchmark(python: String?, seeds: Int, trials: Int, maxEpochs: 
     let checkpoints = [20, 50, 100].filter { $0 <= trials }
     print("\nThe built-in MLP on the shipped datasets (units_1, units_2 in 8–512 log, learning rate 1e-4–1e-1 log;")
     print("models over \(MLPProblem.maxParameters) parameters fail), \(seeds) seeds, \(maxEpochs) epochs a full trial;")
-    print("median best validation loss within the epochs of \(checkpoints.map(String.init).joined(separator: " / ")) full trials, median failed trials and attempts")
+    print(
+        "median best validation loss within the epochs of \(checkpoints.map(String.init).joined(separator: " / ")) " +
+            "full trials, median failed trials and attempts"
+    )
     for name in ["diabetes", "iris"] {
         let problem = try MLPProblem(name)
         var rows: [(String, [Double], Double, Double)] = []
-        for (method, runs) in try runMLPTuners(problem, seeds: seeds, trials: trials, maxEpochs: maxEpochs, work: work) {
-            rows.append((method, checkpoints.map { n in median(runs.map { $0.best(within: n * maxEpochs) }) },
-                         median(runs.map { Double($0.failed) }), median(runs.map { Double($0.curve.count) })))
+        for (method, runs) in try runMLPTuners(problem, seeds: seeds, trials: trials, maxEpochs: maxEpochs, work: work)
+        {
+            rows.append(
+                (
+                    method, checkpoints.map { n in median(runs.map { $0.best(within: n * maxEpochs) }) },
+                    median(runs.map { Double($0.failed) }), median(runs.map { Double($0.curve.count) })
+                ))
         }
-        if let python, let peers = runPeer(python, "mlp_tuners.py", [CommandLine.arguments[0], name, "\(seeds)", "\(trials)", "\(maxEpochs)"]) {
+        if let python,
+            let peers = runPeer(
+                python, "mlp_tuners.py", [CommandLine.arguments[0], name, "\(seeds)", "\(trials)", "\(maxEpochs)"])
+        {
             for (method, value) in peers.sorted(by: { $0.key < $1.key }) {
                 guard let entry = value as? [String: Any] else { continue }
                 if let error = entry["error"] as? String { print("  \(method): \(error)"); continue }
                 let best = entry["best"] as? [String: Double] ?? [:]
-                rows.append((method, checkpoints.map { best[String($0)] ?? .nan }, entry["failed"] as? Double ?? .nan,
-                             entry["attempts"] as? Double ?? .nan))
+                rows.append(
+                    (
+                        method, checkpoints.map { best[String($0)] ?? .nan }, entry["failed"] as? Double ?? .nan,
+                        entry["attempts"] as? Double ?? .nan
+                    ))
             }
         }
         print("\n  \(name) (validation \(problem.classification ? "cross-entropy" : "MSE, standardized target"))")
         for row in rows {
             results.record("mlp_\(name)_\(row.0)_best", row.1.last ?? .nan)
-            print("  " + pad(row.0, 40) + row.1.map { pad(String(format: "%.4f", $0), 10) }.joined()
-                  + String(format: "failed %.1f of %.0f attempts", row.2, row.3))
+            print(
+                "  " + pad(row.0, 40) + row.1.map { pad(String(format: "%.4f", $0), 10) }.joined()
+                    + String(format: "failed %.1f of %.0f attempts", row.2, row.3))
         }
     }
 }

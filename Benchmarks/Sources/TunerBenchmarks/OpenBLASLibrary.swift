@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The OpenBLAS library that numpy loaded, opened in this process, so that the GEMM table can
@@ -15,10 +15,16 @@ import Glibc
 /// }
 /// ```
 struct OpenBLASLibrary {
-    private typealias Gemm64 = @convention(c) (Int32, Int32, Int32, Int64, Int64, Int64, Float, UnsafePointer<Float>, Int64,
-                                               UnsafePointer<Float>, Int64, Float, UnsafeMutablePointer<Float>, Int64) -> Void
-    private typealias Gemm32 = @convention(c) (Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>, Int32,
-                                               UnsafePointer<Float>, Int32, Float, UnsafeMutablePointer<Float>, Int32) -> Void
+    private typealias Gemm64 =
+        @convention(c) (
+            Int32, Int32, Int32, Int64, Int64, Int64, Float, UnsafePointer<Float>, Int64,
+            UnsafePointer<Float>, Int64, Float, UnsafeMutablePointer<Float>, Int64
+        ) -> Void
+    private typealias Gemm32 =
+        @convention(c) (
+            Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>, Int32,
+            UnsafePointer<Float>, Int32, Float, UnsafeMutablePointer<Float>, Int32
+        ) -> Void
     private typealias SetThreads = @convention(c) (Int32) -> Void
 
     /// `cblas_sgemm` with 64-bit integers (numpy's own builds: symbols suffixed `64_`).
@@ -35,8 +41,11 @@ struct OpenBLASLibrary {
             return nil
         }
         guard let gemm = symbol(["scipy_cblas_sgemm64_", "cblas_sgemm64_", "cblas_sgemm"]),
-              let threads = symbol(["scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
-                                    "openblas_set_num_threads"]) else { return nil }
+            let threads = symbol([
+                "scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
+                "openblas_set_num_threads",
+            ])
+        else { return nil }
         if gemm.name.hasSuffix("64_") {
             gemm64 = unsafeBitCast(gemm.address, to: Gemm64.self)
             gemm32 = nil
@@ -49,8 +58,10 @@ struct OpenBLASLibrary {
 
     /// C = op(A)·op(B) on row-major matrices, with the trainer's argument convention
     /// (`Kernels.gemm`): op transposes an operand stored transposed.
-    func gemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-              _ c: UnsafeMutablePointer<Float>, ldc: Int, transposeA: Bool = false, transposeB: Bool = false) {
+    func gemm(
+        m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, transposeA: Bool = false, transposeB: Bool = false
+    ) {
         // CBLAS: row-major 101; no transpose 111, transpose 112.
         let ta: Int32 = transposeA ? 112 : 111, tb: Int32 = transposeB ? 112 : 111
         if let gemm64 {

@@ -2,7 +2,8 @@ import Foundation
 import SwiftTuner
 
 /// The repository's root, from this file's place in it.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 /// Writes a dataset as a headerless CSV of features then targets, for the Python peers.
 func writeCSV(_ x: Matrix, _ y: Matrix, to path: String) throws {
@@ -19,16 +20,21 @@ func qualityParity(_ options: TrainerOptions, results: BenchmarkResults) throws 
     let work = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-parity-\(getpid())")
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: work) }
-    print("\nquality parity (validation loss, median of \(options.seeds) seeds; same split, architecture, epochs, batch 32, Adam 1e-3):")
+    print(
+        "\nquality parity (validation loss, median of \(options.seeds) seeds; same split, architecture, epochs, " +
+            "batch 32, Adam 1e-3):"
+    )
 
     struct Task {
         var name: String, dataset: String, hidden: [Int], epochs: Int, loss: Loss, kind: String
     }
     let tasks = [
-        Task(name: "diabetes regression (val MSE, standardized target)", dataset: "diabetes",
-             hidden: [64, 32], epochs: 100, loss: .meanSquaredError, kind: "regression"),
-        Task(name: "iris classification (val cross-entropy)", dataset: "iris",
-             hidden: [32], epochs: 200, loss: .categoricalCrossentropy, kind: "classification"),
+        Task(
+            name: "diabetes regression (val MSE, standardized target)", dataset: "diabetes",
+            hidden: [64, 32], epochs: 100, loss: .meanSquaredError, kind: "regression"),
+        Task(
+            name: "iris classification (val cross-entropy)", dataset: "iris",
+            hidden: [32], epochs: 200, loss: .categoricalCrossentropy, kind: "classification"),
     ]
     for task in tasks {
         // The same split and standardization as the tuners' MLP benchmark.
@@ -36,7 +42,9 @@ func qualityParity(_ options: TrainerOptions, results: BenchmarkResults) throws 
         let (trainX, trainY, validationX, validationY) = (data.trainX, data.trainY, data.validationX, data.validationY)
         var ours: [Double] = []
         for seed in 0..<options.seeds {
-            let hidden = task.hidden.enumerated().map { i, u in Dense(u, activation: .relu, inputSize: i == 0 ? trainX.columns : nil) }
+            let hidden = task.hidden.enumerated().map { i, u in
+                Dense(u, activation: .relu, inputSize: i == 0 ? trainX.columns : nil)
+            }
             let output = Dense(trainY.columns, activation: data.classification ? .softmax : .linear)
             let model = try Sequential(hidden + [output])
             model.compile(optimizer: .adam(), loss: task.loss)
@@ -50,12 +58,18 @@ func qualityParity(_ options: TrainerOptions, results: BenchmarkResults) throws 
             let validationPath = (work as NSString).appendingPathComponent("\(task.dataset).validation")
             try writeCSV(trainX, trainY, to: trainPath)
             try writeCSV(validationX, validationY, to: validationPath)
-            if let result = runPeer(python, "mlp_peers.py", ["parity", task.kind, trainPath, validationPath,
-                                                             task.hidden.map(String.init).joined(separator: ","),
-                                                             "\(task.epochs)", "\(options.seeds)", "\(trainY.columns)"]),
-               let theirs = result["median"] as? Double {
+            if let result = runPeer(
+                python, "mlp_peers.py",
+                [
+                    "parity", task.kind, trainPath, validationPath,
+                    task.hidden.map(String.init).joined(separator: ","),
+                    "\(task.epochs)", "\(options.seeds)", "\(trainY.columns)",
+                ]),
+                let theirs = result["median"] as? Double
+            {
                 results.record("parity_sklearn_\(task.dataset)", theirs)
-                line += String(format: "   scikit-learn %.4f   (SwiftTuner / scikit-learn = %.3f)", theirs, median(ours) / theirs)
+                line += String(
+                    format: "   scikit-learn %.4f   (SwiftTuner / scikit-learn = %.3f)", theirs, median(ours) / theirs)
             }
         }
         print(line)

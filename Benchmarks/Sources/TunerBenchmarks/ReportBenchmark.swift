@@ -11,13 +11,18 @@ func runReportBenchmark(trials: Int, results: BenchmarkResults) throws {
     try hp.float("learning_rate", min: 1e-4, max: 1e-1, sampling: .log)
     try hp.int("units", min: 8, max: 512)
     try hp.choice("activation", ["relu", "tanh", "sigmoid"])
-    let tuner = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp,
-                          configuration: TunerConfiguration(directory: work, projectName: "big", maxTrials: trials, maxRetriesPerTrial: 2, maxConsecutiveFailedTrials: nil, seed: 1, verbose: 0, journal: JournalOptions(synchronous: .normal)),
-                          output: CapturedOutput())
+    let tuner = try Tuner(
+        oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp,
+        configuration: TunerConfiguration(
+            directory: work, projectName: "big", maxTrials: trials, maxRetriesPerTrial: 2,
+            maxConsecutiveFailedTrials: nil, seed: 1, verbose: 0, journal: JournalOptions(synchronous: .normal)),
+        output: CapturedOutput())
     tuner.handlesSignals = false
     let setup = try time {
         try tuner.search { context in
-            if context.retry < 2 && context.number % 10 != 0 { throw ReportBenchmarkError(message: "attempt \(context.retry + 1) failed") }
+            if context.retry < 2 && context.number % 10 != 0 {
+                throw ReportBenchmarkError(message: "attempt \(context.retry + 1) failed")
+            }
             let lr: Double = context.hyperparameters["learning_rate"]?.doubleValue ?? 0
             var history: [[String: Double]] = []
             for epoch in 0..<5 {
@@ -40,7 +45,10 @@ func runReportBenchmark(trials: Int, results: BenchmarkResults) throws {
     results.record("report_junit_seconds", junitTime)
     results.record("report_junit_bytes", Double(junit.count))
     print(String(format: "  read the journal: %.2f s", read))
-    print(String(format: "  HTML:  %.2f s, %.1f MB (every trial in the table, charts sampled)", htmlTime, Double(html.utf8.count) / 1e6))
+    print(
+        String(
+            format: "  HTML:  %.2f s, %.1f MB (every trial in the table, charts sampled)", htmlTime,
+            Double(html.utf8.count) / 1e6))
     print(String(format: "  JUnit: %.2f s, %.1f MB", junitTime, Double(junit.count) / 1e6))
     print(String(format: "  total (read + both reports): %.2f s", read + htmlTime + junitTime))
 }

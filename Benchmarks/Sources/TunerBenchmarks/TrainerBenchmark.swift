@@ -21,7 +21,8 @@ struct TrainerOptions {
 func runPeer(_ python: String, _ script: String, _ arguments: [String]) -> [String: Any]? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("peers/\(script)").path
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("peers/\(script)")
+        .path
     process.arguments = [path] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
@@ -37,7 +38,9 @@ func runPeer(_ python: String, _ script: String, _ arguments: [String]) -> [Stri
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        let tail = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
+        let tail =
+            (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").suffix(5).joined(
+                separator: "\n") ?? ""
         print("  (\(script) failed with exit \(process.terminationStatus))\n\(tail)")
         return nil
     }
@@ -63,8 +66,10 @@ typealias GEMMShape = (form: String, m: Int, n: Int, k: Int, transposed: String)
 
 let gemmShapes: [GEMMShape] = {
     var shapes: [(String, Int, Int, Int, String)] = []
-    for (batch, input, output) in [(32, 20, 64), (32, 64, 32), (64, 128, 128), (128, 256, 256), (256, 512, 512), (256, 512, 10)] {
-        shapes.append(("forward  X·W", batch, output, input, ""))    // m, n, k
+    for (batch, input, output) in [
+        (32, 20, 64), (32, 64, 32), (64, 128, 128), (128, 256, 256), (256, 512, 512), (256, 512, 10),
+    ] {
+        shapes.append(("forward  X·W", batch, output, input, ""))  // m, n, k
         shapes.append(("backward dY·Wᵀ", batch, input, output, "B"))
         shapes.append(("backward Xᵀ·dY", input, output, batch, "A"))
     }
@@ -94,12 +99,17 @@ func gemmGFLOPs(_ shape: GEMMShape) -> Double {
     var best = Double.infinity
     for _ in 0..<5 {
         let t = time {
-            a.withUnsafePointer { ap in b.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
-                for _ in 0..<inner {
-                    Kernels.gemm(m: m, n: n, k: k, ap, lda: a.columns, bp, ldb: b.columns, cp, ldc: n,
-                                 transposeA: transposeA, transposeB: transposeB)
+            a.withUnsafePointer { ap in
+                b.withUnsafePointer { bp in
+                    c.withUnsafeMutablePointer { cp in
+                        for _ in 0..<inner {
+                            Kernels.gemm(
+                                m: m, n: n, k: k, ap, lda: a.columns, bp, ldb: b.columns, cp, ldc: n,
+                                transposeA: transposeA, transposeB: transposeB)
+                        }
+                    }
                 }
-            } } }
+            }
         }
         best = min(best, t / Double(inner))
     }
@@ -141,28 +151,34 @@ func gemmTable(_ options: TrainerOptions, results: BenchmarkResults) throws {
         if blas == nil { print("  (numpy's OpenBLAS could not be opened in this process: no paired columns)") }
     }
     let shapes = gemmShapes.filter { options.shapes.isEmpty || options.shapes.contains(gemmKey($0)) }
-    print("GEMM GFLOP/s (m×n×k)            numpy in a process, median of \(options.rounds)    "
-          + "numpy's OpenBLAS in this process, \(options.pairs) pairs")
-    print(pad("", 32) + pad("SwiftTuner", 12) + pad("numpy", 8) + pad("ratio", 10)
-          + pad("SwiftTuner", 12) + pad("OpenBLAS", 10) + pad("ratio", 8) + "% of peak"
-          + (blas == nil ? ": SwiftTuner" : " beside each pair: SwiftTuner, OpenBLAS"))
+    print(
+        "GEMM GFLOP/s (m×n×k)            numpy in a process, median of \(options.rounds)    "
+            + "numpy's OpenBLAS in this process, \(options.pairs) pairs")
+    print(
+        pad("", 32) + pad("SwiftTuner", 12) + pad("numpy", 8) + pad("ratio", 10)
+            + pad("SwiftTuner", 12) + pad("OpenBLAS", 10) + pad("ratio", 8) + "% of peak"
+            + (blas == nil ? ": SwiftTuner" : " beside each pair: SwiftTuner, OpenBLAS"))
     for shape in shapes {
         let key = gemmKey(shape)
         var ours: [Double] = [], theirs: [Double] = []
         for _ in 0..<options.rounds {
             if let python = options.python, let result = runPeer(python, "numpy_gemm.py", [key]),
-               let v = result[key] as? Double {
+                let v = result[key] as? Double
+            {
                 theirs.append(v)
             }
             ours.append(gemmGFLOPs(shape))
         }
         let mine = median(ours), peer = theirs.isEmpty ? nil : median(theirs)
-        var line = pad(shape.form, 16) + pad(key, 16) + pad(String(format: "%.1f", mine), 12)
-            + pad(peer.map { String(format: "%.1f", $0) } ?? "-", 8) + pad(peer.map { String(format: "%.2f×", mine / $0) } ?? "", 10)
+        var line =
+            pad(shape.form, 16) + pad(key, 16) + pad(String(format: "%.1f", mine), 12)
+            + pad(peer.map { String(format: "%.1f", $0) } ?? "-", 8)
+            + pad(peer.map { String(format: "%.2f×", mine / $0) } ?? "", 10)
         var shares = String(format: "%.0f%%", 100 * mine / peak)
         if let blas {
             let paired = pairedGEMM(shape, blas, pairs: options.pairs)
-            line += pad(String(format: "%.1f", paired.ours), 12) + pad(String(format: "%.1f", paired.blas), 10)
+            line +=
+                pad(String(format: "%.1f", paired.ours), 12) + pad(String(format: "%.1f", paired.blas), 10)
                 + pad(String(format: "%.3f×", paired.ratio), 8)
             shares = String(format: "%.0f%%, %.0f%%", 100 * paired.shareOfPeak.ours, 100 * paired.shareOfPeak.blas)
         }
@@ -176,45 +192,53 @@ func gemmTable(_ options: TrainerOptions, results: BenchmarkResults) throws {
 /// alternates too) `pairs` times on the same operands, each pair followed by a sample of the
 /// core's peak: each side's GFLOP/s over all its samples, the median of the pairs' speed ratios
 /// (SwiftTuner / OpenBLAS), and each side's median share of the peak measured beside each pair.
-func pairedGEMM(_ shape: GEMMShape, _ blas: OpenBLASLibrary,
-                pairs: Int) -> (ours: Double, blas: Double, ratio: Double, shareOfPeak: (ours: Double, blas: Double)) {
+func pairedGEMM(
+    _ shape: GEMMShape, _ blas: OpenBLASLibrary,
+    pairs: Int
+) -> (ours: Double, blas: Double, ratio: Double, shareOfPeak: (ours: Double, blas: Double)) {
     let (m, n, k) = (shape.m, shape.n, shape.k)
     let (a, b, transposeA, transposeB) = gemmOperands(shape)
     var c = Matrix(rows: m, columns: n)
     let flops = 2.0 * Double(m * n * k)
     let calls = max(1, Int(1e8 / flops))
     var totals = [0.0, 0.0], ratios: [Double] = [], shares: [[Double]] = [[], []]
-    a.withUnsafePointer { ap in b.withUnsafePointer { bp in c.withUnsafeMutablePointer { cp in
-        func sample(_ side: Int) -> Double {
-            time {
-                for _ in 0..<calls {
-                    if side == 0 {
-                        Kernels.gemm(m: m, n: n, k: k, ap, lda: a.columns, bp, ldb: b.columns, cp, ldc: n,
-                                     transposeA: transposeA, transposeB: transposeB)
-                    } else {
-                        blas.gemm(m: m, n: n, k: k, ap, lda: a.columns, bp, ldb: b.columns, cp, ldc: n,
-                                  transposeA: transposeA, transposeB: transposeB)
+    a.withUnsafePointer { ap in
+        b.withUnsafePointer { bp in
+            c.withUnsafeMutablePointer { cp in
+                func sample(_ side: Int) -> Double {
+                    time {
+                        for _ in 0..<calls {
+                            if side == 0 {
+                                Kernels.gemm(
+                                    m: m, n: n, k: k, ap, lda: a.columns, bp, ldb: b.columns, cp, ldc: n,
+                                    transposeA: transposeA, transposeB: transposeB)
+                            } else {
+                                blas.gemm(
+                                    m: m, n: n, k: k, ap, lda: a.columns, bp, ldb: b.columns, cp, ldc: n,
+                                    transposeA: transposeA, transposeB: transposeB)
+                            }
+                        }
                     }
+                }
+                // Both sides must compute the same product (a wrong CBLAS binding would time another).
+                _ = sample(0)
+                let ours = Array(UnsafeBufferPointer(start: cp, count: m * n))
+                _ = sample(1)
+                var worst: Float = 0
+                for i in 0..<(m * n) { worst = max(worst, abs(ours[i] - cp[i]) / max(1, abs(cp[i]))) }
+                if worst > 1e-4 { print("  (\(gemmKey(shape)): OpenBLAS and SwiftTuner differ by \(worst))") }
+                for pair in 0..<pairs {
+                    var t = [0.0, 0.0]
+                    for side in pair % 2 == 0 ? [0, 1] : [1, 0] { t[side] = sample(side) }
+                    totals[0] += t[0]; totals[1] += t[1]
+                    ratios.append(t[1] / t[0])
+                    // About a millisecond of multiply-add chains.
+                    let peak = Kernels.measuredPeak(rounds: 1, steps: 500_000)
+                    for side in 0..<2 { shares[side].append(flops * Double(calls) / t[side] / 1e9 / peak) }
                 }
             }
         }
-        // Both sides must compute the same product (a wrong CBLAS binding would time another).
-        _ = sample(0)
-        let ours = Array(UnsafeBufferPointer(start: cp, count: m * n))
-        _ = sample(1)
-        var worst: Float = 0
-        for i in 0..<(m * n) { worst = max(worst, abs(ours[i] - cp[i]) / max(1, abs(cp[i]))) }
-        if worst > 1e-4 { print("  (\(gemmKey(shape)): OpenBLAS and SwiftTuner differ by \(worst))") }
-        for pair in 0..<pairs {
-            var t = [0.0, 0.0]
-            for side in pair % 2 == 0 ? [0, 1] : [1, 0] { t[side] = sample(side) }
-            totals[0] += t[0]; totals[1] += t[1]
-            ratios.append(t[1] / t[0])
-            // About a millisecond of multiply-add chains.
-            let peak = Kernels.measuredPeak(rounds: 1, steps: 500_000)
-            for side in 0..<2 { shares[side].append(flops * Double(calls) / t[side] / 1e9 / peak) }
-        }
-    } } }
+    }
     let total = flops * Double(calls * pairs) / 1e9
     return (total / totals[0], total / totals[1], median(ratios), (median(shares[0]), median(shares[1])))
 }
@@ -225,15 +249,22 @@ func trialTimes(_ options: TrainerOptions, results: BenchmarkResults) throws {
     let x = Matrix.random(rows: 100, columns: 20, seed: 1), y = Matrix.random(rows: 100, columns: 1, seed: 2)
     let xv = Matrix.random(rows: 100, columns: 20, seed: 3), yv = Matrix.random(rows: 100, columns: 1, seed: 4)
     func trial(_ units: [Int], seed: UInt64) throws {
-        let model = try Sequential(units.enumerated().map { i, u in Dense(u, inputSize: i == 0 ? 20 : nil) } + [Dense(1)])
+        let model = try Sequential(
+            units.enumerated().map { i, u in Dense(u, inputSize: i == 0 ? 20 : nil) } + [Dense(1)])
         model.compile(optimizer: .adam(), loss: .meanSquaredError)
         try model.fit(x: x, y: y, batchSize: 32, epochs: 10, validationData: (xv, yv), seed: seed)
     }
     var small: [Double] = [], large: [Double] = []
     for seed in 0..<50 { small.append(try time { try trial([64, 32], seed: UInt64(seed)) }) }
     for seed in 0..<5 { large.append(try time { try trial([512, 512], seed: UInt64(seed)) }) }
-    print(String(format: "\nwhole trial, guide model (64, 32), build + fit: SwiftTuner %.3f ms (median of 50)", median(small) * 1000))
-    print(String(format: "whole trial, (512, 512), build + fit:          SwiftTuner %.2f ms (median of 5)", median(large) * 1000))
+    print(
+        String(
+            format: "\nwhole trial, guide model (64, 32), build + fit: SwiftTuner %.3f ms (median of 50)",
+            median(small) * 1000))
+    print(
+        String(
+            format: "whole trial, (512, 512), build + fit:          SwiftTuner %.2f ms (median of 5)",
+            median(large) * 1000))
     results.record("trial_seconds_64_32", median(small))
     results.record("trial_seconds_512_512", median(large))
     if let python = options.python, let peers = runPeer(python, "mlp_peers.py", ["trial"]) {

@@ -4,52 +4,76 @@ import SwiftTuner
 /// `TunerBenchmarks tuners [--python PYTHON] [--seeds N] [--trials N] [--part functions|mlp|all]
 /// [--max-epochs N]`: our tuners against Optuna's TPE and KerasTuner's, on Branin and Hartmann-6
 /// with a region that fails, and tuning the built-in MLP on the shipped datasets.
-func runTunerBenchmark(python: String?, seeds: Int, trials: Int, part: String, maxEpochs: Int,
-                       results: BenchmarkResults) throws {
-    if part == "all" || part == "functions" { try runFunctionBenchmark(python: python, seeds: seeds, trials: trials, results: results) }
-    if part == "all" || part == "mlp" { try runMLPTuningBenchmark(python: python, seeds: seeds, trials: trials, maxEpochs: maxEpochs,
-                                                                     results: results) }
+func runTunerBenchmark(
+    python: String?, seeds: Int, trials: Int, part: String, maxEpochs: Int,
+    results: BenchmarkResults
+) throws {
+    if part == "all" || part == "functions" {
+        try runFunctionBenchmark(python: python, seeds: seeds, trials: trials, results: results)
+    }
+    if part == "all" || part == "mlp" {
+        try runMLPTuningBenchmark(
+            python: python, seeds: seeds, trials: trials, maxEpochs: maxEpochs,
+            results: results)
+    }
 }
 
 /// The test-function half of `TunerBenchmarks tuners`.
 func runFunctionBenchmark(python: String?, seeds: Int, trials: Int, results: BenchmarkResults) throws {
     let checkpoints = [20, 50, 100].filter { $0 <= trials }
     let functions: [(String, [(String, Double, Double)], ([String: Double]) throws -> Double)] = [
-        ("branin", [("x", -5, 10), ("y", 0, 15)], { v in
-            let x = v["x"]!, y = v["y"]!
-            if x > 5 { throw FailedTrialError("failing region") }
-            let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)
-            return pow(y - b * x * x + c * x - 6, 2) + 10 * (1 - t) * cos(x) + 10
-        }),
-        ("hartmann6", (0..<6).map { ("x\($0)", 0, 1) }, { v in
-            let x = (0..<6).map { v["x\($0)"]! }
-            if x[0] > 0.75 { throw FailedTrialError("failing region") }
-            let a: [[Double]] = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
-            let p: [[Double]] = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                                 [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]]
-            let alpha: [Double] = [1, 1.2, 3, 3.2]
-            var sum = 0.0
-            for i in 0..<4 {
-                var inner = 0.0
-                for j in 0..<6 { inner += a[i][j] * pow(x[j] - p[i][j] * 1e-4, 2) }
-                sum += alpha[i] * exp(-inner)
+        (
+            "branin", [("x", -5, 10), ("y", 0, 15)],
+            { v in
+                let x = v["x"]!, y = v["y"]!
+                if x > 5 { throw FailedTrialError("failing region") }
+                let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)
+                return pow(y - b * x * x + c * x - 6, 2) + 10 * (1 - t) * cos(x) + 10
             }
-            return -sum
-        }),
+        ),
+        (
+            "hartmann6", (0..<6).map { ("x\($0)", 0, 1) },
+            { v in
+                let x = (0..<6).map { v["x\($0)"]! }
+                if x[0] > 0.75 { throw FailedTrialError("failing region") }
+                let a: [[Double]] = [
+                    [10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8],
+                    [17, 8, 0.05, 10, 0.1, 14],
+                ]
+                let p: [[Double]] = [
+                    [1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                    [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381],
+                ]
+                let alpha: [Double] = [1, 1.2, 3, 3.2]
+                var sum = 0.0
+                for i in 0..<4 {
+                    var inner = 0.0
+                    for j in 0..<6 { inner += a[i][j] * pow(x[j] - p[i][j] * 1e-4, 2) }
+                    sum += alpha[i] * exp(-inner)
+                }
+                return -sum
+            }
+        ),
     ]
     var rows: [(String, String, [Double], Double)] = []
     let work = (NSTemporaryDirectory() as NSString).appendingPathComponent("swifttuner-hpo-\(getpid())")
     defer { try? FileManager.default.removeItem(atPath: work) }
-    for (method, makeOracle) in [("SwiftTuner RandomSearch", { RandomSearchOracle() as any Oracle }),
-                                 ("SwiftTuner BayesianOptimization", { BayesianOptimizationOracle() as any Oracle })] {
+    for (method, makeOracle) in [
+        ("SwiftTuner RandomSearch", { RandomSearchOracle() as any Oracle }),
+        ("SwiftTuner BayesianOptimization", { BayesianOptimizationOracle() as any Oracle }),
+    ] {
         for (name, bounds, function) in functions {
             var bests: [[Double]] = [], failures: [Double] = []
             for seed in 0..<seeds {
                 let hp = HyperParameters()
                 for (key, low, high) in bounds { try hp.float(key, min: low, max: high) }
-                let tuner = try Tuner(oracle: makeOracle(), objective: "val_loss", hyperparameters: hp,
-                                      configuration: TunerConfiguration(directory: work, projectName: "\(name)-\(seed)", maxTrials: trials, maxConsecutiveFailedTrials: nil, seed: UInt64(seed), overwrite: true, verbose: 0, journal: JournalOptions(synchronous: .normal)),
-                                      output: CapturedOutput())
+                let tuner = try Tuner(
+                    oracle: makeOracle(), objective: "val_loss", hyperparameters: hp,
+                    configuration: TunerConfiguration(
+                        directory: work, projectName: "\(name)-\(seed)", maxTrials: trials,
+                        maxConsecutiveFailedTrials: nil, seed: UInt64(seed), overwrite: true, verbose: 0,
+                        journal: JournalOptions(synchronous: .normal)),
+                    output: CapturedOutput())
                 tuner.handlesSignals = false
                 try tuner.search { context in
                     var values: [String: Double] = [:]
@@ -75,18 +99,27 @@ func runFunctionBenchmark(python: String?, seeds: Int, trials: Int, results: Ben
                 guard let entry = byFunction[name] as? [String: Any] else { continue }
                 if let error = entry["error"] as? String { print("  \(method) on \(name): \(error)"); continue }
                 let best = entry["best"] as? [String: Double] ?? [:]
-                rows.append((method, name, checkpoints.map { best[String($0)] ?? .nan }, entry["failed"] as? Double ?? .nan))
+                rows.append(
+                    (method, name, checkpoints.map { best[String($0)] ?? .nan }, entry["failed"] as? Double ?? .nan))
             }
         }
     }
-    print("\nTest functions with a failing region (Branin: x > 5; Hartmann-6: x0 > 0.75), \(seeds) seeds × \(trials) trials;")
-    print("median best value after \(checkpoints.map(String.init).joined(separator: " / ")) trials, median failed trials (wasted attempts)")
+    print(
+        "\nTest functions with a failing region (Branin: x > 5; Hartmann-6: x0 > 0.75), \(seeds) seeds × \(trials) " +
+            "trials;"
+    )
+    print(
+        "median best value after \(checkpoints.map(String.init).joined(separator: " / ")) trials, median failed " +
+            "trials (wasted attempts)"
+    )
     for name in ["branin", "hartmann6"] {
         print("\n  \(name) (optimum \(name == "branin" ? "0.3979" : "-3.3224"))")
         for row in rows where row.1 == name {
             results.record("\(name)_\(row.0)_best", row.2.last ?? .nan)
             results.record("\(name)_\(row.0)_failed", row.3)
-            print("  " + pad(row.0, 40) + row.2.map { pad(String(format: "%.4f", $0), 10) }.joined() + String(format: "failed %.1f", row.3))
+            print(
+                "  " + pad(row.0, 40) + row.2.map { pad(String(format: "%.4f", $0), 10) }.joined()
+                    + String(format: "failed %.1f", row.3))
         }
     }
 }

@@ -27,40 +27,50 @@ struct WorkersMeasurement {
 }
 
 /// The space and the study every worker of a run opens.
-func workersBenchmarkTuner(directory: String, synchronous: JournalOptions.Synchronous, worker: String?,
-                           store: String? = nil) throws -> Tuner {
+func workersBenchmarkTuner(
+    directory: String, synchronous: JournalOptions.Synchronous, worker: String?,
+    store: String? = nil
+) throws -> Tuner {
     let hp = HyperParameters()
     try hp.float("x", min: 1e-4, max: 1e-1, sampling: .log)
     try hp.float("y", min: 0, max: 1)
-    var configuration = TunerConfiguration(directory: directory, projectName: "workers", maxTrials: 100_000_000,
-                                           maxConsecutiveFailedTrials: nil, seed: 1, verbose: .silent,
-                                           journal: JournalOptions(synchronous: synchronous, worker: worker), store: store)
+    var configuration = TunerConfiguration(
+        directory: directory, projectName: "workers", maxTrials: 100_000_000,
+        maxConsecutiveFailedTrials: nil, seed: 1, verbose: .silent,
+        journal: JournalOptions(synchronous: synchronous, worker: worker), store: store)
     configuration.handlesSignals = true
-    return try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp, configuration: configuration)
+    return try Tuner(
+        oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp, configuration: configuration)
 }
 
 /// A worker process of the benchmark: searches until SIGINT.
 func runBenchmarkWorker(directory: String, synchronous: String, id: String) throws {
     // With a PostgreSQL URL in place of the folder, the study is kept there.
     let store = PostgresURL.isPostgres(directory) ? directory : nil
-    let tuner = try workersBenchmarkTuner(directory: store == nil ? directory : NSTemporaryDirectory(),
-                                          synchronous: synchronous == "normal" ? .normal : .full,
-                                          worker: id == "solo" ? nil : id, store: store)
+    let tuner = try workersBenchmarkTuner(
+        directory: store == nil ? directory : NSTemporaryDirectory(),
+        synchronous: synchronous == "normal" ? .normal : .full,
+        worker: id == "solo" ? nil : id, store: store)
     try tuner.search { context in
         let x = context.hyperparameters["x"]?.doubleValue ?? 0, y = context.hyperparameters["y"]?.doubleValue ?? 0
         return TrialResult(metrics: ["val_loss": (x - 0.01) * (x - 0.01) + y])
     }
 }
 
-func measureSwiftTunerWorkers(count: Int, seconds: Double, synchronous: JournalOptions.Synchronous,
-                              postgres: String? = nil) throws -> WorkersMeasurement {
+func measureSwiftTunerWorkers(
+    count: Int, seconds: Double, synchronous: JournalOptions.Synchronous,
+    postgres: String? = nil
+) throws -> WorkersMeasurement {
     let folder = NSTemporaryDirectory() + "swifttuner-workers-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: folder) }
     // On PostgreSQL, each run's study starts empty under the same name.
-    if let postgres { _ = try workersBenchmarkTuner(directory: folder, synchronous: synchronous, worker: "setup", store: postgres) }
+    if let postgres {
+        _ = try workersBenchmarkTuner(directory: folder, synchronous: synchronous, worker: "setup", store: postgres)
+    }
     let directory = postgres ?? folder
     if postgres == nil { _ = try workersBenchmarkTuner(directory: directory, synchronous: synchronous, worker: nil) }
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let executable =
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let processes = try (1...count).map { id -> Process in
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -98,17 +108,25 @@ func measureSwiftTunerWorkers(count: Int, seconds: Double, synchronous: JournalO
     return WorkersMeasurement(trialsPerSecond: Double(window.count) / seconds, perWorker: counts, cycleP99: p99)
 }
 
-func measureOptunaWorkers(python: String, count: Int, seconds: Double, postgres: String? = nil) throws -> (WorkersMeasurement, String, Int)? {
+func measureOptunaWorkers(python: String, count: Int, seconds: Double, postgres: String? = nil) throws -> (
+    WorkersMeasurement, String, Int
+)? {
     let directory = NSTemporaryDirectory() + "optuna-workers-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    guard let object = runPeer(python, "optuna_workers.py", [directory, "\(count)", "\(seconds)"] + (postgres.map { [sqlAlchemyURL($0)] } ?? [])),
-          let rate = object["trials_per_second"] as? Double, let perWorker = object["per_worker"] as? [Int],
-          let p99 = object["cycle_p99"] as? Double else {
+    guard
+        let object = runPeer(
+            python, "optuna_workers.py",
+            [directory, "\(count)", "\(seconds)"] + (postgres.map { [sqlAlchemyURL($0)] } ?? [])),
+        let rate = object["trials_per_second"] as? Double, let perWorker = object["per_worker"] as? [Int],
+        let p99 = object["cycle_p99"] as? Double
+    else {
         return nil
     }
-    return (WorkersMeasurement(trialsPerSecond: rate, perWorker: perWorker, cycleP99: p99),
-            object["version"] as? String ?? "?", object["errors"] as? Int ?? 0)
+    return (
+        WorkersMeasurement(trialsPerSecond: rate, perWorker: perWorker, cycleP99: p99),
+        object["version"] as? String ?? "?", object["errors"] as? Int ?? 0
+    )
 }
 
 /// A store both tools are measured on: SQLite files in a temporary folder, or one PostgreSQL
@@ -141,7 +159,10 @@ func runWorkersBenchmark(_ options: WorkersBenchmarkOptions, results: BenchmarkR
     print("Trivial trials for \(options.seconds) s per run, \(ProcessInfo.processInfo.activeProcessorCount) cores")
     print("store                   workers  trials/s  min/max  p99 cycle (ms)")
     func row(_ name: String, _ n: Int, _ m: WorkersMeasurement) {
-        print(String(format: "%-22@  %7d  %8.0f  %7.2f  %8.2f", name as NSString, n, m.trialsPerSecond, m.fairness, m.cycleP99 * 1000))
+        print(
+            String(
+                format: "%-22@  %7d  %8.0f  %7.2f  %8.2f", name as NSString, n, m.trialsPerSecond, m.fairness,
+                m.cycleP99 * 1000))
     }
     let stores = [WorkersBenchmarkStore.sqlite(options.synchronous)] + (options.postgres.map { [.postgres($0)] } ?? [])
     for store in stores {
@@ -151,8 +172,10 @@ func runWorkersBenchmark(_ options: WorkersBenchmarkOptions, results: BenchmarkR
             var optuna: WorkersMeasurement?
             if let postgres { try resetPostgresStudy(postgres) }
             if let python = options.python,
-               let (measured, version, errors) = try measureOptunaWorkers(python: python, count: count, seconds: options.seconds,
-                                                                          postgres: postgres) {
+                let (measured, version, errors) = try measureOptunaWorkers(
+                    python: python, count: count, seconds: options.seconds,
+                    postgres: postgres)
+            {
                 optuna = measured
                 row("Optuna \(version) \(store.name)", count, measured)
                 results.record("\(optunaKey)_\(count)_trials_per_second", measured.trialsPerSecond)
@@ -163,8 +186,9 @@ func runWorkersBenchmark(_ options: WorkersBenchmarkOptions, results: BenchmarkR
             }
             for run in store.swiftTunerRuns {
                 if let postgres { try resetPostgresStudy(postgres) }
-                let measured = try measureSwiftTunerWorkers(count: count, seconds: options.seconds, synchronous: run.synchronous,
-                                                            postgres: run.postgres)
+                let measured = try measureSwiftTunerWorkers(
+                    count: count, seconds: options.seconds, synchronous: run.synchronous,
+                    postgres: run.postgres)
                 row(run.label, count, measured)
                 results.record("swifttuner_\(run.key)_\(count)_trials_per_second", measured.trialsPerSecond)
                 results.record("swifttuner_\(run.key)_\(count)_fairness", measured.fairness)
@@ -184,10 +208,15 @@ func runWorkersBenchmark(_ options: WorkersBenchmarkOptions, results: BenchmarkR
 func resetPostgresStudy(_ url: String) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["psql", url, "-X", "-q", "-c", "DROP SCHEMA IF EXISTS swifttuner CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;"]
+    process.arguments = [
+        "psql", url, "-X", "-q", "-c",
+        "DROP SCHEMA IF EXISTS swifttuner CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
+    ]
     try process.run()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw WorkersBenchmarkError(description: "cannot empty the database \(url)") }
+    guard process.terminationStatus == 0 else {
+        throw WorkersBenchmarkError(description: "cannot empty the database \(url)")
+    }
 }
 
 /// A libpq URL as SQLAlchemy names it for psycopg2 (a Unix socket folder as the host query item).
@@ -205,7 +234,8 @@ struct WorkersBenchmarkError: Error, CustomStringConvertible {
 func measureRealTrials(studyFile: String, count: Int, maxTrials: Int) throws -> Double {
     let directory = NSTemporaryDirectory() + "swifttuner-real-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let executable =
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let start = Date()
     let processes = try (1...count).map { id -> Process in
         let process = Process()
@@ -232,21 +262,27 @@ func runRealTrialsWorker(studyFile: String, directory: String, maxTrials: Int, i
 }
 
 func runRealTrialsBenchmark(results: BenchmarkResults) throws {
-    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Fixtures")
-        .standardized
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "../../../Fixtures"
+    )
+    .standardized
     let text = try String(contentsOf: fixtures.appendingPathComponent("studies/iris-random.yaml"), encoding: .utf8)
         .replacingOccurrences(of: "../data/iris.csv", with: fixtures.appendingPathComponent("data/iris.csv").path)
     print("\nReal trials: iris-random (the built-in MLP on iris), 100 trials, 1 worker against 2")
     for epochs in [40, 200] {
         let study = NSTemporaryDirectory() + "iris-random-\(epochs).yaml"
-        try text.replacingOccurrences(of: "epochs: 40", with: "epochs: \(epochs)").write(toFile: study, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "epochs: 40", with: "epochs: \(epochs)").write(
+            toFile: study, atomically: true, encoding: .utf8)
         var one: [Double] = [], two: [Double] = []
         for _ in 0..<3 {
             one.append(try measureRealTrials(studyFile: study, count: 1, maxTrials: 100))
             two.append(try measureRealTrials(studyFile: study, count: 2, maxTrials: 100))
         }
         let a = one.sorted()[1], b = two.sorted()[1]
-        print(String(format: "  %3d epochs: 1 worker %.2f s, 2 workers %.2f s (medians of 3): %.2f× the time", epochs, a, b, b / a))
+        print(
+            String(
+                format: "  %3d epochs: 1 worker %.2f s, 2 workers %.2f s (medians of 3): %.2f× the time", epochs, a, b,
+                b / a))
         results.record("real_\(epochs)_epochs_one_worker_seconds", a)
         results.record("real_\(epochs)_epochs_two_workers_seconds", b)
         results.record("real_\(epochs)_epochs_ratio", b / a)

@@ -146,5 +146,7 @@ public struct TrialDirectoryError: SearchEnvironmentError, CustomStringConvertib
         self.reason = reason
     }
     /// The message.
-    public var description: String { "cannot write the trial's files at \(path): \(reason). Free the space or fix the permissions, then resume." }
+    public var description: String {
+        "cannot write the trial's files at \(path): \(reason). Free the space or fix the permissions, then resume."
+    }
 }

@@ -46,8 +46,10 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
     /// Makes a definition, checking its range, sampling and default.
     ///
     /// - Throws: ``HyperParameterError`` when the definition is invalid.
-    public init(name: String, kind: Kind, defaultValue: HyperParameterValue? = nil,
-                conditions: [Condition] = []) throws {
+    public init(
+        name: String, kind: Kind, defaultValue: HyperParameterValue? = nil,
+        conditions: [Condition] = []
+    ) throws {
         self.name = name
         self.kind = kind
         self.conditions = conditions
@@ -57,7 +59,8 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
         if let given = defaultValue {
             let coerced = Self.coerce(given, to: kind)
             guard Self.contains(coerced, kind: kind) else {
-                throw HyperParameterError(name: name, reason: "default \(given) is not in \(Self.rangeDescription(kind))")
+                throw HyperParameterError(
+                    name: name, reason: "default \(given) is not in \(Self.rangeDescription(kind))")
             }
             self.defaultValue = coerced
         } else {
@@ -128,7 +131,8 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
             if sampling == .linear {
                 return .int(min + rng.nextInt(below: max - min + 1))
             }
-            let x = Self.probabilityToValue(rng.nextDouble(), min: Double(min), max: Double(max) + 1, sampling: sampling)
+            let x = Self.probabilityToValue(
+                rng.nextDouble(), min: Double(min), max: Double(max) + 1, sampling: sampling)
             return .int(Swift.min(max, Swift.max(min, Int(x.rounded(.down)))))
         case let .float(min, max, step, sampling):
             if let step, step > 0, sampling == .linear || step <= 1 {
@@ -249,36 +253,63 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
         guard !name.isEmpty else { throw HyperParameterError(name: name, reason: "the name is empty") }
         switch kind {
         case let .int(min, max, step, sampling):
-            if min > max { throw HyperParameterError(name: name, reason: "min_value \(min) is greater than max_value \(max)") }
+            if min > max {
+                throw HyperParameterError(name: name, reason: "min_value \(min) is greater than max_value \(max)")
+            }
             if let step, step <= 0 { throw HyperParameterError(name: name, reason: "step \(step) must be positive") }
             let (width, overflow) = max.subtractingReportingOverflow(min)
             if overflow || width == Int.max {
-                throw HyperParameterError(name: name, reason: "the range \(min)…\(max) is wider than an integer can count")
+                throw HyperParameterError(
+                    name: name, reason: "the range \(min)…\(max) is wider than an integer can count")
             }
             if sampling == .linear, width / (step ?? 1) >= maxValueCount {
-                throw HyperParameterError(name: name, reason: "step \(step ?? 1) is too small for \(min)…\(max): more than \(maxValueCount) values")
+                throw HyperParameterError(
+                    name: name,
+                    reason: "step \(step ?? 1) is too small for \(min)…\(max): more than \(maxValueCount) values")
             }
             if sampling != .linear && min <= 0 {
-                throw HyperParameterError(name: name, reason: "\(sampling.rawValue) sampling needs min_value > 0, got \(min)")
+                throw HyperParameterError(
+                    name: name, reason: "\(sampling.rawValue) sampling needs min_value > 0, got \(min)")
             }
         case let .float(min, max, step, sampling):
-            if !min.isFinite || !max.isFinite { throw HyperParameterError(name: name, reason: "the range must be finite") }
-            if min > max { throw HyperParameterError(name: name, reason: "min_value \(formatG5(min)) is greater than max_value \(formatG5(max))") }
-            if let step, !(step > 0) { throw HyperParameterError(name: name, reason: "step \(formatG5(step)) must be positive") }
+            if !min.isFinite || !max.isFinite {
+                throw HyperParameterError(name: name, reason: "the range must be finite")
+            }
+            if min > max {
+                throw HyperParameterError(
+                    name: name, reason: "min_value \(formatG5(min)) is greater than max_value \(formatG5(max))")
+            }
+            if let step, !(step > 0) {
+                throw HyperParameterError(name: name, reason: "step \(formatG5(step)) must be positive")
+            }
             if !(max - min).isFinite {
-                throw HyperParameterError(name: name, reason: "the range \(formatG5(min))…\(formatG5(max)) is wider than a float can hold")
+                throw HyperParameterError(
+                    name: name, reason: "the range \(formatG5(min))…\(formatG5(max)) is wider than a float can hold")
             }
             if let step, sampling == .linear || step <= 1, steppedCount(min: min, max: max, step: step) == nil {
-                throw HyperParameterError(name: name, reason: "step \(formatG5(step)) is too small for \(formatG5(min))…\(formatG5(max)): more than \(maxValueCount) values")
+                throw HyperParameterError(
+                    name: name,
+                    reason:
+                        "step \(formatG5(step)) is too small for \(formatG5(min))…\(formatG5(max)): more than " +
+                            "\(maxValueCount) values"
+                )
             }
             if sampling != .linear && min <= 0 {
-                throw HyperParameterError(name: name, reason: "\(sampling.rawValue) sampling needs min_value > 0, got \(formatG5(min))")
+                throw HyperParameterError(
+                    name: name, reason: "\(sampling.rawValue) sampling needs min_value > 0, got \(formatG5(min))")
             }
         case let .choice(values, _):
-            guard let first = values.first else { throw HyperParameterError(name: name, reason: "a Choice needs at least one value") }
+            guard let first = values.first else {
+                throw HyperParameterError(name: name, reason: "a Choice needs at least one value")
+            }
             let types = Set(values.map(\.typeName))
             if types.count > 1 {
-                throw HyperParameterError(name: name, reason: "a Choice's values must all have one type, got \(types.sorted().joined(separator: " and ")) (first value \(first))")
+                throw HyperParameterError(
+                    name: name,
+                    reason:
+                        "a Choice's values must all have one type, got \(types.sorted().joined(separator: " and ")) " +
+                            "(first value \(first))"
+                )
             }
             if Set(values).count != values.count {
                 throw HyperParameterError(name: name, reason: "a Choice's values must be distinct")
@@ -336,14 +367,22 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
         var parts: [String] = []
         switch kind {
         case let .int(min, max, step, sampling):
-            parts = ["'default': \(defaultValue)", "'conditions': \(conditionsDescription)", "'min_value': \(min)",
-                     "'max_value': \(max)", "'step': \(step ?? 1)", "'sampling': '\(sampling.rawValue)'"]
+            parts = [
+                "'default': \(defaultValue)", "'conditions': \(conditionsDescription)", "'min_value': \(min)",
+                "'max_value': \(max)", "'step': \(step ?? 1)", "'sampling': '\(sampling.rawValue)'",
+            ]
         case let .float(min, max, step, sampling):
-            parts = ["'default': \(defaultValue)", "'conditions': \(conditionsDescription)", "'min_value': \(formatG5(min))",
-                     "'max_value': \(formatG5(max))", "'step': \(step.map(formatG5) ?? "None")", "'sampling': '\(sampling.rawValue)'"]
+            parts = [
+                "'default': \(defaultValue)", "'conditions': \(conditionsDescription)", "'min_value': \(formatG5(min))",
+                "'max_value': \(formatG5(max))", "'step': \(step.map(formatG5) ?? "None")",
+                "'sampling': '\(sampling.rawValue)'",
+            ]
         case let .choice(values, ordered):
-            parts = ["'default': \(quoted(defaultValue))", "'conditions': \(conditionsDescription)",
-                     "'values': [" + values.map(quoted).joined(separator: ", ") + "]", "'ordered': \(ordered ? "True" : "False")"]
+            parts = [
+                "'default': \(quoted(defaultValue))", "'conditions': \(conditionsDescription)",
+                "'values': [" + values.map(quoted).joined(separator: ", ") + "]",
+                "'ordered': \(ordered ? "True" : "False")",
+            ]
         case .boolean:
             parts = ["'default': \(defaultValue)", "'conditions': \(conditionsDescription)"]
         case let .fixed(value):
@@ -353,9 +392,11 @@ public struct HyperParameterDefinition: Hashable, Sendable, Codable {
     }
 
     private var conditionsDescription: String {
-        "[" + conditions.map { c in
-            "{'parent_name': '\(c.parent)', 'parent_values': [" + c.values.map(quoted).joined(separator: ", ") + "]}"
-        }.joined(separator: ", ") + "]"
+        "["
+            + conditions.map { c in
+                "{'parent_name': '\(c.parent)', 'parent_values': [" + c.values.map(quoted).joined(separator: ", ")
+                    + "]}"
+            }.joined(separator: ", ") + "]"
     }
 
     private func quoted(_ v: HyperParameterValue) -> String {

@@ -77,13 +77,15 @@ private struct FlatJSONParser {
         while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "e"), UInt8(ascii: "E"):
+                UInt8(ascii: "e"), UInt8(ascii: "E"):
                 index += 1
             default:
-                return index > start ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) : nil
+                return index > start
+                    ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) : nil
             }
         }
-        return index > start ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) : nil
+        return index > start
+            ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) : nil
     }
 
     mutating func string() -> String? {
@@ -116,12 +118,13 @@ private struct FlatJSONParser {
                 var code = UInt32(unit)
                 if (0xD800..<0xDC00).contains(unit) {
                     guard consume(UInt8(ascii: "\\")), consume(UInt8(ascii: "u")), let low = hex4(),
-                          (0xDC00..<0xE000).contains(low) else { return nil }
+                        (0xDC00..<0xE000).contains(low)
+                    else { return nil }
                     code = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
                 }
                 guard let scalar = Unicode.Scalar(code) else { return nil }
                 scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
-            default: scalars.append(escaped) // \" \\ \/
+            default: scalars.append(escaped)  // \" \\ \/
             }
         }
         return nil
@@ -129,7 +132,9 @@ private struct FlatJSONParser {
 
     mutating func hex4() -> UInt16? {
         guard index + 4 <= bytes.count,
-              let v = UInt16(String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + 4]), as: UTF8.self), radix: 16) else { return nil }
+            let v = UInt16(
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + 4]), as: UTF8.self), radix: 16)
+        else { return nil }
         index += 4
         return v
     }

@@ -73,7 +73,8 @@ public enum HyperParameterValue: Hashable, Sendable, Codable, CustomStringConver
         } else if let v = try? container.decode(String.self) {
             self = .string(v)
         } else if let tagged = try? decoder.container(keyedBy: CodingKeys.self),
-                  let v = try? tagged.decode(Double.self, forKey: .float) {
+            let v = try? tagged.decode(Double.self, forKey: .float)
+        {
             self = .float(v)
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a hyperparameter value")

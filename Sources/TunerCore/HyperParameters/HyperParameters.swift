@@ -51,9 +51,12 @@ public final class HyperParameters {
     ///   - defaultValue: the first grid value; `min` when `nil`.
     /// - Throws: ``HyperParameterError`` for an invalid range or a conflicting redefinition.
     @discardableResult
-    public func int(_ name: String, min: Int, max: Int, step: Int? = nil, sampling: Sampling = .linear,
-                    default defaultValue: Int? = nil) throws -> Int {
-        let v = try register(name, .int(min: min, max: max, step: step, sampling: sampling), defaultValue.map { .int($0) })
+    public func int(
+        _ name: String, min: Int, max: Int, step: Int? = nil, sampling: Sampling = .linear,
+        default defaultValue: Int? = nil
+    ) throws -> Int {
+        let v = try register(
+            name, .int(min: min, max: max, step: step, sampling: sampling), defaultValue.map { .int($0) })
         if case .int(let i) = v { return i }
         throw HyperParameterError(name: name, reason: "holds \(v), not an int")
     }
@@ -62,9 +65,12 @@ public final class HyperParameters {
     ///
     /// Without a step, grids use ten values spaced in the sampling's scale.
     @discardableResult
-    public func float(_ name: String, min: Double, max: Double, step: Double? = nil, sampling: Sampling = .linear,
-                      default defaultValue: Double? = nil) throws -> Double {
-        let v = try register(name, .float(min: min, max: max, step: step, sampling: sampling), defaultValue.map { .float($0) })
+    public func float(
+        _ name: String, min: Double, max: Double, step: Double? = nil, sampling: Sampling = .linear,
+        default defaultValue: Double? = nil
+    ) throws -> Double {
+        let v = try register(
+            name, .float(min: min, max: max, step: step, sampling: sampling), defaultValue.map { .float($0) })
         if case .float(let d) = v { return d }
         if case .int(let i) = v { return Double(i) }
         throw HyperParameterError(name: name, reason: "holds \(v), not a float")
@@ -72,32 +78,43 @@ public final class HyperParameters {
 
     /// Defines (or looks up) a choice among strings and returns the trial's choice.
     @discardableResult
-    public func choice(_ name: String, _ values: [String], ordered: Bool = false, default defaultValue: String? = nil) throws -> String {
-        let v = try register(name, .choice(values: values.map { .string($0) }, ordered: ordered), defaultValue.map { .string($0) })
+    public func choice(_ name: String, _ values: [String], ordered: Bool = false, default defaultValue: String? = nil)
+        throws -> String
+    {
+        let v = try register(
+            name, .choice(values: values.map { .string($0) }, ordered: ordered), defaultValue.map { .string($0) })
         if case .string(let s) = v { return s }
         throw HyperParameterError(name: name, reason: "holds \(v), not a string")
     }
 
     /// Defines (or looks up) a choice among integers and returns the trial's choice.
     @discardableResult
-    public func choice(_ name: String, _ values: [Int], ordered: Bool = true, default defaultValue: Int? = nil) throws -> Int {
-        let v = try register(name, .choice(values: values.map { .int($0) }, ordered: ordered), defaultValue.map { .int($0) })
+    public func choice(_ name: String, _ values: [Int], ordered: Bool = true, default defaultValue: Int? = nil) throws
+        -> Int
+    {
+        let v = try register(
+            name, .choice(values: values.map { .int($0) }, ordered: ordered), defaultValue.map { .int($0) })
         if case .int(let i) = v { return i }
         throw HyperParameterError(name: name, reason: "holds \(v), not an int")
     }
 
     /// Defines (or looks up) a choice among floats and returns the trial's choice.
     @discardableResult
-    public func choice(_ name: String, _ values: [Double], ordered: Bool = true, default defaultValue: Double? = nil) throws -> Double {
-        let v = try register(name, .choice(values: values.map { .float($0) }, ordered: ordered), defaultValue.map { .float($0) })
+    public func choice(_ name: String, _ values: [Double], ordered: Bool = true, default defaultValue: Double? = nil)
+        throws -> Double
+    {
+        let v = try register(
+            name, .choice(values: values.map { .float($0) }, ordered: ordered), defaultValue.map { .float($0) })
         if case .float(let d) = v { return d }
         throw HyperParameterError(name: name, reason: "holds \(v), not a float")
     }
 
     /// Defines (or looks up) a choice among values of any one type.
     @discardableResult
-    public func choice(_ name: String, values: [HyperParameterValue], ordered: Bool = false,
-                       default defaultValue: HyperParameterValue? = nil) throws -> HyperParameterValue {
+    public func choice(
+        _ name: String, values: [HyperParameterValue], ordered: Bool = false,
+        default defaultValue: HyperParameterValue? = nil
+    ) throws -> HyperParameterValue {
         try register(name, .choice(values: values, ordered: ordered), defaultValue)
     }
 
@@ -120,8 +137,10 @@ public final class HyperParameters {
     ///
     /// - Returns: `body`'s result, or `nil` when the scope is inactive.
     @discardableResult
-    public func conditionalScope<T>(_ parent: String, _ parentValues: [HyperParameterValue],
-                                    _ body: () throws -> T) throws -> T? {
+    public func conditionalScope<T>(
+        _ parent: String, _ parentValues: [HyperParameterValue],
+        _ body: () throws -> T
+    ) throws -> T? {
         guard space[parent] != nil else {
             throw HyperParameterError(name: parent, reason: "a conditional scope names it before it is defined")
         }
@@ -144,13 +163,22 @@ public final class HyperParameters {
         values = space.resolve(values)
     }
 
-    private func register(_ name: String, _ kind: HyperParameterDefinition.Kind,
-                          _ defaultValue: HyperParameterValue?) throws -> HyperParameterValue {
-        let definition = try HyperParameterDefinition(name: name, kind: kind, defaultValue: defaultValue, conditions: scopes)
+    private func register(
+        _ name: String, _ kind: HyperParameterDefinition.Kind,
+        _ defaultValue: HyperParameterValue?
+    ) throws -> HyperParameterValue {
+        let definition = try HyperParameterDefinition(
+            name: name, kind: kind, defaultValue: defaultValue, conditions: scopes)
         if !requestOrder.contains(name) { requestOrder.append(name) }
         if let existing = space[name] {
             guard existing.kind == definition.kind else {
-                throw HyperParameterError(name: name, reason: "defined twice with different ranges: \(HyperParameterDefinition.rangeDescription(existing.kind)) and \(HyperParameterDefinition.rangeDescription(kind))")
+                throw HyperParameterError(
+                    name: name,
+                    reason:
+                        "defined twice with different ranges: " +
+                            "\(HyperParameterDefinition.rangeDescription(existing.kind)) and " +
+                            "\(HyperParameterDefinition.rangeDescription(kind))"
+                )
             }
         } else {
             try space.add(definition)

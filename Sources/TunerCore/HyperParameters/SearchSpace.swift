@@ -39,12 +39,20 @@ public struct SearchSpace: Hashable, Sendable, Codable {
     public mutating func add(_ definition: HyperParameterDefinition) throws -> Bool {
         if let existing = self[definition.name] {
             guard existing.kind == definition.kind else {
-                throw HyperParameterError(name: definition.name, reason: "defined twice with different ranges: \(HyperParameterDefinition.rangeDescription(existing.kind)) and \(HyperParameterDefinition.rangeDescription(definition.kind))")
+                throw HyperParameterError(
+                    name: definition.name,
+                    reason:
+                        "defined twice with different ranges: " +
+                            "\(HyperParameterDefinition.rangeDescription(existing.kind)) and " +
+                            "\(HyperParameterDefinition.rangeDescription(definition.kind))"
+                )
             }
             return false
         }
         for condition in definition.conditions where self[condition.parent] == nil {
-            throw HyperParameterError(name: definition.name, reason: "its condition names '\(condition.parent)', which is not defined before it")
+            throw HyperParameterError(
+                name: definition.name,
+                reason: "its condition names '\(condition.parent)', which is not defined before it")
         }
         definitions.append(definition)
         return true
@@ -62,7 +70,9 @@ public struct SearchSpace: Hashable, Sendable, Codable {
         var index = predecessor.flatMap { name in definitions.firstIndex { $0.name == name }.map { $0 + 1 } } ?? 0
         // Never before a parent it depends on.
         for condition in moved.conditions {
-            if let parent = definitions.firstIndex(where: { $0.name == condition.parent }) { index = Swift.max(index, parent + 1) }
+            if let parent = definitions.firstIndex(where: { $0.name == condition.parent }) {
+                index = Swift.max(index, parent + 1)
+            }
         }
         definitions.insert(moved, at: Swift.min(index, end))
         return true

@@ -51,7 +51,10 @@ public struct Objective: Hashable, Sendable, Codable, CustomStringConvertible, E
     public func validate() throws {
         if name.isEmpty { throw SearchConfigurationError("the objective's name is empty") }
         if directionIsUnknown {
-            throw SearchConfigurationError("Could not infer the optimization direction of the objective \"\(name)\": give it explicitly, as Objective(\"\(name)\", direction: .min) or .max.")
+            throw SearchConfigurationError(
+                "Could not infer the optimization direction of the objective \"\(name)\": give it explicitly, as " +
+                    "Objective(\"\(name)\", direction: .min) or .max."
+            )
         }
     }
 

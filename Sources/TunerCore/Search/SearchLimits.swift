@@ -19,8 +19,10 @@ public struct SearchLimits: Codable, Sendable, Equatable {
     public var maxInterruptionsPerTrial: Int?
 
     /// Makes limits; the defaults are KerasTuner's (no retry, three failed trials in a row).
-    public init(maxTrials: Int? = nil, maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3,
-                maxInterruptionsPerTrial: Int? = 3) {
+    public init(
+        maxTrials: Int? = nil, maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3,
+        maxInterruptionsPerTrial: Int? = 3
+    ) {
         self.maxTrials = maxTrials
         self.maxRetriesPerTrial = maxRetriesPerTrial
         self.maxConsecutiveFailedTrials = maxConsecutiveFailedTrials
@@ -29,8 +31,11 @@ public struct SearchLimits: Codable, Sendable, Equatable {
 
     /// The limits by their journaled names, in the order reports list them; `nil` is "none".
     public var entries: [(name: String, value: Int?)] {
-        [("maxTrials", maxTrials), ("maxRetriesPerTrial", maxRetriesPerTrial),
-         ("maxConsecutiveFailedTrials", maxConsecutiveFailedTrials), ("maxInterruptionsPerTrial", maxInterruptionsPerTrial)]
+        [
+            ("maxTrials", maxTrials), ("maxRetriesPerTrial", maxRetriesPerTrial),
+            ("maxConsecutiveFailedTrials", maxConsecutiveFailedTrials),
+            ("maxInterruptionsPerTrial", maxInterruptionsPerTrial),
+        ]
     }
 
     /// The limits a session's journaled form records, by name, in the order of ``entries``;
@@ -52,13 +57,16 @@ public struct SearchLimits: Codable, Sendable, Equatable {
             throw SearchConfigurationError("maxRetriesPerTrial must be 0 or more, got \(maxRetriesPerTrial)")
         }
         if maxRetriesPerTrial > Self.maxRetriesLimit {
-            throw SearchConfigurationError("maxRetriesPerTrial must be at most \(Self.maxRetriesLimit), got \(maxRetriesPerTrial)")
+            throw SearchConfigurationError(
+                "maxRetriesPerTrial must be at most \(Self.maxRetriesLimit), got \(maxRetriesPerTrial)")
         }
         if let limit = maxConsecutiveFailedTrials, limit <= 0 {
-            throw SearchConfigurationError("maxConsecutiveFailedTrials must be positive, or nil to disable the limit; got \(limit)")
+            throw SearchConfigurationError(
+                "maxConsecutiveFailedTrials must be positive, or nil to disable the limit; got \(limit)")
         }
         if let limit = maxInterruptionsPerTrial, limit <= 0 {
-            throw SearchConfigurationError("maxInterruptionsPerTrial must be positive, or nil to disable the limit; got \(limit)")
+            throw SearchConfigurationError(
+                "maxInterruptionsPerTrial must be positive, or nil to disable the limit; got \(limit)")
         }
     }
 

@@ -70,7 +70,8 @@ public func trialID(_ number: Int) -> String {
 /// print(kind)                   // GridSearch
 /// ```
 public struct TunerKind: RawRepresentable, Hashable, Codable, Sendable, CustomStringConvertible,
-    ExpressibleByStringLiteral {
+    ExpressibleByStringLiteral
+{
     /// The name the journal stores.
     public let rawValue: String
 
@@ -92,7 +93,8 @@ public struct TunerKind: RawRepresentable, Hashable, Codable, Sendable, CustomSt
 
     /// The names a study file's `tuner` accepts, in the order its errors list them, with their kinds.
     public static let studyFileNames: [(name: String, kind: TunerKind)] = [
-        ("grid", .gridSearch), ("random", .randomSearch), ("bayesian", .bayesianOptimization), ("hyperband", .hyperband),
+        ("grid", .gridSearch), ("random", .randomSearch), ("bayesian", .bayesianOptimization),
+        ("hyperband", .hyperband),
         ("GridSearch", .gridSearch), ("RandomSearch", .randomSearch), ("BayesianOptimization", .bayesianOptimization),
         ("Hyperband", .hyperband),
     ]

@@ -49,7 +49,10 @@ struct SearchConsole {
                 let left = SearchRules.retriesLeft(counted: failures, maxRetriesPerTrial: maxRetriesPerTrial)
                 output.line("Trial \(trialID(number)) failed \(failures) times. \(left) retries left.")
             } else if end.outcome == .failed {
-                output.line("Trial \(trialID(number)) failed with \(end.errorType ?? "FailedTrialError"): not retried. Marked FAILED.")
+                output.line(
+                    "Trial \(trialID(number)) failed with \(end.errorType ?? "FailedTrialError"): not retried. " +
+                        "Marked FAILED."
+                )
             } else {
                 output.line("Trial \(trialID(number)) failed \(failures) times. No retries left: marked FAILED.")
             }

@@ -68,7 +68,9 @@ public final class CapturedOutput: SearchOutput {
     public init() {}
 
     /// Keeps a line.
-    public func line(_ text: String) { lines.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)) }
+    public func line(_ text: String) {
+        lines.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+    }
 
     /// Ignores progress.
     public func progress(_ text: String?) {}

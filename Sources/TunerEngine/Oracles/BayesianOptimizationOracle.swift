@@ -41,7 +41,9 @@ public struct BayesianOptimizationOracle: Oracle {
 
     /// Random configurations for the first trials, then the untried configuration with the
     /// lowest upper-confidence bound of the loss.
-    public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
+    public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String:
+        HyperParameterValue]?
+    {
         let random = RandomSearchOracle(maxCollisions: 50)
         let initial = numInitialPoints ?? max(2, 3 * space.definitions.count)
         // The regression models the loss of completed trials only; where trials fail is the
@@ -74,7 +76,7 @@ public struct BayesianOptimizationOracle: Oracle {
             let x = space.unitPoint(values)
             let (mean, sd) = model.predict(x)
             let failure = classifier.probability(x)
-            let lower = mean - beta * sd + failure * spread * 2 // losses: smaller is better
+            let lower = mean - beta * sd + failure * spread * 2  // losses: smaller is better
             if failure > 0.5 {
                 if riskyCandidate.map({ lower < $0.score }) ?? true { riskyCandidate = (lower, values) }
             } else if bestCandidate.map({ lower < $0.score }) ?? true {
@@ -99,11 +101,15 @@ public struct BayesianOptimizationOracle: Oracle {
     /// A random initial point; once a trial has failed, a draw the failure classifier deems
     /// unlikely to fail (``FailureClassifier/safestDraw(from:using:draws:untried:threshold:isTried:)``),
     /// so that even the initial exploration stays out of a region seen failing.
-    func initialPoint(trial: Int, space: SearchSpace, history: OracleHistory, ended: [OracleTrial],
-                      seed: UInt64) -> [String: HyperParameterValue]? {
+    func initialPoint(
+        trial: Int, space: SearchSpace, history: OracleHistory, ended: [OracleTrial],
+        seed: UInt64
+    ) -> [String: HyperParameterValue]? {
         let random = RandomSearchOracle(maxCollisions: 50)
         let classifier = FailureClassifier(trials: ended, space: space)
-        guard !classifier.failed.isEmpty else { return random.propose(trial: trial, space: space, history: history, seed: seed) }
+        guard !classifier.failed.isEmpty else {
+            return random.propose(trial: trial, space: space, history: history, seed: seed)
+        }
         var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x1A))
         return classifier.safestDraw(from: space, using: &rng, draws: 64, untried: 64, isTried: history.tried.contains)
             ?? random.propose(trial: trial, space: space, history: history, seed: seed)

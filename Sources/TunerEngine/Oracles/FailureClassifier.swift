@@ -33,12 +33,15 @@ struct FailureClassifier {
     /// The classifier of a search's ended trials: failed ones against completed ones with a
     /// finite score (a completed trial without one counts in neither class), each encoded by
     /// `space` from the values `configuration` gives.
-    init(trials: [OracleTrial], space: SearchSpace,
-         configuration: (OracleTrial) -> [String: HyperParameterValue] = { $0.values }, lengthScale: Double = 0.2) {
-        self.init(failed: trials.filter { $0.status == .failed }.map { space.unitPoint(configuration($0)) },
-                  completed: trials.filter { $0.status == .completed && ($0.score?.isFinite ?? false) }
-                      .map { space.unitPoint(configuration($0)) },
-                  lengthScale: lengthScale)
+    init(
+        trials: [OracleTrial], space: SearchSpace,
+        configuration: (OracleTrial) -> [String: HyperParameterValue] = { $0.values }, lengthScale: Double = 0.2
+    ) {
+        self.init(
+            failed: trials.filter { $0.status == .failed }.map { space.unitPoint(configuration($0)) },
+            completed: trials.filter { $0.status == .completed && ($0.score?.isFinite ?? false) }
+                .map { space.unitPoint(configuration($0)) },
+            lengthScale: lengthScale)
     }
 
     /// The bandwidth of the one-dimensional densities of `count` points.
@@ -50,7 +53,7 @@ struct FailureClassifier {
     /// point mixed with a uniform prior of weight one point.
     static func density(_ points: [[Double]], _ dimension: Int, _ value: Double) -> Double {
         let h = bandwidth(points.count)
-        var sum = 1.0 // the uniform prior's density on [0, 1]
+        var sum = 1.0  // the uniform prior's density on [0, 1]
         for point in points {
             let z = (value - point[dimension]) / h
             sum += Foundation.exp(-0.5 * z * z) / (h * 2.5066282746310002)
@@ -86,8 +89,10 @@ struct FailureClassifier {
     /// A random configuration unlikely to fail: the first of up to `draws` draws that is not
     /// tried and whose probability of failing is under `threshold`, else the least likely of the
     /// first `untried` untried draws; `nil` when every draw was tried.
-    func safestDraw(from space: SearchSpace, using rng: inout SplitMix64, draws: Int, untried: Int,
-                    threshold: Double = 0.05, isTried: ([String: HyperParameterValue]) -> Bool) -> [String: HyperParameterValue]? {
+    func safestDraw(
+        from space: SearchSpace, using rng: inout SplitMix64, draws: Int, untried: Int,
+        threshold: Double = 0.05, isTried: ([String: HyperParameterValue]) -> Bool
+    ) -> [String: HyperParameterValue]? {
         var best: (probability: Double, values: [String: HyperParameterValue])?
         var fresh = 0
         for _ in 0..<draws where fresh < untried {

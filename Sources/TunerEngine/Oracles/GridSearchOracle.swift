@@ -23,7 +23,9 @@ public struct GridSearchOracle: Oracle {
     public init() {}
 
     /// The next untried grid configuration after the last trial's, or `nil` when none is left.
-    public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
+    public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String:
+        HyperParameterValue]?
+    {
         let tried = history.tried
         var candidate: [String: HyperParameterValue]? = history.last.map(\.values) ?? space.defaults
         if history.isEmpty, let c = candidate, !tried.contains(c) { return c }

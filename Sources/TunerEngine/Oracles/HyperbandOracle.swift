@@ -71,8 +71,10 @@ public struct HyperbandOracle: Oracle {
         for iteration in 0..<iterations {
             for bracket in stride(from: bracketCount - 1, through: 0, by: -1) {
                 for round in 0...bracket {
-                    rounds.append(Round(iteration: iteration, bracket: bracket, round: round, size: size(bracket, round),
-                                        epochs: epochs(bracket, round), initialEpoch: round == 0 ? 0 : epochs(bracket, round - 1)))
+                    rounds.append(
+                        Round(
+                            iteration: iteration, bracket: bracket, round: round, size: size(bracket, round),
+                            epochs: epochs(bracket, round), initialEpoch: round == 0 ? 0 : epochs(bracket, round - 1)))
                 }
             }
         }
@@ -86,9 +88,12 @@ public struct HyperbandOracle: Oracle {
 
     /// The next trial of the current round: a new configuration in round 0, else the best
     /// completed trial of the previous round not yet promoted; `nil` when the schedule is done.
-    public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
+    public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String:
+        HyperParameterValue]?
+    {
         guard case let .propose(round, members, previous) = position(in: history) else { return nil }
-        return next(round, members: members, previous: previous, space: space, history: history, trial: trial, seed: seed)
+        return next(
+            round, members: members, previous: previous, space: space, history: history, trial: trial, seed: seed)
     }
 
     /// Whether the next trial is a promotion from a round whose members have not all ended:
@@ -122,8 +127,9 @@ public struct HyperbandOracle: Oracle {
                 limit = Swift.min(round.size, previous.filter { history.loss($0) != nil }.count)
             }
             while index < history.trials.count, members.count < limit,
-                  Self.int(history.trials[index].values, "tuner/bracket") == round.bracket,
-                  Self.int(history.trials[index].values, "tuner/round") == round.round {
+                Self.int(history.trials[index].values, "tuner/bracket") == round.bracket,
+                Self.int(history.trials[index].values, "tuner/round") == round.round
+            {
                 members.append(history.trials[index])
                 index += 1
             }
@@ -133,8 +139,10 @@ public struct HyperbandOracle: Oracle {
         return .done
     }
 
-    func next(_ round: Round, members: [OracleTrial], previous: [OracleTrial], space: SearchSpace, history: OracleHistory,
-              trial: Int, seed: UInt64) -> [String: HyperParameterValue]? {
+    func next(
+        _ round: Round, members: [OracleTrial], previous: [OracleTrial], space: SearchSpace, history: OracleHistory,
+        trial: Int, seed: UInt64
+    ) -> [String: HyperParameterValue]? {
         var values: [String: HyperParameterValue]
         if round.round == 0 {
             // A new configuration, never tried before (whatever its epochs); once trials have
@@ -143,15 +151,17 @@ public struct HyperbandOracle: Oracle {
             let tried = Set(history.trials.map(configuration))
             let classifier = FailureClassifier(trials: history.trials, space: space, configuration: configuration)
             var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x4B))
-            let candidate = classifier.safestDraw(from: space, using: &rng, draws: 200, untried: 64, isTried: tried.contains)
+            let candidate = classifier.safestDraw(
+                from: space, using: &rng, draws: 200, untried: 64, isTried: tried.contains)
             guard let fresh = candidate ?? (space.isDiscrete ? nil : space.sample(using: &rng)) else { return nil }
             values = fresh
         } else {
             // The best completed trial of the previous round not promoted yet.
-            let promoted = Set(members.compactMap { member -> String? in
-                if case .string(let id) = member.values["tuner/trial_id"] { return id }
-                return nil
-            })
+            let promoted = Set(
+                members.compactMap { member -> String? in
+                    if case .string(let id) = member.values["tuner/trial_id"] { return id }
+                    return nil
+                })
             let ranked = previous.filter { history.loss($0) != nil && !promoted.contains(trialID($0.number)) }
                 .sorted { (history.loss($0) ?? 0, $0.number) < (history.loss($1) ?? 0, $1.number) }
             guard let parent = ranked.first else { return nil }

@@ -81,7 +81,8 @@ public struct OracleHistory: Sendable {
 /// ```swift
 /// struct FirstOnly: Oracle {
 ///     let kind: TunerKind = "FirstOnly"
-///     func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
+///     func propose(trial: Int, space: SearchSpace, history: OracleHistory,
+///                  seed: UInt64) -> [String: HyperParameterValue]? {
 ///         history.isEmpty ? space.defaults : nil
 ///     }
 /// }

@@ -24,7 +24,9 @@ public struct RandomSearchOracle: Oracle {
     }
 
     /// A random configuration not tried before, or `nil` when none is left.
-    public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String: HyperParameterValue]? {
+    public func propose(trial: Int, space: SearchSpace, history: OracleHistory, seed: UInt64) -> [String:
+        HyperParameterValue]?
+    {
         let tried = history.tried
         var rng = SplitMix64(seed: SplitMix64.mix(seed, UInt64(trial) &+ 0x5EED))
         for _ in 0..<maxCollisions {

@@ -9,7 +9,8 @@ extension SearchSpace {
             switch definition.kind {
             case let .int(min, max, _, sampling):
                 guard max > min, let v = value.doubleValue else { return 0.5 }
-                return HyperParameterDefinition.valueToProbability(v, min: Double(min), max: Double(max), sampling: sampling)
+                return HyperParameterDefinition.valueToProbability(
+                    v, min: Double(min), max: Double(max), sampling: sampling)
             case let .float(min, max, _, sampling):
                 guard max > min, let v = value.doubleValue else { return 0.5 }
                 return HyperParameterDefinition.valueToProbability(v, min: min, max: max, sampling: sampling)

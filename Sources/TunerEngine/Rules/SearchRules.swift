@@ -41,30 +41,40 @@ package enum SearchRules {
         case .success(let result):
             guard let best = result.best(for: objective) else {
                 let error = ObjectiveNotFoundError(objective: objective.name, available: result.metricNames)
-                return Verdict(end: AttemptEnd(outcome: .fatal, errorType: "ObjectiveNotFoundError", message: error.description,
-                                               trace: error.description, duration: duration, epochs: result.history,
-                                               trialStatus: .stopped),
-                               stopMessage: error.description, missingObjective: error)
+                return Verdict(
+                    end: AttemptEnd(
+                        outcome: .fatal, errorType: "ObjectiveNotFoundError", message: error.description,
+                        trace: error.description, duration: duration, epochs: result.history,
+                        trialStatus: .stopped),
+                    stopMessage: error.description, missingObjective: error)
             }
             if best.value.isFinite {
-                return Verdict(end: AttemptEnd(outcome: .completed, duration: duration, score: best.value,
-                                               bestEpoch: best.epoch, metrics: best.metrics, epochs: result.history,
-                                               trialStatus: .completed))
+                return Verdict(
+                    end: AttemptEnd(
+                        outcome: .completed, duration: duration, score: best.value,
+                        bestEpoch: best.epoch, metrics: best.metrics, epochs: result.history,
+                        trialStatus: .completed))
             }
-            return Verdict(end: AttemptEnd(outcome: .invalid, errorType: "InvalidObjective",
-                                           message: "the objective \(objective.name) is \(formatMetric(best.value))",
-                                           duration: duration, score: best.value, bestEpoch: best.epoch,
-                                           metrics: best.metrics, epochs: result.history, trialStatus: .invalid))
+            return Verdict(
+                end: AttemptEnd(
+                    outcome: .invalid, errorType: "InvalidObjective",
+                    message: "the objective \(objective.name) is \(formatMetric(best.value))",
+                    duration: duration, score: best.value, bestEpoch: best.epoch,
+                    metrics: best.metrics, epochs: result.history, trialStatus: .invalid))
         case .failure(let error):
             let (type, message, trace) = describe(error)
             if error is FatalSearchError {
-                return Verdict(end: AttemptEnd(outcome: .fatal, errorType: type, message: message, trace: trace,
-                                               duration: duration, trialStatus: .stopped),
-                               stopMessage: "\(type): \(message)")
+                return Verdict(
+                    end: AttemptEnd(
+                        outcome: .fatal, errorType: type, message: message, trace: trace,
+                        duration: duration, trialStatus: .stopped),
+                    stopMessage: "\(type): \(message)")
             }
             let outcome: AttemptOutcome = error is NonRetryableTrialError ? .failed : .error
-            return Verdict(end: AttemptEnd(outcome: outcome, errorType: type, message: message, trace: trace,
-                                           duration: duration, trialStatus: .invalid))
+            return Verdict(
+                end: AttemptEnd(
+                    outcome: outcome, errorType: type, message: message, trace: trace,
+                    duration: duration, trialStatus: .invalid))
         }
     }
 
@@ -73,7 +83,9 @@ package enum SearchRules {
     /// or interrupted attempt; INVALID (a retry follows) otherwise.
     ///
     /// - Parameter countedBefore: the trial's counted attempts before this one.
-    package static func trialStatus(after outcome: AttemptOutcome, countedBefore: Int, maxRetriesPerTrial: Int) -> TrialStatus {
+    package static func trialStatus(after outcome: AttemptOutcome, countedBefore: Int, maxRetriesPerTrial: Int)
+        -> TrialStatus
+    {
         switch outcome {
         case .completed: return .completed
         case .fatal, .interrupted: return .stopped
@@ -104,13 +116,17 @@ package enum SearchRules {
     ///   - failedRun: the ids of the trailing FAILED trials, oldest first (read only when the
     ///     limit is reached).
     ///   - lastError: the error that ended this trial, as "Type: message".
-    package static func streakStop(streak: Int, limit: Int?, failedRun: () throws -> [String],
-                                  lastError: String) rethrows -> SessionStop? {
+    package static func streakStop(
+        streak: Int, limit: Int?, failedRun: () throws -> [String],
+        lastError: String
+    ) rethrows -> SessionStop? {
         guard let limit, streak >= limit else { return nil }
         let failed = try failedRun()
-        return SessionStop(reason: .consecutiveFailures, message: "Number of consecutive failures reached the limit of "
-            + "\(limit) (max_consecutive_failed_trials): trials \(failed.joined(separator: ", ")) failed in a row. "
-            + "The last error was: \(lastError)")
+        return SessionStop(
+            reason: .consecutiveFailures,
+            message: "Number of consecutive failures reached the limit of "
+                + "\(limit) (max_consecutive_failed_trials): trials \(failed.joined(separator: ", ")) failed in a row. "
+                + "The last error was: \(lastError)")
     }
 }
 

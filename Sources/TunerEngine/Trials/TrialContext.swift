@@ -87,6 +87,8 @@ public protocol FittableModel {
     /// The type of the targets.
     associatedtype Targets
     /// Trains the model and returns its per-epoch metrics.
-    func fit(x: Features, y: Targets, validationData: (Features, Targets)?, epochs: Int,
-             context: TrialContext) throws -> TrialResult
+    func fit(
+        x: Features, y: Targets, validationData: (Features, Targets)?, epochs: Int,
+        context: TrialContext
+    ) throws -> TrialResult
 }

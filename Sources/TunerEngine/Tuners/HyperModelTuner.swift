@@ -17,24 +17,30 @@ public class HyperModelTuner<Model: FittableModel>: Tuner {
     ///
     /// See ``Tuner/init(oracle:objective:hyperparameters:configuration:output:)`` for the
     /// other parameters.
-    public init(oracle: any Oracle, hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                hyperparameters: HyperParameters = HyperParameters(),
-                configuration: TunerConfiguration = TunerConfiguration(),
-                output: any SearchOutput = StandardOutput()) throws {
+    public init(
+        oracle: any Oracle, hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
+        hyperparameters: HyperParameters = HyperParameters(),
+        configuration: TunerConfiguration = TunerConfiguration(),
+        output: any SearchOutput = StandardOutput()
+    ) throws {
         self.hypermodel = hypermodel
         let discovered = try Self.discoverSpace(hypermodel, initial: hyperparameters)
-        try super.init(oracle: oracle, objective: objective, hyperparameters: discovered, configuration: configuration,
-                       output: output)
+        try super.init(
+            oracle: oracle, objective: objective, hyperparameters: discovered, configuration: configuration,
+            output: output)
     }
 
     /// Makes the tuner with its kind's oracle (``defaultOracle()``): `GridSearch` searches a
     /// grid, `RandomSearch` draws at random.
-    public convenience init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                            hyperparameters: HyperParameters = HyperParameters(),
-                            configuration: TunerConfiguration = TunerConfiguration(),
-                            output: any SearchOutput = StandardOutput()) throws {
-        try self.init(oracle: Self.defaultOracle(), hypermodel: hypermodel, objective: objective,
-                      hyperparameters: hyperparameters, configuration: configuration, output: output)
+    public convenience init(
+        hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
+        hyperparameters: HyperParameters = HyperParameters(),
+        configuration: TunerConfiguration = TunerConfiguration(),
+        output: any SearchOutput = StandardOutput()
+    ) throws {
+        try self.init(
+            oracle: Self.defaultOracle(), hypermodel: hypermodel, objective: objective,
+            hyperparameters: hyperparameters, configuration: configuration, output: output)
     }
 
     /// The oracle of a tuner made without one: random search, unless a subclass says otherwise.
@@ -45,8 +51,10 @@ public class HyperModelTuner<Model: FittableModel>: Tuner {
     /// - Throws: a trial's fatal error after it is journaled, and the other errors of
     ///   ``Tuner/search(_:)``.
     @discardableResult
-    public func search(x: Model.Features, y: Model.Targets, validationData: (Model.Features, Model.Targets)? = nil,
-                       epochs: Int = 1) throws -> SearchOutcome {
+    public func search(
+        x: Model.Features, y: Model.Targets, validationData: (Model.Features, Model.Targets)? = nil,
+        epochs: Int = 1
+    ) throws -> SearchOutcome {
         let hypermodel = self.hypermodel
         return try search { context in
             let model = try hypermodel(context.hyperparameters)
@@ -57,8 +65,10 @@ public class HyperModelTuner<Model: FittableModel>: Tuner {
     /// Builds the model with the defaults to register the hyperparameters, then with each
     /// value of every Choice or Boolean that conditions others, until no new one appears.
     /// Errors other than usage errors are ignored here: trial 0 reports them.
-    static func discoverSpace(_ hypermodel: (HyperParameters) throws -> Model,
-                              initial: HyperParameters) throws -> HyperParameters {
+    static func discoverSpace(
+        _ hypermodel: (HyperParameters) throws -> Model,
+        initial: HyperParameters
+    ) throws -> HyperParameters {
         var space = initial.space
         // Each build registers in its own order; a definition it finds first is placed after the
         // one registered just before it, so the space keeps KerasTuner's registration order,
@@ -128,13 +138,17 @@ public final class RandomSearch<Model: FittableModel>: HyperModelTuner<Model> {
 public final class BayesianOptimization<Model: FittableModel>: HyperModelTuner<Model> {
     /// Makes a Bayesian optimization (10 trials unless `maxTrials` says otherwise); see
     /// ``HyperModelTuner`` for the parameters.
-    public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                hyperparameters: HyperParameters = HyperParameters(),
-                numInitialPoints: Int? = nil, alpha: Double = 1e-4, beta: Double = 2.6,
-                configuration: TunerConfiguration = TunerConfiguration(),
-                output: any SearchOutput = StandardOutput()) throws {
-        try super.init(oracle: BayesianOptimizationOracle(numInitialPoints: numInitialPoints, alpha: alpha, beta: beta), hypermodel: hypermodel, objective: objective,
-                       hyperparameters: hyperparameters, configuration: configuration, output: output)
+    public init(
+        hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
+        hyperparameters: HyperParameters = HyperParameters(),
+        numInitialPoints: Int? = nil, alpha: Double = 1e-4, beta: Double = 2.6,
+        configuration: TunerConfiguration = TunerConfiguration(),
+        output: any SearchOutput = StandardOutput()
+    ) throws {
+        try super.init(
+            oracle: BayesianOptimizationOracle(numInitialPoints: numInitialPoints, alpha: alpha, beta: beta),
+            hypermodel: hypermodel, objective: objective,
+            hyperparameters: hyperparameters, configuration: configuration, output: output)
     }
 }
 
@@ -148,12 +162,16 @@ public final class BayesianOptimization<Model: FittableModel>: HyperModelTuner<M
 /// ```
 public final class Hyperband<Model: FittableModel>: HyperModelTuner<Model> {
     /// Makes a Hyperband search; see ``HyperModelTuner`` for the other parameters.
-    public init(hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
-                hyperparameters: HyperParameters = HyperParameters(),
-                maxEpochs: Int = 100, factor: Int = 3, hyperbandIterations: Int = 1,
-                configuration: TunerConfiguration = TunerConfiguration(),
-                output: any SearchOutput = StandardOutput()) throws {
-        try super.init(oracle: HyperbandOracle(maxEpochs: maxEpochs, factor: factor, iterations: hyperbandIterations), hypermodel: hypermodel, objective: objective,
-                       hyperparameters: hyperparameters, configuration: configuration, output: output)
+    public init(
+        hypermodel: @escaping (HyperParameters) throws -> Model, objective: Objective,
+        hyperparameters: HyperParameters = HyperParameters(),
+        maxEpochs: Int = 100, factor: Int = 3, hyperbandIterations: Int = 1,
+        configuration: TunerConfiguration = TunerConfiguration(),
+        output: any SearchOutput = StandardOutput()
+    ) throws {
+        try super.init(
+            oracle: HyperbandOracle(maxEpochs: maxEpochs, factor: factor, iterations: hyperbandIterations),
+            hypermodel: hypermodel, objective: objective,
+            hyperparameters: hyperparameters, configuration: configuration, output: output)
     }
 }

@@ -22,7 +22,8 @@ public struct ProposalVerifier: Sendable {
 
         /// The trial and both configurations, in words.
         public var description: String {
-            "trial \(trialID(trial)): the journal holds \(encodeValues(journaled)), the oracle proposes \(derived.map(encodeValues) ?? "nothing")"
+            "trial \(trialID(trial)): the journal holds \(encodeValues(journaled)), the oracle proposes " +
+                "\(derived.map(encodeValues) ?? "nothing")"
         }
     }
 
@@ -56,7 +57,9 @@ public struct ProposalVerifier: Sendable {
             let grew = try journal.spaceChanges() > 0
             var report = Report(checked: 0, mismatches: [], unchecked: nil)
             if grew {
-                report.unchecked = "the search space changed while the study ran (a trial defined a hyperparameter, or a change was accepted): proposals made over the old space are not re-derived"
+                report.unchecked =
+                    "the search space changed while the study ran (a trial defined a hyperparameter, or a change was " +
+                        "accepted): proposals made over the old space are not re-derived"
                 return report
             }
             let values = try trials.map { try $0.values() }
@@ -67,14 +70,17 @@ public struct ProposalVerifier: Sendable {
                 var history = OracleHistory(direction: study.direction)
                 for earlier in trials.prefix(trial.number) {
                     let ended = earlier.endSeq.map { $0 <= basis } ?? false
-                    history.append(OracleTrial(number: earlier.number, values: values[earlier.number],
-                                               status: ended ? earlier.status : .running,
-                                               score: ended ? earlier.score : nil))
+                    history.append(
+                        OracleTrial(
+                            number: earlier.number, values: values[earlier.number],
+                            status: ended ? earlier.status : .running,
+                            score: ended ? earlier.score : nil))
                 }
                 let derived = oracle.propose(trial: trial.number, space: space, history: history, seed: study.studySeed)
                 report.checked += 1
                 if derived != values[trial.number] {
-                    report.mismatches.append(Mismatch(trial: trial.number, journaled: values[trial.number], derived: derived))
+                    report.mismatches.append(
+                        Mismatch(trial: trial.number, journaled: values[trial.number], derived: derived))
                 }
             }
             return report

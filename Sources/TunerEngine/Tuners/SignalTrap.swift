@@ -12,8 +12,10 @@ import TunerJournal
 /// ends the process); the trap itself never exits. Removing it restores what it found.
 final class SignalTrap: Sendable {
     /// The signals a search stops on, with their names.
-    static let signals: [(Int32, String)] = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"),
-                                              (SIGPIPE, "SIGPIPE"), (SIGQUIT, "SIGQUIT")]
+    static let signals: [(Int32, String)] = [
+        (SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP"),
+        (SIGPIPE, "SIGPIPE"), (SIGQUIT, "SIGQUIT"),
+    ]
 
     /// The installed sources; touched only by the searching thread (install and remove).
     nonisolated(unsafe) private var sources: [any DispatchSourceSignal] = []
@@ -28,9 +30,11 @@ final class SignalTrap: Sendable {
     private let onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?
 
     /// Installs the handlers for the session `session` of `store`.
-    init(store: any StudyStore, session: Int64, stop: StopSignal,
-         announce: @escaping @Sendable (String) -> Void,
-         onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?) {
+    init(
+        store: any StudyStore, session: Int64, stop: StopSignal,
+        announce: @escaping @Sendable (String) -> Void,
+        onInterrupt: (@Sendable (SearchInterruptedError) -> Void)?
+    ) {
         self.store = store
         self.session = session
         self.stopSignal = stop
@@ -67,7 +71,9 @@ final class SignalTrap: Sendable {
         // The journal write runs elsewhere so that a second signal is still heard.
         DispatchQueue.global().async { [self] in
             if number != SIGPIPE && number != SIGHUP {
-                announce("\nStopping on \(name): journaling the running trial as interrupted. Send it again to exit at once.")
+                announce(
+                    "\nStopping on \(name): journaling the running trial as interrupted. Send it again to exit at once."
+                )
             }
             do {
                 try store.interrupt(session: session, signal: number, signalName: name)

@@ -21,7 +21,9 @@ public struct SearchOutcome: Sendable, Equatable {
     public var completedTrials: Int
 
     /// Makes an outcome.
-    public init(stopReason: StopReason, message: String?, session: Int64, signal: Int32? = nil, completedTrials: Int = 0) {
+    public init(
+        stopReason: StopReason, message: String?, session: Int64, signal: Int32? = nil, completedTrials: Int = 0
+    ) {
         self.stopReason = stopReason
         self.message = message
         self.session = session
@@ -61,7 +63,9 @@ public struct ObjectiveNotFoundError: Error, CustomStringConvertible, Sendable {
     public var available: [String]
     /// The message, naming the objective and the metrics that exist.
     public var description: String {
-        "Objective value missing in metrics reported to the tuner: expected \"\(objective)\", found \(available.isEmpty ? "no metrics" : available.map { "\"\($0)\"" }.joined(separator: ", ")). Set the objective to one of them, or report it."
+        "Objective value missing in metrics reported to the tuner: expected \"\(objective)\", found " +
+            "\(available.isEmpty ? "no metrics" : available.map { "\"\($0)\"" }.joined(separator: ", ")). Set the " +
+            "objective to one of them, or report it."
     }
 }
 
@@ -80,7 +84,10 @@ extension Tuner {
         try store.resumeLogging()
         let recovery = try store.recover()
         if verbose >= .progress, !recovery.closedSessions.isEmpty {
-            output.line("Resuming: \(recovery.closedSessions.count) session(s) had not ended (found interrupted); trials to re-run first: \(recovery.stoppedTrials.map(trialID).joined(separator: ", ").ifEmpty("none")).")
+            output.line(
+                "Resuming: \(recovery.closedSessions.count) session(s) had not ended (found interrupted); trials to " +
+                    "re-run first: \(recovery.stoppedTrials.map(trialID).joined(separator: ", ").ifEmpty("none"))."
+            )
         }
         let session = try store.startSession(limits: limits.json, pid: Int(getpid()), host: hostName())
         guard let sessionID = session.id else {
@@ -95,9 +102,11 @@ extension Tuner {
         var trap: SignalTrap?
         if handlesSignals {
             let quiet = verbose == .silent
-            trap = SignalTrap(store: store, session: sessionID, stop: stop, announce: { text in
-                if !quiet { writeStandardError(text + "\n") }
-            }, onInterrupt: onInterrupt)
+            trap = SignalTrap(
+                store: store, session: sessionID, stop: stop,
+                announce: { text in
+                    if !quiet { writeStandardError(text + "\n") }
+                }, onInterrupt: onInterrupt)
             if let console = output as? StandardOutput, let trap {
                 console.onBrokenPipe = { trap.stop(signal: SIGPIPE, name: "SIGPIPE") }
             }
@@ -116,8 +125,10 @@ extension Tuner {
         try limits.validate()
     }
 
-    private func run(session sessionID: Int64, stop: StopSignal,
-                     body: (TrialContext) throws -> TrialResult) throws -> SearchOutcome {
+    private func run(
+        session sessionID: Int64, stop: StopSignal,
+        body: (TrialContext) throws -> TrialResult
+    ) throws -> SearchOutcome {
         var run = SearchRun(tuner: self, session: sessionID, stop: stop)
         do {
             try run.load()
@@ -133,16 +144,21 @@ extension Tuner {
                     output.line("Total elapsed time: \(formatElapsed(try totalElapsed()))")
                 }
             }
-            return SearchOutcome(stopReason: end.reason, message: end.message, session: sessionID,
-                                 completedTrials: run.completedCount)
+            return SearchOutcome(
+                stopReason: end.reason, message: end.message, session: sessionID,
+                completedTrials: run.completedCount)
         } catch let interruption as SearchInterruptedError {
             store.consolidate()
             if verbose >= .progress {
                 output.progress(nil)
-                output.line("Search stopped: \(interruption). The running trial was journaled as interrupted; run the search again to resume.")
+                output.line(
+                    "Search stopped: \(interruption). The running trial was journaled as interrupted; run the search " +
+                        "again to resume."
+                )
             }
-            return SearchOutcome(stopReason: .interrupted, message: "stopped by \(interruption.signalName)",
-                                 session: sessionID, signal: interruption.signal, completedTrials: run.completedCount)
+            return SearchOutcome(
+                stopReason: .interrupted, message: "stopped by \(interruption.signalName)",
+                session: sessionID, signal: interruption.signal, completedTrials: run.completedCount)
         } catch let error as JournalError {
             try? store.abandon(session: sessionID, message: error.description)
             output.line("Search stopped: \(error)")
@@ -211,17 +227,23 @@ struct SearchRun {
         trials = try tuner.store.trials()
         for (index, trial) in trials.enumerated() {
             guard trial.number == index else {
-                throw JournalError(.corrupted, path: tuner.store.location, "trial numbers are not contiguous: found \(trial.trialID) at position \(index)")
+                throw JournalError(
+                    .corrupted, path: tuner.store.location,
+                    "trial numbers are not contiguous: found \(trial.trialID) at position \(index)")
             }
-            history.append(OracleTrial(number: trial.number, values: try trial.values(), status: trial.status, score: trial.score))
+            history.append(
+                OracleTrial(number: trial.number, values: try trial.values(), status: trial.status, score: trial.score))
             if [.stopped, .invalid, .running].contains(trial.status) { pending.append(trial.number) }
             if trial.status == .completed, let score = trial.score, score.isFinite,
-               best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true {
+                best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true
+            {
                 best = (trial.number, score)
             }
         }
         (counted, deaths) = try tuner.store.attemptCounts()
-        if tuner.limits.maxTrials == nil, tuner.verbose >= .progress { gridSize = tuner.oracle.plannedTrials(space: tuner.space) }
+        if tuner.limits.maxTrials == nil, tuner.verbose >= .progress {
+            gridSize = tuner.oracle.plannedTrials(space: tuner.space)
+        }
     }
 
     /// How the loop ended: the reason, its message, and whether the transaction that ended the
@@ -241,10 +263,15 @@ struct SearchRun {
                 if let stop = try runTrial(number, isNew: false, body) { return stop }
                 continue
             }
-            if let maxTrials = tuner.limits.maxTrials, trials.count >= maxTrials { return LoopEnd(reason: .completed, journaled: false) }
+            if let maxTrials = tuner.limits.maxTrials, trials.count >= maxTrials {
+                return LoopEnd(reason: .completed, journaled: false)
+            }
             let number = trials.count
-            guard let proposal = tuner.oracle.propose(trial: number, space: tuner.space, history: history,
-                                                      seed: tuner.seed) else {
+            guard
+                let proposal = tuner.oracle.propose(
+                    trial: number, space: tuner.space, history: history,
+                    seed: tuner.seed)
+            else {
                 return LoopEnd(reason: .completed, journaled: false)
             }
             history.append(OracleTrial(number: number, values: proposal, status: .running, score: nil))
@@ -264,8 +291,9 @@ struct SearchRun {
                 claim = next
                 nextClaim = nil
             } else {
-                claim = try store.claim(claimRequest, propose: { number, refreshed in try proposeClaimed(number, refreshed) },
-                                        failureRule: { message in streakRule(lastError: message) })
+                claim = try store.claim(
+                    claimRequest, propose: { number, refreshed in try proposeClaimed(number, refreshed) },
+                    failureRule: { message in streakRule(lastError: message) })
             }
             apply(claim.refreshed)
             knownEnds = claim.ends
@@ -283,7 +311,9 @@ struct SearchRun {
                 usleep(UInt32(pause * 1e6))
                 pause = min(pause * 2, 0.25)
             case .failed(let number, let message, let commit):
-                if tuner.verbose >= .progress { tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.") }
+                if tuner.verbose >= .progress {
+                    tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.")
+                }
                 if let stop = stopped(commit) { return stop }
             case .run(let trial, let attempt, let isNew):
                 pause = 0.01
@@ -298,8 +328,9 @@ struct SearchRun {
 
     /// This worker's next claim, as the journal's marks and the limits make it.
     var claimRequest: ClaimRequest {
-        ClaimRequest(session: session, knownTrials: trials.count, knownEnds: knownEnds, maxTrials: tuner.limits.maxTrials,
-                     maxInterruptionsPerTrial: tuner.limits.maxInterruptionsPerTrial)
+        ClaimRequest(
+            session: session, knownTrials: trials.count, knownEnds: knownEnds, maxTrials: tuner.limits.maxTrials,
+            maxInterruptionsPerTrial: tuner.limits.maxInterruptionsPerTrial)
     }
 
     /// The oracle's proposal for trial `number`, inside the claim's transaction, once the
@@ -309,7 +340,8 @@ struct SearchRun {
         // Nothing now: the claim waits for the running trials (there are some, or the oracle
         // would not wait).
         if tuner.oracle.mustWait(trial: number, space: tuner.space, history: history) { return nil }
-        guard let values = tuner.oracle.propose(trial: number, space: tuner.space, history: history, seed: tuner.seed) else {
+        guard let values = tuner.oracle.propose(trial: number, space: tuner.space, history: history, seed: tuner.seed)
+        else {
             return nil
         }
         return ProposedTrial(values: values, seed: SplitMix64.mix(tuner.seed, UInt64(number)))
@@ -323,11 +355,14 @@ struct SearchRun {
                 history.update(at: record.number, status: record.status, score: record.score)
             } else if record.number == trials.count {
                 trials.append(record)
-                history.append(OracleTrial(number: record.number, values: (try? record.values()) ?? [:],
-                                           status: record.status, score: record.score))
+                history.append(
+                    OracleTrial(
+                        number: record.number, values: (try? record.values()) ?? [:],
+                        status: record.status, score: record.score))
             }
             if record.status == .completed, let score = record.score, score.isFinite,
-               best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true {
+                best.map({ tuner.objective.isBetter(score, than: $0.score) }) ?? true
+            {
                 best = (record.number, score)
             }
         }
@@ -335,14 +370,17 @@ struct SearchRun {
 
     /// Runs one trial to its end (or to a fatal error). Returns the stop when the
     /// consecutive-failure limit fired in the transaction that ended it.
-    mutating func runTrial(_ number: Int, isNew: Bool, _ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd? {
+    mutating func runTrial(_ number: Int, isNew: Bool, _ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd?
+    {
         let trialValues = history.trials[number].values
         let seed = SplitMix64.mix(tuner.seed, UInt64(number))
         if !isNew, let died = deaths[number],
-           SearchRules.diedTooOften(deaths: died, limit: tuner.limits.maxInterruptionsPerTrial) {
+            SearchRules.diedTooOften(deaths: died, limit: tuner.limits.maxInterruptionsPerTrial)
+        {
             let message = "interrupted \(died) times: the process died while running this trial"
-            let commit = try tuner.store.failTrial(number, errorType: "Interrupted", message: message, session: session,
-                                                     decide: streakRule(lastError: message))
+            let commit = try tuner.store.failTrial(
+                number, errorType: "Interrupted", message: message, session: session,
+                decide: streakRule(lastError: message))
             setStatus(number, .failed, message: message, endSeq: commit.endSeq)
             if tuner.verbose >= .progress { tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.") }
             return stopped(commit)
@@ -350,7 +388,8 @@ struct SearchRun {
         console.announce(number, trialValues)
         var attempt: AttemptRecord
         if isNew {
-            let (trial, first) = try tuner.store.createTrial(number: number, values: trialValues, seed: seed, session: session)
+            let (trial, first) = try tuner.store.createTrial(
+                number: number, values: trialValues, seed: seed, session: session)
             trials.append(trial)
             attempt = first
         } else {
@@ -363,16 +402,20 @@ struct SearchRun {
 
     /// Runs a trial's attempts from `first` until one ends it, or (for a worker) until one ends
     /// INVALID: its retry is then queued work like any other (section 9).
-    mutating func runAttempts(_ number: Int, from first: AttemptRecord,
-                              _ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd? {
+    mutating func runAttempts(
+        _ number: Int, from first: AttemptRecord,
+        _ body: (TrialContext) throws -> TrialResult
+    ) throws -> LoopEnd? {
         let trialValues = history.trials[number].values
         let seed = SplitMix64.mix(tuner.seed, UInt64(number))
         var attempt = first
         while true {
-            var context = TrialContext(number: number, attempt: attempt.number, retry: counted[number, default: 0], seed: seed,
-                                       hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
-            context.directory = StudyLayout.trialDirectory(study: (tuner.store.location as NSString).deletingLastPathComponent,
-                                                           trialID: trialID(number))
+            var context = TrialContext(
+                number: number, attempt: attempt.number, retry: counted[number, default: 0], seed: seed,
+                hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
+            context.directory = StudyLayout.trialDirectory(
+                study: (tuner.store.location as NSString).deletingLastPathComponent,
+                trialID: trialID(number))
             if tuner.verbose >= .progress {
                 let line = console.progressText(number)
                 let output = tuner.output
@@ -399,17 +442,22 @@ struct SearchRun {
                 if case .failure(let error) = result { throw error }
                 throw verdict.missingObjective ?? ObjectiveNotFoundError(objective: tuner.objective.name, available: [])
             }
-            end.trialStatus = SearchRules.trialStatus(after: end.outcome, countedBefore: counted[number, default: 0],
-                                                      maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial)
+            end.trialStatus = SearchRules.trialStatus(
+                after: end.outcome, countedBefore: counted[number, default: 0],
+                maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial)
             let commit = try finish(attempt, end)
             if commit.fenced {
                 if tuner.verbose >= .progress {
-                    tuner.output.line("Trial \(trialID(number)): another worker found this one dead and closed the attempt; its result was kept as a late result only.")
+                    tuner.output.line(
+                        "Trial \(trialID(number)): another worker found this one dead and closed the attempt; its " +
+                            "result was kept as a late result only."
+                    )
                 }
                 return nil
             }
-            console.report(number, end, counted: counted[number, default: 0],
-                           totalElapsed: seconds(since: started) + ((try? tuner.totalElapsed()) ?? 0))
+            console.report(
+                number, end, counted: counted[number, default: 0],
+                totalElapsed: seconds(since: started) + ((try? tuner.totalElapsed()) ?? 0))
             if end.trialStatus == .invalid, tuner.store.workerID != nil { return nil }
             if end.trialStatus == .invalid {
                 attempt = try tuner.store.startAttempt(trial: number, session: session)
@@ -429,7 +477,9 @@ struct SearchRun {
         tuner.space = hp.space
         history.update(at: number, values: values)
         trials[number].hyperparameters = encodeValues(values)
-        if tuner.limits.maxTrials == nil, tuner.verbose >= .progress { gridSize = tuner.oracle.plannedTrials(space: tuner.space) }
+        if tuner.limits.maxTrials == nil, tuner.verbose >= .progress {
+            gridSize = tuner.oracle.plannedTrials(space: tuner.space)
+        }
     }
 
     /// The COMPLETED trials, as the journal holds them (mirrored in memory).
@@ -491,17 +541,19 @@ struct SearchRun {
     func streakRule(lastError: String) -> (Int, () throws -> [Int]) throws -> SessionStop? {
         let limit = tuner.limits.maxConsecutiveFailedTrials
         return { streak, failedRun in
-            try SearchRules.streakStop(streak: streak, limit: limit, failedRun: { try failedRun().map(trialID) },
-                                       lastError: lastError)
+            try SearchRules.streakStop(
+                streak: streak, limit: limit, failedRun: { try failedRun().map(trialID) },
+                lastError: lastError)
         }
     }
 
     /// The console of this session, with the state its lines show.
     var console: SearchConsole {
-        SearchConsole(output: tuner.output, verbose: tuner.verbose, objective: tuner.objective, space: tuner.space,
-                      maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial, plannedTrials: tuner.limits.maxTrials ?? gridSize,
-                      best: best.map { (history.trials[$0.number].values, $0.score) }, started: started,
-                      trialsThisSession: trialsThisSession)
+        SearchConsole(
+            output: tuner.output, verbose: tuner.verbose, objective: tuner.objective, space: tuner.space,
+            maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial, plannedTrials: tuner.limits.maxTrials ?? gridSize,
+            best: best.map { (history.trials[$0.number].values, $0.score) }, started: started,
+            trialsThisSession: trialsThisSession)
     }
 }
 

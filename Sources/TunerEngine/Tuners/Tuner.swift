@@ -52,7 +52,11 @@ public class Tuner {
     public var journal: StudyJournal {
         get throws {
             guard let journal = store as? StudyJournal else {
-                throw JournalError(.missing, path: store.location, "this study is kept in PostgreSQL, not in a journal file: read it through `postgresStore`, or copy it into a journal with `tuner export --store`")
+                throw JournalError(
+                    .missing, path: store.location,
+                    "this study is kept in PostgreSQL, not in a journal file: read it through `postgresStore`, or " +
+                        "copy it into a journal with `tuner export --store`"
+                )
             }
             return journal
         }
@@ -64,7 +68,8 @@ public class Tuner {
 
     /// The journal file of a study: `directory/projectName/journal.sqlite`.
     public static func journalPath(directory: String, projectName: String) -> String {
-        ((directory as NSString).appendingPathComponent(projectName) as NSString).appendingPathComponent("journal.sqlite")
+        ((directory as NSString).appendingPathComponent(projectName) as NSString).appendingPathComponent(
+            "journal.sqlite")
     }
 
     /// Makes a tuner and opens (or creates, or resumes) its study.
@@ -75,9 +80,11 @@ public class Tuner {
     ///   - output: where console lines go.
     /// - Throws: ``SearchConfigurationError`` for invalid limits; `JournalError` when the
     ///   study cannot be opened (S25, S26).
-    public init(oracle: any Oracle, objective: Objective, hyperparameters: HyperParameters = HyperParameters(),
-                configuration: TunerConfiguration = TunerConfiguration(),
-                output: any SearchOutput = StandardOutput()) throws {
+    public init(
+        oracle: any Oracle, objective: Objective, hyperparameters: HyperParameters = HyperParameters(),
+        configuration: TunerConfiguration = TunerConfiguration(),
+        output: any SearchOutput = StandardOutput()
+    ) throws {
         try objective.validate()
         var limits = configuration.limits
         limits.maxTrials = limits.maxTrials ?? oracle.defaultMaxTrials
@@ -94,14 +101,16 @@ public class Tuner {
         var options = configuration.journal
         options.overwrite = options.overwrite || configuration.overwrite
         let seed = configuration.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        let descriptor = StudyDescriptor(name: projectName, directory: directory, tunerKind: oracle.kind,
-                                         objective: objective, seed: seed, space: hyperparameters.space,
-                                         trialDefinition: configuration.trialDefinition)
+        let descriptor = StudyDescriptor(
+            name: projectName, directory: directory, tunerKind: oracle.kind,
+            objective: objective, seed: seed, space: hyperparameters.space,
+            trialDefinition: configuration.trialDefinition)
         if let url = configuration.store {
             store = try PostgresStudyStore.open(url: url, study: descriptor, options: options)
         } else {
-            store = try StudyJournal.open(at: Self.journalPath(directory: directory, projectName: projectName),
-                                          study: descriptor, options: options)
+            store = try StudyJournal.open(
+                at: Self.journalPath(directory: directory, projectName: projectName),
+                study: descriptor, options: options)
         }
         let study = try store.study()
         self.seed = study.studySeed
@@ -114,4 +123,3 @@ public class Tuner {
         output.line(space.summary())
     }
 }
-

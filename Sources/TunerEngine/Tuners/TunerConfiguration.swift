@@ -56,16 +56,19 @@ public struct TunerConfiguration: Sendable {
     public var handlesSignals: Bool
 
     /// Makes a configuration; the defaults are KerasTuner's.
-    public init(directory: String = ".", projectName: String = "untitled_project", maxTrials: Int? = nil,
-                maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
-                seed: UInt64? = nil, overwrite: Bool = false, verbose: Verbosity = .progress,
-                journal: JournalOptions = JournalOptions(), store: String? = nil, trialDefinition: String? = nil,
-                handlesSignals: Bool = false) {
+    public init(
+        directory: String = ".", projectName: String = "untitled_project", maxTrials: Int? = nil,
+        maxRetriesPerTrial: Int = 0, maxConsecutiveFailedTrials: Int? = 3, maxInterruptionsPerTrial: Int? = 3,
+        seed: UInt64? = nil, overwrite: Bool = false, verbose: Verbosity = .progress,
+        journal: JournalOptions = JournalOptions(), store: String? = nil, trialDefinition: String? = nil,
+        handlesSignals: Bool = false
+    ) {
         self.directory = directory
         self.projectName = projectName
-        self.limits = SearchLimits(maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
-                                   maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
-                                   maxInterruptionsPerTrial: maxInterruptionsPerTrial)
+        self.limits = SearchLimits(
+            maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
+            maxConsecutiveFailedTrials: maxConsecutiveFailedTrials,
+            maxInterruptionsPerTrial: maxInterruptionsPerTrial)
         self.seed = seed
         self.overwrite = overwrite
         self.verbose = verbose

@@ -29,7 +29,9 @@ public enum StudyExport {
     }
 
     /// The metrics of a trial: those of its completing attempt, or else of its last one.
-    static func metrics(_ trial: TrialRecord, _ attempts: [AttemptRecord], _ summaries: [Int64: [String: MetricSummary]]) -> [String: MetricSummary] {
+    static func metrics(
+        _ trial: TrialRecord, _ attempts: [AttemptRecord], _ summaries: [Int64: [String: MetricSummary]]
+    ) -> [String: MetricSummary] {
         let source = attempts.last { $0.outcome == .completed } ?? attempts.last
         return source.flatMap { $0.id.flatMap { summaries[$0] } } ?? [:]
     }
@@ -54,26 +56,35 @@ public enum StudyExport {
                 metrics[name] = ["best": Self.number(summary.best), "last": Self.number(summary.last)]
             }
             return [
-                "id": trial.trialID, "status": trial.status.rawValue, "hyperparameters": hyperparameters, "score": Self.number(trial.score),
-                "seed": String(trial.trialSeed), "message": Self.text(trial.message), "errorType": Self.text(trial.errorType),
+                "id": trial.trialID, "status": trial.status.rawValue, "hyperparameters": hyperparameters,
+                "score": Self.number(trial.score),
+                "seed": String(trial.trialSeed), "message": Self.text(trial.message),
+                "errorType": Self.text(trial.errorType),
                 "startedAt": trial.createdAt, "endedAt": Self.number(trial.endedAt), "metrics": metrics,
                 "attempts": (attempts[trial.number] ?? []).map { attempt -> [String: Any] in
-                    ["number": attempt.number, "outcome": attempt.outcomeText, "counted": attempt.counted,
-                     "errorType": Self.text(attempt.errorType), "message": Self.text(attempt.message),
-                     "startedAt": attempt.startedAt, "endedAt": Self.number(attempt.endedAt),
-                     "durationSeconds": Self.number(attempt.duration), "session": attempt.session]
+                    [
+                        "number": attempt.number, "outcome": attempt.outcomeText, "counted": attempt.counted,
+                        "errorType": Self.text(attempt.errorType), "message": Self.text(attempt.message),
+                        "startedAt": attempt.startedAt, "endedAt": Self.number(attempt.endedAt),
+                        "durationSeconds": Self.number(attempt.duration), "session": attempt.session,
+                    ]
                 },
             ]
         }
         let sessions: [[String: Any]] = try journal.sessions().map { session in
-            ["id": session.id ?? 0, "pid": session.pid, "host": session.host, "startedAt": session.startedAt,
-             "endedAt": Self.number(session.endedAt), "stopReason": Self.text(session.stopReason?.rawValue),
-             "message": Self.text(session.message)]
+            [
+                "id": session.id ?? 0, "pid": session.pid, "host": session.host, "startedAt": session.startedAt,
+                "endedAt": Self.number(session.endedAt), "stopReason": Self.text(session.stopReason?.rawValue),
+                "message": Self.text(session.message),
+            ]
         }
         let object: [String: Any] = [
-            "study": ["name": record.name, "directory": record.directory, "tuner": record.tunerKind.rawValue, "objective": record.objectiveName,
-                      "direction": record.direction.rawValue, "seed": String(record.studySeed), "searchSpace": space.names,
-                      "consecutiveFailedTrials": record.streak] as [String: Any],
+            "study": [
+                "name": record.name, "directory": record.directory, "tuner": record.tunerKind.rawValue,
+                "objective": record.objectiveName,
+                "direction": record.direction.rawValue, "seed": String(record.studySeed), "searchSpace": space.names,
+                "consecutiveFailedTrials": record.streak,
+            ] as [String: Any],
             "sessions": sessions,
             "trials": trials,
         ]
@@ -83,7 +94,8 @@ public enum StudyExport {
     }
 
     static func csvField(_ text: String) -> String {
-        text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        text.contains(where: { ",\"\n\r".contains($0) })
+            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
     /// One row per trial: status, score, attempts, times, error, every hyperparameter and the
@@ -101,15 +113,23 @@ public enum StudyExport {
         let trials = try journal.trials()
         let metrics = trials.map { Self.metrics($0, attempts[$0.number] ?? [], summaries) }
         let metricNames = Array(Set(metrics.flatMap(\.keys))).sorted()
-        var lines = [(["id", "status", "score", "attempts", "counted_attempts", "started_at", "ended_at", "error_type", "message"] + names
-            + metricNames.flatMap { ["best_\($0)", "last_\($0)"] }).map(Self.csvField).joined(separator: ",")]
+        var lines = [
+            ([
+                "id", "status", "score", "attempts", "counted_attempts", "started_at", "ended_at", "error_type",
+                "message",
+            ] + names
+                + metricNames.flatMap { ["best_\($0)", "last_\($0)"] }).map(Self.csvField).joined(separator: ",")
+        ]
         // Numbers in the shortest form that reads back exactly.
         func exact(_ value: Double?) -> String { value.map { $0.isFinite ? String($0) : "\($0)" } ?? "" }
         for (trial, trialMetrics) in zip(trials, metrics) {
             let values = try trial.values()
             let list = attempts[trial.number] ?? []
-            var row = [trial.trialID, trial.status.rawValue, exact(trial.score), String(list.count), String(list.filter(\.counted).count),
-                       exact(trial.createdAt), exact(trial.endedAt), trial.errorType ?? "", trial.message ?? ""]
+            var row = [
+                trial.trialID, trial.status.rawValue, exact(trial.score), String(list.count),
+                String(list.filter(\.counted).count),
+                exact(trial.createdAt), exact(trial.endedAt), trial.errorType ?? "", trial.message ?? "",
+            ]
             row += names.map { values[$0]?.exactDescription ?? "" }
             row += metricNames.flatMap { [exact(trialMetrics[$0]?.best), exact(trialMetrics[$0]?.last)] }
             lines.append(row.map(Self.csvField).joined(separator: ","))

@@ -6,8 +6,12 @@ extension HTMLReport {
     /// Opens a chart: a figure, its caption, and an SVG whose title and description state the finding.
     func openChart(_ html: inout HTMLBuilder, id: String, width: Int, height: Int, title: String, finding: String) {
         html.open("figure", ["aria-labelledby": "\(id)-caption"])
-        html.open("svg", ["xmlns": "http://www.w3.org/2000/svg", "role": "img", "viewBox": "0 0 \(width) \(height)",
-                          "width": "\(width)", "height": "\(height)", "aria-labelledby": "\(id)-title \(id)-desc"])
+        html.open(
+            "svg",
+            [
+                "xmlns": "http://www.w3.org/2000/svg", "role": "img", "viewBox": "0 0 \(width) \(height)",
+                "width": "\(width)", "height": "\(height)", "aria-labelledby": "\(id)-title \(id)-desc",
+            ])
         html.element("title", ["id": "\(id)-title"], title)
         html.element("desc", ["id": "\(id)-desc"], finding)
     }
@@ -21,11 +25,13 @@ extension HTMLReport {
     /// Fill patterns for attempt outcomes, so that color is never the only cue.
     static let patterns = """
         <defs><pattern id="p-failed" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">\
-        <rect width="6" height="6" fill="var(--bg)"/><line x1="0" y1="0" x2="0" y2="6" stroke="var(--fail)" stroke-width="3"/></pattern>\
+        <rect width="6" height="6" fill="var(--bg)"/><line x1="0" y1="0" x2="0" y2="6" stroke="var(--fail)" \
+        stroke-width="3"/></pattern>\
         <pattern id="p-interrupted" width="6" height="6" patternUnits="userSpaceOnUse">\
         <rect width="6" height="6" fill="var(--bg)"/><circle cx="3" cy="3" r="1.5" fill="var(--int)"/></pattern>\
         <pattern id="p-fatal" width="6" height="6" patternUnits="userSpaceOnUse">\
-        <rect width="6" height="6" fill="var(--stop)"/><path d="M0 0L6 6M6 0L0 6" stroke="var(--bg)" stroke-width="1"/></pattern></defs>
+        <rect width="6" height="6" fill="var(--stop)"/><path d="M0 0L6 6M6 0L0 6" stroke="var(--bg)" \
+        stroke-width="1"/></pattern></defs>
         """
 
     /// Evenly spaced sample of at most `limit` elements, always keeping `keep`.
@@ -45,55 +51,104 @@ extension HTMLReport {
         if trial.status == .completed && !flaky {
             html.empty("circle", ["cx": cx, "cy": cy, "r": "4", "class": "s-completed"])
         } else if trial.status == .completed {
-            html.empty("rect", ["x": svgNumber(x - 4), "y": svgNumber(y - 4), "width": "8", "height": "8", "class": "s-flaky",
-                                "transform": "rotate(45 \(cx) \(cy))"])
+            html.empty(
+                "rect",
+                [
+                    "x": svgNumber(x - 4), "y": svgNumber(y - 4), "width": "8", "height": "8", "class": "s-flaky",
+                    "transform": "rotate(45 \(cx) \(cy))",
+                ])
         } else if [.running, .invalid].contains(trial.status) {
             // Running (or about to retry): a hollow ring, not a failure's cross.
             html.open("circle", ["cx": cx, "cy": cy, "r": "4", "class": "s-running"])
             html.element("title", "Trial \(trial.trialID): running")
             html.close("circle")
         } else {
-            html.empty("path", ["d": "M\(svgNumber(x - 4)) \(svgNumber(y - 4))L\(svgNumber(x + 4)) \(svgNumber(y + 4))M\(svgNumber(x + 4)) \(svgNumber(y - 4))L\(svgNumber(x - 4)) \(svgNumber(y + 4))",
-                                "class": "s-failed"])
+            html.empty(
+                "path",
+                [
+                    "d":
+                        "M\(svgNumber(x - 4)) \(svgNumber(y - 4))L\(svgNumber(x + 4)) " +
+                            "\(svgNumber(y + 4))M\(svgNumber(x + 4)) \(svgNumber(y - 4))L\(svgNumber(x - 4)) " +
+                            "\(svgNumber(y + 4))",
+                    "class": "s-failed",
+                ])
         }
     }
 
-    func axes(_ html: inout HTMLBuilder, x: Scale, y: Scale, left: Double, right: Double, top: Double, bottom: Double,
-              xLabel: String, yLabel: String, xTicks: [Double]? = nil) {
+    func axes(
+        _ html: inout HTMLBuilder, x: Scale, y: Scale, left: Double, right: Double, top: Double, bottom: Double,
+        xLabel: String, yLabel: String, xTicks: [Double]? = nil
+    ) {
         for tick in y.ticks() {
             guard let ty = y(tick) else { continue }
-            html.empty("line", ["class": "grid", "x1": svgNumber(left), "x2": svgNumber(right), "y1": svgNumber(ty), "y2": svgNumber(ty)])
-            html.element("text", ["x": svgNumber(left - 6), "y": svgNumber(ty + 4), "text-anchor": "end"], reportNumber(tick))
+            html.empty(
+                "line",
+                [
+                    "class": "grid", "x1": svgNumber(left), "x2": svgNumber(right), "y1": svgNumber(ty),
+                    "y2": svgNumber(ty),
+                ])
+            html.element(
+                "text", ["x": svgNumber(left - 6), "y": svgNumber(ty + 4), "text-anchor": "end"], reportNumber(tick))
         }
         for tick in xTicks ?? x.ticks() {
             guard let tx = x(tick) else { continue }
-            html.element("text", ["x": svgNumber(tx), "y": svgNumber(bottom + 16), "text-anchor": "middle"], reportNumber(tick))
+            html.element(
+                "text", ["x": svgNumber(tx), "y": svgNumber(bottom + 16), "text-anchor": "middle"], reportNumber(tick))
         }
-        html.empty("line", ["class": "axis", "x1": svgNumber(left), "x2": svgNumber(right), "y1": svgNumber(bottom), "y2": svgNumber(bottom)])
-        html.empty("line", ["class": "axis", "x1": svgNumber(left), "x2": svgNumber(left), "y1": svgNumber(top), "y2": svgNumber(bottom)])
-        html.element("text", ["x": svgNumber((left + right) / 2), "y": svgNumber(bottom + 32), "text-anchor": "middle"], xLabel)
-        html.element("text", ["x": "14", "y": svgNumber((top + bottom) / 2), "text-anchor": "middle",
-                              "transform": "rotate(-90 14 \(svgNumber((top + bottom) / 2)))"], yLabel)
+        html.empty(
+            "line",
+            [
+                "class": "axis", "x1": svgNumber(left), "x2": svgNumber(right), "y1": svgNumber(bottom),
+                "y2": svgNumber(bottom),
+            ])
+        html.empty(
+            "line",
+            [
+                "class": "axis", "x1": svgNumber(left), "x2": svgNumber(left), "y1": svgNumber(top),
+                "y2": svgNumber(bottom),
+            ])
+        html.element(
+            "text", ["x": svgNumber((left + right) / 2), "y": svgNumber(bottom + 32), "text-anchor": "middle"], xLabel)
+        html.element(
+            "text",
+            [
+                "x": "14", "y": svgNumber((top + bottom) / 2), "text-anchor": "middle",
+                "transform": "rotate(-90 14 \(svgNumber((top + bottom) / 2)))",
+            ], yLabel)
     }
 
     func legend(_ html: inout HTMLBuilder, x: Double, y: Double) {
         var offset = x
         var kinds = [("completed", 0), ("completed after retry", 1), ("failed or stopped", 2)]
-        if snapshot.trials.contains(where: { [.running, .invalid].contains($0.status) }) { kinds.append(("running", 3)) }
+        if snapshot.trials.contains(where: { [.running, .invalid].contains($0.status) }) {
+            kinds.append(("running", 3))
+        }
         for (label, kind) in kinds {
-            let fake = TrialRecord(number: -1, status: kind == 2 ? .failed : kind == 3 ? .running : .completed, hyperparameters: "{}", seed: 0, score: nil,
-                                   bestEpoch: nil, metrics: nil, errorType: nil, message: nil, createdSession: 0, createdAt: 0,
-                                   endedAt: nil, endSeq: nil)
+            let fake = TrialRecord(
+                number: -1, status: kind == 2 ? .failed : kind == 3 ? .running : .completed, hyperparameters: "{}",
+                seed: 0, score: nil,
+                bestEpoch: nil, metrics: nil, errorType: nil, message: nil, createdSession: 0, createdAt: 0,
+                endedAt: nil, endSeq: nil)
             if kind == 1 {
-                html.empty("rect", ["x": svgNumber(offset - 4), "y": svgNumber(y - 4), "width": "8", "height": "8", "class": "s-flaky",
-                                    "transform": "rotate(45 \(svgNumber(offset)) \(svgNumber(y)))"])
+                html.empty(
+                    "rect",
+                    [
+                        "x": svgNumber(offset - 4), "y": svgNumber(y - 4), "width": "8", "height": "8",
+                        "class": "s-flaky",
+                        "transform": "rotate(45 \(svgNumber(offset)) \(svgNumber(y)))",
+                    ])
             } else {
                 marker(&html, fake, x: offset, y: y)
             }
             html.element("text", ["x": svgNumber(offset + 8), "y": svgNumber(y + 4)], label)
             offset += Double(label.count) * 6.5 + 30
         }
-        html.empty("line", ["class": "bestline", "x1": svgNumber(offset - 4), "x2": svgNumber(offset + 14), "y1": svgNumber(y), "y2": svgNumber(y)])
+        html.empty(
+            "line",
+            [
+                "class": "bestline", "x1": svgNumber(offset - 4), "x2": svgNumber(offset + 14), "y1": svgNumber(y),
+                "y2": svgNumber(y),
+            ])
         html.element("text", ["x": svgNumber(offset + 18), "y": svgNumber(y + 4)], "best so far")
     }
 
@@ -112,12 +167,19 @@ extension HTMLReport {
         let (left, right, top, bottom) = (70.0, width - 20, 20.0, height - 70)
         let x = Scale(trials.map { Double($0.number) }, from: left, to: right)
         let y = Scale(scores, from: bottom, to: top, allowLog: true)
-        let finding = best.map { "Best \(objective.name) \(reportNumber($0.score ?? .nan)) at trial \($0.trialID); \(trials.filter { $0.status == .failed }.count) of \(trials.count) trials failed." }
+        let finding =
+            best.map {
+                "Best \(objective.name) \(reportNumber($0.score ?? .nan)) at trial \($0.trialID); " +
+                    "\(trials.filter { $0.status == .failed }.count) of \(trials.count) trials failed."
+            }
             ?? "No trial completed."
-        openChart(&html, id: "history-chart", width: Int(width), height: Int(height),
-                  title: "\(objective.name) per trial", finding: finding)
-        axes(&html, x: x, y: y, left: left, right: right, top: top, bottom: bottom, xLabel: "trial",
-             yLabel: objective.name + (y.logarithmic ? " (log scale)" : ""), xTicks: x.ticks().filter { $0 == $0.rounded() })
+        openChart(
+            &html, id: "history-chart", width: Int(width), height: Int(height),
+            title: "\(objective.name) per trial", finding: finding)
+        axes(
+            &html, x: x, y: y, left: left, right: right, top: top, bottom: bottom, xLabel: "trial",
+            yLabel: objective.name + (y.logarithmic ? " (log scale)" : ""),
+            xTicks: x.ticks().filter { $0 == $0.rounded() })
         // Best-so-far step line over completed trials in trial order.
         var path = ""
         var current: Double?
@@ -138,9 +200,14 @@ extension HTMLReport {
             }
         }
         legend(&html, x: left + 10, y: height - 12)
-        var caption = "Objective of each completed trial (circles), trials completed after a retry (diamonds), failed or stopped trials (crosses, along the bottom) and running ones (rings, along the bottom), with the best value so far."
+        var caption =
+            "Objective of each completed trial (circles), trials completed after a retry (diamonds), failed or " +
+                "stopped trials (crosses, along the bottom) and running ones (rings, along the bottom), with the " +
+                "best value so far."
         if excluded > 0 { caption += " \(excluded) completed trial(s) with a NaN or infinite objective are not drawn." }
-        if shown.count < trials.count { caption += " Showing \(shown.count) of \(trials.count) trials, evenly sampled." }
+        if shown.count < trials.count {
+            caption += " Showing \(shown.count) of \(trials.count) trials, evenly sampled."
+        }
         closeChart(&html, id: "history-chart", caption: caption)
         html.close("section")
     }
@@ -164,19 +231,30 @@ extension HTMLReport {
         let x = Scale([0, max(end - start, 1e-3)], from: left, to: right, includeZero: true)
         let outcomes = Dictionary(grouping: attempts, by: { $0.outcomeText }).mapValues(\.count)
         let finding = outcomes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        openChart(&html, id: "timeline-chart", width: 900, height: Int(height), title: "Attempts over time",
-                  finding: "Attempts by outcome: \(finding); \(snapshot.sessions.count) session(s).")
+        openChart(
+            &html, id: "timeline-chart", width: 900, height: Int(height), title: "Attempts over time",
+            finding: "Attempts by outcome: \(finding); \(snapshot.sessions.count) session(s).")
         let bottom = top + Double(trials.count) * row
         for tick in x.ticks() {
             guard let tx = x(tick) else { continue }
-            html.element("text", ["x": svgNumber(tx), "y": svgNumber(bottom + 16), "text-anchor": "middle"], "\(reportNumber(tick))s")
+            html.element(
+                "text", ["x": svgNumber(tx), "y": svgNumber(bottom + 16), "text-anchor": "middle"],
+                "\(reportNumber(tick))s")
         }
-        html.empty("line", ["class": "axis", "x1": svgNumber(left), "x2": svgNumber(right), "y1": svgNumber(bottom), "y2": svgNumber(bottom)])
+        html.empty(
+            "line",
+            [
+                "class": "axis", "x1": svgNumber(left), "x2": svgNumber(right), "y1": svgNumber(bottom),
+                "y2": svgNumber(bottom),
+            ])
         for (index, trial) in trials.enumerated() {
             let ty = top + Double(index) * row
-            html.element("text", ["x": svgNumber(left - 6), "y": svgNumber(ty + row - 4), "text-anchor": "end"], trial.trialID)
+            html.element(
+                "text", ["x": svgNumber(left - 6), "y": svgNumber(ty + row - 4), "text-anchor": "end"], trial.trialID)
             for attempt in snapshot.attempts[trial.number] ?? [] {
-                guard let x0 = x(attempt.startedAt - start), let x1 = x((attempt.endedAt ?? end) - start) else { continue }
+                guard let x0 = x(attempt.startedAt - start), let x1 = x((attempt.endedAt ?? end) - start) else {
+                    continue
+                }
                 let fill: String
                 switch attempt.outcome {
                 case .completed: fill = "var(--ok)"
@@ -184,19 +262,39 @@ extension HTMLReport {
                 case .fatal: fill = "url(#p-fatal)"
                 case .interrupted, nil: fill = "url(#p-interrupted)"
                 }
-                html.open("rect", ["x": svgNumber(x0), "y": svgNumber(ty + 2), "width": svgNumber(max(1.5, x1 - x0)),
-                                   "height": svgNumber(row - 4), "fill": fill, "stroke": "var(--muted)", "stroke-width": "0.5"])
-                html.element("title", "Trial \(trial.trialID), attempt \(attempt.number): \(attempt.outcomeText), \(formatDuration(attempt.duration ?? 0))")
+                html.open(
+                    "rect",
+                    [
+                        "x": svgNumber(x0), "y": svgNumber(ty + 2), "width": svgNumber(max(1.5, x1 - x0)),
+                        "height": svgNumber(row - 4), "fill": fill, "stroke": "var(--muted)", "stroke-width": "0.5",
+                    ])
+                html.element(
+                    "title",
+                    "Trial \(trial.trialID), attempt \(attempt.number): \(attempt.outcomeText), " +
+                        "\(formatDuration(attempt.duration ?? 0))"
+                )
                 html.close("rect")
             }
         }
         for session in snapshot.sessions.dropFirst() {
             guard let sx = x(session.startedAt - start) else { continue }
-            html.empty("line", ["class": "resume", "x1": svgNumber(sx), "x2": svgNumber(sx), "y1": svgNumber(top), "y2": svgNumber(bottom)])
+            html.empty(
+                "line",
+                [
+                    "class": "resume", "x1": svgNumber(sx), "x2": svgNumber(sx), "y1": svgNumber(top),
+                    "y2": svgNumber(bottom),
+                ])
         }
-        html.element("text", ["x": svgNumber(left), "y": svgNumber(bottom + 34)],
-                     "seconds since the first attempt; dashed lines: resumes")
-        closeChart(&html, id: "timeline-chart", caption: "One row per trial, one bar per attempt: solid completed, hatched failed, cross-hatched fatal, dotted interrupted." + (trials.count < snapshot.trials.count ? " Showing \(trials.count) of \(snapshot.trials.count) trials." : ""))
+        html.element(
+            "text", ["x": svgNumber(left), "y": svgNumber(bottom + 34)],
+            "seconds since the first attempt; dashed lines: resumes")
+        closeChart(
+            &html, id: "timeline-chart",
+            caption:
+                "One row per trial, one bar per attempt: solid completed, hatched failed, cross-hatched fatal, " +
+                    "dotted interrupted."
+                + (trials.count < snapshot.trials.count
+                    ? " Showing \(trials.count) of \(snapshot.trials.count) trials." : ""))
         html.close("section")
     }
 
@@ -207,7 +305,9 @@ extension HTMLReport {
         switch definition.kind {
         case let .int(min, max, _, sampling):
             guard let v = value.doubleValue else { return nil }
-            return max > min ? HyperParameterDefinition.valueToProbability(v, min: Double(min), max: Double(max), sampling: sampling) : 0.5
+            return max > min
+                ? HyperParameterDefinition.valueToProbability(v, min: Double(min), max: Double(max), sampling: sampling)
+                : 0.5
         case let .float(min, max, _, sampling):
             guard let v = value.doubleValue else { return nil }
             return HyperParameterDefinition.valueToProbability(v, min: min, max: max, sampling: sampling)
@@ -234,23 +334,38 @@ extension HTMLReport {
         let y = Scale(completed.compactMap(\.score), from: bottom, to: top, allowLog: true)
         let shown = sample(completed, limit: min(chartLimit, 600)) { $0.number == snapshot.bestTrial?.number }
         let best = snapshot.bestTrial
-        openChart(&html, id: "parallel-chart", width: 900, height: 330, title: "Hyperparameters of completed trials",
-                  finding: "Lines join each completed trial's hyperparameter values to its \(snapshot.objective.name); the best, trial \(best?.trialID ?? "–"), is drawn thick.")
+        openChart(
+            &html, id: "parallel-chart", width: 900, height: 330, title: "Hyperparameters of completed trials",
+            finding:
+                "Lines join each completed trial's hyperparameter values to its \(snapshot.objective.name); the " +
+                    "best, trial \(best?.trialID ?? "–"), is drawn thick."
+        )
         for (index, definition) in definitions.enumerated() {
             let ax = left + Double(index) * spacing
-            html.empty("line", ["class": "axis", "x1": svgNumber(ax), "x2": svgNumber(ax), "y1": svgNumber(top), "y2": svgNumber(bottom)])
-            html.element("text", ["x": svgNumber(ax), "y": svgNumber(top - 10), "text-anchor": "middle"], definition.name)
+            html.empty(
+                "line",
+                [
+                    "class": "axis", "x1": svgNumber(ax), "x2": svgNumber(ax), "y1": svgNumber(top),
+                    "y2": svgNumber(bottom),
+                ])
+            html.element(
+                "text", ["x": svgNumber(ax), "y": svgNumber(top - 10), "text-anchor": "middle"], definition.name)
             let values = definition.orderedValues
             if values.count <= 6 {
                 for value in values {
                     guard let u = unit(value, definition) else { continue }
-                    html.element("text", ["x": svgNumber(ax + 4), "y": svgNumber(bottom - u * (bottom - top) + 4)], value.description)
+                    html.element(
+                        "text", ["x": svgNumber(ax + 4), "y": svgNumber(bottom - u * (bottom - top) + 4)],
+                        value.description)
                 }
             }
         }
         let ox = left + Double(axesCount - 1) * spacing
-        html.empty("line", ["class": "axis", "x1": svgNumber(ox), "x2": svgNumber(ox), "y1": svgNumber(top), "y2": svgNumber(bottom)])
-        html.element("text", ["x": svgNumber(ox), "y": svgNumber(top - 10), "text-anchor": "middle"], snapshot.objective.name)
+        html.empty(
+            "line",
+            ["class": "axis", "x1": svgNumber(ox), "x2": svgNumber(ox), "y1": svgNumber(top), "y2": svgNumber(bottom)])
+        html.element(
+            "text", ["x": svgNumber(ox), "y": svgNumber(top - 10), "text-anchor": "middle"], snapshot.objective.name)
         for tick in y.ticks() {
             guard let ty = y(tick) else { continue }
             html.element("text", ["x": svgNumber(ox + 4), "y": svgNumber(ty + 4)], reportNumber(tick))
@@ -264,9 +379,16 @@ extension HTMLReport {
             }
             if let score = trial.score, let sy = y(score) { points.append("\(svgNumber(ox)),\(svgNumber(sy))") }
             let isBest = trial.number == best?.number
-            html.empty("polyline", ["points": points.joined(separator: " "), "class": isBest ? "bestline" : "pc s-completed"])
+            html.empty(
+                "polyline", ["points": points.joined(separator: " "), "class": isBest ? "bestline" : "pc s-completed"])
         }
-        closeChart(&html, id: "parallel-chart", caption: "Each line is a completed trial; axes are scaled as each hyperparameter is sampled (log axes for log sampling)." + (shown.count < completed.count ? " Showing \(shown.count) of \(completed.count) completed trials." : ""))
+        closeChart(
+            &html, id: "parallel-chart",
+            caption:
+                "Each line is a completed trial; axes are scaled as each hyperparameter is sampled (log axes for log " +
+                    "sampling)."
+                + (shown.count < completed.count
+                    ? " Showing \(shown.count) of \(completed.count) completed trials." : ""))
         html.close("section")
     }
 
@@ -280,7 +402,9 @@ extension HTMLReport {
         for definition in snapshot.space.definitions {
             var xs: [Double] = [], cats: [String] = [], ys: [Double] = []
             for trial in completed {
-                guard let value = ((try? trial.values()) ?? [:])[definition.name], let score = trial.score else { continue }
+                guard let value = ((try? trial.values()) ?? [:])[definition.name], let score = trial.score else {
+                    continue
+                }
                 ys.append(score)
                 if case .choice = definition.kind, value.doubleValue == nil || !(definition.kind.isOrdered) {
                     cats.append(value.description)
@@ -303,15 +427,29 @@ extension HTMLReport {
         }
         rows.sort { $0.value > $1.value || ($0.value == $1.value && $0.name < $1.name) }
         let height = 30 + rows.count * 26
-        openChart(&html, id: "importance-chart", width: 900, height: height, title: "Association of each hyperparameter with the objective",
-                  finding: "Strongest: \(rows[0].name) (\(rows[0].method) \(String(format: "%.2f", rows[0].value))).")
+        openChart(
+            &html, id: "importance-chart", width: 900, height: height,
+            title: "Association of each hyperparameter with the objective",
+            finding: "Strongest: \(rows[0].name) (\(rows[0].method) \(String(format: "%.2f", rows[0].value))).")
         for (index, row) in rows.enumerated() {
             let y = 10.0 + Double(index) * 26
             html.element("text", ["x": "190", "y": svgNumber(y + 14), "text-anchor": "end"], row.name)
-            html.empty("rect", ["x": "200", "y": svgNumber(y), "width": svgNumber(max(1, row.value * 600)), "height": "18", "class": "bar"])
-            html.element("text", ["x": svgNumber(208 + row.value * 600), "y": svgNumber(y + 14)], "\(row.method) \(String(format: "%.2f", row.value))")
+            html.empty(
+                "rect",
+                [
+                    "x": "200", "y": svgNumber(y), "width": svgNumber(max(1, row.value * 600)), "height": "18",
+                    "class": "bar",
+                ])
+            html.element(
+                "text", ["x": svgNumber(208 + row.value * 600), "y": svgNumber(y + 14)],
+                "\(row.method) \(String(format: "%.2f", row.value))")
         }
-        closeChart(&html, id: "importance-chart", caption: "Correlation, not causation: |Spearman ρ| between a numeric hyperparameter and the objective over completed trials; η² (the share of the objective's variance between groups) for categories.")
+        closeChart(
+            &html, id: "importance-chart",
+            caption:
+                "Correlation, not causation: |Spearman ρ| between a numeric hyperparameter and the objective over " +
+                    "completed trials; η² (the share of the objective's variance between groups) for categories."
+        )
         html.close("section")
     }
 
@@ -323,7 +461,8 @@ extension HTMLReport {
         var lines: [(trial: TrialRecord, values: [Double])] = []
         for trial in snapshot.trials where trial.status == .completed {
             guard let attempt = snapshot.attempts[trial.number]?.last(where: { $0.outcome == .completed }),
-                  let id = attempt.id, let curve = snapshot.curves[id], curve.count > 1 else { continue }
+                let id = attempt.id, let curve = snapshot.curves[id], curve.count > 1
+            else { continue }
             lines.append((trial, curve))
         }
         guard !lines.isEmpty else {
@@ -337,10 +476,16 @@ extension HTMLReport {
         let (left, right, top, bottom) = (70.0, 880.0, 20.0, 270.0)
         let x = Scale([0, Double(epochs - 1)], from: left, to: right)
         let y = Scale(shown.flatMap(\.values), from: bottom, to: top, allowLog: true)
-        openChart(&html, id: "curves-chart", width: 900, height: 320, title: "\(snapshot.objective.name) per epoch",
-                  finding: "Per-epoch \(snapshot.objective.name) of \(shown.count) completed trials; the best trial, \(best?.trialID ?? "–"), is drawn thick.")
-        axes(&html, x: x, y: y, left: left, right: right, top: top, bottom: bottom, xLabel: "epoch", yLabel: snapshot.objective.name,
-             xTicks: x.ticks().filter { $0 == $0.rounded() })
+        openChart(
+            &html, id: "curves-chart", width: 900, height: 320, title: "\(snapshot.objective.name) per epoch",
+            finding:
+                "Per-epoch \(snapshot.objective.name) of \(shown.count) completed trials; the best trial, " +
+                    "\(best?.trialID ?? "–"), is drawn thick."
+        )
+        axes(
+            &html, x: x, y: y, left: left, right: right, top: top, bottom: bottom, xLabel: "epoch",
+            yLabel: snapshot.objective.name,
+            xTicks: x.ticks().filter { $0 == $0.rounded() })
         for line in shown {
             var path = ""
             // At most about a thousand points a line: a 100,000-epoch curve stays a small path.
@@ -354,7 +499,10 @@ extension HTMLReport {
             html.element("title", "Trial \(line.trial.trialID)")
             html.close("path")
         }
-        closeChart(&html, id: "curves-chart", caption: "The objective after each epoch of each completed trial's completing attempt." + (shown.count < lines.count ? " Showing \(shown.count) of \(lines.count)." : ""))
+        closeChart(
+            &html, id: "curves-chart",
+            caption: "The objective after each epoch of each completed trial's completing attempt."
+                + (shown.count < lines.count ? " Showing \(shown.count) of \(lines.count)." : ""))
         html.close("section")
     }
 }

@@ -48,8 +48,12 @@ public struct HTMLReport: Sendable {
         html.open("html", ["lang": "en", "xmlns": "http://www.w3.org/1999/xhtml"])
         html.open("head")
         html.empty("meta", ["charset": "utf-8"])
-        html.empty("meta", ["http-equiv": "Content-Security-Policy",
-                            "content": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"])
+        html.empty(
+            "meta",
+            [
+                "http-equiv": "Content-Security-Policy",
+                "content": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+            ])
         html.empty("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"])
         html.element("title", "Study \(study.name) — SwiftTuner report")
         html.open("style")
@@ -57,17 +61,21 @@ public struct HTMLReport: Sendable {
         html.close("style")
         html.close("head")
         html.open("body")
-        html.raw("<svg class=\"defs\" aria-hidden=\"true\" focusable=\"false\" xmlns=\"http://www.w3.org/2000/svg\">" + Self.patterns + "</svg>")
+        html.raw(
+            "<svg class=\"defs\" aria-hidden=\"true\" focusable=\"false\" xmlns=\"http://www.w3.org/2000/svg\">"
+                + Self.patterns + "</svg>")
         html.open("header")
         html.element("h1", "Study \(study.name)")
         cards(&html)
         html.close("header")
         html.open("nav", ["aria-label": "Sections"])
         html.open("ul")
-        for (id, title) in [("best", "Best trial"), ("history", "Optimization history"), ("trials", "Trials"),
-                            ("failures", "Failures and retries"), ("timeline", "Attempts timeline"),
-                            ("parallel", "Parallel coordinates"), ("importance", "Parameter importance"),
-                            ("curves", "Learning curves"), ("configuration", "Configuration")] {
+        for (id, title) in [
+            ("best", "Best trial"), ("history", "Optimization history"), ("trials", "Trials"),
+            ("failures", "Failures and retries"), ("timeline", "Attempts timeline"),
+            ("parallel", "Parallel coordinates"), ("importance", "Parameter importance"),
+            ("curves", "Learning curves"), ("configuration", "Configuration"),
+        ] {
             html.open("li")
             html.element("a", ["href": "#\(id)"], title)
             html.close("li")
@@ -105,7 +113,10 @@ public struct HTMLReport: Sendable {
         let failed = trials.filter { $0.status == .failed }.count
         let running = trials.filter { [.running, .invalid].contains($0.status) }.count
         var items: [(String, String)] = [
-            ("Objective", "\(snapshot.objective.name) (\(snapshot.objective.direction == .min ? "minimize" : "maximize"))"),
+            (
+                "Objective",
+                "\(snapshot.objective.name) (\(snapshot.objective.direction == .min ? "minimize" : "maximize"))"
+            ),
             ("Status", snapshot.statusInWords),
             ("Completed", "\(completed.count - flaky.count)"),
             ("Completed after retry", "\(flaky.count)"),
@@ -148,7 +159,10 @@ public struct HTMLReport: Sendable {
         let attempts = snapshot.attempts[best.number] ?? []
         html.open("p")
         html.text("Trial \(best.trialID) reached \(snapshot.objective.name) = \(reportNumber(best.score ?? .nan)) ")
-        html.text("after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s") (\(Self.statusWord(best, attempts: attempts))).")
+        html.text(
+            "after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s") " +
+                "(\(Self.statusWord(best, attempts: attempts)))."
+        )
         html.close("p")
         html.open("div", ["class": "scroll"])
         html.open("table", ["class": "params"])
@@ -243,7 +257,9 @@ public struct HTMLReport: Sendable {
                 html.open("p")
                 html.element("strong", "Attempt \(attempt.number): \(attempt.outcomeText)")
                 html.text(" in \(formatDuration(attempt.duration ?? 0))\(attempt.counted ? "" : ", not counted")")
-                if let type = attempt.errorType { html.text(" — \(type): \(ReportText.message(attempt.message ?? ""))") }
+                if let type = attempt.errorType {
+                    html.text(" — \(type): \(ReportText.message(attempt.message ?? ""))")
+                }
                 html.close("p")
                 if let trace = attempt.trace, attempt.outcome != .completed {
                     html.element("pre", ReportText.text(trace))
@@ -286,8 +302,9 @@ public struct HTMLReport: Sendable {
             html.close("dl")
         }
         if let definition = snapshot.study.trialDefinition,
-           let object = (try? JSONSerialization.jsonObject(with: Data(definition.utf8))) as? [String: Any],
-           let classes = object["classes"] as? [String] {
+            let object = (try? JSONSerialization.jsonObject(with: Data(definition.utf8))) as? [String: Any],
+            let classes = object["classes"] as? [String]
+        {
             html.open("dl")
             html.element("dt", "one-hot classes, by column")
             html.element("dd", classes.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", "))
@@ -295,7 +312,8 @@ public struct HTMLReport: Sendable {
         }
         html.open("dl")
         html.element("dt", "store")
-        html.element("dd", "SQLite journal \(snapshot.study.name)/journal.sqlite, schema version \(snapshot.schemaVersion)")
+        html.element(
+            "dd", "SQLite journal \(snapshot.study.name)/journal.sqlite, schema version \(snapshot.schemaVersion)")
         html.close("dl")
         html.close("div")
         if let definition = snapshot.study.trialDefinition, !definition.isEmpty {
@@ -312,7 +330,8 @@ public struct HTMLReport: Sendable {
         --ok:#0072B2;--fail:#B34700;--flaky:#8A6100;--stop:#A0457A;--int:#595959;--best:#00704F}
         @media (prefers-color-scheme:dark){:root{--fg:#ececec;--bg:#161616;--muted:#b8b8b8;--line:#4a4a4a;\
         --card:#242424;--ok:#56B4E9;--fail:#F08A4B;--flaky:#E6B33C;--stop:#E394C6;--int:#b0b0b0;--best:#3CCB9A}}
-        body{font:15px/1.45 system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1100px;padding:1rem}
+        body{font:15px/1.45 system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:0 \
+        auto;max-width:1100px;padding:1rem}
         h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid var(--line)}
         nav ul{display:flex;flex-wrap:wrap;gap:.4rem 1rem;padding:0;list-style:none}
         a{color:var(--ok)}
@@ -321,10 +340,12 @@ public struct HTMLReport: Sendable {
         .defs{position:absolute;width:0;height:0;overflow:hidden}
         dt{font-size:.8rem;color:var(--muted)}dd{margin:0;font-weight:600;overflow-wrap:break-word}
         .limits{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:.5rem}
-        table{border-collapse:collapse;margin:.5rem 0}th,td{border-bottom:1px solid var(--line);padding:.25rem .6rem;text-align:left}
+        table{border-collapse:collapse;margin:.5rem 0}th,td{border-bottom:1px solid var(--line);padding:.25rem \
+        .6rem;text-align:left}
         caption{text-align:left;color:var(--muted);padding:.3rem 0}
         .scroll{overflow-x:auto;max-height:40rem;overflow-y:auto}
-        pre{background:var(--card);padding:.5rem;overflow:auto;max-height:20rem;white-space:pre-wrap;overflow-wrap:anywhere}
+        pre{background:var(--card);padding:.5rem;overflow:auto;max-height:20rem;\
+        white-space:pre-wrap;overflow-wrap:anywhere}
         figure{margin:1rem 0}figcaption{color:var(--muted);font-size:.9rem}
         svg{max-width:100%;height:auto;font:12px system-ui,sans-serif}
         svg text{fill:var(--fg)}.axis{stroke:var(--muted);stroke-width:1}.grid{stroke:var(--line);stroke-width:.5}
@@ -335,7 +356,8 @@ public struct HTMLReport: Sendable {
         .bar{fill:var(--ok)}.s-running{fill:none;stroke:var(--int);stroke-width:1.5}
         .stop{background:var(--card);padding:.5rem .7rem;border-left:4px solid var(--fail)}
         .scroll table{min-width:max-content}
-        @media print{.scroll,pre{overflow:visible;max-height:none}details::details-content{content-visibility:visible;display:block}
+        @media print{.scroll,pre{overflow:visible;max-height:none}\
+        details::details-content{content-visibility:visible;display:block}
         nav{display:none}body{max-width:none}}
         """
 }

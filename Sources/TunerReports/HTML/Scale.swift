@@ -42,7 +42,9 @@ struct Scale {
     /// Round tick values within the range.
     func ticks(_ count: Int = 5) -> [Double] {
         if logarithmic {
-            return (Int(low.rounded(.up))...max(Int(low.rounded(.up)), Int(high.rounded(.down)))).map { Foundation.pow(10, Double($0)) }
+            return (Int(low.rounded(.up))...max(Int(low.rounded(.up)), Int(high.rounded(.down)))).map {
+                Foundation.pow(10, Double($0))
+            }
         }
         let raw = (high - low) / Double(max(1, count))
         let magnitude = Foundation.pow(10, Foundation.floor(Foundation.log10(raw)))

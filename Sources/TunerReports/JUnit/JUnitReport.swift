@@ -35,13 +35,15 @@ public struct JUnitReport: Sendable {
     public func document() throws -> Data {
         let suites = snapshots.map(JUnitSuite.init(snapshot:))
         let writer = try XMLWriter()
-        try writer.start("testsuites", pairs: [
-            ("name", ReportText.sanitize(prefix)),
-            ("tests", String(suites.reduce(0) { $0 + $1.tests })),
-            ("failures", String(suites.reduce(0) { $0 + $1.failures })),
-            ("errors", String(suites.reduce(0) { $0 + $1.errors })),
-            ("time", reportSeconds(suites.reduce(0) { $0 + $1.time })),
-        ])
+        try writer.start(
+            "testsuites",
+            pairs: [
+                ("name", ReportText.sanitize(prefix)),
+                ("tests", String(suites.reduce(0) { $0 + $1.tests })),
+                ("failures", String(suites.reduce(0) { $0 + $1.failures })),
+                ("errors", String(suites.reduce(0) { $0 + $1.errors })),
+                ("time", reportSeconds(suites.reduce(0) { $0 + $1.time })),
+            ])
         for (snapshot, suite) in zip(snapshots, suites) { try write(suite, of: snapshot, to: writer) }
         try writer.end()
         return try writer.finish()
@@ -56,22 +58,27 @@ public struct JUnitReport: Sendable {
 
     private func write(_ suite: JUnitSuite, of snapshot: StudySnapshot, to writer: XMLWriter) throws {
         let name = suiteName(snapshot)
-        try writer.start("testsuite", pairs: [
-            ("name", name),
-            ("tests", String(suite.tests)),
-            ("failures", String(suite.failures)),
-            ("errors", String(suite.errors)),
-            ("skipped", String(suite.skipped)),
-            ("time", reportSeconds(suite.time)),
-            ("timestamp", reportTimestamp(snapshot.study.createdAt)),
-        ])
+        try writer.start(
+            "testsuite",
+            pairs: [
+                ("name", name),
+                ("tests", String(suite.tests)),
+                ("failures", String(suite.failures)),
+                ("errors", String(suite.errors)),
+                ("skipped", String(suite.skipped)),
+                ("time", reportSeconds(suite.time)),
+                ("timestamp", reportTimestamp(snapshot.study.createdAt)),
+            ])
         try writer.start("properties")
         for (key, value) in suite.properties {
-            try writer.element("property", pairs: [("name", ReportText.message(key)), ("value", ReportText.message(value))])
+            try writer.element(
+                "property", pairs: [("name", ReportText.message(key)), ("value", ReportText.message(value))])
         }
         try writer.end()
         for testcase in suite.cases {
-            try writer.start("testcase", pairs: [("name", testcase.name), ("classname", name), ("time", reportSeconds(testcase.time))])
+            try writer.start(
+                "testcase",
+                pairs: [("name", testcase.name), ("classname", name), ("time", reportSeconds(testcase.time))])
             for child in testcase.children {
                 var pairs: [(String, String)] = []
                 if let message = child.message { pairs.append(("message", ReportText.message(message))) }
@@ -102,7 +109,9 @@ struct JUnitSuite {
     init(snapshot: StudySnapshot) {
         let objective = snapshot.objective
         let study = snapshot.study
-        let stopTrial = snapshot.trials.last { $0.status == .stopped && (snapshot.attempts[$0.number]?.last?.outcome == .fatal) }
+        let stopTrial = snapshot.trials.last {
+            $0.status == .stopped && (snapshot.attempts[$0.number]?.last?.outcome == .fatal)
+        }
         for trial in snapshot.trials {
             let testcase = JUnitCase(trial: trial, attempts: snapshot.attempts[trial.number] ?? [], snapshot: snapshot)
             cases.append(testcase)
@@ -113,9 +122,12 @@ struct JUnitSuite {
             let sentence: String
             switch reason {
             case .fatal?:
-                sentence = "not run: the search was stopped by a fatal error" + (stopTrial.map { " in trial-\($0.trialID)" } ?? "")
+                sentence =
+                    "not run: the search was stopped by a fatal error"
+                    + (stopTrial.map { " in trial-\($0.trialID)" } ?? "")
             case .consecutiveFailures?:
-                sentence = "not run: the search reached its consecutive-failure limit"
+                sentence =
+                    "not run: the search reached its consecutive-failure limit"
                     + (snapshot.trials.last(where: { $0.status == .failed }).map { " in trial-\($0.trialID)" } ?? "")
             case .interrupted?: sentence = "not run: the search was interrupted; it runs when the search is resumed"
             case .error?: sentence = "not run: the search stopped on an error; it runs when the search is resumed"
@@ -123,14 +135,18 @@ struct JUnitSuite {
             case nil: sentence = "not run yet: the search is still running"
             }
             for number in snapshot.trials.count..<(snapshot.trials.count + notRun) {
-                cases.append(JUnitCase(name: "trial-\(trialID(number))", time: 0,
-                                       children: [.init(element: .skipped, message: sentence)]))
+                cases.append(
+                    JUnitCase(
+                        name: "trial-\(trialID(number))", time: 0,
+                        children: [.init(element: .skipped, message: sentence)]))
             }
         }
         if reason == .consecutiveFailures {
             let message = snapshot.sessions.last?.message ?? "the consecutive-failure limit was reached"
-            cases.append(JUnitCase(name: "search", time: 0,
-                                   children: [.init(element: .error, message: message, type: "SearchStopped", text: message)]))
+            cases.append(
+                JUnitCase(
+                    name: "search", time: 0,
+                    children: [.init(element: .error, message: message, type: "SearchStopped", text: message)]))
         }
         for testcase in cases {
             tests += 1
@@ -152,7 +168,9 @@ struct JUnitSuite {
         if let best {
             properties.append(("best.trial", "trial-\(best.trialID)"))
             properties.append(("best.value", best.score.map { String($0) } ?? ""))
-            for (name, value) in snapshot.values(of: best) { properties.append(("best.param.\(name)", value.description)) }
+            for (name, value) in snapshot.values(of: best) {
+                properties.append(("best.param.\(name)", value.description))
+            }
         }
         properties.append(("sessions", String(snapshot.sessions.count)))
         properties.append(("host", snapshot.sessions.last?.host ?? ""))
@@ -212,30 +230,45 @@ struct JUnitCase {
         switch trial.status {
         case .completed:
             for attempt in failed {
-                children.append(Child(element: .flakyFailure, message: label(attempt), type: attempt.errorType ?? "Error",
-                                      text: attempt.trace ?? label(attempt)))
+                children.append(
+                    Child(
+                        element: .flakyFailure, message: label(attempt), type: attempt.errorType ?? "Error",
+                        text: attempt.trace ?? label(attempt)))
             }
         case .failed:
             if let first = failed.first {
-                children.append(Child(element: .failure, message: label(first), type: first.errorType ?? "Error",
-                                      text: first.trace ?? label(first)))
+                children.append(
+                    Child(
+                        element: .failure, message: label(first), type: first.errorType ?? "Error",
+                        text: first.trace ?? label(first)))
                 for attempt in failed.dropFirst() {
-                    children.append(Child(element: .rerunFailure, message: label(attempt), type: attempt.errorType ?? "Error",
-                                          text: attempt.trace ?? label(attempt)))
+                    children.append(
+                        Child(
+                            element: .rerunFailure, message: label(attempt), type: attempt.errorType ?? "Error",
+                            text: attempt.trace ?? label(attempt)))
                 }
             } else {
                 let message = "attempt \(total)/\(total): \(trial.errorType ?? "Error"): \(trial.message ?? "")"
-                children.append(Child(element: .failure, message: message, type: trial.errorType ?? "Error", text: message))
+                children.append(
+                    Child(element: .failure, message: message, type: trial.errorType ?? "Error", text: message))
             }
         case .stopped:
             if let fatal = attempts.last, fatal.outcome == .fatal {
-                children.append(Child(element: .error, message: label(fatal), type: fatal.errorType ?? "FatalError",
-                                      text: fatal.trace ?? label(fatal)))
+                children.append(
+                    Child(
+                        element: .error, message: label(fatal), type: fatal.errorType ?? "FatalError",
+                        text: fatal.trace ?? label(fatal)))
             } else {
-                children.append(Child(element: .skipped, message: "not finished: \(trial.message ?? "interrupted"); it is re-run first on resume"))
+                children.append(
+                    Child(
+                        element: .skipped,
+                        message: "not finished: \(trial.message ?? "interrupted"); it is re-run first on resume"))
             }
         case .running, .invalid, .idle:
-            children.append(Child(element: .skipped, message: "not finished: the trial is \(trial.status) (the search is running or was interrupted)"))
+            children.append(
+                Child(
+                    element: .skipped,
+                    message: "not finished: the trial is \(trial.status) (the search is running or was interrupted)"))
         }
         var out = ["status: \(trial.status)", "attempts: \(total) (\(attempts.filter(\.counted).count) counted)"]
         if let score = trial.score { out.append("objective \(snapshot.objective.name): \(score)") }

@@ -65,7 +65,8 @@ public enum ReportText {
     /// A `message` attribute: sanitized, its first line only, at most ``messageLimit`` bytes.
     public static func message(_ text: String) -> String {
         let clean = sanitize(text)
-        let firstLine = clean.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let firstLine =
+            clean.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         return prefix(firstLine.trimmingTrailingCarriageReturn, bytes: messageLimit, marker: "…")
     }
 

@@ -30,8 +30,11 @@ public struct StudySnapshot: Sendable {
     public init(journal: StudyJournal) throws {
         (study, sessions, trials, attempts, curves, schemaVersion) = try journal.snapshot {
             let study = try journal.study()
-            return (study, try journal.sessions(), try journal.trials(), Dictionary(grouping: try journal.attempts(), by: \.trial),
-                    try journal.learningCurves(metric: study.objectiveName), try journal.schemaVersion())
+            return (
+                study, try journal.sessions(), try journal.trials(),
+                Dictionary(grouping: try journal.attempts(), by: \.trial),
+                try journal.learningCurves(metric: study.objectiveName), try journal.schemaVersion()
+            )
         }
         space = (try? study.searchSpace()) ?? SearchSpace()
         bestTrial = Self.best(trials, study.objective)
@@ -73,7 +76,8 @@ public struct StudySnapshot: Sendable {
     /// The latest instant the journal records: a session's start or end, an attempt's start or
     /// end. For a running search, the last sign of life.
     public var lastActivity: Double? {
-        let times = sessions.flatMap { [$0.startedAt, $0.endedAt].compactMap { $0 } }
+        let times =
+            sessions.flatMap { [$0.startedAt, $0.endedAt].compactMap { $0 } }
             + attempts.values.joined().flatMap { [$0.startedAt, $0.endedAt].compactMap { $0 } }
         return times.max()
     }

@@ -48,29 +48,37 @@ public struct StudyStatus: Sendable {
             let open = workerSessions.filter { $0.endedAt == nil }
             let dead = open.compactMap(\.worker).filter { !liveWorkers.contains($0) }
             let ids = Set(workerSessions.compactMap(\.worker)).count
-            lines.append("Workers: \(liveWorkers.count) running" + (liveWorkers.isEmpty ? "" : " (\(liveWorkers.joined(separator: ", ")))")
-                         + ", \(ids) in all over \(workerSessions.count) sessions"
-                         + (dead.isEmpty ? "" : "; died: \(dead.joined(separator: ", ")) (the next claim takes their trials back)"))
+            lines.append(
+                "Workers: \(liveWorkers.count) running"
+                    + (liveWorkers.isEmpty ? "" : " (\(liveWorkers.joined(separator: ", ")))")
+                    + ", \(ids) in all over \(workerSessions.count) sessions"
+                    + (dead.isEmpty
+                        ? "" : "; died: \(dead.joined(separator: ", ")) (the next claim takes their trials back)"))
             if open.isEmpty, let ended = workerSessions.max(by: { ($0.endedAt ?? 0) < ($1.endedAt ?? 0) }) {
-                lines.append("Last worker session: \(ended.worker ?? "?") ended \(ended.stopReason?.rawValue ?? "?")"
-                             + (ended.message.map { ": \($0)" } ?? ""))
+                lines.append(
+                    "Last worker session: \(ended.worker ?? "?") ended \(ended.stopReason?.rawValue ?? "?")"
+                        + (ended.message.map { ": \($0)" } ?? ""))
             }
         } else if let last = sessions.last {
             let started = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: last.startedAt))
             let where_ = "process \(last.pid) on host \(last.host)"
             if last.endedAt == nil {
-                lines.append("Session \(last.id ?? 0): " + (writerAlive ?? true
-                    ? "running, \(where_) since \(started)"
-                    : "\(where_) died (since \(started)); the next search resumes it"))
+                lines.append(
+                    "Session \(last.id ?? 0): "
+                        + (writerAlive ?? true
+                            ? "running, \(where_) since \(started)"
+                            : "\(where_) died (since \(started)); the next search resumes it"))
             } else {
-                lines.append("Session \(last.id ?? 0) of \(sessions.count): ended \(last.stopReason?.rawValue ?? "?")"
-                             + (last.message.map { ": \($0)" } ?? ""))
+                lines.append(
+                    "Session \(last.id ?? 0) of \(sessions.count): ended \(last.stopReason?.rawValue ?? "?")"
+                        + (last.message.map { ": \($0)" } ?? ""))
             }
         } else {
             lines.append("No session yet.")
         }
         if let best {
-            lines.append("Best trial: \(best.trialID), \(study.objectiveName) = \(best.score.map { String($0) } ?? "?")")
+            lines.append(
+                "Best trial: \(best.trialID), \(study.objectiveName) = \(best.score.map { String($0) } ?? "?")")
         }
         lines.append("Total search time: \(formatElapsed(sessions.totalTime()))")
         return lines.joined(separator: "\n")

@@ -20,10 +20,12 @@ public final class XMLSchemaValidator {
         let collector = ProblemCollector()
         let box = Unmanaged.passRetained(collector)
         defer { box.release() }
-        xmlSchemaSetParserStructuredErrors(parser, { context, error in
-            guard let context, let error else { return }
-            Unmanaged<ProblemCollector>.fromOpaque(context).takeUnretainedValue().add(error)
-        }, box.toOpaque())
+        xmlSchemaSetParserStructuredErrors(
+            parser,
+            { context, error in
+                guard let context, let error else { return }
+                Unmanaged<ProblemCollector>.fromOpaque(context).takeUnretainedValue().add(error)
+            }, box.toOpaque())
         guard let schema = xmlSchemaParse(parser) else {
             throw ReportError("the schema at \(path) does not load: \(collector.problems.joined(separator: "; "))")
         }
@@ -43,16 +45,22 @@ public final class XMLSchemaValidator {
             return xmlReadMemory(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), "report.xml", nil, options)
         }
         guard let doc = parsed else {
-            let message = xmlGetLastError().map { String(cString: $0.pointee.message).trimmingCharacters(in: .whitespacesAndNewlines) }
+            let message = xmlGetLastError().map {
+                String(cString: $0.pointee.message).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
             return ["not well-formed XML" + (message.map { ": \($0)" } ?? "")]
         }
         defer { xmlFreeDoc(doc) }
-        guard let context = xmlSchemaNewValidCtxt(schema) else { return ["libxml2 could not create a validation context"] }
+        guard let context = xmlSchemaNewValidCtxt(schema) else {
+            return ["libxml2 could not create a validation context"]
+        }
         defer { xmlSchemaFreeValidCtxt(context) }
-        xmlSchemaSetValidStructuredErrors(context, { context, error in
-            guard let context, let error else { return }
-            Unmanaged<ProblemCollector>.fromOpaque(context).takeUnretainedValue().add(error)
-        }, box.toOpaque())
+        xmlSchemaSetValidStructuredErrors(
+            context,
+            { context, error in
+                guard let context, let error else { return }
+                Unmanaged<ProblemCollector>.fromOpaque(context).takeUnretainedValue().add(error)
+            }, box.toOpaque())
         let result = xmlSchemaValidateDoc(context, doc)
         if result != 0 && collector.problems.isEmpty { return ["invalid (libxml2 code \(result))"] }
         return collector.problems
@@ -64,7 +72,9 @@ final class ProblemCollector {
     var problems: [String] = []
 
     func add(_ error: xmlErrorPtr) {
-        let message = error.pointee.message.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "error"
+        let message =
+            error.pointee.message.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+            ?? "error"
         problems.append("line \(error.pointee.line): \(message)")
     }
 }

@@ -33,8 +33,10 @@ public struct Dataset: Sendable, Equatable {
         for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
         let held = Int((Double(x.rows) * validationFraction).rounded())
         let train = Array(order.dropFirst(held)), validation = Array(order.prefix(held))
-        return (Dataset(x: x.rows(train), y: y.rows(train), featureNames: featureNames, targetNames: targetNames),
-                Dataset(x: x.rows(validation), y: y.rows(validation), featureNames: featureNames, targetNames: targetNames))
+        return (
+            Dataset(x: x.rows(train), y: y.rows(train), featureNames: featureNames, targetNames: targetNames),
+            Dataset(x: x.rows(validation), y: y.rows(validation), featureNames: featureNames, targetNames: targetNames)
+        )
     }
 }
 
@@ -83,13 +85,17 @@ extension Dataset {
     ///     (classes in increasing order).
     /// - Throws: ``DataError`` naming the line and column of an empty file, a ragged row, a
     ///   cell that is not a finite number, or an unknown column.
-    public static func loadCSV(_ path: String, targets: [String], features: [String]? = nil,
-                               oneHot: Bool = false) throws -> Dataset {
+    public static func loadCSV(
+        _ path: String, targets: [String], features: [String]? = nil,
+        oneHot: Bool = false
+    ) throws -> Dataset {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError(path: path, "cannot read the file (missing or unreadable)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw DataError(path: path, "the file is not UTF-8 text (the first invalid byte is at offset \(invalidUTF8Offset(in: data) ?? 0))")
+            throw DataError(
+                path: path,
+                "the file is not UTF-8 text (the first invalid byte is at offset \(invalidUTF8Offset(in: data) ?? 0))")
         }
         // "\r\n" is one Character in Swift: split on both line ends.
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
@@ -101,7 +107,8 @@ extension Dataset {
         }
         func position(_ name: String) throws -> Int {
             guard let index = header.firstIndex(of: name) else {
-                throw DataError(path: path, line: 1, "no column named '\(name)'; the columns are \(header.joined(separator: ", "))")
+                throw DataError(
+                    path: path, line: 1, "no column named '\(name)'; the columns are \(header.joined(separator: ", "))")
             }
             return index
         }
@@ -122,18 +129,23 @@ extension Dataset {
             let lineNumber = offset + 2
             let cells = fields(line)
             guard cells.count == header.count else {
-                throw DataError(path: path, line: lineNumber, "the row has \(cells.count) fields, the header \(header.count)")
+                throw DataError(
+                    path: path, line: lineNumber, "the row has \(cells.count) fields, the header \(header.count)")
             }
             func number(_ index: Int) throws -> Float {
                 let cell = cells[index]
                 guard let value = Double(cell) else {
-                    throw DataError(path: path, line: lineNumber, column: (header[index], index + 1),
-                                    cell.isEmpty ? "the cell is empty" : "\"\(cell)\" is not a number")
+                    throw DataError(
+                        path: path, line: lineNumber, column: (header[index], index + 1),
+                        cell.isEmpty ? "the cell is empty" : "\"\(cell)\" is not a number")
                 }
                 // The trainer computes in Float: a value past its range would become infinite.
                 guard value.isFinite, Float(value).isFinite else {
-                    throw DataError(path: path, line: lineNumber, column: (header[index], index + 1),
-                                    value.isFinite ? "\"\(cell)\" is beyond the range of a 32-bit float (±3.4e38)" : "\"\(cell)\" is not a finite number")
+                    throw DataError(
+                        path: path, line: lineNumber, column: (header[index], index + 1),
+                        value.isFinite
+                            ? "\"\(cell)\" is beyond the range of a 32-bit float (±3.4e38)"
+                            : "\"\(cell)\" is not a finite number")
                 }
                 return Float(value)
             }
@@ -148,8 +160,9 @@ extension Dataset {
         let x = Matrix(unchecked: rows, featureIndices.count, xValues)
         let featureNames = featureIndices.map { header[$0] }
         guard oneHot else {
-            return Dataset(x: x, y: Matrix(unchecked: rows, targetIndices.count, yValues), featureNames: featureNames,
-                           targetNames: targetIndices.map { header[$0] })
+            return Dataset(
+                x: x, y: Matrix(unchecked: rows, targetIndices.count, yValues), featureNames: featureNames,
+                targetNames: targetIndices.map { header[$0] })
         }
         // Class labels: integers (in numeric order), or names (in sorted order).
         let column = (header[targetIndices[0]], targetIndices[0] + 1)
@@ -159,8 +172,9 @@ extension Dataset {
             for label in labels {
                 let value = Double(label.text) ?? 0
                 guard value.isFinite, value == value.rounded(), value.magnitude < 1e15 else {
-                    throw DataError(path: path, line: label.line, column: column,
-                                    "one_hot needs whole-number class labels or class names, got \"\(label.text)\"")
+                    throw DataError(
+                        path: path, line: label.line, column: column,
+                        "one_hot needs whole-number class labels or class names, got \"\(label.text)\"")
                 }
             }
             names = Array(Set(labels.map { String(Int(Double($0.text) ?? 0)) }))
@@ -181,8 +195,9 @@ extension Dataset {
             encoded[r * names.count + (index[key] ?? 0)] = 1
         }
         let name = header[targetIndices[0]]
-        return Dataset(x: x, y: Matrix(unchecked: rows, names.count, encoded), featureNames: featureNames,
-                       targetNames: names.map { "\(name)=\($0)" })
+        return Dataset(
+            x: x, y: Matrix(unchecked: rows, names.count, encoded), featureNames: featureNames,
+            targetNames: names.map { "\(name)=\($0)" })
     }
 
     static func fields(_ line: Substring) -> [String] {
@@ -218,7 +233,10 @@ public func invalidUTF8Offset(in data: Data) -> Int? {
         for k in 1..<length where bytes[i + k] & 0xC0 != 0x80 { return i }
         // Overlong forms, surrogates and values past U+10FFFF.
         if lead == 0xE0 && bytes[i + 1] < 0xA0 || lead == 0xED && bytes[i + 1] > 0x9F
-            || lead == 0xF0 && bytes[i + 1] < 0x90 || lead == 0xF4 && bytes[i + 1] > 0x8F { return i }
+            || lead == 0xF0 && bytes[i + 1] < 0x90 || lead == 0xF4 && bytes[i + 1] > 0x8F
+        {
+            return i
+        }
         i += length
     }
     return nil

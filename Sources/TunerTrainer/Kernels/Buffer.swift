@@ -27,7 +27,8 @@ final class Buffer {
     func array(_ n: Int? = nil) -> [Float] { Array(UnsafeBufferPointer(start: pointer, count: n ?? count)) }
 
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: 4 * count, alignment: 64).bindMemory(to: Float.self, capacity: count)
+        UnsafeMutableRawPointer.allocate(byteCount: 4 * count, alignment: 64).bindMemory(
+            to: Float.self, capacity: count)
     }
 
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }

@@ -11,11 +11,11 @@ public enum Kernels {
     /// Which kernels this build uses, for benchmark reports.
     public static var buildDescription: String {
         #if DEBUG
-        "debug (scalar loops)"
+            "debug (scalar loops)"
         #elseif SWIFTTUNER_FMA
-        "native (AVX2 + FMA, SWIFTTUNER_NATIVE=1)"
+            "native (AVX2 + FMA, SWIFTTUNER_NATIVE=1)"
         #else
-        "portable (SIMD without CPU flags)"
+            "portable (SIMD without CPU flags)"
         #endif
     }
 
@@ -24,9 +24,9 @@ public enum Kernels {
     @inline(__always)
     static func madd(_ a: V, _ b: V, _ c: V) -> V {
         #if SWIFTTUNER_FMA
-        return c.addingProduct(a, b)
+            return c.addingProduct(a, b)
         #else
-        return a * b + c
+            return a * b + c
         #endif
     }
 
@@ -57,14 +57,17 @@ public enum Kernels {
                 var c0 = chains[0], c1 = chains[1], c2 = chains[2], c3 = chains[3], c4 = chains[4], c5 = chains[5]
                 var c6 = chains[6], c7 = chains[7], c8 = chains[8], c9 = chains[9], c10 = chains[10], c11 = chains[11]
                 for _ in 0..<steps {
-                    c0 = madd(c0, scale, c0); c1 = madd(c1, scale, c1); c2 = madd(c2, scale, c2); c3 = madd(c3, scale, c3)
-                    c4 = madd(c4, scale, c4); c5 = madd(c5, scale, c5); c6 = madd(c6, scale, c6); c7 = madd(c7, scale, c7)
-                    c8 = madd(c8, scale, c8); c9 = madd(c9, scale, c9); c10 = madd(c10, scale, c10); c11 = madd(c11, scale, c11)
+                    c0 = madd(c0, scale, c0); c1 = madd(c1, scale, c1); c2 = madd(c2, scale, c2);
+                    c3 = madd(c3, scale, c3)
+                    c4 = madd(c4, scale, c4); c5 = madd(c5, scale, c5); c6 = madd(c6, scale, c6);
+                    c7 = madd(c7, scale, c7)
+                    c8 = madd(c8, scale, c8); c9 = madd(c9, scale, c9); c10 = madd(c10, scale, c10);
+                    c11 = madd(c11, scale, c11)
                 }
                 chains[0] = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            if a[0][0] == 42 { best += 0 } // keeps the result alive
+            if a[0][0] == 42 { best += 0 }  // keeps the result alive
             best = max(best, Double(steps) * 12 * 16 / seconds / 1e9)
         }
         return best
@@ -103,30 +106,35 @@ public enum Kernels {
     /// // dW = Xᵀ·dY for a batch of 32 rows of 20 inputs and 64 units
     /// Kernels.gemm(m: 20, n: 64, k: 32, x, lda: 20, dy, ldb: 64, dw, ldc: 64, transposeA: true)
     /// ```
-    public static func gemm(m: Int, n: Int, k: Int,
-                            _ a: UnsafePointer<Float>, lda: Int,
-                            _ b: UnsafePointer<Float>, ldb: Int,
-                            _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
-                            transposeA: Bool = false, transposeB: Bool = false) {
+    public static func gemm(
+        m: Int, n: Int, k: Int,
+        _ a: UnsafePointer<Float>, lda: Int,
+        _ b: UnsafePointer<Float>, ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
+        transposeA: Bool = false, transposeB: Bool = false
+    ) {
         #if DEBUG
-        // Unoptimized builds do not specialize the standard library's SIMD operators, which
-        // makes vector code there 100× slower than plain scalar loops: tests use these.
-        scalarGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
-                   transposeA: transposeA, transposeB: transposeB)
-        return
-        #else
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            // Unoptimized builds do not specialize the standard library's SIMD operators, which
+            // makes vector code there 100× slower than plain scalar loops: tests use these.
+            scalarGemm(
+                m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
+                transposeA: transposeA, transposeB: transposeB)
             return
-        }
-        if n == 1 {
-            columnGemm(m: m, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
-                       transposeA: transposeA, transposeB: transposeB)
-        } else {
-            packedGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
-                       transposeA: transposeA, transposeB: transposeB)
-        }
+        #else
+            if m == 0 || n == 0 { return }
+            if k == 0 {
+                if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+                return
+            }
+            if n == 1 {
+                columnGemm(
+                    m: m, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
+                    transposeA: transposeA, transposeB: transposeB)
+            } else {
+                packedGemm(
+                    m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
+                    transposeA: transposeA, transposeB: transposeB)
+            }
         #endif
     }
 
@@ -135,21 +143,23 @@ public enum Kernels {
     /// on k: ``directBlocks(k:)``.)
     static let kc = 256, nc = 128, mc = 96
     #if SWIFTTUNER_FMA
-    /// The register tile: mr rows × nr columns of C (AVX2: 12 ymm accumulators, two vectors of B
-    /// and one broadcast of A per step).
-    static let mr = 6, nr = 16
+        /// The register tile: mr rows × nr columns of C (AVX2: 12 ymm accumulators, two vectors of B
+        /// and one broadcast of A per step).
+        static let mr = 6, nr = 16
     #else
-    /// The register tile: mr rows × nr columns of C (SSE2: an 8-float vector is two xmm
-    /// registers, so 6 × 8 keeps its 12 accumulator halves within the 16 registers).
-    static let mr = 6, nr = 8
+        /// The register tile: mr rows × nr columns of C (SSE2: an 8-float vector is two xmm
+        /// registers, so 6 × 8 keeps its 12 accumulator halves within the 16 registers).
+        static let mr = 6, nr = 8
     #endif
 
     /// The one-column product (a dense layer of one unit): each value of C is a dot product
     /// of a row of A with B, eight lanes at a time; with `transposeA`, C accumulates the rows
     /// of the stored k×m matrix scaled by B's values.
-    static func columnGemm(m: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                           _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
-                           transposeA: Bool, transposeB: Bool) {
+    static func columnGemm(
+        m: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+        _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+        transposeA: Bool, transposeB: Bool
+    ) {
         // B's column, contiguous.
         let stride = transposeB ? 1 : ldb
         withScratch(k + m) { column in
@@ -204,52 +214,57 @@ public enum Kernels {
     /// kernel reads it sequentially and every edge (narrow outputs, odd batch sizes) runs the
     /// same kernel. With AVX2 + FMA, A is read in place (``directGemm``); otherwise it is packed
     /// in mr-row panels too.
-    static func packedGemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
-                           _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
-                           accumulate: Bool, transposeA: Bool = false, transposeB: Bool = false) {
+    static func packedGemm(
+        m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
+        _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, transposeA: Bool = false, transposeB: Bool = false
+    ) {
         #if SWIFTTUNER_FMA
-        directGemm(m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
-                   transposeA: transposeA, transposeB: transposeB)
+            directGemm(
+                m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
+                transposeA: transposeA, transposeB: transposeB)
         #else
-        let kcMax = min(k, kc), ncMax = min(n, nc), mcMax = min(m, mc)
-        let stripsMax = (ncMax + nr - 1) / nr, panelsMax = (mcMax + mr - 1) / mr
-        withScratch(stripsMax * nr * kcMax + panelsMax * mr * kcMax + mr * nr) { bp in
-            let ap = bp + stripsMax * nr * kcMax
-            let tile = ap + panelsMax * mr * kcMax
-            var jc = 0
-            while jc < n {
-                let nb = min(nc, n - jc)
-                let strips = (nb + nr - 1) / nr
-                var pc = 0
-                while pc < k {
-                    let kb = min(kc, k - pc)
-                    packB(b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB, into: bp)
-                    let add = accumulate || pc > 0
-                    var ic = 0
-                    while ic < m {
-                        let mb = min(mc, m - ic)
-                        let panels = (mb + mr - 1) / mr
-                        packA(a, lda: lda, row: ic, column: pc, rows: mb, columns: kb, transposed: transposeA, into: ap)
-                        for panel in 0..<panels {
-                            let rows = min(mr, mb - panel * mr)
-                            for strip in 0..<strips {
-                                let columns = min(nr, nb - strip * nr)
-                                let cTile = c + (ic + panel * mr) * ldc + jc + strip * nr
-                                if rows == mr && columns == nr {
-                                    kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, cTile, ldc, add)
-                                } else {
-                                    kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, tile, nr, false)
-                                    storeTile(tile, rows: rows, columns: columns, into: cTile, ldc: ldc, add: add)
+            let kcMax = min(k, kc), ncMax = min(n, nc), mcMax = min(m, mc)
+            let stripsMax = (ncMax + nr - 1) / nr, panelsMax = (mcMax + mr - 1) / mr
+            withScratch(stripsMax * nr * kcMax + panelsMax * mr * kcMax + mr * nr) { bp in
+                let ap = bp + stripsMax * nr * kcMax
+                let tile = ap + panelsMax * mr * kcMax
+                var jc = 0
+                while jc < n {
+                    let nb = min(nc, n - jc)
+                    let strips = (nb + nr - 1) / nr
+                    var pc = 0
+                    while pc < k {
+                        let kb = min(kc, k - pc)
+                        packB(b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB, into: bp)
+                        let add = accumulate || pc > 0
+                        var ic = 0
+                        while ic < m {
+                            let mb = min(mc, m - ic)
+                            let panels = (mb + mr - 1) / mr
+                            packA(
+                                a, lda: lda, row: ic, column: pc, rows: mb, columns: kb, transposed: transposeA,
+                                into: ap)
+                            for panel in 0..<panels {
+                                let rows = min(mr, mb - panel * mr)
+                                for strip in 0..<strips {
+                                    let columns = min(nr, nb - strip * nr)
+                                    let cTile = c + (ic + panel * mr) * ldc + jc + strip * nr
+                                    if rows == mr && columns == nr {
+                                        kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, cTile, ldc, add)
+                                    } else {
+                                        kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, tile, nr, false)
+                                        storeTile(tile, rows: rows, columns: columns, into: cTile, ldc: ldc, add: add)
+                                    }
                                 }
                             }
+                            ic += mb
                         }
-                        ic += mb
+                        pc += kb
                     }
-                    pc += kb
+                    jc += nb
                 }
-                jc += nb
             }
-        }
         #endif
     }
 
@@ -263,8 +278,10 @@ public enum Kernels {
 
     /// Copies (or adds) the first rows × columns of a tile computed aside into C.
     @inline(__always)
-    static func storeTile(_ tile: UnsafePointer<Float>, rows: Int, columns: Int, into c: UnsafeMutablePointer<Float>,
-                          ldc: Int, add: Bool) {
+    static func storeTile(
+        _ tile: UnsafePointer<Float>, rows: Int, columns: Int, into c: UnsafeMutablePointer<Float>,
+        ldc: Int, add: Bool
+    ) {
         for r in 0..<rows {
             let dst = c + r * ldc, src = tile + r * nr
             if add {
@@ -301,8 +318,10 @@ public enum Kernels {
 
     /// Packs the rows×columns block of B at (`row`, `column`) into nr-column strips, each
     /// `rows` × nr, zero-padded; `transposed`: B is stored as its transpose.
-    static func packB(_ b: UnsafePointer<Float>, ldb: Int, row: Int, column: Int, rows: Int, columns: Int,
-                      transposed: Bool, into out: UnsafeMutablePointer<Float>) {
+    static func packB(
+        _ b: UnsafePointer<Float>, ldb: Int, row: Int, column: Int, rows: Int, columns: Int,
+        transposed: Bool, into out: UnsafeMutablePointer<Float>
+    ) {
         var strip = 0
         if !transposed {
             // Four whole strips at a time: each stored row gives four consecutive cache lines
@@ -396,8 +415,10 @@ public enum Kernels {
 
     /// Packs the rows×columns block of A at (`row`, `column`) into mr-row panels, column after
     /// column (mr values each), zero-padded; `transposed`: A is stored as its transpose.
-    static func packA(_ a: UnsafePointer<Float>, lda: Int, row: Int, column: Int, rows: Int, columns: Int,
-                      transposed: Bool, into out: UnsafeMutablePointer<Float>) {
+    static func packA(
+        _ a: UnsafePointer<Float>, lda: Int, row: Int, column: Int, rows: Int, columns: Int,
+        transposed: Bool, into out: UnsafeMutablePointer<Float>
+    ) {
         var panel = 0
         while panel * mr < rows {
             let r0 = row + panel * mr
@@ -418,285 +439,310 @@ public enum Kernels {
     }
 
     #if SWIFTTUNER_FMA
-    /// The product with AVX2 + FMA: B packed in 16-column strips (a KC × NC block at a time,
-    /// kept in L2), A read six rows at a time from L1. A is read in place, except a transposed
-    /// A with long stored rows: its successive values lie a whole stored row apart (1 KiB or
-    /// more), which maps them to a few cache sets, so it is first copied into 6-row panels —
-    /// once per KC block of k for up to ``panelRows(kc:)`` rows, whatever the number of B blocks.
-    /// The rows are covered by 6- and 4-row tiles (32 = 4 × 6 + 2 × 4), so edges waste nothing
-    /// unless m is odd or a strip is partial. A small B stored as is, in whole strips (at most
-    /// ``inPlaceFloats`` values, n a multiple of 16), is read in place: it stays in L1, and
-    /// copying it cost 5–7 % of the small products (paired against OpenBLAS).
-    static func directGemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
-                           _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
-                           accumulate: Bool, transposeA: Bool, transposeB: Bool) {
-        let packed = transposeA && lda >= 256 && n > nr
-        let inPlace = !transposeB && n % nr == 0 && k * n <= inPlaceFloats
-        // Row p of a strip of B starts p·bStep after its first.
-        let bStep = inPlace ? ldb : nr
-        let (kc, nc) = directBlocks(k: k)
-        let mcMax = packed ? min(m, panelRows(kc: kc)) : m
-        // Packed strips of B: none when B is read in place.
-        let stripFloats = inPlace ? 0 : (min(n, nc) + nr - 1) / nr * nr * kc
-        // A panel holds mr values per step, plus room for the last 8-wide store's overhang.
-        let panelSize = mr * kc + 8
-        let panelsMax = packed ? tileCount(mcMax) : 0
-        withScratch(stripFloats + mr * nr + panelsMax * panelSize) { bp in
-            let tile = bp + stripFloats
-            let panels = tile + mr * nr
-            // Element (i + r, pc + p) of A is at start(r) + p·step.
-            let step = packed ? mr : (transposeA ? lda : 1)
-            var pc = 0
-            while pc < k {
-                let kb = min(kc, k - pc)
-                let add = accumulate || pc > 0
-                var ic = 0
-                while ic < m {
-                    let mb = min(mcMax, m - ic)
-                    if packed { packPanels(a, lda: lda, row: ic, column: pc, rows: mb, columns: kb, into: panels, size: panelSize) }
-                    var jc = 0
-                    while jc < n {
-                        let nb = min(nc, n - jc)
-                        let strips = (nb + nr - 1) / nr
-                        if !inPlace {
-                            packB(b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB, into: bp)
+        /// The product with AVX2 + FMA: B packed in 16-column strips (a KC × NC block at a time,
+        /// kept in L2), A read six rows at a time from L1. A is read in place, except a transposed
+        /// A with long stored rows: its successive values lie a whole stored row apart (1 KiB or
+        /// more), which maps them to a few cache sets, so it is first copied into 6-row panels —
+        /// once per KC block of k for up to ``panelRows(kc:)`` rows, whatever the number of B blocks.
+        /// The rows are covered by 6- and 4-row tiles (32 = 4 × 6 + 2 × 4), so edges waste nothing
+        /// unless m is odd or a strip is partial. A small B stored as is, in whole strips (at most
+        /// ``inPlaceFloats`` values, n a multiple of 16), is read in place: it stays in L1, and
+        /// copying it cost 5–7 % of the small products (paired against OpenBLAS).
+        static func directGemm(
+            m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
+            _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+            accumulate: Bool, transposeA: Bool, transposeB: Bool
+        ) {
+            let packed = transposeA && lda >= 256 && n > nr
+            let inPlace = !transposeB && n % nr == 0 && k * n <= inPlaceFloats
+            // Row p of a strip of B starts p·bStep after its first.
+            let bStep = inPlace ? ldb : nr
+            let (kc, nc) = directBlocks(k: k)
+            let mcMax = packed ? min(m, panelRows(kc: kc)) : m
+            // Packed strips of B: none when B is read in place.
+            let stripFloats = inPlace ? 0 : (min(n, nc) + nr - 1) / nr * nr * kc
+            // A panel holds mr values per step, plus room for the last 8-wide store's overhang.
+            let panelSize = mr * kc + 8
+            let panelsMax = packed ? tileCount(mcMax) : 0
+            withScratch(stripFloats + mr * nr + panelsMax * panelSize) { bp in
+                let tile = bp + stripFloats
+                let panels = tile + mr * nr
+                // Element (i + r, pc + p) of A is at start(r) + p·step.
+                let step = packed ? mr : (transposeA ? lda : 1)
+                var pc = 0
+                while pc < k {
+                    let kb = min(kc, k - pc)
+                    let add = accumulate || pc > 0
+                    var ic = 0
+                    while ic < m {
+                        let mb = min(mcMax, m - ic)
+                        if packed {
+                            packPanels(
+                                a, lda: lda, row: ic, column: pc, rows: mb, columns: kb, into: panels, size: panelSize)
                         }
-                        var i = ic, panel = panels
-                        while i < ic + mb {
-                            let rows = tileRows(ic + mb - i)
-                            let last = rows - 1
-                            func start(_ r: Int) -> UnsafePointer<Float> {
-                                if packed { return UnsafePointer(panel + min(r, last)) }
-                                let row = i + min(r, last)
-                                return transposeA ? a + pc * lda + row : a + row * lda + pc
+                        var jc = 0
+                        while jc < n {
+                            let nb = min(nc, n - jc)
+                            let strips = (nb + nr - 1) / nr
+                            if !inPlace {
+                                packB(
+                                    b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB,
+                                    into: bp)
                             }
-                            let r0 = start(0), r1 = start(1), r2 = start(2), r3 = start(3)
-                            for strip in 0..<strips {
-                                let columns = min(nr, nb - strip * nr)
-                                let bs = inPlace ? b + (pc * ldb + jc + strip * nr) : UnsafePointer(bp + strip * nr * kb)
-                                let cTile = c + i * ldc + jc + strip * nr
-                                let whole = columns == nr && (rows == 6 || rows == 4)
-                                let out = whole ? cTile : tile, ld = whole ? ldc : nr
-                                if columns <= 8 {
-                                    // A strip's first half is enough: half the work.
-                                    halfKernel(kb, r0, r1, r2, r3, rows == 6 ? start(4) : r3, rows == 6 ? start(5) : r3,
-                                               step, bs, tile, nr)
-                                } else if rows == 6 {
-                                    kernel6(kb, r0, r1, r2, r3, start(4), start(5), step, bs, bStep, out, ld, whole && add)
-                                } else {
-                                    kernel4(kb, r0, r1, r2, r3, step, bs, bStep, out, ld, whole && add)
+                            var i = ic, panel = panels
+                            while i < ic + mb {
+                                let rows = tileRows(ic + mb - i)
+                                let last = rows - 1
+                                func start(_ r: Int) -> UnsafePointer<Float> {
+                                    if packed { return UnsafePointer(panel + min(r, last)) }
+                                    let row = i + min(r, last)
+                                    return transposeA ? a + pc * lda + row : a + row * lda + pc
                                 }
-                                if !whole { storeTile(tile, rows: rows, columns: columns, into: cTile, ldc: ldc, add: add) }
+                                let r0 = start(0), r1 = start(1), r2 = start(2), r3 = start(3)
+                                for strip in 0..<strips {
+                                    let columns = min(nr, nb - strip * nr)
+                                    let bs =
+                                        inPlace ? b + (pc * ldb + jc + strip * nr) : UnsafePointer(bp + strip * nr * kb)
+                                    let cTile = c + i * ldc + jc + strip * nr
+                                    let whole = columns == nr && (rows == 6 || rows == 4)
+                                    let out = whole ? cTile : tile, ld = whole ? ldc : nr
+                                    if columns <= 8 {
+                                        // A strip's first half is enough: half the work.
+                                        halfKernel(
+                                            kb, r0, r1, r2, r3, rows == 6 ? start(4) : r3, rows == 6 ? start(5) : r3,
+                                            step, bs, tile, nr)
+                                    } else if rows == 6 {
+                                        kernel6(
+                                            kb, r0, r1, r2, r3, start(4), start(5), step, bs, bStep, out, ld,
+                                            whole && add)
+                                    } else {
+                                        kernel4(kb, r0, r1, r2, r3, step, bs, bStep, out, ld, whole && add)
+                                    }
+                                    if !whole {
+                                        storeTile(tile, rows: rows, columns: columns, into: cTile, ldc: ldc, add: add)
+                                    }
+                                }
+                                i += rows
+                                panel += panelSize
                             }
-                            i += rows
-                            panel += panelSize
+                            jc += nb
                         }
-                        jc += nb
+                        ic += mb
                     }
-                    ic += mb
+                    pc += kb
                 }
-                pc += kb
             }
         }
-    }
 
-    /// The blocks of B with AVX2 + FMA: k in as few blocks of at most 512 steps as possible,
-    /// of equal depth, and as many columns as keep a block within 128 KiB — a quarter of a
-    /// 512 KiB L2, leaving room for A and C passing through, and for a neighbour on the same
-    /// core. (Paired against OpenBLAS on a busy machine, 256 × 128 blocks were 3–8 % faster
-    /// than 256 × 256 on the products wider than 128 columns, and for k = 512 one block of
-    /// 512 × 64, C read and written once, 1–5 % faster than two of 256 × 128; but those builds
-    /// placed the kernel's loop differently. With loops aligned, blocks of 256 or 512 steps and
-    /// of 128 or 256 KiB measured within the noise of each other.)
-    static func directBlocks(k: Int) -> (kc: Int, nc: Int) {
-        let blocks = (k + 511) / 512
-        let kc = (k + blocks - 1) / blocks
-        return (kc, max(nr, 32_768 / kc / nr * nr))
-    }
+        /// The blocks of B with AVX2 + FMA: k in as few blocks of at most 512 steps as possible,
+        /// of equal depth, and as many columns as keep a block within 128 KiB — a quarter of a
+        /// 512 KiB L2, leaving room for A and C passing through, and for a neighbour on the same
+        /// core. (Paired against OpenBLAS on a busy machine, 256 × 128 blocks were 3–8 % faster
+        /// than 256 × 256 on the products wider than 128 columns, and for k = 512 one block of
+        /// 512 × 64, C read and written once, 1–5 % faster than two of 256 × 128; but those builds
+        /// placed the kernel's loop differently. With loops aligned, blocks of 256 or 512 steps and
+        /// of 128 or 256 KiB measured within the noise of each other.)
+        static func directBlocks(k: Int) -> (kc: Int, nc: Int) {
+            let blocks = (k + 511) / 512
+            let kc = (k + blocks - 1) / blocks
+            return (kc, max(nr, 32_768 / kc / nr * nr))
+        }
 
-    /// The most values of a B that ``directGemm`` reads in place: 16 KiB, half of L1.
-    static let inPlaceFloats = 4096
+        /// The most values of a B that ``directGemm`` reads in place: 16 KiB, half of L1.
+        static let inPlaceFloats = 4096
 
-    /// The most rows of a transposed A copied into panels at a time, for a block of `kc`
-    /// steps: about 1 MiB of panels (1,020 rows, 170 tiles of 6, of 256 steps).
-    static func panelRows(kc: Int) -> Int { max(mr, 261_120 / kc / mr * mr) }
+        /// The most rows of a transposed A copied into panels at a time, for a block of `kc`
+        /// steps: about 1 MiB of panels (1,020 rows, 170 tiles of 6, of 256 steps).
+        static func panelRows(kc: Int) -> Int { max(mr, 261_120 / kc / mr * mr) }
 
-    /// The rows of the tile that starts with `left` rows to go: 6; 4 when 4 or 8 are left (no
-    /// waste); 1–3 as a 4-row tile whose extra rows repeat the last one and are not stored.
-    @inline(__always)
-    static func tileRows(_ left: Int) -> Int { left >= 6 && left != 8 ? 6 : min(left, 4) }
+        /// The rows of the tile that starts with `left` rows to go: 6; 4 when 4 or 8 are left (no
+        /// waste); 1–3 as a 4-row tile whose extra rows repeat the last one and are not stored.
+        @inline(__always)
+        static func tileRows(_ left: Int) -> Int { left >= 6 && left != 8 ? 6 : min(left, 4) }
 
-    /// The number of tiles that cover `rows` rows.
-    static func tileCount(_ rows: Int) -> Int {
-        var count = 0, i = 0
-        while i < rows { i += tileRows(rows - i); count += 1 }
-        return count
-    }
+        /// The number of tiles that cover `rows` rows.
+        static func tileCount(_ rows: Int) -> Int {
+            var count = 0, i = 0
+            while i < rows { i += tileRows(rows - i); count += 1 }
+            return count
+        }
 
-    /// Copies rows `row`..<`row + rows` of a transposed A (stored k × m), steps
-    /// `column`..<`column + columns`, into one panel per row tile, `size` floats apart: mr
-    /// values per step, a short tile's missing rows repeating its last row.
-    ///
-    /// The steps go ``packSteps`` at a time: each panel receives a contiguous run of values,
-    /// read from that many stored rows side by side, a line of each serving the next two or
-    /// three tiles from L1. (One step at a time across all panels wrote to as many distant
-    /// lines as there are tiles: measured 2–5× slower, 5–17 % of the product's time.)
-    static func packPanels(_ a: UnsafePointer<Float>, lda: Int, row: Int, column: Int, rows: Int, columns: Int,
-                           into panels: UnsafeMutablePointer<Float>, size: Int) {
-        let m = row + rows
-        var p0 = 0
-        while p0 < columns {
-            let p1 = min(columns, p0 + packSteps)
-            var i = row, panel = panels
-            while i < m {
-                let height = tileRows(m - i)
-                if i + 8 <= m {
-                    // 8 values stored, 6 kept: the next step's (or the overhang's) first 2 are
-                    // overwritten later.
-                    var source = a + (column + p0) * lda + i, dst = panel + p0 * mr
-                    for _ in p0..<p1 {
-                        store(load(source), dst)
-                        source += lda
-                        dst += mr
+        /// Copies rows `row`..<`row + rows` of a transposed A (stored k × m), steps
+        /// `column`..<`column + columns`, into one panel per row tile, `size` floats apart: mr
+        /// values per step, a short tile's missing rows repeating its last row.
+        ///
+        /// The steps go ``packSteps`` at a time: each panel receives a contiguous run of values,
+        /// read from that many stored rows side by side, a line of each serving the next two or
+        /// three tiles from L1. (One step at a time across all panels wrote to as many distant
+        /// lines as there are tiles: measured 2–5× slower, 5–17 % of the product's time.)
+        static func packPanels(
+            _ a: UnsafePointer<Float>, lda: Int, row: Int, column: Int, rows: Int, columns: Int,
+            into panels: UnsafeMutablePointer<Float>, size: Int
+        ) {
+            let m = row + rows
+            var p0 = 0
+            while p0 < columns {
+                let p1 = min(columns, p0 + packSteps)
+                var i = row, panel = panels
+                while i < m {
+                    let height = tileRows(m - i)
+                    if i + 8 <= m {
+                        // 8 values stored, 6 kept: the next step's (or the overhang's) first 2 are
+                        // overwritten later.
+                        var source = a + (column + p0) * lda + i, dst = panel + p0 * mr
+                        for _ in p0..<p1 {
+                            store(load(source), dst)
+                            source += lda
+                            dst += mr
+                        }
+                    } else {
+                        for p in p0..<p1 {
+                            let source = a + (column + p) * lda, dst = panel + p * mr
+                            for r in 0..<mr { dst[r] = source[i + min(r, height - 1)] }
+                        }
                     }
-                } else {
-                    for p in p0..<p1 {
-                        let source = a + (column + p) * lda, dst = panel + p * mr
-                        for r in 0..<mr { dst[r] = source[i + min(r, height - 1)] }
-                    }
+                    i += height
+                    panel += size
                 }
-                i += height
-                panel += size
+                p0 = p1
             }
-            p0 = p1
         }
-    }
 
-    /// The steps of k that ``packPanels`` copies at a time (4, 8, 16 and 32 measured: 16 and 32
-    /// the fastest).
-    static let packSteps = 16
+        /// The steps of k that ``packPanels`` copies at a time (4, 8, 16 and 32 measured: 16 and 32
+        /// the fastest).
+        static let packSteps = 16
 
-    /// The 6×16 register kernel: rows `a0`…`a5` of A read in place (element p of a row at
-    /// p·`step`), a 16-column strip of B (row p at p·`bStep`: packed, or B itself); 12
-    /// accumulators, 2 vector loads and 6 broadcasts per 12 multiply-adds.
-    @inline(__always)
-    static func kernel6(_ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-                        _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
-                        _ b: UnsafePointer<Float>, _ bStep: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-                        _ accumulate: Bool) {
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-        var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-        var bp = b, o = 0
-        for _ in 0..<k {
-            let b0 = load(bp), b1 = load(bp + 8)
-            var s = V(repeating: a0[o]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
-            s = V(repeating: a1[o]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11)
-            s = V(repeating: a2[o]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21)
-            s = V(repeating: a3[o]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
-            s = V(repeating: a4[o]); c40 = madd(s, b0, c40); c41 = madd(s, b1, c41)
-            s = V(repeating: a5[o]); c50 = madd(s, b0, c50); c51 = madd(s, b1, c51)
-            bp += bStep
-            o &+= step
+        /// The 6×16 register kernel: rows `a0`…`a5` of A read in place (element p of a row at
+        /// p·`step`), a 16-column strip of B (row p at p·`bStep`: packed, or B itself); 12
+        /// accumulators, 2 vector loads and 6 broadcasts per 12 multiply-adds.
+        @inline(__always)
+        static func kernel6(
+            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+            _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
+            _ b: UnsafePointer<Float>, _ bStep: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+            _ accumulate: Bool
+        ) {
+            var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
+            var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
+            var bp = b, o = 0
+            for _ in 0..<k {
+                let b0 = load(bp), b1 = load(bp + 8)
+                var s = V(repeating: a0[o]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
+                s = V(repeating: a1[o]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11)
+                s = V(repeating: a2[o]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21)
+                s = V(repeating: a3[o]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
+                s = V(repeating: a4[o]); c40 = madd(s, b0, c40); c41 = madd(s, b1, c41)
+                s = V(repeating: a5[o]); c50 = madd(s, b0, c50); c51 = madd(s, b1, c51)
+                bp += bStep
+                o &+= step
+            }
+            if accumulate {
+                c00 += load(c); c01 += load(c + 8)
+                c10 += load(c + ldc); c11 += load(c + ldc + 8)
+                c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8)
+                c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8)
+                c40 += load(c + 4 * ldc); c41 += load(c + 4 * ldc + 8)
+                c50 += load(c + 5 * ldc); c51 += load(c + 5 * ldc + 8)
+            }
+            store(c00, c); store(c01, c + 8)
+            store(c10, c + ldc); store(c11, c + ldc + 8)
+            store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8)
+            store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
+            store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 8)
+            store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 8)
         }
-        if accumulate {
-            c00 += load(c); c01 += load(c + 8)
-            c10 += load(c + ldc); c11 += load(c + ldc + 8)
-            c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8)
-            c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8)
-            c40 += load(c + 4 * ldc); c41 += load(c + 4 * ldc + 8)
-            c50 += load(c + 5 * ldc); c51 += load(c + 5 * ldc + 8)
-        }
-        store(c00, c); store(c01, c + 8)
-        store(c10, c + ldc); store(c11, c + ldc + 8)
-        store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8)
-        store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
-        store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 8)
-        store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 8)
-    }
 
-    /// The 6×8 register kernel, for a last strip of at most 8 columns: the first half of each
-    /// packed row of B; writes a tile (row stride `ldc`) that the caller copies.
-    @inline(__always)
-    static func halfKernel(_ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-                           _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
-                           _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-        var bp = b, o = 0
-        for _ in 0..<k {
-            let b0 = load(bp)
-            c0 = madd(V(repeating: a0[o]), b0, c0)
-            c1 = madd(V(repeating: a1[o]), b0, c1)
-            c2 = madd(V(repeating: a2[o]), b0, c2)
-            c3 = madd(V(repeating: a3[o]), b0, c3)
-            c4 = madd(V(repeating: a4[o]), b0, c4)
-            c5 = madd(V(repeating: a5[o]), b0, c5)
-            bp += 16
-            o &+= step
+        /// The 6×8 register kernel, for a last strip of at most 8 columns: the first half of each
+        /// packed row of B; writes a tile (row stride `ldc`) that the caller copies.
+        @inline(__always)
+        static func halfKernel(
+            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+            _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
+            _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+        ) {
+            var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+            var bp = b, o = 0
+            for _ in 0..<k {
+                let b0 = load(bp)
+                c0 = madd(V(repeating: a0[o]), b0, c0)
+                c1 = madd(V(repeating: a1[o]), b0, c1)
+                c2 = madd(V(repeating: a2[o]), b0, c2)
+                c3 = madd(V(repeating: a3[o]), b0, c3)
+                c4 = madd(V(repeating: a4[o]), b0, c4)
+                c5 = madd(V(repeating: a5[o]), b0, c5)
+                bp += 16
+                o &+= step
+            }
+            store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
+            store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
         }
-        store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
-        store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
-    }
 
-    /// The 4×16 register kernel, for the rows a 6-row tiling leaves.
-    @inline(__always)
-    static func kernel4(_ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-                        _ a3: UnsafePointer<Float>, _ step: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
-                        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-        var bp = b, o = 0
-        for _ in 0..<k {
-            let b0 = load(bp), b1 = load(bp + 8)
-            var s = V(repeating: a0[o]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
-            s = V(repeating: a1[o]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11)
-            s = V(repeating: a2[o]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21)
-            s = V(repeating: a3[o]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
-            bp += bStep
-            o &+= step
+        /// The 4×16 register kernel, for the rows a 6-row tiling leaves.
+        @inline(__always)
+        static func kernel4(
+            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+            _ a3: UnsafePointer<Float>, _ step: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
+            _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+        ) {
+            var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+            var bp = b, o = 0
+            for _ in 0..<k {
+                let b0 = load(bp), b1 = load(bp + 8)
+                var s = V(repeating: a0[o]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
+                s = V(repeating: a1[o]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11)
+                s = V(repeating: a2[o]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21)
+                s = V(repeating: a3[o]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
+                bp += bStep
+                o &+= step
+            }
+            if accumulate {
+                c00 += load(c); c01 += load(c + 8)
+                c10 += load(c + ldc); c11 += load(c + ldc + 8)
+                c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8)
+                c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8)
+            }
+            store(c00, c); store(c01, c + 8)
+            store(c10, c + ldc); store(c11, c + ldc + 8)
+            store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8)
+            store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
         }
-        if accumulate {
-            c00 += load(c); c01 += load(c + 8)
-            c10 += load(c + ldc); c11 += load(c + ldc + 8)
-            c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8)
-            c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8)
-        }
-        store(c00, c); store(c01, c + 8)
-        store(c10, c + ldc); store(c11, c + ldc + 8)
-        store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8)
-        store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
-    }
     #else
-    /// The 6×8 register kernel on packed panels: `a` holds 6 values per step, `b` 8.
-    @inline(__always)
-    static func kernel(_ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool) {
-        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-        var ap = a, bp = b
-        for _ in 0..<k {
-            let b0 = load(bp)
-            c0 = madd(V(repeating: ap[0]), b0, c0)
-            c1 = madd(V(repeating: ap[1]), b0, c1)
-            c2 = madd(V(repeating: ap[2]), b0, c2)
-            c3 = madd(V(repeating: ap[3]), b0, c3)
-            c4 = madd(V(repeating: ap[4]), b0, c4)
-            c5 = madd(V(repeating: ap[5]), b0, c5)
-            ap += 6
-            bp += 8
+        /// The 6×8 register kernel on packed panels: `a` holds 6 values per step, `b` 8.
+        @inline(__always)
+        static func kernel(
+            _ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+            _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+        ) {
+            var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+            var ap = a, bp = b
+            for _ in 0..<k {
+                let b0 = load(bp)
+                c0 = madd(V(repeating: ap[0]), b0, c0)
+                c1 = madd(V(repeating: ap[1]), b0, c1)
+                c2 = madd(V(repeating: ap[2]), b0, c2)
+                c3 = madd(V(repeating: ap[3]), b0, c3)
+                c4 = madd(V(repeating: ap[4]), b0, c4)
+                c5 = madd(V(repeating: ap[5]), b0, c5)
+                ap += 6
+                bp += 8
+            }
+            if accumulate {
+                c0 += load(c); c1 += load(c + ldc); c2 += load(c + 2 * ldc)
+                c3 += load(c + 3 * ldc); c4 += load(c + 4 * ldc); c5 += load(c + 5 * ldc)
+            }
+            store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
+            store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
         }
-        if accumulate {
-            c0 += load(c); c1 += load(c + ldc); c2 += load(c + 2 * ldc)
-            c3 += load(c + 3 * ldc); c4 += load(c + 4 * ldc); c5 += load(c + 5 * ldc)
-        }
-        store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
-        store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
-    }
     #endif
 
     /// The plain product, for unoptimized builds (and as a reference). Written with `while`
     /// and wrapping arithmetic, which unoptimized builds compile to plain instructions, where
     /// a `for … in` range or a SIMD operator is a function call per step.
-    static func scalarGemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
-                           _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
-                           accumulate: Bool, transposeA: Bool = false, transposeB: Bool = false) {
+    static func scalarGemm(
+        m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
+        _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, transposeA: Bool = false, transposeB: Bool = false
+    ) {
         // Element (i, p) of A is at a[i·aRow + p·aColumn].
         let aRow = transposeA ? 1 : lda, aColumn = transposeA ? lda : 1
         var i = 0

@@ -62,7 +62,8 @@ final class DenseState {
     /// Given dL/dz in `g` and the layer's input `x`, fills dW and db and, when `gx` is given,
     /// writes dL/dx = g·Wᵀ (both transposes read in place).
     func backward(_ x: UnsafePointer<Float>, rows: Int, _ g: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>?) {
-        Kernels.gemm(m: inputs, n: units, k: rows, x, lda: inputs, g, ldb: units, dw.pointer, ldc: units, transposeA: true)
+        Kernels.gemm(
+            m: inputs, n: units, k: rows, x, lda: inputs, g, ldb: units, dw.pointer, ldc: units, transposeA: true)
         if useBias {
             db.zero()
             let sums = db.pointer
@@ -75,7 +76,8 @@ final class DenseState {
             }
         }
         if let gx {
-            Kernels.gemm(m: rows, n: inputs, k: units, g, lda: units, w.pointer, ldb: units, gx, ldc: inputs, transposeB: true)
+            Kernels.gemm(
+                m: rows, n: inputs, k: units, g, lda: units, w.pointer, ldb: units, gx, ldc: inputs, transposeB: true)
         }
     }
 
@@ -88,7 +90,9 @@ final class DenseState {
     var weights: (w: [Float], b: [Float]) { (w.array(inputs * units), b.array(units)) }
 
     func setWeights(_ weights: (w: [Float], b: [Float])) {
-        weights.w.withUnsafeBufferPointer { w.pointer.update(from: $0.baseAddress!, count: min($0.count, inputs * units)) }
+        weights.w.withUnsafeBufferPointer {
+            w.pointer.update(from: $0.baseAddress!, count: min($0.count, inputs * units))
+        }
         weights.b.withUnsafeBufferPointer { b.pointer.update(from: $0.baseAddress!, count: min($0.count, units)) }
     }
 }

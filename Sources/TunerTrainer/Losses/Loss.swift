@@ -65,8 +65,10 @@ public enum Loss: String, Sendable, CaseIterable, Codable {
     /// Writes dL/d(out) of the batch mean into `grad`; or dL/dz directly, returning `true`,
     /// when the output activation pairs with the loss (softmax with categorical, sigmoid with
     /// binary cross-entropy), which is exact and stable.
-    func gradient(_ out: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ grad: UnsafeMutablePointer<Float>,
-                  rows: Int, columns: Int, activation: Activation) -> Bool {
+    func gradient(
+        _ out: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ grad: UnsafeMutablePointer<Float>,
+        rows: Int, columns: Int, activation: Activation
+    ) -> Bool {
         let scale = 1 / Float(rows)
         switch self {
         case .meanSquaredError:

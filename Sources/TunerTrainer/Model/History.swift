@@ -40,8 +40,10 @@ public struct EarlyStopping: Sendable, Equatable {
     public var maximize: Bool
 
     /// Makes the callback.
-    public init(monitor: String = "val_loss", minDelta: Double = 0, patience: Int = 0,
-                restoreBestWeights: Bool = false, maximize: Bool? = nil) {
+    public init(
+        monitor: String = "val_loss", minDelta: Double = 0, patience: Int = 0,
+        restoreBestWeights: Bool = false, maximize: Bool? = nil
+    ) {
         self.monitor = monitor
         self.minDelta = abs(minDelta)
         self.patience = max(0, patience)

@@ -14,10 +14,12 @@ extension Sequential {
     ///     throws ends the fit and is rethrown.
     /// - Throws: ``TrainerError`` for shapes that do not fit or a model that was not compiled.
     @discardableResult
-    public func fit(x: Matrix, y: Matrix, batchSize: Int = 32, epochs: Int = 1,
-                    validationData: (Matrix, Matrix)? = nil, validationSplit: Double = 0, shuffle: Bool = true,
-                    earlyStopping: EarlyStopping? = nil, terminateOnNaN: Bool = true, seed: UInt64? = nil,
-                    onEpochEnd: ((_ epoch: Int, _ metrics: [String: Double]) throws -> Void)? = nil) throws -> History {
+    public func fit(
+        x: Matrix, y: Matrix, batchSize: Int = 32, epochs: Int = 1,
+        validationData: (Matrix, Matrix)? = nil, validationSplit: Double = 0, shuffle: Bool = true,
+        earlyStopping: EarlyStopping? = nil, terminateOnNaN: Bool = true, seed: UInt64? = nil,
+        onEpochEnd: ((_ epoch: Int, _ metrics: [String: Double]) throws -> Void)? = nil
+    ) throws -> History {
         guard let optimizer, let loss else { throw TrainerError.configuration("compile the model before fit") }
         guard batchSize >= 1 else { throw TrainerError.configuration("batchSize must be at least 1, got \(batchSize)") }
         guard epochs >= 0 else { throw TrainerError.configuration("epochs must be 0 or more, got \(epochs)") }
@@ -32,7 +34,8 @@ extension Sequential {
             let held = Int(Double(x.rows) * validationSplit)
             let kept = x.rows - held
             guard held > 0, kept > 0 else {
-                throw TrainerError.configuration("validationSplit \(validationSplit) of \(x.rows) rows leaves no rows on one side")
+                throw TrainerError.configuration(
+                    "validationSplit \(validationSplit) of \(x.rows) rows leaves no rows on one side")
             }
             trainX = x.rows(0..<kept)
             trainY = y.rows(0..<kept)
@@ -67,10 +70,12 @@ extension Sequential {
                         for i in 0..<n {
                             let r = order[start + i]
                             (batchX.pointer + i * inputSize).update(from: xp + r * inputSize, count: inputSize)
-                            (batchY.pointer + i * targetColumns).update(from: yp + r * targetColumns, count: targetColumns)
+                            (batchY.pointer + i * targetColumns).update(
+                                from: yp + r * targetColumns, count: targetColumns)
                         }
-                        let (l, m) = trainStep(batchX.pointer, batchY.pointer, rows: n, work: work, loss: loss,
-                                               optimizer: optimizer, rng: &rng)
+                        let (l, m) = trainStep(
+                            batchX.pointer, batchY.pointer, rows: n, work: work, loss: loss,
+                            optimizer: optimizer, rng: &rng)
                         lossSum += l
                         for k in 0..<m.count { metricSums[k] += m[k] }
                         start += n
@@ -108,8 +113,10 @@ extension Sequential {
     }
 
     /// One gradient step on a batch; returns the summed loss and metrics of its rows.
-    func trainStep(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, rows: Int, work: Workspace, loss: Loss,
-                   optimizer: Optimizer, rng: inout SplitMix64) -> (Double, [Double]) {
+    func trainStep(
+        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, rows: Int, work: Workspace, loss: Loss,
+        optimizer: Optimizer, rng: inout SplitMix64
+    ) -> (Double, [Double]) {
         let result = backpropagate(x, y, rows: rows, work: work, loss: loss, rng: &rng)
         step += 1
         for layer in dense { layer.update(optimizer, step: step) }
@@ -118,8 +125,10 @@ extension Sequential {
 
     /// The forward and backward passes of a batch: fills every layer's dW and db with the
     /// gradient of the batch's mean loss; returns the summed loss and metrics of its rows.
-    func backpropagate(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, rows: Int, work: Workspace, loss: Loss,
-                       rng: inout SplitMix64) -> (Double, [Double]) {
+    func backpropagate(
+        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, rows: Int, work: Workspace, loss: Loss,
+        rng: inout SplitMix64
+    ) -> (Double, [Double]) {
         let out = withUnsafeMutablePointer(to: &rng) { forward(x, rows: rows, work: work, training: true, rng: $0) }
         let outputs = outputSize
         let lossSum = loss.sum(out, y, rows: rows, columns: outputs)
@@ -142,7 +151,8 @@ extension Sequential {
                 input = inputDropout > 0 ? UnsafePointer(work.inputDropped.pointer) : x
             } else {
                 let previous = dense[index - 1]
-                input = UnsafePointer(previous.dropout > 0 ? work.outputs[index - 1].pointer : work.activations[index - 1].pointer)
+                input = UnsafePointer(
+                    previous.dropout > 0 ? work.outputs[index - 1].pointer : work.activations[index - 1].pointer)
             }
             layer.backward(input, rows: rows, gi, index > 0 ? work.gradients[index - 1].pointer : nil)
         }

@@ -36,17 +36,22 @@ extension Sequential {
         }
         func read() throws -> UInt32 {
             guard offset + 4 <= bytes.count else { throw TrainerError.configuration("\(path) is cut short") }
-            let value = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+            let value =
+                UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(
+                    bytes[offset + 3]) << 24
             offset += 4
             return value
         }
         let count = Int(try read())
-        guard count == dense.count else { throw TrainerError.shape("\(path) holds \(count) layers, the model has \(dense.count)") }
+        guard count == dense.count else {
+            throw TrainerError.shape("\(path) holds \(count) layers, the model has \(dense.count)")
+        }
         var all: [(w: [Float], b: [Float])] = []
         for layer in dense {
             let inputs = Int(try read()), units = Int(try read())
             guard inputs == layer.inputs, units == layer.units else {
-                throw TrainerError.shape("\(path) holds a \(inputs)×\(units) layer where the model has \(layer.inputs)×\(layer.units)")
+                throw TrainerError.shape(
+                    "\(path) holds a \(inputs)×\(units) layer where the model has \(layer.inputs)×\(layer.units)")
             }
             var w: [Float] = [], b: [Float] = []
             for _ in 0..<(inputs * units) { w.append(Float(bitPattern: try read())) }

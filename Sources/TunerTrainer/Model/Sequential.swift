@@ -51,15 +51,21 @@ public final class Sequential {
             if let d = layer as? Dense {
                 if size == nil { size = d.inputSize }
                 guard let inputs = size else {
-                    throw TrainerError.configuration("layer \(index): the first Dense needs inputSize (Keras' input_shape)")
+                    throw TrainerError.configuration(
+                        "layer \(index): the first Dense needs inputSize (Keras' input_shape)")
                 }
-                guard d.units >= 1 else { throw TrainerError.configuration("layer \(index): Dense needs at least 1 unit, got \(d.units)") }
+                guard d.units >= 1 else {
+                    throw TrainerError.configuration("layer \(index): Dense needs at least 1 unit, got \(d.units)")
+                }
                 if let given = d.inputSize, given != inputs {
-                    throw TrainerError.shape("layer \(index): inputSize \(given) but the previous layer gives \(inputs)")
+                    throw TrainerError.shape(
+                        "layer \(index): inputSize \(given) but the previous layer gives \(inputs)")
                 }
                 if states.isEmpty { inputDropout = pendingDropout }
                 pendingDropout = 0
-                states.append(DenseState(inputs: inputs, units: d.units, activation: d.activation, useBias: d.useBias, dropout: 0))
+                states.append(
+                    DenseState(inputs: inputs, units: d.units, activation: d.activation, useBias: d.useBias, dropout: 0)
+                )
                 size = d.units
             } else if let drop = layer as? Dropout {
                 guard drop.rate >= 0, drop.rate < 1 else {
@@ -67,8 +73,10 @@ public final class Sequential {
                 }
                 if let last = states.popLast() {
                     let rate = 1 - (1 - last.dropout) * (1 - Float(drop.rate))
-                    states.append(DenseState(inputs: last.inputs, units: last.units, activation: last.activation,
-                                             useBias: last.useBias, dropout: rate))
+                    states.append(
+                        DenseState(
+                            inputs: last.inputs, units: last.units, activation: last.activation,
+                            useBias: last.useBias, dropout: rate))
                 } else {
                     pendingDropout = 1 - (1 - pendingDropout) * (1 - Float(drop.rate))
                 }
@@ -76,7 +84,9 @@ public final class Sequential {
                 throw TrainerError.configuration("layer \(index): unsupported layer \(type(of: layer))")
             }
         }
-        guard let first = states.first else { throw TrainerError.configuration("a Sequential model needs at least one Dense layer") }
+        guard let first = states.first else {
+            throw TrainerError.configuration("a Sequential model needs at least one Dense layer")
+        }
         self.inputSize = first.inputs
         self.dense = states
         self.inputDropout = inputDropout
@@ -117,7 +127,8 @@ public final class Sequential {
         }
         for (layer, w) in zip(dense, weights) {
             guard w.w.count == layer.inputs * layer.units, w.b.count == layer.units else {
-                throw TrainerError.shape("weights of \(w.w.count) and biases of \(w.b.count) for a \(layer.inputs)×\(layer.units) layer")
+                throw TrainerError.shape(
+                    "weights of \(w.w.count) and biases of \(w.b.count) for a \(layer.inputs)×\(layer.units) layer")
             }
             layer.setWeights(w)
         }
@@ -173,16 +184,21 @@ public final class Sequential {
         guard x.rows == y.rows else { throw TrainerError.shape("x has \(x.rows) rows, y has \(y.rows)") }
         let expected = loss.targetColumns(outputs: outputSize)
         guard y.columns == expected else {
-            throw TrainerError.shape("\(loss.rawValue) with \(outputSize) outputs needs y with \(expected) column(s), got \(y.columns)")
+            throw TrainerError.shape(
+                "\(loss.rawValue) with \(outputSize) outputs needs y with \(expected) column(s), got \(y.columns)")
         }
     }
 
     /// Runs the layers on `rows` rows; returns the output pointer (inside `work`).
-    func forward(_ x: UnsafePointer<Float>, rows: Int, work: Workspace, training: Bool,
-                 rng: UnsafeMutablePointer<SplitMix64>?) -> UnsafeMutablePointer<Float> {
+    func forward(
+        _ x: UnsafePointer<Float>, rows: Int, work: Workspace, training: Bool,
+        rng: UnsafeMutablePointer<SplitMix64>?
+    ) -> UnsafeMutablePointer<Float> {
         var input = x
         if training, inputDropout > 0, let rng {
-            applyDropout(rate: inputDropout, x, work.inputDropped.pointer, work.inputMask.pointer, count: rows * inputSize, rng: rng)
+            applyDropout(
+                rate: inputDropout, x, work.inputDropped.pointer, work.inputMask.pointer, count: rows * inputSize,
+                rng: rng)
             input = UnsafePointer(work.inputDropped.pointer)
         }
         for (index, layer) in dense.enumerated() {
@@ -190,7 +206,8 @@ public final class Sequential {
             layer.forward(input, rows: rows, a)
             if training, layer.dropout > 0, let rng {
                 let out = work.outputs[index].pointer
-                applyDropout(rate: layer.dropout, a, out, work.masks[index].pointer, count: rows * layer.units, rng: rng)
+                applyDropout(
+                    rate: layer.dropout, a, out, work.masks[index].pointer, count: rows * layer.units, rng: rng)
                 input = UnsafePointer(out)
             } else {
                 input = UnsafePointer(a)
@@ -199,8 +216,10 @@ public final class Sequential {
         return UnsafeMutablePointer(mutating: input)
     }
 
-    func applyDropout(rate: Float, _ a: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-                      _ mask: UnsafeMutablePointer<Float>, count: Int, rng: UnsafeMutablePointer<SplitMix64>) {
+    func applyDropout(
+        rate: Float, _ a: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+        _ mask: UnsafeMutablePointer<Float>, count: Int, rng: UnsafeMutablePointer<SplitMix64>
+    ) {
         let keep = 1 / (1 - rate)
         for i in 0..<count {
             let m: Float = Float(rng.pointee.nextDouble()) < rate ? 0 : keep
@@ -228,8 +247,10 @@ public struct FitConfiguration: Sendable, Equatable {
     public var terminateOnNaN: Bool
 
     /// Makes a configuration with Keras' defaults.
-    public init(batchSize: Int = 32, shuffle: Bool = true, validationSplit: Double = 0,
-                earlyStopping: EarlyStopping? = nil, terminateOnNaN: Bool = true) {
+    public init(
+        batchSize: Int = 32, shuffle: Bool = true, validationSplit: Double = 0,
+        earlyStopping: EarlyStopping? = nil, terminateOnNaN: Bool = true
+    ) {
         self.batchSize = batchSize
         self.shuffle = shuffle
         self.validationSplit = validationSplit

@@ -20,8 +20,10 @@ public enum Optimizer: Sendable, Equatable {
     }
 
     /// Updates `count` parameters from their gradients; `step` counts updates from 1.
-    func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                _ v: UnsafeMutablePointer<Float>, count: Int, step: Int) {
+    func update(
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+        _ v: UnsafeMutablePointer<Float>, count: Int, step: Int
+    ) {
         switch self {
         case let .adam(lr, beta1, beta2, epsilon):
             // Keras: alpha = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); m += (g − m)(1 − β₁); v += (g² − v)(1 − β₂);
@@ -31,22 +33,24 @@ public enum Optimizer: Sendable, Equatable {
             let b1 = Float(1 - beta1), b2 = Float(1 - beta2), eps = Float(epsilon)
             var i = 0
             #if !DEBUG
-            // Eight parameters at a time (the pointers may alias as far as the compiler knows,
-            // so it does not vectorize the scalar loop by itself), with a vector square root.
-            typealias V = SIMD8<Float>
-            let vb1 = V(repeating: b1), vb2 = V(repeating: b2), veps = V(repeating: eps), valpha = V(repeating: alpha)
-            while i + 8 <= count {
-                let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
-                var mi = UnsafeRawPointer(m + i).loadUnaligned(as: V.self)
-                var vi = UnsafeRawPointer(v + i).loadUnaligned(as: V.self)
-                let wi = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
-                mi = mi + (gi - mi) * vb1
-                vi = vi + (gi * gi - vi) * vb2
-                UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
-                UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
-                UnsafeMutableRawPointer(w + i).storeBytes(of: wi - valpha * mi / (Kernels.squareRoot(vi) + veps), as: V.self)
-                i += 8
-            }
+                // Eight parameters at a time (the pointers may alias as far as the compiler knows,
+                // so it does not vectorize the scalar loop by itself), with a vector square root.
+                typealias V = SIMD8<Float>
+                let vb1 = V(repeating: b1), vb2 = V(repeating: b2), veps = V(repeating: eps),
+                    valpha = V(repeating: alpha)
+                while i + 8 <= count {
+                    let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+                    var mi = UnsafeRawPointer(m + i).loadUnaligned(as: V.self)
+                    var vi = UnsafeRawPointer(v + i).loadUnaligned(as: V.self)
+                    let wi = UnsafeRawPointer(w + i).loadUnaligned(as: V.self)
+                    mi = mi + (gi - mi) * vb1
+                    vi = vi + (gi * gi - vi) * vb2
+                    UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
+                    UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
+                    UnsafeMutableRawPointer(w + i).storeBytes(
+                        of: wi - valpha * mi / (Kernels.squareRoot(vi) + veps), as: V.self)
+                    i += 8
+                }
             #endif
             while i < count {
                 let gi = g[i]

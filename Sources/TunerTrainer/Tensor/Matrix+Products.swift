@@ -13,7 +13,9 @@ extension Matrix {
         withUnsafePointer { a in
             other.withUnsafePointer { b in
                 result.withUnsafeMutablePointer { c in
-                    Kernels.gemm(m: rows, n: other.columns, k: columns, a, lda: columns, b, ldb: other.columns, c, ldc: other.columns)
+                    Kernels.gemm(
+                        m: rows, n: other.columns, k: columns, a, lda: columns, b, ldb: other.columns, c,
+                        ldc: other.columns)
                 }
             }
         }

@@ -25,7 +25,8 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     /// - Throws: ``TrainerError`` when the count is not `rows × columns`.
     public init(rows: Int, columns: Int, _ values: [Float]) throws {
         guard rows >= 0, columns >= 0, values.count == rows * columns else {
-            throw TrainerError.shape("a \(rows)×\(columns) matrix needs \(max(0, rows * columns)) values, got \(values.count)")
+            throw TrainerError.shape(
+                "a \(rows)×\(columns) matrix needs \(max(0, rows * columns)) values, got \(values.count)")
         }
         self.rows = rows
         self.columns = columns
