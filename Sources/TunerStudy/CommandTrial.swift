@@ -70,7 +70,8 @@ struct CommandTrial: Sendable {
         "TUNER_HP_" + name.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
     }
 
-    func run(_ context: TrialContext) throws -> TrialResult {
+    /// Runs one attempt and reads its metrics; the search awaits it.
+    func run(_ context: TrialContext) async throws -> TrialResult {
         // Processes of attempts whose search was killed are ended before anything runs again,
         // so a resume never runs a second copy beside the first.
         let trials = StudyLayout.trialsDirectory(study: studyDirectory)
@@ -112,7 +113,7 @@ struct CommandTrial: Sendable {
             environment[key] = value
         }
         let line = commandLine(context.hyperparameters.values)
-        let status = try runBlocking(
+        let status = try await execute(
             line, environment: environment, stdout: stdoutPath, stderr: stderrPath, stop: context.stop)
         let tail = outputTail(stdout: stdoutPath, stderr: stderrPath, command: line)
         switch status {
@@ -140,11 +141,12 @@ struct CommandTrial: Sendable {
 
     enum Status { case exited(Int32), signaled(Int32), timedOut }
 
-    /// Runs the command to its end (or its timeout) and waits for it: the synchronous entry point.
-    func runBlocking(
+    /// Runs the command to its end (or its timeout), its output in the two files. A stop of the
+    /// search ends the command's process group at once.
+    func execute(
         _ line: String, environment: [Environment.Key: String?], stdout: String, stderr: String,
         stop: StopSignal
-    ) throws -> Status {
+    ) async throws -> Status {
         func open(_ path: String) throws -> FileDescriptor {
             do {
                 return try FileDescriptor.open(
@@ -160,30 +162,15 @@ struct CommandTrial: Sendable {
             try? out.close()
             throw error
         }
-        let box = Mutex<Result<Status, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        // The one bridge from the synchronous search loop to the asynchronous core.
-        Task.detached { [self] in
-            do {
-                let status = try await run(line, environment: environment, stdout: out, stderr: err, stop: stop)
-                box.withLock { $0 = .success(status) }
-            } catch {
-                box.withLock { $0 = .failure(error) }
-            }
-            done.signal()
-        }
-        done.wait()
-        switch box.withLock({ $0 }) {
-        case .success(let status): return status
-        case .failure(let error):
+        do {
+            return try await spawn(line, environment: environment, stdout: out, stderr: err, stop: stop)
+        } catch {
             throw CommandFailure(description: "could not run the command: \(error)", trace: "\(error)")
-        case nil: throw CommandFailure(description: "the command did not report", trace: "")
         }
     }
 
-    /// Runs the command to its end (or its timeout): the asynchronous core. A stop of the
-    /// search ends the command's process group at once.
-    func run(
+    /// Spawns `/bin/sh -c line` in its own process group and awaits its end.
+    private func spawn(
         _ line: String, environment: [Environment.Key: String?], stdout out: FileDescriptor,
         stderr err: FileDescriptor, stop: StopSignal
     ) async throws -> Status {

@@ -12,7 +12,7 @@ import TunerTrainerCompat
 ///
 /// ```swift
 /// let study = try StudyFile.load("Fixtures/studies/seed-guide-tolerate.yaml")
-/// let outcome = try StudyRun(study: study).search()
+/// let outcome = try await StudyRun(study: study).search()
 /// ```
 public struct StudyRun {
     /// The study.
@@ -97,10 +97,17 @@ public struct StudyRun {
         _ = try trialBody()
     }
 
+    /// What an attempt runs: the built-in trainer computes on the caller's thread; a command
+    /// trial awaits its process.
+    enum TrialBody {
+        case blocking((TrialContext) throws -> TrialResult)
+        case awaiting((TrialContext) async throws -> TrialResult)
+    }
+
     /// What each attempt runs, once the study's inputs are checked, and the trial definition
     /// to journal: the study file's, with the class names one-hot targets were given, so that
     /// reports show the mapping and a changed label set is a changed definition.
-    func trialBody() throws -> (body: (TrialContext) throws -> TrialResult, definition: String) {
+    func trialBody() throws -> (body: TrialBody, definition: String) {
         switch study.trial {
         case .model(let spec):
             let data = try prepare(spec)
@@ -122,13 +129,13 @@ public struct StudyRun {
                         "\(reported.joined(separator: ", "))"
                 )
             }
-            return ({ context in try ModelTrial(spec: spec, data: data).run(context) }, definition)
+            return (.blocking({ context in try ModelTrial(spec: spec, data: data).run(context) }), definition)
         case .command(let spec):
             try spec.checkExecutable(studyPath: study.path)
             let runner = CommandTrial(
                 spec: spec, studyDirectory: (study.journalPath as NSString).deletingLastPathComponent,
                 verbose: verbose)
-            return ({ context in try runner.run(context) }, study.trialDefinition)
+            return (.awaiting({ context in try await runner.run(context) }), study.trialDefinition)
         }
     }
 
@@ -145,7 +152,7 @@ public struct StudyRun {
         maxConsecutiveFailedTrials: Int?? = nil, maxInterruptionsPerTrial: Int?? = nil,
         acceptSpaceChange: Bool = false, acceptTrialChange: Bool = false,
         worker: String? = nil
-    ) throws -> SearchOutcome {
+    ) async throws -> SearchOutcome {
         let (body, definition) = try trialBody()
         let tuner = try makeTuner(
             definition: definition, overwrite: overwrite, maxTrials: maxTrials,
@@ -154,7 +161,10 @@ public struct StudyRun {
             acceptTrialChange: acceptTrialChange, worker: worker)
         tuner.handlesSignals = handlesSignals
         tuner.onInterrupt = onInterrupt
-        return try tuner.search(body)
+        switch body {
+        case .blocking(let body): return try tuner.search(body)
+        case .awaiting(let body): return try await tuner.search(body)
+        }
     }
 
     /// Checks everything and opens the study once as its one writer — creating it, migrating

@@ -86,14 +86,16 @@ struct SearchOptions: ParsableArguments {
     }
 
     /// Runs the search (or one worker of it) and maps its outcome to the command's exit code.
-    func run(_ file: StudyFile, overwrite: Bool, worker: String?, output: any SearchOutput = StandardOutput()) throws {
+    func run(
+        _ file: StudyFile, overwrite: Bool, worker: String?, output: any SearchOutput = StandardOutput()
+    ) async throws {
         var study = file
         study.store = store
         study.leaseSeconds = lease
         let outcome: SearchOutcome
         let runner = StudyRun(study: study, verbose: verbose, output: output, handlesSignals: true)
         do {
-            outcome = try runner.search(
+            outcome = try await runner.search(
                 overwrite: overwrite, maxTrials: maxTrials, maxRetriesPerTrial: maxRetriesPerTrial,
                 maxConsecutiveFailedTrials: maxConsecutiveFailedTrials.map { $0.value },
                 maxInterruptionsPerTrial: maxInterruptionsPerTrial.map { $0.value },
@@ -114,7 +116,7 @@ struct SearchOptions: ParsableArguments {
     }
 }
 
-struct Search: ParsableCommand {
+struct Search: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a study file's search, or resume it after a crash.",
         discussion: """
@@ -145,12 +147,12 @@ struct Search: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         var study = try StudyFile.load(studyFile)
         study.store = options.store
         study.leaseSeconds = options.lease
         guard workers > 1 else {
-            try options.run(study, overwrite: overwrite, worker: nil)
+            try await options.run(study, overwrite: overwrite, worker: nil)
             return
         }
         do {
@@ -170,7 +172,7 @@ struct Search: ParsableCommand {
     }
 }
 
-struct Worker: ParsableCommand {
+struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Join a study's search as one of its workers.",
         discussion: """
@@ -194,13 +196,13 @@ struct Worker: ParsableCommand {
 
     @OptionGroup var options: SearchOptions
 
-    func run() throws {
+    func run() async throws {
         var study = try StudyFile.load(studyFile)
         // `search --workers` started the study empty already when the file asks for overwrite.
         if supervised { study.overwrite = false }
         let id = workerID ?? Self.defaultID(ProcessInfo.processInfo.environment)
         let output: any SearchOutput = supervised ? PrefixedOutput(prefix: "[\(id)] ") : StandardOutput()
-        try options.run(study, overwrite: false, worker: id, output: output)
+        try await options.run(study, overwrite: false, worker: id, output: output)
     }
 
     /// The worker id a scheduler's environment gives: a Slurm array task, a Kubernetes

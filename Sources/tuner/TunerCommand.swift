@@ -10,7 +10,7 @@ import TunerStudy
 
 /// The `tuner` command: fault-tolerant, resumable hyperparameter searches from study files.
 @main
-struct TunerCommand: ParsableCommand {
+struct TunerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tuner",
         abstract: "Fault-tolerant, resumable hyperparameter search.",
@@ -33,11 +33,15 @@ struct TunerCommand: ParsableCommand {
     }
 
     /// Runs the command; the one place where errors become exit codes.
-    static func main() {
+    static func main() async {
         reserveStandardDescriptors()
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var searching = command as? any AsyncParsableCommand {
+                try await searching.run()
+            } else {
+                try command.run()
+            }
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {

@@ -75,6 +75,25 @@ public func readmeTrialBodyExample() throws -> SearchOutcome {
     return outcome
 }
 
+/// Trains elsewhere and awaits the result: here, the local stand-in after a pause.
+func trainRemotely(_ hp: HyperParameters, seed: UInt64) async throws -> [[String: Double]] {
+    try await Task.sleep(nanoseconds: 1_000_000)
+    return try train(hp, seed: seed)
+}
+
+/// The README's asynchronous trial body.
+public func readmeAsyncTrialBodyExample() async throws -> SearchOutcome {
+    let hp = HyperParameters()
+    try hp.float("learning_rate", min: 1e-4, max: 1e-1, sampling: .log)
+    let tuner = try Tuner(oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp,
+                          configuration: TunerConfiguration(maxTrials: 5, seed: 7))
+    let outcome = try await tuner.search { context in
+        let history = try await trainRemotely(context.hyperparameters, seed: context.seed)
+        return TrialResult(history: history)
+    }
+    return outcome
+}
+
 /// The documentation's many-workers example: one worker of a shared study.
 public func workerExample(_ hp: HyperParameters) throws {
     var configuration = TunerConfiguration(projectName: "shared", maxTrials: 200, seed: 7)

@@ -83,6 +83,18 @@ final class ExamplesTests: XCTestCase {
         return try body(folder)
     }
 
+    func testTheAsyncExampleRuns() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("examples-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let previous = FileManager.default.currentDirectoryPath
+        FileManager.default.changeCurrentDirectoryPath(folder.path)
+        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        let outcome = try await readmeAsyncTrialBodyExample()
+        XCTAssertEqual(outcome.stopReason, .completed)
+        XCTAssertEqual(outcome.completedTrials, 5)
+    }
+
     func testTheExamplesRun() throws {
         try inFreshFolder { _ in try readmeGuideExample() }
         XCTAssertEqual(try inFreshFolder { _ in try readmeTrialBodyExample() }.stopReason, .completed)

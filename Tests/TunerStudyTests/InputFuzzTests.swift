@@ -140,12 +140,12 @@ final class InputFuzzTests: XCTestCase {
         }
     }
 
-    func testAModelOverItsConstraintIsRefusedBeforeAnyAllocation() throws {
+    func testAModelOverItsConstraintIsRefusedBeforeAnyAllocation() async throws {
         let huge = base.replacingOccurrences(
             of: "{units: $units, activation: relu}", with: "{units: 1000000, activation: relu}, {units: 1000000}")
         let study = try StudyFile.parse(huge, path: scratch.file("s.yaml"))
         let clock = Date()
-        let outcome = try StudyRun(study: study, verbose: 0, output: CapturedOutput(), handlesSignals: false)
+        let outcome = try await StudyRun(study: study, verbose: 0, output: CapturedOutput(), handlesSignals: false)
             .search(maxTrials: 1, maxConsecutiveFailedTrials: .some(nil))
         XCTAssertLessThan(Date().timeIntervalSince(clock), 5, "a trillion-parameter model is refused, not allocated")
         XCTAssertEqual(outcome.stopReason, .completed)
@@ -202,7 +202,7 @@ final class InputFuzzTests: XCTestCase {
 
     /// Hundreds of mutated study files, read and checked in this process: a crash here stops the
     /// test run, so passing means no value crashes; each check ends quickly.
-    func testMutatedStudyFilesGiveMessagesNeverCrashes() throws {
+    func testMutatedStudyFilesGiveMessagesNeverCrashes() async throws {
         var rng = SplitMix64(seed: fuzzSeed)
         let fixtures =
             try ["seed-guide-tolerate", "iris-random", "iris-hyperband", "branin-bayesian", "command-example"].map {
@@ -231,7 +231,7 @@ final class InputFuzzTests: XCTestCase {
                 // An accepted file runs: two trials, in a folder of their own.
                 var run = study
                 run.directory = scratch.file("run-\(round)")
-                _ = try? StudyRun(study: run, verbose: 0, output: CapturedOutput(), handlesSignals: false)
+                _ = try? await StudyRun(study: run, verbose: 0, output: CapturedOutput(), handlesSignals: false)
                     .search(maxTrials: 2, maxConsecutiveFailedTrials: .some(nil))
                 accepted += 1
             } catch let error as StudyFileError {
@@ -303,7 +303,7 @@ final class InputFuzzTests: XCTestCase {
 
 extension InputFuzzTests {
     /// String class labels are accepted in sorted order, and the report shows the mapping.
-    func testClassNamesAreMappedInSortedOrderAndTheReportShowsThem() throws {
+    func testClassNamesAreMappedInSortedOrderAndTheReportShowsThem() async throws {
         let rows = (0..<40).map { i in
             "\(Double(i % 4) / 4),\(Double(i % 3) / 3),\(["virginica", "setosa", "versicolor"][i % 3])"
         }
@@ -322,7 +322,7 @@ extension InputFuzzTests {
               data: {csv: flowers.csv, targets: [species], one_hot: true, validation_split: 0.25}
             """
         let study = try StudyFile.parse(text, path: scratch.file("flowers.yaml"))
-        try StudyRun(study: study, verbose: 0, output: CapturedOutput(), handlesSignals: false).search()
+        try await StudyRun(study: study, verbose: 0, output: CapturedOutput(), handlesSignals: false).search()
         let html = HTMLReport(
             snapshot: try StudySnapshot(journal: try StudyJournal.openForReading(at: study.journalPath))
         ).render()

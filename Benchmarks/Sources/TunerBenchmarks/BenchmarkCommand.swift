@@ -5,7 +5,7 @@ import TunerTrainer
 
 /// The side-by-side benchmarks: `swift run -c release TunerBenchmarks journal|trainer|reports|tuners`.
 @main
-struct BenchmarkCommand: ParsableCommand {
+struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "TunerBenchmarks",
         abstract:
@@ -157,7 +157,7 @@ extension BenchmarkCommand {
         func run() throws { try runBenchmarkWorker(directory: directory, synchronous: synchronous, id: id) }
     }
 
-    struct WorkersRealChild: ParsableCommand {
+    struct WorkersRealChild: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "workers-real-child", abstract: "One worker of the real-trials measurement.",
             shouldDisplay: false)
@@ -166,8 +166,8 @@ extension BenchmarkCommand {
         @Argument var maxTrials: Int
         @Argument var id: String
 
-        func run() throws {
-            try runRealTrialsWorker(studyFile: studyFile, directory: directory, maxTrials: maxTrials, id: id)
+        func run() async throws {
+            try await runRealTrialsWorker(studyFile: studyFile, directory: directory, maxTrials: maxTrials, id: id)
         }
     }
 

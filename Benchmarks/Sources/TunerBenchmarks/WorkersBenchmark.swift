@@ -254,11 +254,11 @@ func measureRealTrials(studyFile: String, count: Int, maxTrials: Int) throws -> 
 }
 
 /// A worker of the real-trials measurement: the study file's search, as worker `id`.
-func runRealTrialsWorker(studyFile: String, directory: String, maxTrials: Int, id: String) throws {
+func runRealTrialsWorker(studyFile: String, directory: String, maxTrials: Int, id: String) async throws {
     var study = try StudyFile.load(studyFile)
     study.directory = directory
     study.name = "real"
-    try StudyRun(study: study, verbose: .silent).search(maxTrials: maxTrials, worker: id)
+    try await StudyRun(study: study, verbose: .silent).search(maxTrials: maxTrials, worker: id)
 }
 
 func runRealTrialsBenchmark(results: BenchmarkResults) throws {

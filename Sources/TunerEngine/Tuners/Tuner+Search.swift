@@ -80,6 +80,56 @@ extension Tuner {
     ///   ``ObjectiveNotFoundError`` (S11); `JournalError` when the journal cannot be written (S28).
     @discardableResult
     public func search(_ body: (TrialContext) throws -> TrialResult) throws -> SearchOutcome {
+        let start = try beginSession()
+        defer { start.end() }
+        var run = SearchRun(tuner: self, session: start.session, stop: start.stop)
+        let end = Result { () throws -> SearchRun.LoopEnd in
+            try run.load()
+            return try run.drive(body)
+        }
+        return try conclude(run, end)
+    }
+
+    /// Runs (or resumes) the search with an asynchronous trial body, such as one that runs a
+    /// process and awaits its end.
+    ///
+    /// The rules are the synchronous search's: the same search loop runs, awaiting each
+    /// attempt instead of blocking on it, and waiting for other workers without blocking a thread.
+    ///
+    /// ```swift
+    /// try await tuner.search { context in
+    ///     try await Task.sleep(for: .milliseconds(10))
+    ///     return TrialResult(metrics: ["val_loss": 0.1])
+    /// }
+    /// ```
+    ///
+    /// - Returns: how the session ended.
+    /// - Throws: as the synchronous search does.
+    @discardableResult
+    public func search(_ body: (TrialContext) async throws -> TrialResult) async throws -> SearchOutcome {
+        let start = try beginSession()
+        defer { start.end() }
+        var run = SearchRun(tuner: self, session: start.session, stop: start.stop)
+        let end: Result<SearchRun.LoopEnd, any Error>
+        do {
+            try run.load()
+            end = .success(try await run.drive(body))
+        } catch {
+            end = .failure(error)
+        }
+        return try conclude(run, end)
+    }
+
+    /// A session that has started: its id, its stop signal and what ends its signal handling.
+    struct SessionStart {
+        let session: Int64
+        let stop: StopSignal
+        let end: () -> Void
+    }
+
+    /// Checks the limits, recovers what a killed session left, and journals a new session;
+    /// installs the signal trap when the tuner handles signals.
+    func beginSession() throws -> SessionStart {
         try validateLimits()
         try store.resumeLogging()
         let recovery = try store.recover()
@@ -111,11 +161,13 @@ extension Tuner {
                 console.onBrokenPipe = { trap.stop(signal: SIGPIPE, name: "SIGPIPE") }
             }
         }
-        defer {
-            trap?.remove()
-            (output as? StandardOutput)?.onBrokenPipe = nil
-        }
-        return try run(session: sessionID, stop: stop, body: body)
+        let output = self.output
+        return SessionStart(
+            session: sessionID, stop: stop,
+            end: {
+                trap?.remove()
+                (output as? StandardOutput)?.onBrokenPipe = nil
+            })
     }
 
     /// Checks the limits as they are now, whether given to the initializer or set later (S16).
@@ -125,14 +177,12 @@ extension Tuner {
         try limits.validate()
     }
 
-    private func run(
-        session sessionID: Int64, stop: StopSignal,
-        body: (TrialContext) throws -> TrialResult
-    ) throws -> SearchOutcome {
-        var run = SearchRun(tuner: self, session: sessionID, stop: stop)
+    /// Ends the session as the loop's end says: journals it, prints the closing lines, and
+    /// maps the loop's error to the outcome (a signal) or rethrows it (S20, S28).
+    private func conclude(_ run: SearchRun, _ loopEnd: Result<SearchRun.LoopEnd, any Error>) throws -> SearchOutcome {
+        let sessionID = run.session
         do {
-            try run.load()
-            let end = try run.loop(body)
+            let end = try loopEnd.get()
             if !end.journaled { try store.endSession(sessionID, reason: end.reason, message: end.message) }
             store.consolidate()
             if verbose >= .progress {
@@ -215,6 +265,12 @@ struct SearchRun {
     /// The grid's size for GridSearch without `maxTrials`, counted once per session (the
     /// progress line would otherwise walk the whole grid after every trial).
     var gridSize: Int?
+    /// The attempt running now, and when it started.
+    var running: (attempt: AttemptRecord, values: [String: HyperParameterValue], clock: DispatchTime)?
+    /// A single process's retry of an INVALID attempt, journaled and run before anything else.
+    var retryNext: (number: Int, attempt: AttemptRecord, values: [String: HyperParameterValue])?
+    /// How long a worker waits before claiming again when others' trials must end first.
+    var claimPause = 0.01
 
     init(tuner: Tuner, session: Int64, stop: StopSignal) {
         self.tuner = tuner
@@ -254,17 +310,72 @@ struct SearchRun {
         var journaled: Bool
     }
 
-    /// Runs trials until a stop.
-    mutating func loop(_ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd {
-        if tuner.store.workerID != nil { return try sharedLoop(body) }
+    /// What the search does next.
+    enum Step {
+        /// Run the trial body for this attempt, then hand its result to ``attemptEnded(_:_:)``.
+        case attempt(TrialContext)
+        /// Nothing to run yet (other workers' trials are running): ask again after this many seconds.
+        case pause(Double)
+        /// The search ended.
+        case end(LoopEnd)
+    }
+
+    /// Runs trials until a stop, blocking on each attempt.
+    mutating func drive(_ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd {
+        while true {
+            switch try next() {
+            case .end(let end): return end
+            case .pause(let seconds): usleep(UInt32(seconds * 1e6))
+            case .attempt(let context):
+                let result: SearchRules.BodyResult
+                do {
+                    result = .success(try body(context))
+                } catch let error where SearchRules.isSearchError(error) {
+                    throw error
+                } catch {
+                    result = .failure(error)
+                }
+                if let end = try attemptEnded(context, result) { return end }
+            }
+        }
+    }
+
+    /// Runs trials until a stop, awaiting each attempt.
+    mutating func drive(_ body: (TrialContext) async throws -> TrialResult) async throws -> LoopEnd {
+        while true {
+            switch try next() {
+            case .end(let end): return end
+            case .pause(let seconds): try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            case .attempt(let context):
+                let result: SearchRules.BodyResult
+                do {
+                    result = .success(try await body(context))
+                } catch let error where SearchRules.isSearchError(error) {
+                    throw error
+                } catch {
+                    result = .failure(error)
+                }
+                if let end = try attemptEnded(context, result) { return end }
+            }
+        }
+    }
+
+    /// Advances the search to its next attempt (journaling the trial or attempt it starts), or
+    /// to its end.
+    mutating func next() throws -> Step {
+        if let retry = retryNext {
+            retryNext = nil
+            return .attempt(begin(retry.number, retry.attempt, values: retry.values))
+        }
+        if tuner.store.workerID != nil { return try nextShared() }
         while true {
             if !pending.isEmpty {
                 let number = pending.removeFirst()
-                if let stop = try runTrial(number, isNew: false, body) { return stop }
+                if let step = try startTrial(number, isNew: false) { return step }
                 continue
             }
             if let maxTrials = tuner.limits.maxTrials, trials.count >= maxTrials {
-                return LoopEnd(reason: .completed, journaled: false)
+                return .end(LoopEnd(reason: .completed, journaled: false))
             }
             let number = trials.count
             guard
@@ -272,19 +383,18 @@ struct SearchRun {
                     trial: number, space: tuner.space, history: history,
                     seed: tuner.seed)
             else {
-                return LoopEnd(reason: .completed, journaled: false)
+                return .end(LoopEnd(reason: .completed, journaled: false))
             }
             history.append(OracleTrial(number: number, values: proposal, status: .running, score: nil))
-            if let stop = try runTrial(number, isNew: true, body) { return stop }
+            if let step = try startTrial(number, isNew: true) { return step }
         }
     }
 
-    /// Runs trials as one of many workers (section 9): each piece of work is claimed in one
+    /// The next step of one of many workers (section 9): each piece of work is claimed in one
     /// transaction — a queued trial first, else a new trial proposed from the journal as it
     /// is at that instant — until a stop is journaled or nothing is left.
-    mutating func sharedLoop(_ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd {
+    mutating func nextShared() throws -> Step {
         let store = tuner.store
-        var pause = 0.01
         while true {
             let claim: Claim
             if let next = nextClaim {
@@ -303,25 +413,26 @@ struct SearchRun {
             switch claim.work {
             case .stopped(let stop):
                 stopJournaled = true
-                return LoopEnd(reason: stop.reason, message: stop.message, journaled: true)
+                return .end(LoopEnd(reason: stop.reason, message: stop.message, journaled: true))
             case .exhausted:
-                return LoopEnd(reason: .completed, journaled: false)
+                return .end(LoopEnd(reason: .completed, journaled: false))
             case .wait:
                 // Others' trials are running and may need retries: ask again, less often.
-                usleep(UInt32(pause * 1e6))
-                pause = min(pause * 2, 0.25)
+                let pause = claimPause
+                claimPause = min(claimPause * 2, 0.25)
+                return .pause(pause)
             case .failed(let number, let message, let commit):
                 if tuner.verbose >= .progress {
                     tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.")
                 }
-                if let stop = stopped(commit) { return stop }
+                if let stop = stopped(commit) { return .end(stop) }
             case .run(let trial, let attempt, let isNew):
-                pause = 0.01
+                claimPause = 0.01
                 apply([trial])
                 counted[trial.number] = claim.counted
                 if isNew { console.announce(trial.number, history.trials[trial.number].values) }
                 trialsThisSession += 1
-                if let stop = try runAttempts(trial.number, from: attempt, body) { return stop }
+                return .attempt(begin(trial.number, attempt))
             }
         }
     }
@@ -368,10 +479,10 @@ struct SearchRun {
         }
     }
 
-    /// Runs one trial to its end (or to a fatal error). Returns the stop when the
-    /// consecutive-failure limit fired in the transaction that ended it.
-    mutating func runTrial(_ number: Int, isNew: Bool, _ body: (TrialContext) throws -> TrialResult) throws -> LoopEnd?
-    {
+    /// Starts a trial: journals it (new) or its next attempt (queued), and returns the attempt
+    /// to run. A queued trial that died too often is marked FAILED instead (S7): the step is
+    /// then the stop that marking triggered, or `nil` to go on.
+    mutating func startTrial(_ number: Int, isNew: Bool) throws -> Step? {
         let trialValues = history.trials[number].values
         let seed = SplitMix64.mix(tuner.seed, UInt64(number))
         if !isNew, let died = deaths[number],
@@ -383,10 +494,10 @@ struct SearchRun {
                 decide: streakRule(lastError: message))
             setStatus(number, .failed, message: message, endSeq: commit.endSeq)
             if tuner.verbose >= .progress { tuner.output.line("Trial \(trialID(number)) \(message). Marked FAILED.") }
-            return stopped(commit)
+            return stopped(commit).map(Step.end)
         }
         console.announce(number, trialValues)
-        var attempt: AttemptRecord
+        let attempt: AttemptRecord
         if isNew {
             let (trial, first) = try tuner.store.createTrial(
                 number: number, values: trialValues, seed: seed, session: session)
@@ -397,75 +508,80 @@ struct SearchRun {
             setStatus(number, .running, message: nil)
         }
         trialsThisSession += 1
-        return try runAttempts(number, from: attempt, body)
+        return .attempt(begin(number, attempt))
     }
 
-    /// Runs a trial's attempts from `first` until one ends it, or (for a worker) until one ends
-    /// INVALID: its retry is then queued work like any other (section 9).
-    mutating func runAttempts(
-        _ number: Int, from first: AttemptRecord,
-        _ body: (TrialContext) throws -> TrialResult
-    ) throws -> LoopEnd? {
-        let trialValues = history.trials[number].values
-        let seed = SplitMix64.mix(tuner.seed, UInt64(number))
-        var attempt = first
-        while true {
-            var context = TrialContext(
-                number: number, attempt: attempt.number, retry: counted[number, default: 0], seed: seed,
-                hyperparameters: HyperParameters(space: tuner.space, values: trialValues))
-            context.directory = StudyLayout.trialDirectory(
-                study: (tuner.store.location as NSString).deletingLastPathComponent,
-                trialID: trialID(number))
-            if tuner.verbose >= .progress {
-                let line = console.progressText(number)
-                let output = tuner.output
-                context.reportEpoch = { epoch, epochs in output.progress(line + " · epoch \(epoch)/\(epochs)") }
-            }
-            context.stop = stop
-            let clock = DispatchTime.now()
-            let result: SearchRules.BodyResult
-            do {
-                result = .success(try body(context))
-            } catch let error where SearchRules.isSearchError(error) {
-                throw error
-            } catch {
-                result = .failure(error)
-            }
-            try extendSpace(with: context.hyperparameters, trial: number)
-            let verdict = SearchRules.classify(result, objective: tuner.objective, duration: seconds(since: clock))
-            var end = verdict.end
-            if let stopMessage = verdict.stopMessage {
-                try finish(attempt, end, fatal: stopMessage)
-                if case .failure = result, tuner.verbose >= .progress {
-                    tuner.output.line("Trial \(trialID(number)) stopped the search: \(stopMessage)")
-                }
-                if case .failure(let error) = result { throw error }
-                throw verdict.missingObjective ?? ObjectiveNotFoundError(objective: tuner.objective.name, available: [])
-            }
-            end.trialStatus = SearchRules.trialStatus(
-                after: end.outcome, countedBefore: counted[number, default: 0],
-                maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial)
-            let commit = try finish(attempt, end)
-            if commit.fenced {
-                if tuner.verbose >= .progress {
-                    tuner.output.line(
-                        "Trial \(trialID(number)): another worker found this one dead and closed the attempt; its " +
-                            "result was kept as a late result only."
-                    )
-                }
-                return nil
-            }
-            console.report(
-                number, end, counted: counted[number, default: 0],
-                totalElapsed: seconds(since: started) + ((try? tuner.totalElapsed()) ?? 0))
-            if end.trialStatus == .invalid, tuner.store.workerID != nil { return nil }
-            if end.trialStatus == .invalid {
-                attempt = try tuner.store.startAttempt(trial: number, session: session)
-                setStatus(number, .running, message: nil)
-                continue
-            }
-            return stopped(commit)
+    /// The context of a journaled attempt about to run; its clock starts now. A retry runs with
+    /// the values its trial started with (`values`).
+    mutating func begin(
+        _ number: Int, _ attempt: AttemptRecord, values: [String: HyperParameterValue]? = nil
+    ) -> TrialContext {
+        let values = values ?? history.trials[number].values
+        var context = TrialContext(
+            number: number, attempt: attempt.number, retry: counted[number, default: 0],
+            seed: SplitMix64.mix(tuner.seed, UInt64(number)),
+            hyperparameters: HyperParameters(space: tuner.space, values: values))
+        context.directory = StudyLayout.trialDirectory(
+            study: (tuner.store.location as NSString).deletingLastPathComponent,
+            trialID: trialID(number))
+        if tuner.verbose >= .progress {
+            let line = console.progressText(number)
+            let output = tuner.output
+            context.reportEpoch = { epoch, epochs in output.progress(line + " · epoch \(epoch)/\(epochs)") }
         }
+        context.stop = stop
+        running = (attempt, values, DispatchTime.now())
+        return context
+    }
+
+    /// Classifies and journals the end of the attempt ``begin(_:_:)`` started (S1–S11), with
+    /// what follows it: a retry, FAILED and the streak, or a stop. Returns the stop when the
+    /// attempt's end journaled one; a single process's retry of an INVALID attempt is started
+    /// here and runs next.
+    ///
+    /// - Throws: the attempt's fatal error (or ``ObjectiveNotFoundError``) once journaled (S20).
+    mutating func attemptEnded(_ context: TrialContext, _ result: SearchRules.BodyResult) throws -> LoopEnd? {
+        guard let (attempt, values, clock) = running, attempt.trial == context.number else {
+            throw JournalError(
+                .writeFailed, path: tuner.store.location, "an attempt ended that this session did not start")
+        }
+        running = nil
+        let number = context.number
+        try extendSpace(with: context.hyperparameters, trial: number)
+        let verdict = SearchRules.classify(result, objective: tuner.objective, duration: seconds(since: clock))
+        var end = verdict.end
+        if let stopMessage = verdict.stopMessage {
+            try finish(attempt, end, fatal: stopMessage)
+            if case .failure = result, tuner.verbose >= .progress {
+                tuner.output.line("Trial \(trialID(number)) stopped the search: \(stopMessage)")
+            }
+            if case .failure(let error) = result { throw error }
+            throw verdict.missingObjective ?? ObjectiveNotFoundError(objective: tuner.objective.name, available: [])
+        }
+        end.trialStatus = SearchRules.trialStatus(
+            after: end.outcome, countedBefore: counted[number, default: 0],
+            maxRetriesPerTrial: tuner.limits.maxRetriesPerTrial)
+        let commit = try finish(attempt, end)
+        if commit.fenced {
+            if tuner.verbose >= .progress {
+                tuner.output.line(
+                    "Trial \(trialID(number)): another worker found this one dead and closed the attempt; its " +
+                        "result was kept as a late result only."
+                )
+            }
+            return nil
+        }
+        console.report(
+            number, end, counted: counted[number, default: 0],
+            totalElapsed: seconds(since: started) + ((try? tuner.totalElapsed()) ?? 0))
+        // A worker's retry is queued work like any other (section 9); a single process runs it next.
+        if end.trialStatus == .invalid, tuner.store.workerID != nil { return nil }
+        if end.trialStatus == .invalid {
+            retryNext = (number, try tuner.store.startAttempt(trial: number, session: session), values)
+            setStatus(number, .running, message: nil)
+            return nil
+        }
+        return stopped(commit)
     }
 
     /// Journals the hyperparameters an attempt defined while it ran (KerasTuner's `fit`
