@@ -111,6 +111,36 @@ extension AttemptRecord: FetchableRecord, MutablePersistableRecord {
 
     /// Records the id SQLite assigned.
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Decodes a row column by column (a report reads every attempt of a study).
+    /// Rows must come from ``databaseSelection`` (columns by position).
+    /// An outcome no SwiftTuner writes is an error naming it.
+    public init(row: Row) throws {
+        let stored: DatabaseValue = row[4]
+        let outcome: AttemptOutcome?
+        if stored.isNull {
+            outcome = nil
+        } else {
+            outcome = try row.decodeKnown(atIndex: 4, column: "outcome") as AttemptOutcome
+        }
+        self.init(
+            id: try row.decode(atIndex: 0), trial: try row.decode(atIndex: 1), number: try row.decode(atIndex: 2),
+            session: try row.decode(atIndex: 3), outcome: outcome, counted: try row.decode(atIndex: 5),
+            graceful: try row.decode(atIndex: 6), errorType: try row.decode(atIndex: 7),
+            message: try row.decode(atIndex: 8), trace: try row.decode(atIndex: 9),
+            startedAt: try row.decode(atIndex: 10), endedAt: try row.decode(atIndex: 11),
+            duration: try row.decode(atIndex: 12), score: try row.decode(atIndex: 13),
+            metrics: try row.decode(atIndex: 14))
+    }
+
+    /// The columns in the order ``init(row:)`` reads them.
+    public static var databaseSelection: [any SQLSelectable] {
+        [
+            Columns.id, Columns.trial, Columns.number, Columns.session, Columns.outcome, Columns.counted,
+            Columns.graceful, Columns.errorType, Columns.message, Columns.trace, Columns.startedAt, Columns.endedAt,
+            Columns.duration, Columns.score, Columns.metrics,
+        ]
+    }
 }
 
 extension EpochMetricRecord: FetchableRecord, PersistableRecord {

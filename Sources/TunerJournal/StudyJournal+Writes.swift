@@ -120,15 +120,15 @@ extension StudyJournal {
             number: number, status: .running, hyperparameters: encodeValues(values),
             seed: Int64(bitPattern: seed), score: nil, bestEpoch: nil, metrics: nil, errorType: nil,
             message: nil, createdSession: session, createdAt: now, endedAt: nil, endSeq: nil)
-        try trial.insert(db)
+        try db.run(
+            sql: """
+                INSERT INTO trial (number, status, hyperparameters, seed, createdSession, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [number, trial.status, trial.hyperparameters, trial.seed, session, now])
         try db.run(
             sql: "INSERT INTO proposal (trial, basis) SELECT ?, endCount FROM study WHERE id = 1", arguments: [number])
-        var attempt = AttemptRecord(
-            id: nil, trial: number, number: 1, session: session, outcome: nil, counted: false,
-            graceful: false, errorType: nil, message: nil, trace: nil, startedAt: now,
-            endedAt: nil, duration: nil, score: nil, metrics: nil)
-        try attempt.insert(db)
-        return (trial, attempt)
+        return (trial, try insertOpenAttempt(db, trial: number, number: 1, session: session, at: now))
     }
 
     /// Starts another attempt of an existing trial (a retry or a re-run), marking it RUNNING.
@@ -141,13 +141,24 @@ extension StudyJournal {
             (try Int.fetchOne(
                 db.cachedStatement(sql: "SELECT MAX(number) FROM attempt WHERE trial = ?"), arguments: [number]) ?? 0)
             + 1
-        var attempt = AttemptRecord(
-            id: nil, trial: number, number: next, session: session, outcome: nil, counted: false,
-            graceful: false, errorType: nil, message: nil, trace: nil, startedAt: Self.now,
-            endedAt: nil, duration: nil, score: nil, metrics: nil)
-        try attempt.insert(db)
+        let attempt = try insertOpenAttempt(db, trial: number, number: next, session: session, at: Self.now)
         try db.run(sql: "UPDATE trial SET status = ? WHERE number = ?", arguments: [TrialStatus.running, number])
         return attempt
+    }
+
+    /// Inserts an attempt that starts now, through a cached statement (every trial runs it).
+    func insertOpenAttempt(
+        _ db: Database, trial: Int, number: Int, session: Int64, at now: Double
+    ) throws -> AttemptRecord {
+        try db.run(
+            sql: """
+                INSERT INTO attempt (trial, number, session, counted, graceful, startedAt) VALUES (?, ?, ?, 0, 0, ?)
+                """,
+            arguments: [trial, number, session, now])
+        return AttemptRecord(
+            id: db.lastInsertedRowID, trial: trial, number: number, session: session, outcome: nil, counted: false,
+            graceful: false, errorType: nil, message: nil, trace: nil, startedAt: now,
+            endedAt: nil, duration: nil, score: nil, metrics: nil)
     }
 
     /// Ends an attempt, sets its trial's status and, when the trial ends, its end order and
@@ -198,9 +209,14 @@ extension StudyJournal {
                     arguments: [id, attempt.session, now, end.outcome, finite(end.score), journalText(end.message)])
                 return AttemptCommit(streak: try currentStreak(db), endSeq: nil, stop: nil, fenced: true)
             }
-            for (epoch, metrics) in end.epochs.enumerated() {
-                for (name, value) in metrics {
-                    try EpochMetricRecord(attempt: id, epoch: epoch, name: name, value: finite(value)).insert(db)
+            if !end.epochs.isEmpty {
+                let insert = try db.cachedStatement(
+                    sql: "INSERT INTO epochMetric (attempt, epoch, name, value) VALUES (?, ?, ?, ?)")
+                for (epoch, metrics) in end.epochs.enumerated() {
+                    for (name, value) in metrics {
+                        let stored: Double? = finite(value)
+                        try insert.execute(arguments: [id, epoch, name, stored])
+                    }
                 }
             }
             var ended: (streak: Int, endSeq: Int?)

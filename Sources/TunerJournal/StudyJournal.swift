@@ -147,6 +147,53 @@ public final class StudyJournal: Sendable {
         try read { db in try AttemptRecord.order(Column("trial"), Column("number")).fetchAll(db) }
     }
 
+    /// Every attempt, grouped by trial, each trial's in order: read row by row into the groups,
+    /// without a list of them all beside it. Error types and messages that repeat share one
+    /// copy.
+    ///
+    /// - Parameters:
+    ///   - traces: whether to read the traces (without, each is `nil`; ``traces(ofAttempts:)``
+    ///     reads those wanted).
+    ///   - metrics: whether to read each attempt's metrics (without, each is `nil`).
+    public func attemptsByTrial(traces: Bool = true, metrics: Bool = true) throws -> [Int: [AttemptRecord]] {
+        try read { db in
+            var groups: [Int: [AttemptRecord]] = [:]
+            var request = AttemptRecord.order(Column("trial"), Column("number"))
+            if !traces || !metrics {
+                request = request.select(
+                    AttemptRecord.databaseSelection.enumerated().map { index, column in
+                        (index == 9 && !traces) || (index == 14 && !metrics) ? SQL("NULL") : column
+                    })
+            }
+            var shared = TextPool()
+            var group: [AttemptRecord] = []
+            let cursor = try request.fetchCursor(db)
+            while var attempt = try cursor.next() {
+                if let last = group.last, last.trial != attempt.trial {
+                    groups[last.trial] = Array(group)
+                    group.removeAll(keepingCapacity: true)
+                }
+                attempt.errorType = shared.intern(attempt.errorType)
+                attempt.message = shared.intern(attempt.message)
+                group.append(attempt)
+            }
+            if let last = group.last { groups[last.trial] = Array(group) }
+            return groups
+        }
+    }
+
+    /// The traces of the attempts with these ids, by id (attempts without one are left out).
+    public func traces(ofAttempts ids: [Int64]) throws -> [Int64: String] {
+        try read { db in
+            var traces: [Int64: String] = [:]
+            let statement = try db.cachedStatement(sql: "SELECT trace FROM attempt WHERE id = ?")
+            for id in ids {
+                if let trace = try String.fetchOne(statement, arguments: [id]) { traces[id] = trace }
+            }
+            return traces
+        }
+    }
+
     /// The attempts of one trial, in order.
     public func attempts(ofTrial number: Int) throws -> [AttemptRecord] {
         try read { db in
@@ -279,4 +326,18 @@ extension StudyJournal {
 extension StudyJournal: StudyStore {
     /// The journal file's path.
     package var location: String { path }
+}
+
+/// Strings read from many rows, kept once each while the pool is small: error types and
+/// messages repeat across a study's attempts.
+struct TextPool {
+    private var pool: [String: String] = [:]
+
+    /// The pooled copy of `text`.
+    mutating func intern(_ text: String?) -> String? {
+        guard let text else { return nil }
+        if let shared = pool[text] { return shared }
+        if pool.count < 4096 { pool[text] = text }
+        return text
+    }
 }

@@ -260,11 +260,47 @@ public struct EpochMetricRecord: Codable, Sendable, Equatable {
 }
 
 /// Encodes metrics as JSON, writing NaN and infinities as strings.
+///
+/// Written directly (every trial's end writes it): the text `JSONSerialization` writes with
+/// sorted keys — numbers in their shortest exact form, whole ones without `.0`.
 package func encodeMetrics(_ metrics: [String: Double]) -> String {
-    var object: [String: Any] = [:]
-    for (k, v) in metrics { object[k] = v.isFinite ? v : (v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf")) }
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
+    var json = "{"
+    for (index, (key, value)) in metrics.sorted(by: { $0.key < $1.key }).enumerated() {
+        if index > 0 { json += "," }
+        appendJSONString(key, to: &json)
+        json += ":"
+        if value.isNaN {
+            json += "\"nan\""
+        } else if value.isInfinite {
+            json += value > 0 ? "\"inf\"" : "\"-inf\""
+        } else {
+            let text = value.description
+            json += text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+        }
+    }
+    return json + "}"
+}
+
+/// Appends `text` as a JSON string, escaped as `JSONSerialization` escapes it.
+func appendJSONString(_ text: String, to json: inout String) {
+    json += "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": json += "\\\""
+        case "\\": json += "\\\\"
+        case "/": json += "\\/"
+        case "\n": json += "\\n"
+        case "\r": json += "\\r"
+        case "\t": json += "\\t"
+        case "\u{8}": json += "\\b"
+        case "\u{C}": json += "\\f"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: json.unicodeScalars.append(scalar)
+        }
+    }
+    json += "\""
 }
 
 /// Decodes metrics written by ``encodeMetrics(_:)``.
@@ -282,11 +318,27 @@ package func decodeMetrics(_ json: String) -> [String: Double] {
 }
 
 /// Encodes hyperparameter values as JSON with sorted keys (stable, comparable text).
+///
+/// Written directly (every new trial writes it): the text `JSONEncoder` writes with sorted
+/// keys, a float tagged as `{"float":…}` so that 2.0 does not come back as the integer 2.
 package func encodeValues(_ values: [String: HyperParameterValue]) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let data = (try? encoder.encode(values)) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
+    var json = "{"
+    for (index, (key, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+        if index > 0 { json += "," }
+        appendJSONString(key, to: &json)
+        json += ":"
+        switch value {
+        case .int(let v): json += String(v)
+        case .bool(let v): json += v ? "true" : "false"
+        case .string(let v): appendJSONString(v, to: &json)
+        case .float(let v):
+            // JSONEncoder refuses a value JSON cannot write, and so the whole object.
+            guard v.isFinite else { return "{}" }
+            let text = v.description
+            json += "{\"float\":" + (text.hasSuffix(".0") ? String(text.dropLast(2)) : text) + "}"
+        }
+    }
+    return json + "}"
 }
 
 extension Sequence where Element == TrialRecord {

@@ -84,7 +84,10 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-        let snapshot = try StudySnapshot(journal: try study.open(store: store))
+        // The JUnit file carries every trace; the HTML summary only the first of each error type.
+        let snapshot = try StudySnapshot(
+            journal: try study.open(store: store),
+            reading: junit == nil ? .html : .complete)
         if let html {
             try HTMLReport(snapshot: snapshot).render().write(toFile: html, atomically: true, encoding: .utf8)
             print("HTML: \(html)")

@@ -88,8 +88,8 @@ final class ExamplesTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let previous = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(folder.path)
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+        XCTAssert(FileManager.default.changeCurrentDirectoryPath(folder.path))
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
         let outcome = try await readmeAsyncTrialBodyExample()
         XCTAssertEqual(outcome.stopReason, .completed)
         XCTAssertEqual(outcome.completedTrials, 5)

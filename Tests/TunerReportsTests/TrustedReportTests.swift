@@ -57,6 +57,53 @@ final class TrustedReportTests: XCTestCase {
         _ = writer
     }
 
+    /// A study of 40 trials: every fourth fails for good (two error types), every third of the
+    /// others completes after a retry.
+    func failingStudy() throws -> StudySnapshot {
+        let tuner = try Tuner(
+            oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(1000),
+            configuration: TunerConfiguration(
+                directory: directory.path, projectName: "failing", maxTrials: 40, maxRetriesPerTrial: 1,
+                maxConsecutiveFailedTrials: nil, seed: 3, verbose: 0),
+            output: CapturedOutput())
+        tuner.handlesSignals = false
+        try tuner.search(
+            ScriptedBody { trial, retry in
+                if trial % 4 == 0 { return trial % 8 == 0 ? .error("disk \(trial)") : .failedTrial("shape \(trial)") }
+                return trial % 3 == 0 && retry == 0 ? .error("flaky \(trial)") : .complete([Double(trial)])
+            }.run)
+        return try StudySnapshot(
+            journal: try StudyJournal.openForReading(
+                at: Tuner.journalPath(directory: directory.path, projectName: "failing")))
+    }
+
+    func testABigStudysTableAndFailuresAreBoundedAndSaySo() throws {
+        let snapshot = try failingStudy()
+        let html = HTMLReport(snapshot: snapshot, tableLimit: 10, failureLimit: 4, tracesPerType: 2).render()
+        let table = try XCTUnwrap(html.range(of: "<section id=\"trials\"")).lowerBound
+        let failures = try XCTUnwrap(html.range(of: "<section id=\"failures\"")).lowerBound
+        let trials = String(html[table..<failures])
+        XCTAssertEqual(trials.components(separatedBy: "<tr id=\"trial-").count - 1, 10)
+        XCTAssert(trials.contains("The best 5 of 30 completed trials, then 5 of the 10 others by id: 10 of 40 trials."))
+        XCTAssert(trials.contains("<tr id=\"trial-0001\">"), "the best trial (its value is 1) is listed first")
+        XCTAssert(trials.contains("<tr id=\"trial-0000\">"), "the failed trials follow by id")
+        let section = String(html[failures...])
+        XCTAssertEqual(section.components(separatedBy: "<details>").count - 1, 4)
+        XCTAssert(section.contains("The attempts of 4 of the 20 trials with a failed attempt, failed trials first."))
+        // The error types: ValueError (retried: 5 trials × 2 attempts + 10 flaky attempts), FailedTrialError (5).
+        XCTAssert(section.contains("<th scope=\"row\">ValueError</th><td>20</td><td>15</td>"), section)
+        XCTAssert(section.contains("<th scope=\"row\">FailedTrialError</th><td>5</td><td>5</td>"), section)
+        XCTAssertLessThan(
+            try XCTUnwrap(section.range(of: ">ValueError<")).lowerBound,
+            try XCTUnwrap(section.range(of: ">FailedTrialError<")).lowerBound, "the most frequent type first")
+        XCTAssertEqual(section.components(separatedBy: "<pre>").count - 1, 4, "two traces per error type")
+        XCTAssert(section.contains("Later ValueError traces are left out (2 shown)"))
+        // Without limits, everything is listed as before.
+        let full = HTMLReport(snapshot: snapshot).render()
+        XCTAssert(full.contains("All 40 trials, best first, then the others by id"))
+        XCTAssertEqual(full.components(separatedBy: "<details>").count - 1, 20)
+    }
+
     func testTheStopIsSaidInWordsWithItsMessage() throws {
         let tuner = try Tuner(
             oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(6),

@@ -12,7 +12,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
             "SwiftTuner measured side by side with its peers (Optuna, KerasTuner, numpy, scikit-learn, keras+jax).",
         subcommands: [
             Journal.self, Trainer.self, Reports.self, Tuners.self, Workers.self, WorkersChild.self,
-            WorkersRealChild.self, MLPObjective.self,
+            WorkersRealChild.self, MLPObjective.self, ReportChild.self,
         ],
         defaultSubcommand: Journal.self)
 }
@@ -86,11 +86,33 @@ extension BenchmarkCommand {
     struct Reports: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The HTML and JUnit reports of a large study.")
         @OptionGroup var common: CommonOptions
-        @Option(help: "Trials of the study.") var trials = 10_000
+        @Option(help: "Trials of each study, separated by commas.") var sizes = "1000,10000,50000"
+        @Option(help: "Keep the studies in this folder, and use those already there.") var keep: String?
+
+        func validate() throws {
+            guard !parsedSizes.isEmpty, parsedSizes.allSatisfy({ (1...1_000_000).contains($0) }) else {
+                throw ValidationError("--sizes lists numbers from 1 to 1000000")
+            }
+        }
+
+        var parsedSizes: [Int] { sizes.split(separator: ",").compactMap { Int($0) } }
 
         func run() throws {
-            try common.measure("reports") { try runReportBenchmark(trials: trials, results: $0) }
+            try common.measure("reports") {
+                try runReportBenchmark(sizes: parsedSizes, python: common.python, keep: keep, results: $0)
+            }
         }
+    }
+
+    struct ReportChild: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report-child", abstract: "Writes one study's reports (the reports benchmark).",
+            shouldDisplay: false)
+        @Argument var journal: String
+        @Argument var html: String
+        @Argument(help: "html or junit.") var format: String
+
+        func run() throws { try writeReports(journal: journal, html: html, format: format) }
     }
 
     struct Tuners: ParsableCommand {

@@ -17,12 +17,31 @@ public struct HTMLReport: Sendable {
     public var chartLimit: Int
     /// The most trials the timeline draws.
     public var timelineLimit: Int
+    /// The most rows of the trials table: a larger study lists its best trials, then the
+    /// others by id, and says how to see them all.
+    public var tableLimit: Int
+    /// The most trials whose failed attempts are detailed one by one, failed trials first.
+    public var failureLimit: Int
+    /// The most traces shown for one error type; every attempt's trace is in the journal and
+    /// the export. A snapshot read ``StudySnapshot/Reading/summary(tracesPerErrorType:)`` with at
+    /// least this many holds every trace the report shows.
+    public var tracesPerType: Int
+
+    /// The traces shown for one error type unless told otherwise, as many as a snapshot read
+    /// ``StudySnapshot/Reading/html`` holds.
+    public static let defaultTracesPerType = 50
 
     /// Makes a report.
-    public init(snapshot: StudySnapshot, chartLimit: Int = 1500, timelineLimit: Int = 120) {
+    public init(
+        snapshot: StudySnapshot, chartLimit: Int = 1500, timelineLimit: Int = 120, tableLimit: Int = 1000,
+        failureLimit: Int = 200, tracesPerType: Int = HTMLReport.defaultTracesPerType
+    ) {
         self.snapshot = snapshot
         self.chartLimit = chartLimit
         self.timelineLimit = timelineLimit
+        self.tableLimit = tableLimit
+        self.failureLimit = failureLimit
+        self.tracesPerType = tracesPerType
     }
 
     /// The status of a trial in words, as the table and legends print it.
@@ -201,13 +220,33 @@ public struct HTMLReport: Sendable {
         return completed + rest
     }
 
+    /// The rows of the trials table and its caption: every trial, or for a study over
+    /// ``tableLimit`` trials, the best half of the limit and then the others by id.
+    var tableRows: (rows: [TrialRecord], caption: String) {
+        let total = snapshot.trials.count
+        guard total > tableLimit else {
+            return (rankedTrials, "All \(total) trials, best first, then the others by id")
+        }
+        let completed = snapshot.trials.ranked(by: snapshot.objective)
+        let rest = snapshot.trials.filter { !($0.status == .completed && ($0.score?.isFinite ?? false)) }
+        let best = Array(completed.prefix(max(tableLimit / 2, tableLimit - rest.count)))
+        let others = Array(rest.prefix(tableLimit - best.count))
+        let shown =
+            rest.isEmpty
+            ? "The best \(best.count) of \(total) trials"
+            : "The best \(best.count) of \(completed.count) completed trials, then \(others.count) of the "
+                + "\(rest.count) others by id: \(best.count + others.count) of \(total) trials"
+        return (best + others, shown + ". `tuner export` lists every trial (CSV or JSON).")
+    }
+
     func trialsSection(_ html: inout HTMLBuilder) {
         html.open("section", ["id": "trials", "aria-labelledby": "trials-title"])
         html.element("h2", ["id": "trials-title"], "Trials")
         let names = snapshot.space.names
         html.open("div", ["class": "scroll"])
         html.open("table")
-        html.element("caption", "All \(snapshot.trials.count) trials, best first, then the others by id")
+        let (rows, caption) = tableRows
+        html.element("caption", caption)
         html.open("thead")
         html.open("tr")
         for title in ["Trial", "Status", snapshot.objective.name, "Attempts", "Time"] + names {
@@ -216,7 +255,7 @@ public struct HTMLReport: Sendable {
         html.close("tr")
         html.close("thead")
         html.open("tbody")
-        for trial in rankedTrials {
+        for trial in rows {
             let attempts = snapshot.attempts[trial.number] ?? []
             let values = (try? trial.values()) ?? [:]
             html.open("tr", ["id": "trial-\(trial.trialID)"])
@@ -237,14 +276,22 @@ public struct HTMLReport: Sendable {
     func failuresSection(_ html: inout HTMLBuilder) {
         html.open("section", ["id": "failures", "aria-labelledby": "failures-title"])
         html.element("h2", ["id": "failures-title"], "Failures and retries")
-        let troubled = snapshot.trials.filter { trial in
-            (snapshot.attempts[trial.number] ?? []).contains { $0.outcome != .completed && $0.outcome != nil }
-                || trial.status == .failed
-        }
+        let troubled = snapshot.troubledTrials
         if troubled.isEmpty {
             html.element("p", "Every attempt completed.")
+        } else {
+            errorTypesTable(&html)
         }
-        for trial in troubled {
+        // Failed trials first, then the others that had a failed attempt, each by id.
+        let listed = Array(troubled.prefix(failureLimit))
+        if listed.count < troubled.count {
+            html.element(
+                "p",
+                "The attempts of \(listed.count) of the \(troubled.count) trials with a failed attempt, failed trials "
+                    + "first. `tuner export --format json` gives every attempt with its trace.")
+        }
+        var tracesShown: [String: Int] = [:]
+        for trial in listed {
             let attempts = snapshot.attempts[trial.number] ?? []
             html.open("details")
             html.open("summary")
@@ -261,8 +308,19 @@ public struct HTMLReport: Sendable {
                     html.text(" — \(type): \(ReportText.message(attempt.message ?? ""))")
                 }
                 html.close("p")
-                if let trace = attempt.trace, attempt.outcome != .completed {
-                    html.element("pre", ReportText.text(trace))
+                // The traces of each error type in the order StudySnapshot reads them for a report.
+                if attempt.outcome != .completed {
+                    let type = attempt.errorType ?? attempt.outcomeText
+                    let shown = tracesShown[type, default: 0]
+                    if shown < tracesPerType {
+                        if let trace = attempt.trace { html.element("pre", ReportText.text(trace)) }
+                    } else if shown == tracesPerType {
+                        html.element(
+                            "p",
+                            "Later \(type) traces are left out (\(tracesPerType) shown); the journal and the export "
+                                + "keep them all.")
+                    }
+                    tracesShown[type] = shown + 1
                 }
                 html.close("li")
             }
@@ -270,6 +328,50 @@ public struct HTMLReport: Sendable {
             html.close("details")
         }
         html.close("section")
+    }
+
+    /// The failed attempts grouped by error type, most frequent first: how many attempts and
+    /// trials each type hit, the first trial it hit and its first message.
+    func errorTypesTable(_ html: inout HTMLBuilder) {
+        struct Group {
+            var attempts = 0
+            var trials = Set<Int>()
+            var first: AttemptRecord
+        }
+        var groups: [String: Group] = [:]
+        for trial in snapshot.trials {
+            for attempt in snapshot.attempts[trial.number] ?? [] where attempt.outcome != .completed {
+                guard attempt.outcome != nil else { continue }
+                let type = attempt.errorType ?? attempt.outcomeText
+                groups[type, default: Group(first: attempt)].attempts += 1
+                groups[type]?.trials.insert(trial.number)
+            }
+        }
+        guard !groups.isEmpty else { return }
+        let ordered = groups.sorted { $0.value.attempts != $1.value.attempts ? $0.value.attempts > $1.value.attempts : $0.key < $1.key }
+        html.open("div", ["class": "scroll"])
+        html.open("table")
+        html.element("caption", "Failed attempts by error type, most frequent first")
+        html.open("thead")
+        html.open("tr")
+        for title in ["Error type", "Attempts", "Trials", "First seen", "First message"] {
+            html.element("th", ["scope": "col"], title)
+        }
+        html.close("tr")
+        html.close("thead")
+        html.open("tbody")
+        for (type, group) in ordered {
+            html.open("tr")
+            html.element("th", ["scope": "row"], type)
+            html.element("td", "\(group.attempts)")
+            html.element("td", "\(group.trials.count)")
+            html.element("td", "trial \(trialID(group.first.trial)), attempt \(group.first.number)")
+            html.element("td", ReportText.message(group.first.message ?? ""))
+            html.close("tr")
+        }
+        html.close("tbody")
+        html.close("table")
+        html.close("div")
     }
 
     func configurationSection(_ html: inout HTMLBuilder) {

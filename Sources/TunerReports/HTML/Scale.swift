@@ -61,8 +61,12 @@ struct Scale {
 
 /// A coordinate as SVG writes it: at most one decimal.
 func svgNumber(_ value: Double) -> String {
-    let rounded = (value * 10).rounded() / 10
-    return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
+    let tenths = (value * 10).rounded()
+    // Charts' coordinates are finite and small; anything else is written as 0.
+    guard tenths.isFinite, abs(tenths) < 1e15 else { return "0" }
+    let whole = Int(tenths)
+    if whole % 10 == 0 { return String(whole / 10) }
+    return (whole < 0 ? "-" : "") + String(abs(whole) / 10) + "." + String(abs(whole) % 10)
 }
 
 /// A value as the report prints it: `%.4g`.

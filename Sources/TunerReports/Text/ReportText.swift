@@ -14,6 +14,10 @@ public enum ReportText {
 
     /// Removes ANSI escape sequences and escapes every scalar XML 1.0 cannot carry.
     public static func sanitize(_ text: String) -> String {
+        // Printable ASCII, tabs and line ends need nothing: most text is that, and is kept as is.
+        if text.utf8.allSatisfy({ (0x20...0x7E).contains($0) || $0 == 0x9 || $0 == 0xA || $0 == 0xD }) {
+            return text
+        }
         var result = String.UnicodeScalarView()
         var scalars = text.unicodeScalars.makeIterator()
         var pending: Unicode.Scalar? = nil

@@ -25,14 +25,35 @@ public struct StudySnapshot: Sendable {
     /// The journal's own schema version.
     public var schemaVersion: Int
 
+    /// What a snapshot reads of each attempt.
+    public enum Reading: Sendable, Equatable {
+        /// Every attempt's trace and metrics, as the JUnit report and exports need.
+        case complete
+        /// What the HTML report shows: no attempt's metrics, and only the first traces of each
+        /// error type in ``StudySnapshot/troubledTrials`` order (a study's traces can be far
+        /// larger than the rest of it).
+        case summary(tracesPerErrorType: Int)
+
+        /// The HTML report's reading with its default number of traces.
+        public static var html: Reading { .summary(tracesPerErrorType: HTMLReport.defaultTracesPerType) }
+    }
+
     /// Reads a journal in one read transaction: a search writing meanwhile cannot mix two
     /// states in one report (S26a).
-    public init(journal: StudyJournal) throws {
+    public init(journal: StudyJournal, reading: Reading = .complete) throws {
         (study, sessions, trials, attempts, curves, schemaVersion) = try journal.snapshot {
             let study = try journal.study()
+            let trials = try journal.trials()
+            var attempts = try journal.attemptsByTrial(traces: reading == .complete, metrics: reading == .complete)
+            if case .summary(let limit) = reading {
+                let traces = try journal.traces(
+                    ofAttempts: Self.shownTraces(Self.troubledTrials(trials, attempts), attempts, limit: limit))
+                for (trial, list) in attempts where list.contains(where: { $0.id.map { traces[$0] != nil } ?? false }) {
+                    for index in list.indices { attempts[trial]?[index].trace = list[index].id.flatMap { traces[$0] } }
+                }
+            }
             return (
-                study, try journal.sessions(), try journal.trials(),
-                Dictionary(grouping: try journal.attempts(), by: \.trial),
+                study, try journal.sessions(), trials, attempts,
                 try journal.learningCurves(metric: study.objectiveName), try journal.schemaVersion()
             )
         }
@@ -42,6 +63,35 @@ public struct StudySnapshot: Sendable {
 
     /// The objective.
     public var objective: Objective { study.objective }
+
+    /// The trials with a failed attempt or a FAILED status, as reports list them: FAILED trials
+    /// first, then the others, each by number.
+    public var troubledTrials: [TrialRecord] { Self.troubledTrials(trials, attempts) }
+
+    static func troubledTrials(_ trials: [TrialRecord], _ attempts: [Int: [AttemptRecord]]) -> [TrialRecord] {
+        let troubled = trials.filter { trial in
+            (attempts[trial.number] ?? []).contains { $0.outcome != .completed && $0.outcome != nil }
+                || trial.status == .failed
+        }
+        return troubled.filter { $0.status == .failed } + troubled.filter { $0.status != .failed }
+    }
+
+    /// The attempts whose traces a report shows: in `troubled` order, the first `limit` failed
+    /// attempts of each error type.
+    static func shownTraces(_ troubled: [TrialRecord], _ attempts: [Int: [AttemptRecord]], limit: Int) -> [Int64] {
+        var counts: [String: Int] = [:]
+        var chosen: [Int64] = []
+        for trial in troubled {
+            for attempt in attempts[trial.number] ?? [] where attempt.outcome != .completed {
+                let type = attempt.errorType ?? attempt.outcomeText
+                let count = counts[type, default: 0]
+                guard count < limit else { continue }
+                counts[type] = count + 1
+                if let id = attempt.id { chosen.append(id) }
+            }
+        }
+        return chosen
+    }
 
     /// The last session's limits, as journaled; `nil` before the first session.
     public var limits: SearchLimits? { sessions.last?.searchLimits }
@@ -85,10 +135,13 @@ public struct StudySnapshot: Sendable {
     /// Total search time: the sum of session durations (S29); a session still open counts up
     /// to its last journaled activity.
     public var totalTime: Double {
-        sessions.totalTime { session in
-            attempts.values.joined().filter { $0.session == session.id }
-                .flatMap { [$0.startedAt, $0.endedAt].compactMap { $0 } }.max()
+        // Each session's last journaled instant, from one pass over the attempts.
+        var lastSeen: [Int64: Double] = [:]
+        for attempt in attempts.values.joined() {
+            let instant = max(attempt.startedAt, attempt.endedAt ?? attempt.startedAt)
+            lastSeen[attempt.session] = max(lastSeen[attempt.session] ?? instant, instant)
         }
+        return sessions.totalTime { session in session.id.flatMap { lastSeen[$0] } }
     }
 
     /// The search's status in words, with why it stopped: "completed", "running",

@@ -26,8 +26,9 @@ public struct StudyStatus: Sendable {
     /// Reads the journal's state (S26a).
     public init(journal: StudyJournal) throws {
         (study, trials, sessions, best) = try journal.snapshot {
-            (try journal.study(), try journal.trials(), try journal.sessions(), try journal.bestTrials(1).first)
+            (try journal.study(), try journal.trials(), try journal.sessions(), nil)
         }
+        best = trials.ranked(by: study.objective).first
         if let last = sessions.last, last.endedAt == nil {
             // The lock is held exactly while its holder lives; it is looked at, never taken.
             writerAlive = StudyLock.isHeld(path: journal.path + ".lock") ?? true
