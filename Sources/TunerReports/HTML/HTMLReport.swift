@@ -348,7 +348,9 @@ public struct HTMLReport: Sendable {
             }
         }
         guard !groups.isEmpty else { return }
-        let ordered = groups.sorted { $0.value.attempts != $1.value.attempts ? $0.value.attempts > $1.value.attempts : $0.key < $1.key }
+        let ordered = groups.sorted { a, b in
+            a.value.attempts != b.value.attempts ? a.value.attempts > b.value.attempts : a.key < b.key
+        }
         html.open("div", ["class": "scroll"])
         html.open("table")
         html.element("caption", "Failed attempts by error type, most frequent first")
