@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "SwiftTuner", path: ".."),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .executableTarget(
@@ -16,7 +17,11 @@ let package = Package(
             dependencies: [
                 .product(name: "SwiftTuner", package: "SwiftTuner"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ], exclude: ["peers"])
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ], exclude: ["peers"]),
+        // Trivial trials and nothing else, for callgrind (run by `TunerBenchmarks journal`).
+        .executableTarget(
+            name: "TunerTrialPath", dependencies: [.product(name: "SwiftTuner", package: "SwiftTuner")]),
     ],
     swiftLanguageModes: [.v6]
 )

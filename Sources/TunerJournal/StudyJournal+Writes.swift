@@ -314,12 +314,14 @@ extension StudyJournal {
             sql: """
                 UPDATE study SET endCount = endCount + 1, streak = CASE WHEN ? THEN streak + 1 ELSE 0 END WHERE id = 1
                 """, arguments: [failed])
-        try db.run(
-            sql: """
-                UPDATE trial SET endedAt = ?, endSeq = (SELECT endCount FROM study WHERE id = 1) WHERE number = ?
-                """, arguments: [now, number])
-        let endSeq = try Int.fetchOne(db.cachedStatement(sql: "SELECT endCount FROM study WHERE id = 1"))
-        return (try currentStreak(db), endSeq)
+        guard
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT endCount, streak FROM study WHERE id = 1"))
+        else {
+            throw JournalError(.corrupted, path: path, "the study row is missing")
+        }
+        let endSeq: Int = row[0]
+        try db.run(sql: "UPDATE trial SET endedAt = ?, endSeq = ? WHERE number = ?", arguments: [now, endSeq, number])
+        return (row[1], endSeq)
     }
 
     /// Journals hyperparameters a trial defined while it ran (section 7): the study's space

@@ -48,10 +48,20 @@ public final class StudyJournal: Sendable {
     ///   inside the transaction, so no write can follow the one that ended the session.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
+            // BEGIN and COMMIT through cached statements: every trial runs two transactions, and
+            // GRDB's `write` parses both statements anew each time.
             func transaction() throws -> T {
-                try dbQueue.write { db in
+                try dbQueue.writeWithoutTransaction { db in
                     if let stop = stopping.withLock({ $0 }) { throw stop }
-                    return try body(db)
+                    try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+                    do {
+                        let result = try body(db)
+                        try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                        return result
+                    } catch {
+                        if db.isInsideTransaction { try? db.rollback() }
+                        throw error
+                    }
                 }
             }
             guard let gate = membership?.gate else { return try transaction() }

@@ -265,6 +265,7 @@ public struct EpochMetricRecord: Codable, Sendable, Equatable {
 /// sorted keys — numbers in their shortest exact form, whole ones without `.0`.
 package func encodeMetrics(_ metrics: [String: Double]) -> String {
     var json = "{"
+    json.reserveCapacity(32 * metrics.count + 2)
     for (index, (key, value)) in metrics.sorted(by: { $0.key < $1.key }).enumerated() {
         if index > 0 { json += "," }
         appendJSONString(key, to: &json)
@@ -283,6 +284,14 @@ package func encodeMetrics(_ metrics: [String: Double]) -> String {
 
 /// Appends `text` as a JSON string, escaped as `JSONSerialization` escapes it.
 func appendJSONString(_ text: String, to json: inout String) {
+    // Most names and values need no escape: copied whole.
+    let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), slash = UInt8(ascii: "/")
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != quote && $0 != backslash && $0 != slash }) {
+        json += "\""
+        json += text
+        json += "\""
+        return
+    }
     json += "\""
     for scalar in text.unicodeScalars {
         switch scalar {
@@ -323,6 +332,7 @@ package func decodeMetrics(_ json: String) -> [String: Double] {
 /// keys, a float tagged as `{"float":…}` so that 2.0 does not come back as the integer 2.
 package func encodeValues(_ values: [String: HyperParameterValue]) -> String {
     var json = "{"
+    json.reserveCapacity(40 * values.count + 2)
     for (index, (key, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
         if index > 0 { json += "," }
         appendJSONString(key, to: &json)

@@ -105,6 +105,26 @@ func runJournalBenchmark(_ options: JournalOptionsOfBenchmark, results: Benchmar
                 try seconds { _ = try tuner!.journal.attemptCounts() } * 1000))
     }
 
+    // The raw mechanism of a durable trial: two fsynced transactions, nothing else.
+    let rawFull = try TrialPath.rawRate(work, synchronous: "FULL", trials: options.trials)
+    let rawNormal = try TrialPath.rawRate(work, synchronous: "NORMAL", trials: options.trials)
+    results.record("raw_two_transactions_full_per_second", rawFull)
+    results.record("raw_two_transactions_normal_per_second", rawNormal)
+    results.record("ratio_full_over_raw", full / rawFull)
+    print(
+        String(
+            format: "raw mechanism (2 WAL transactions/trial): FULL %.0f/s, NORMAL %.0f/s; SwiftTuner FULL is %.0f %% "
+                + "of the raw FULL", rawFull, rawNormal, 100 * full / rawFull))
+    if let counts = try TrialPath.instructions(work: work) {
+        results.record("instructions_per_trial_outside_sqlite", counts.rest)
+        results.record("instructions_per_trial_in_sqlite", counts.sqlite)
+        print(
+            String(
+                format: "instructions per trivial trial (callgrind, NORMAL): %.0f k outside SQLite, %.0f k in SQLite",
+                counts.rest / 1000, counts.sqlite / 1000))
+    } else {
+        print("(valgrind missing: instructions per trial not counted)")
+    }
     results.record("swifttuner_full_trials_per_second", full)
     results.record("swifttuner_normal_trials_per_second", normal)
     results.record("swifttuner_resume_seconds", resume)
@@ -138,6 +158,12 @@ func runJournalBenchmark(_ options: JournalOptionsOfBenchmark, results: Benchmar
                     format: "Optuna %@ SQLite storage:             %8.0f trials/s (%d trials)",
                     object["version"] as? String ?? "?", optunaRate, options.optunaTrials))
             print(String(format: "Optuna      load_study + get_trials %d: %8.1f ms", count, optunaResume * 1000))
+            if let inMemory = object["in_memory_trials_per_second"] as? Double {
+                print(String(format: "Optuna      in-memory storage:            %8.0f trials/s", inMemory))
+                results.record("optuna_in_memory_trials_per_second", inMemory)
+                results.record("ratio_normal_over_optuna_in_memory", normal / inMemory)
+                print(String(format: "ratio, NORMAL SwiftTuner / Optuna in-memory: %.2fx", normal / inMemory))
+            }
             results.record("optuna_sqlite_trials_per_second", optunaRate)
             results.record("optuna_resume_seconds", optunaResume)
             results.record("ratio_full_over_optuna_sqlite", full / optunaRate)

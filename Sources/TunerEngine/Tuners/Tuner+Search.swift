@@ -272,10 +272,16 @@ struct SearchRun {
     /// How long a worker waits before claiming again when others' trials must end first.
     var claimPause = 0.01
 
+    /// The study's `trials` folder, where each trial has its own (computed once: every attempt
+    /// names its trial's).
+    let trialsDirectory: String
+
     init(tuner: Tuner, session: Int64, stop: StopSignal) {
         self.tuner = tuner
         self.session = session
         self.stop = stop
+        trialsDirectory = StudyLayout.trialsDirectory(
+            study: (tuner.store.location as NSString).deletingLastPathComponent)
     }
 
     mutating func load() throws {
@@ -521,9 +527,7 @@ struct SearchRun {
             number: number, attempt: attempt.number, retry: counted[number, default: 0],
             seed: SplitMix64.mix(tuner.seed, UInt64(number)),
             hyperparameters: HyperParameters(space: tuner.space, values: values))
-        context.directory = StudyLayout.trialDirectory(
-            study: (tuner.store.location as NSString).deletingLastPathComponent,
-            trialID: trialID(number))
+        context.directory = trialsDirectory + "/trial_" + trialID(number)
         if tuner.verbose >= .progress {
             let line = console.progressText(number)
             let output = tuner.output
