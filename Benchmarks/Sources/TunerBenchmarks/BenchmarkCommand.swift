@@ -11,7 +11,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         abstract:
             "SwiftTuner measured side by side with its peers (Optuna, KerasTuner, numpy, scikit-learn, keras+jax).",
         subcommands: [
-            Journal.self, Trainer.self, Reports.self, Tuners.self, Workers.self, WorkersChild.self,
+            Journal.self, Trainer.self, Reports.self, Tuners.self, Proposals.self, Workers.self, WorkersChild.self,
             WorkersRealChild.self, MLPObjective.self, ReportChild.self,
         ],
         defaultSubcommand: Journal.self)
@@ -100,6 +100,29 @@ extension BenchmarkCommand {
         func run() throws {
             try common.measure("reports") {
                 try runReportBenchmark(sizes: parsedSizes, python: common.python, keep: keep, results: $0)
+            }
+        }
+    }
+
+    struct Proposals: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "BayesianOptimization's proposal time at many trials, against Optuna's GPSampler and TPE.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "History sizes, separated by commas.") var sizes = "50,200,500,1000"
+        @Option(help: "Proposals timed at each size (the median is reported).") var rounds = 3
+
+        func validate() throws {
+            guard !parsedSizes.isEmpty, parsedSizes.allSatisfy({ (2...100_000).contains($0) }) else {
+                throw ValidationError("--sizes lists numbers from 2 to 100000")
+            }
+            if rounds < 1 { throw ValidationError("--rounds is positive") }
+        }
+
+        var parsedSizes: [Int] { sizes.split(separator: ",").compactMap { Int($0) } }
+
+        func run() throws {
+            try common.measure("proposals") {
+                try runProposalBenchmark(sizes: parsedSizes, python: common.python, rounds: rounds, results: $0)
             }
         }
     }
@@ -214,6 +237,9 @@ final class BenchmarkResults {
 
     /// Records one figure (seconds, a rate, a ratio; the key says which).
     func record(_ key: String, _ value: Double) { values.append((key, value)) }
+
+    /// The last figure recorded under `key`.
+    func value(_ key: String) -> Double? { values.last { $0.0 == key }?.1 }
 
     /// `{"benchmark": …, "machine": {…}, "results": {key: value}}`; non-finite values are `null`.
     func data() throws -> Data {

@@ -66,7 +66,11 @@ enum TrialPath {
         var sqlite = 0.0, rest = 0.0
         for object in Set(totals[0].costs.keys).union(totals[1].costs.keys) {
             let perTrial = ((totals[1].costs[object] ?? 0) - (totals[0].costs[object] ?? 0)) / span
-            if (object as NSString).lastPathComponent.hasPrefix("libsqlite3") { sqlite += perTrial } else { rest += perTrial }
+            if (object as NSString).lastPathComponent.hasPrefix("libsqlite3") {
+                sqlite += perTrial
+            } else {
+                rest += perTrial
+            }
         }
         return (sqlite, rest)
     }

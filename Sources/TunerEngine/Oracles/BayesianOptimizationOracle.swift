@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TunerCore
 
 /// KerasTuner's BayesianOptimization, failure-aware: a Gaussian process (Matérn 5/2, its length
@@ -30,6 +31,8 @@ public struct BayesianOptimizationOracle: Oracle {
     public var beta: Double
     /// Random candidates the acquisition is evaluated on, before local refinement.
     public var candidates: Int
+    /// The kernel factors of the last fit, extended by the next one (shared by copies).
+    let factors = FactorCache()
 
     /// Makes the oracle with KerasTuner's defaults.
     public init(numInitialPoints: Int? = nil, alpha: Double = 1e-4, beta: Double = 2.6, candidates: Int = 2000) {
@@ -62,7 +65,7 @@ public struct BayesianOptimizationOracle: Oracle {
             xs.append(space.unitPoint(trial.values))
             ys.append(loss)
         }
-        guard let model = GaussianProcess(xs: xs, ys: ys, alpha: alpha) else {
+        guard let model = GaussianProcess(xs: xs, ys: ys, alpha: alpha, cache: factors) else {
             return random.propose(trial: trial, space: space, history: history, seed: seed)
         }
         // Where trials failed: candidates pay in proportion to their probability of failing.
@@ -71,27 +74,60 @@ public struct BayesianOptimizationOracle: Oracle {
         // A candidate more likely to fail than not is kept only as a last resort.
         var bestCandidate: (score: Double, values: [String: HyperParameterValue])?
         var riskyCandidate: (score: Double, values: [String: HyperParameterValue])?
-        func consider(_ values: [String: HyperParameterValue]) {
-            guard !history.tried.contains(values) else { return }
-            let x = space.unitPoint(values)
-            let (mean, sd) = model.predict(x)
-            let failure = classifier.probability(x)
-            let lower = mean - beta * sd + failure * spread * 2  // losses: smaller is better
-            if failure > 0.5 {
-                if riskyCandidate.map({ lower < $0.score }) ?? true { riskyCandidate = (lower, values) }
-            } else if bestCandidate.map({ lower < $0.score }) ?? true {
-                bestCandidate = (lower, values)
+        /// Weighs candidates in order, their predictions made together. With `untilBest`, stops
+        /// at the first that becomes the best and returns its index.
+        func consider(_ batch: [[String: HyperParameterValue]?], untilBest: Bool) -> Int? {
+            let fresh = batch.indices.filter { batch[$0].map { !history.tried.contains($0) } ?? false }
+            let points = fresh.map { space.unitPoint(batch[$0] ?? [:]) }
+            let predictions = model.predict(points)
+            for (position, index) in fresh.enumerated() {
+                guard let values = batch[index] else { continue }
+                let (mean, sd) = predictions[position]
+                // The penalty only adds: a candidate already no better than both the best and the
+                // best risky one without it cannot become either, whatever its risk.
+                let unpenalized = mean - beta * sd
+                if let best = bestCandidate?.score, let risky = riskyCandidate?.score, unpenalized >= best,
+                    unpenalized >= risky
+                {
+                    continue
+                }
+                let failure = classifier.probability(points[position])
+                let lower = unpenalized + failure * spread * 2  // losses: smaller is better
+                if failure > 0.5 {
+                    if riskyCandidate.map({ lower < $0.score }) ?? true { riskyCandidate = (lower, values) }
+                } else if bestCandidate.map({ lower < $0.score }) ?? true {
+                    bestCandidate = (lower, values)
+                    if untilBest { return index }
+                }
             }
+            return nil
         }
-        for _ in 0..<candidates { consider(space.sample(using: &rng)) }
+        _ = consider((0..<candidates).map { _ in space.sample(using: &rng) }, untilBest: false)
         // Local refinement around the best candidate: resample one hyperparameter at a time.
+        // Steps are drawn ahead from the best so far and weighed together; when one becomes
+        // the best, the steps after it are drawn again from it (and from the generator as it
+        // was after that step), as one step at a time would.
         if let start = bestCandidate?.values {
-            for _ in 0..<200 {
-                var values = bestCandidate?.values ?? start
-                let definition = space.definitions[rng.nextInt(below: space.definitions.count)]
-                guard definition.isActive(in: values) else { continue }
-                values[definition.name] = definition.sample(using: &rng)
-                consider(space.resolve(values))
+            var step = 0
+            while step < 200 {
+                let base = bestCandidate?.values ?? start
+                var ahead = rng
+                var batch: [[String: HyperParameterValue]?] = []
+                var states: [SplitMix64] = []
+                while step + batch.count < 200, batch.count < GaussianProcess.lanes {
+                    var values = base
+                    let definition = space.definitions[ahead.nextInt(below: space.definitions.count)]
+                    if definition.isActive(in: values) {
+                        values[definition.name] = definition.sample(using: &ahead)
+                        batch.append(space.resolve(values))
+                    } else {
+                        batch.append(nil)
+                    }
+                    states.append(ahead)
+                }
+                let taken = consider(batch, untilBest: true).map { $0 + 1 } ?? batch.count
+                rng = states[taken - 1]
+                step += taken
             }
         }
         return bestCandidate?.values ?? riskyCandidate?.values
@@ -118,31 +154,54 @@ public struct BayesianOptimizationOracle: Oracle {
 
 /// A Gaussian process regressor with a Matérn 5/2 kernel on normalized targets, its length
 /// scale chosen among a fixed grid by log marginal likelihood (deterministic).
+///
+/// Matrices are flat, row by row; every sum runs in the same order as the textbook loops, so
+/// a prediction is the same number whichever way it is computed: one point at a time, or
+/// ``lanes`` points together (one vector lane each).
 struct GaussianProcess {
-    let xs: [[Double]]
+    /// The points predicted together.
+    static let lanes = 8
+    typealias Lanes = SIMD8<Double>
+
+    /// The number of points and of dimensions.
+    let count: Int, dimensions: Int
+    /// The points, row by row.
+    let xs: [Double]
     let weights: [Double]
-    let cholesky: [[Double]]
+    /// The Cholesky factor of the kernel matrix: its lower triangle, packed row by row (row `i`
+    /// starts at `i(i+1)/2`), so that a factor grows by rows without moving the earlier ones.
+    let cholesky: [Double]
     let lengthScale: Double
     let mean: Double, scale: Double
 
-    init?(xs: [[Double]], ys: [Double], alpha: Double) {
-        guard xs.count == ys.count, xs.count >= 2 else { return nil }
+    /// The grid of length scales.
+    static let lengthScales = [0.05, 0.08, 0.12, 0.18, 0.27, 0.4, 0.6, 0.9, 1.35, 2.0, 3.0]
+
+    /// Fits the process; with a `cache`, the rows of each length scale's factor that an earlier
+    /// fit computed for the same first points are reused, the same numbers as computed anew.
+    init?(xs points: [[Double]], ys: [Double], alpha: Double, cache: FactorCache? = nil) {
+        guard points.count == ys.count, points.count >= 2 else { return nil }
+        let n = points.count, d = points[0].count
+        guard points.allSatisfy({ $0.count == d }) else { return nil }
+        let flat = points.flatMap { $0 }
         let mean = ys.reduce(0, +) / Double(ys.count)
         let variance = ys.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(ys.count)
         let scale = variance > 0 ? variance.squareRoot() : 1
         let normalized = ys.map { ($0 - mean) / scale }
-        var best: (likelihood: Double, length: Double, chol: [[Double]], weights: [Double])?
-        for length in [0.05, 0.08, 0.12, 0.18, 0.27, 0.4, 0.6, 0.9, 1.35, 2.0, 3.0] {
-            var k = Self.kernelMatrix(xs, length)
-            for i in 0..<k.count { k[i][i] += alpha + 1e-8 }
-            guard let l = Self.choleskyDecomposition(k) else { continue }
-            let w = Self.solve(l, normalized)
+        let jitter = alpha + 1e-8
+        let factors = cache?.factors(of: flat, dimensions: d, jitter: jitter) ?? Self.factors(flat, n, d, jitter)
+        var best: (likelihood: Double, length: Double, chol: [Double], weights: [Double])?
+        for (length, factor) in zip(Self.lengthScales, factors) {
+            guard let l = factor else { continue }
+            let w = Self.solve(l, n, normalized)
             var likelihood = -0.5 * zip(normalized, w).reduce(0) { $0 + $1.0 * $1.1 }
-            for i in 0..<l.count { likelihood -= Foundation.log(l[i][i]) }
+            for i in 0..<n { likelihood -= Foundation.log(l[i * (i + 1) / 2 + i]) }
             if best.map({ likelihood > $0.likelihood }) ?? true { best = (likelihood, length, l, w) }
         }
         guard let best else { return nil }
-        self.xs = xs
+        self.count = n
+        self.dimensions = d
+        self.xs = flat
         self.weights = best.weights
         self.cholesky = best.chol
         self.lengthScale = best.length
@@ -150,63 +209,228 @@ struct GaussianProcess {
         self.scale = scale
     }
 
-    static func matern52(_ a: [Double], _ b: [Double], _ length: Double) -> Double {
-        var d2 = 0.0
-        for i in 0..<a.count { d2 += (a[i] - b[i]) * (a[i] - b[i]) }
+    /// The kernel of two points at squared distance `d2`.
+    @inline(__always)
+    static func matern52(distanceSquared d2: Double, _ length: Double) -> Double {
         let r = d2.squareRoot() / length
         let s = 5.0.squareRoot() * r
         return (1 + s + 5.0 / 3.0 * r * r) * Foundation.exp(-s)
     }
 
-    static func kernelMatrix(_ xs: [[Double]], _ length: Double) -> [[Double]] {
-        xs.map { a in xs.map { b in matern52(a, b, length) } }
+    static func matern52(_ a: [Double], _ b: [Double], _ length: Double) -> Double {
+        var d2 = 0.0
+        for i in 0..<a.count { d2 += (a[i] - b[i]) * (a[i] - b[i]) }
+        return matern52(distanceSquared: d2, length)
     }
 
-    static func choleskyDecomposition(_ a: [[Double]]) -> [[Double]]? {
-        let n = a.count
-        var l = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-        for i in 0..<n {
-            for j in 0...i {
-                var sum = a[i][j]
-                for k in 0..<j { sum -= l[i][k] * l[j][k] }
-                if i == j {
-                    guard sum > 0 else { return nil }
-                    l[i][i] = sum.squareRoot()
-                } else {
-                    l[i][j] = sum / l[j][j]
+    /// The kernel of point `i` of `xs` (rows of `d`) and the point at `b`.
+    @inline(__always)
+    static func matern52(
+        _ xs: UnsafeBufferPointer<Double>, _ i: Int, _ b: UnsafePointer<Double>, _ d: Int, _ length: Double
+    ) -> Double {
+        var d2 = 0.0
+        let a = xs.baseAddress! + i * d
+        for k in 0..<d { d2 += (a[k] - b[k]) * (a[k] - b[k]) }
+        return matern52(distanceSquared: d2, length)
+    }
+
+    /// Every length scale's factor of the kernel matrix of `xs`, computed anew.
+    static func factors(_ xs: [Double], _ n: Int, _ d: Int, _ jitter: Double) -> [[Double]?] {
+        lengthScales.map { length in
+            var l: [Double] = []
+            return extendFactor(&l, from: 0, xs, n, d, length, jitter: jitter) ? l : nil
+        }
+    }
+
+    /// Extends `l`, the packed Cholesky factor of the kernel matrix of the first `start` points
+    /// of `xs` with `jitter` on its diagonal, to all `n` of them; `false` when the matrix is not
+    /// positive definite. Each row's entries are computed four at a time (four independent
+    /// sums), each sum still in order.
+    static func extendFactor(
+        _ l: inout [Double], from start: Int, _ xs: [Double], _ n: Int, _ d: Int, _ length: Double, jitter: Double
+    ) -> Bool {
+        l.removeSubrange(min(l.count, start * (start + 1) / 2)...)
+        l.append(contentsOf: repeatElement(0, count: n * (n + 1) / 2 - l.count))
+        return xs.withUnsafeBufferPointer { x in
+            l.withUnsafeMutableBufferPointer { lb -> Bool in
+                let l = lb.baseAddress!
+                var a = [Double](repeating: 0, count: n)
+                for i in start..<n {
+                    let row = l + i * (i + 1) / 2
+                    let xi = x.baseAddress! + i * d
+                    for j in 0...i { a[j] = matern52(x, j, xi, d, length) }
+                    a[i] += jitter
+                    var j = 0
+                    while j <= i {
+                        let width = min(4, i - j + 1)
+                        // The part of each sum over the columns before j: independent chains.
+                        var s = SIMD4<Double>(
+                            a[j], width > 1 ? a[j + 1] : 0, width > 2 ? a[j + 2] : 0, width > 3 ? a[j + 3] : 0)
+                        func rowStart(_ r: Int) -> UnsafeMutablePointer<Double> { l + r * (r + 1) / 2 }
+                        let r0 = rowStart(j), r1 = rowStart(min(j + 1, i)), r2 = rowStart(min(j + 2, i))
+                        let r3 = rowStart(min(j + 3, i))
+                        for k in 0..<j {
+                            let lik = row[k]
+                            s -= SIMD4(lik, lik, lik, lik) * SIMD4(r0[k], r1[k], r2[k], r3[k])
+                        }
+                        // The rest in order, each entry finished before the next uses it.
+                        for t in 0..<width {
+                            let column = j + t
+                            var sum = s[t]
+                            let other = rowStart(column)
+                            for k in j..<column { sum -= row[k] * other[k] }
+                            if column == i {
+                                guard sum > 0 else { return false }
+                                row[i] = sum.squareRoot()
+                            } else {
+                                row[column] = sum / other[column]
+                            }
+                        }
+                        j += width
+                    }
                 }
+                return true
             }
         }
-        return l
     }
 
     /// Solves (L Lᵀ) x = b.
-    static func solve(_ l: [[Double]], _ b: [Double]) -> [Double] {
-        let n = b.count
+    static func solve(_ l: [Double], _ n: Int, _ b: [Double]) -> [Double] {
         var y = b
         for i in 0..<n {
-            for k in 0..<i { y[i] -= l[i][k] * y[k] }
-            y[i] /= l[i][i]
+            let row = i * (i + 1) / 2
+            for k in 0..<i { y[i] -= l[row + k] * y[k] }
+            y[i] /= l[row + i]
         }
         var x = y
         for i in stride(from: n - 1, through: 0, by: -1) {
-            for k in (i + 1)..<n { x[i] -= l[k][i] * x[k] }
-            x[i] /= l[i][i]
+            for k in (i + 1)..<n { x[i] -= l[k * (k + 1) / 2 + i] * x[k] }
+            x[i] /= l[i * (i + 1) / 2 + i]
         }
         return x
     }
 
     /// The posterior mean and standard deviation at a point, in the targets' units.
     func predict(_ x: [Double]) -> (mean: Double, sd: Double) {
-        let k = xs.map { Self.matern52($0, x, lengthScale) }
-        let mu = zip(k, weights).reduce(0) { $0 + $1.0 * $1.1 }
-        // v = L⁻¹ k; variance = k(x, x) − vᵀv.
-        var v = k
-        for i in 0..<v.count {
-            for j in 0..<i { v[i] -= cholesky[i][j] * v[j] }
-            v[i] /= cholesky[i][i]
+        predict([x])[0]
+    }
+
+    /// The posterior means and standard deviations at many points, ``lanes`` at a time.
+    func predict(_ points: [[Double]]) -> [(mean: Double, sd: Double)] {
+        guard !points.isEmpty else { return [] }
+        let n = count, d = dimensions
+        var result: [(mean: Double, sd: Double)] = []
+        result.reserveCapacity(points.count)
+        var v = [Lanes](repeating: Lanes(), count: n)
+        var lanePoints = [Double](repeating: 0, count: Self.lanes * d)
+        xs.withUnsafeBufferPointer { x in
+            cholesky.withUnsafeBufferPointer { lb in
+                let l = lb.baseAddress!
+                for start in stride(from: 0, to: points.count, by: Self.lanes) {
+                    let chunk = min(Self.lanes, points.count - start)
+                    // Lanes past the end repeat the last point; their results are dropped.
+                    for lane in 0..<Self.lanes {
+                        let point = points[start + min(lane, chunk - 1)]
+                        for k in 0..<d { lanePoints[lane * d + k] = point[k] }
+                    }
+                    // k: the kernel against every point; μ = Σ k·w; v = L⁻¹ k; σ² = 1 − vᵀv.
+                    var mu = Lanes()
+                    lanePoints.withUnsafeBufferPointer { p in
+                        for i in 0..<n {
+                            var k = Lanes()
+                            for lane in 0..<Self.lanes {
+                                k[lane] = Self.matern52(x, i, p.baseAddress! + lane * d, d, lengthScale)
+                            }
+                            v[i] = k
+                            mu += k * Lanes(repeating: weights[i])
+                        }
+                    }
+                    v.withUnsafeMutableBufferPointer { vb in
+                        let v = vb.baseAddress!
+                        for i in 0..<n {
+                            var acc = v[i]
+                            let row = l + i * (i + 1) / 2
+                            for j in 0..<i { acc -= Lanes(repeating: row[j]) * v[j] }
+                            v[i] = acc / Lanes(repeating: row[i])
+                        }
+                    }
+                    var squares = Lanes()
+                    for i in 0..<n { squares += v[i] * v[i] }
+                    for lane in 0..<chunk {
+                        let variance = max(1e-12, 1 - squares[lane])
+                        result.append((mean + scale * mu[lane], scale * variance.squareRoot()))
+                    }
+                }
+            }
         }
-        let variance = max(1e-12, 1 - v.reduce(0) { $0 + $1 * $1 })
-        return (mean + scale * mu, scale * variance.squareRoot())
+        return result
+    }
+}
+
+/// The packed kernel factors of a Bayesian oracle's last fit, one per length scale, for the
+/// points they were computed from: the next fit, which has the same first points and a few
+/// more, computes only the new rows. Studies past ``maxPoints`` are fitted without it (the
+/// factors would take too much memory).
+final class FactorCache: Sendable {
+    /// The most points whose factors are kept: 11 factors of 1,500 points take about 100 MB.
+    static let maxPoints = 1500
+
+    private struct State {
+        var points: [Double] = []
+        var dimensions = 0
+        var jitter = 0.0
+        /// Per length scale: the factor's rows, or the row where the matrix stopped being
+        /// positive definite.
+        var factors: [(rows: [Double], failedAt: Int?)] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Every length scale's factor for `points` (rows of `dimensions`), `nil` where the matrix
+    /// is not positive definite.
+    func factors(of points: [Double], dimensions d: Int, jitter: Double) -> [[Double]?] {
+        let n = points.count / max(d, 1)
+        guard n <= Self.maxPoints else {
+            state.withLock { $0 = State() }
+            return GaussianProcess.factors(points, n, d, jitter)
+        }
+        return state.withLock { state in
+            // The first points both fits share, exactly.
+            var shared = 0
+            if state.dimensions == d, state.jitter == jitter {
+                let known = state.points.count / max(d, 1)
+                while shared < min(known, n),
+                    (0..<d).allSatisfy({ state.points[shared * d + $0] == points[shared * d + $0] })
+                {
+                    shared += 1
+                }
+            }
+            if state.factors.count != GaussianProcess.lengthScales.count || shared == 0 {
+                state.factors = GaussianProcess.lengthScales.map { _ in ([], nil) }
+                shared = 0
+            }
+            var result: [[Double]?] = []
+            for (index, length) in GaussianProcess.lengthScales.enumerated() {
+                var (rows, failedAt) = state.factors[index]
+                if let row = failedAt, row < shared {
+                    result.append(nil)
+                    continue
+                }
+                let ok = GaussianProcess.extendFactor(&rows, from: shared, points, n, d, length, jitter: jitter)
+                // A factor that failed keeps its rows before the one where it failed.
+                failedAt = ok ? nil : firstFailedRow(rows, n)
+                state.factors[index] = (rows, failedAt)
+                result.append(ok ? rows : nil)
+            }
+            state.points = points
+            state.dimensions = d
+            state.jitter = jitter
+            return result
+        }
+    }
+
+    /// The first row of a factor whose diagonal was never written (where its computation stopped).
+    private func firstFailedRow(_ rows: [Double], _ n: Int) -> Int {
+        (0..<n).first { rows[$0 * ($0 + 1) / 2 + $0] == 0 } ?? n
     }
 }
