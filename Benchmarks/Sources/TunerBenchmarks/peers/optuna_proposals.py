@@ -2,8 +2,9 @@
 
 Reads a JSON file: {"dimensions": D, "histories": {"N": [[x0, ..., x(D-1), value or null], ...]}}
 (null: a failed trial). For each N, a study on Optuna's in-memory storage is given those trials
-(failed ones as FAIL), then the time of `study.ask()` is measured — the sampler proposing trial
-N — for GPSampler and TPESampler, the median of ROUNDS asks. Prints one JSON object.
+(failed ones as FAIL), then the time of `study.ask(distributions)` is measured (the sampler
+proposing every parameter of trial N) for GPSampler and TPESampler, the median of ROUNDS
+asks. Prints one JSON object.
 
 Usage: python optuna_proposals.py HISTORY.json ROUNDS
 """
@@ -34,7 +35,7 @@ for size, rows in spec["histories"].items():
                     value=value if value is not None else None,
                     state=optuna.trial.TrialState.COMPLETE if value is not None else optuna.trial.TrialState.FAIL))
             start = time.perf_counter()
-            study.ask()
+            study.ask(distributions)
             times.append(time.perf_counter() - start)
         result[f"{name}_{size}_seconds"] = statistics.median(times)
 print(json.dumps(result))
