@@ -264,22 +264,39 @@ public struct EpochMetricRecord: Codable, Sendable, Equatable {
 /// Written directly (every trial's end writes it): the text `JSONSerialization` writes with
 /// sorted keys — numbers in their shortest exact form, whole ones without `.0`.
 package func encodeMetrics(_ metrics: [String: Double]) -> String {
-    var json = "{"
-    json.reserveCapacity(32 * metrics.count + 2)
-    for (index, (key, value)) in metrics.sorted(by: { $0.key < $1.key }).enumerated() {
-        if index > 0 { json += "," }
-        appendJSONString(key, to: &json)
-        json += ":"
+    jsonObject(metrics, bytesPerEntry: 32) { value, json in
         if value.isNaN {
             json += "\"nan\""
         } else if value.isInfinite {
             json += value > 0 ? "\"inf\"" : "\"-inf\""
         } else {
-            let text = value.description
-            json += text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+            appendJSONNumber(value, to: &json)
         }
+        return true
+    } ?? "{}"
+}
+
+/// A JSON object of `object`'s entries in key order, each value written by `write`; `nil` when
+/// `write` refuses one.
+func jsonObject<Value>(
+    _ object: [String: Value], bytesPerEntry: Int, _ write: (Value, inout String) -> Bool
+) -> String? {
+    var json = "{"
+    json.reserveCapacity(bytesPerEntry * object.count + 2)
+    for (index, (key, value)) in object.sorted(by: { $0.key < $1.key }).enumerated() {
+        if index > 0 { json += "," }
+        appendJSONString(key, to: &json)
+        json += ":"
+        guard write(value, &json) else { return nil }
     }
     return json + "}"
+}
+
+/// Appends a finite number as Foundation's JSON writers do: its shortest exact form, a whole
+/// number without `.0`.
+func appendJSONNumber(_ value: Double, to json: inout String) {
+    let text = value.description
+    json += text.hasSuffix(".0") ? text.dropLast(2) : Substring(text)
 }
 
 /// Appends `text` as a JSON string, escaped as `JSONSerialization` escapes it.
@@ -331,24 +348,20 @@ package func decodeMetrics(_ json: String) -> [String: Double] {
 /// Written directly (every new trial writes it): the text `JSONEncoder` writes with sorted
 /// keys, a float tagged as `{"float":…}` so that 2.0 does not come back as the integer 2.
 package func encodeValues(_ values: [String: HyperParameterValue]) -> String {
-    var json = "{"
-    json.reserveCapacity(40 * values.count + 2)
-    for (index, (key, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
-        if index > 0 { json += "," }
-        appendJSONString(key, to: &json)
-        json += ":"
+    jsonObject(values, bytesPerEntry: 40) { value, json in
         switch value {
         case .int(let v): json += String(v)
         case .bool(let v): json += v ? "true" : "false"
         case .string(let v): appendJSONString(v, to: &json)
         case .float(let v):
             // JSONEncoder refuses a value JSON cannot write, and so the whole object.
-            guard v.isFinite else { return "{}" }
-            let text = v.description
-            json += "{\"float\":" + (text.hasSuffix(".0") ? String(text.dropLast(2)) : text) + "}"
+            guard v.isFinite else { return false }
+            json += "{\"float\":"
+            appendJSONNumber(v, to: &json)
+            json += "}"
         }
-    }
-    return json + "}"
+        return true
+    } ?? "{}"
 }
 
 extension Sequence where Element == TrialRecord {

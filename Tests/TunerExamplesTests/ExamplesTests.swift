@@ -72,24 +72,32 @@ final class ExamplesTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checked, 4, "the README's examples were not found")
     }
 
-    /// Runs `body` in a fresh folder as the current directory, as a user's program would run.
-    func inFreshFolder<T>(_ body: (URL) throws -> T) throws -> T {
+    /// Makes a fresh folder the current directory, as a user's program would run; the returned
+    /// closure goes back and removes it.
+    func enterFreshFolder() throws -> (folder: URL, leave: () -> Void) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("examples-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
         let previous = FileManager.default.currentDirectoryPath
         XCTAssert(FileManager.default.changeCurrentDirectoryPath(folder.path))
-        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        return (
+            folder,
+            {
+                _ = FileManager.default.changeCurrentDirectoryPath(previous)
+                try? FileManager.default.removeItem(at: folder)
+            }
+        )
+    }
+
+    /// Runs `body` in a fresh folder as the current directory.
+    func inFreshFolder<T>(_ body: (URL) throws -> T) throws -> T {
+        let (folder, leave) = try enterFreshFolder()
+        defer { leave() }
         return try body(folder)
     }
 
     func testTheAsyncExampleRuns() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("examples-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let previous = FileManager.default.currentDirectoryPath
-        XCTAssert(FileManager.default.changeCurrentDirectoryPath(folder.path))
-        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        let (_, leave) = try enterFreshFolder()
+        defer { leave() }
         let outcome = try await readmeAsyncTrialBodyExample()
         XCTAssertEqual(outcome.stopReason, .completed)
         XCTAssertEqual(outcome.completedTrials, 5)

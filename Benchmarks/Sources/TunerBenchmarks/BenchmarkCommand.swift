@@ -17,6 +17,15 @@ struct BenchmarkCommand: AsyncParsableCommand {
         defaultSubcommand: Journal.self)
 }
 
+/// The numbers of a comma-separated option, each within `range`.
+func commaSeparated(_ text: String, within range: ClosedRange<Int>, option: String) throws -> [Int] {
+    let numbers = text.split(separator: ",").compactMap { Int($0) }
+    guard !numbers.isEmpty, numbers.allSatisfy(range.contains) else {
+        throw ValidationError("\(option) lists numbers from \(range.lowerBound) to \(range.upperBound)")
+    }
+    return numbers
+}
+
 /// Options every benchmark takes.
 struct CommonOptions: ParsableArguments {
     @Option(help: "The Python that runs the peers (a venv with them installed); without it, no peer runs.")
@@ -89,17 +98,14 @@ extension BenchmarkCommand {
         @Option(help: "Trials of each study, separated by commas.") var sizes = "1000,10000,50000"
         @Option(help: "Keep the studies in this folder, and use those already there.") var keep: String?
 
-        func validate() throws {
-            guard !parsedSizes.isEmpty, parsedSizes.allSatisfy({ (1...1_000_000).contains($0) }) else {
-                throw ValidationError("--sizes lists numbers from 1 to 1000000")
-            }
-        }
+        func validate() throws { _ = try parsedSizes() }
 
-        var parsedSizes: [Int] { sizes.split(separator: ",").compactMap { Int($0) } }
+        func parsedSizes() throws -> [Int] { try commaSeparated(sizes, within: 1...1_000_000, option: "--sizes") }
 
         func run() throws {
+            let sizes = try parsedSizes()
             try common.measure("reports") {
-                try runReportBenchmark(sizes: parsedSizes, python: common.python, keep: keep, results: $0)
+                try runReportBenchmark(sizes: sizes, python: common.python, keep: keep, results: $0)
             }
         }
     }
@@ -112,17 +118,16 @@ extension BenchmarkCommand {
         @Option(help: "Proposals timed at each size (the median is reported).") var rounds = 3
 
         func validate() throws {
-            guard !parsedSizes.isEmpty, parsedSizes.allSatisfy({ (2...100_000).contains($0) }) else {
-                throw ValidationError("--sizes lists numbers from 2 to 100000")
-            }
+            _ = try parsedSizes()
             if rounds < 1 { throw ValidationError("--rounds is positive") }
         }
 
-        var parsedSizes: [Int] { sizes.split(separator: ",").compactMap { Int($0) } }
+        func parsedSizes() throws -> [Int] { try commaSeparated(sizes, within: 2...100_000, option: "--sizes") }
 
         func run() throws {
+            let sizes = try parsedSizes()
             try common.measure("proposals") {
-                try runProposalBenchmark(sizes: parsedSizes, python: common.python, rounds: rounds, results: $0)
+                try runProposalBenchmark(sizes: sizes, python: common.python, rounds: rounds, results: $0)
             }
         }
     }

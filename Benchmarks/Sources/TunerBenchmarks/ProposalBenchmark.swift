@@ -42,12 +42,13 @@ func runProposalBenchmark(sizes: [Int], python: String?, rounds: Int, results: B
         for _ in 0..<rounds {
             let oracle = BayesianOptimizationOracle()
             _ = oracle.propose(trial: size - 1, space: space, history: previous, seed: 5)
-            warm.append(try seconds { _ = oracle.propose(trial: size, space: space, history: history, seed: 5) })
+            warm.append(seconds { _ = oracle.propose(trial: size, space: space, history: history, seed: 5) })
         }
         results.record("bayesian_\(size)_in_search_seconds", median(warm))
         print(
             String(
-                format: "BayesianOptimization, trial %d: %.3f s from a fresh process, %.3f s in a search (medians of %d)",
+                format:
+                    "BayesianOptimization, trial %d: %.3f s from a fresh process, %.3f s in a search (medians of %d)",
                 size, ours, median(warm), rounds))
     }
     guard let python else {

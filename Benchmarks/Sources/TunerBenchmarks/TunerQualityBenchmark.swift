@@ -36,22 +36,7 @@ func runFunctionBenchmark(python: String?, seeds: Int, trials: Int, results: Ben
             { v in
                 let x = (0..<6).map { v["x\($0)"]! }
                 if x[0] > 0.75 { throw FailedTrialError("failing region") }
-                let a: [[Double]] = [
-                    [10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8],
-                    [17, 8, 0.05, 10, 0.1, 14],
-                ]
-                let p: [[Double]] = [
-                    [1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                    [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381],
-                ]
-                let alpha: [Double] = [1, 1.2, 3, 3.2]
-                var sum = 0.0
-                for i in 0..<4 {
-                    var inner = 0.0
-                    for j in 0..<6 { inner += a[i][j] * pow(x[j] - p[i][j] * 1e-4, 2) }
-                    sum += alpha[i] * exp(-inner)
-                }
-                return -sum
+                return hartmann6(x)
             }
         ),
     ]
