@@ -186,9 +186,9 @@ extension StudyJournal {
         throws -> (AttemptCommit, Claim?)
     {
         try write { db in
-            let commit = try finishAttempt(db, attempt, end, session: session, decide: decide)
-            guard commit.stop == nil, !commit.fenced else { return (commit, nil) }
-            return (commit, try claim(db, request, propose: propose, failureRule: failureRule))
+            try ClaimPlan.finishAndClaim(
+                finish: { try finishAttempt(db, attempt, end, session: session, decide: decide) },
+                claim: { try claim(db, request, propose: propose, failureRule: failureRule) })
         }
     }
 

@@ -23,9 +23,9 @@ extension PostgresStudyStore {
         throws -> (AttemptCommit, Claim?)
     {
         try write { sql, head in
-            let commit = try finishAttempt(sql, head: head, attempt, end, session: session, decide: decide)
-            guard commit.stop == nil, !commit.fenced else { return (commit, nil) }
-            return (commit, try claim(sql, head: head, request, propose: propose, failureRule: failureRule))
+            try ClaimPlan.finishAndClaim(
+                finish: { try finishAttempt(sql, head: head, attempt, end, session: session, decide: decide) },
+                claim: { try claim(sql, head: head, request, propose: propose, failureRule: failureRule) })
         }
     }
 

@@ -43,6 +43,16 @@ package enum ClaimPlan {
     /// The error type of a trial failed because its process died too often (S7).
     package static let interruptedErrorType = "Interrupted"
 
+    /// Ends an attempt and, when that allows it, claims the worker's next work: a store's two
+    /// steps, inside its one write transaction (section 9).
+    package static func finishAndClaim(
+        finish: () throws -> AttemptCommit, claim: () throws -> Claim
+    ) rethrows -> (AttemptCommit, Claim?) {
+        let commit = try finish()
+        guard commit.allowsClaim else { return (commit, nil) }
+        return (commit, try claim())
+    }
+
     /// Runs the claim with a store's steps, inside that store's write transaction.
     package static func claim(
         _ steps: some ClaimSteps, _ request: ClaimRequest,

@@ -98,6 +98,10 @@ package struct AttemptCommit: Sendable, Equatable {
         self.stop = stop
         self.fenced = fenced
     }
+
+    /// Whether the worker may claim its next work in the same transaction: not after a stop it
+    /// journaled, nor after a write fencing refused (section 9).
+    package var allowsClaim: Bool { stop == nil && !fenced }
 }
 
 /// What a worker asks for when it claims work (section 9).

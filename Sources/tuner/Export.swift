@@ -14,16 +14,7 @@ struct Export: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv }
 
-    @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
-    var study: StudyLocation
-
-    @Option(
-        help:
-            ArgumentHelp(
-                "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name " +
-                    "or its study file.")
-    )
-    var store: String?
+    @OptionGroup var location: StudyArguments
 
     @Option(help: "json or csv.")
     var format: Format = .json
@@ -32,7 +23,7 @@ struct Export: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let journal = try study.open(store: store)
+        let journal = try location.open()
         let data = format == .json ? try StudyExport.json(journal) : try StudyExport.csv(journal)
         if let output {
             try data.write(to: URL(fileURLWithPath: output))

@@ -9,23 +9,14 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show where a search stands: counts, the running session, the streak, the stop reason.")
 
-    @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
-    var study: StudyLocation
-
-    @Option(
-        help:
-            ArgumentHelp(
-                "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name " +
-                    "or its study file.")
-    )
-    var store: String?
+    @OptionGroup var location: StudyArguments
 
     func run() throws {
-        guard let store else {
-            print(try StudyStatus(journal: try study.open()).text)
+        guard let store = location.store else {
+            print(try StudyStatus(journal: try location.open()).text)
             return
         }
-        let (journal, live) = try StoreCopy.copy(url: store, study: try study.studyName())
+        let (journal, live) = try StoreCopy.copy(url: store, study: try location.study.studyName())
         var status = try StudyStatus(journal: journal)
         status.liveWorkers = live
         if let last = status.sessions.last, last.endedAt == nil {
@@ -38,22 +29,13 @@ struct Status: ParsableCommand {
 struct Summary: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print KerasTuner's results_summary from the journal.")
 
-    @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
-    var study: StudyLocation
-
-    @Option(
-        help:
-            ArgumentHelp(
-                "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name " +
-                    "or its study file.")
-    )
-    var store: String?
+    @OptionGroup var location: StudyArguments
 
     @Option(help: "How many trials to show.")
     var numTrials = 10
 
     func run() throws {
-        let journal = try study.open(store: store)
+        let journal = try location.open()
         print(try journal.snapshot { try journal.resultsSummary(numTrials: numTrials) })
     }
 }
@@ -62,16 +44,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the HTML summary and/or the JUnit XML file of a study.")
 
-    @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
-    var study: StudyLocation
-
-    @Option(
-        help:
-            ArgumentHelp(
-                "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name " +
-                    "or its study file.")
-    )
-    var store: String?
+    @OptionGroup var location: StudyArguments
 
     @Option(help: "Write the HTML summary here.")
     var html: String?
@@ -86,7 +59,7 @@ struct Report: ParsableCommand {
     func run() throws {
         // The JUnit file carries every trace; the HTML summary only the first of each error type.
         let snapshot = try StudySnapshot(
-            journal: try study.open(store: store),
+            journal: try location.open(),
             reading: junit == nil ? .html : .complete)
         if let html {
             try HTMLReport(snapshot: snapshot).render().write(toFile: html, atomically: true, encoding: .utf8)

@@ -74,6 +74,24 @@ func reserveStandardDescriptors() {
     }
 }
 
+/// The study a reading command takes: its location, and the PostgreSQL store it is kept in, if
+/// it is.
+struct StudyArguments: ParsableArguments {
+    @Argument(help: "The study directory (DIRECTORY/STUDY), its journal, or its study file.")
+    var study: StudyLocation
+
+    @Option(
+        help:
+            ArgumentHelp(
+                "Read the study from this PostgreSQL store (postgresql://…); the argument is then the study's name "
+                    + "or its study file.")
+    )
+    var store: String?
+
+    /// Opens the study's journal for reading (a journal copy for a study in PostgreSQL).
+    func open() throws -> StudyJournal { try study.open(store: store) }
+}
+
 /// A study given on the command line: a study directory, its journal, or its study file.
 /// A study file is read when the command runs, so that its errors name their line and
 /// column as `search` does.

@@ -83,11 +83,13 @@ public struct BayesianOptimizationOracle: Oracle {
             for (position, index) in fresh.enumerated() {
                 guard let values = batch[index] else { continue }
                 let (mean, sd) = predictions[position]
-                // The penalty only adds: a candidate already no better than both the best and the
-                // best risky one without it cannot become either, whatever its risk.
+                // The penalty only adds, and a risky candidate's (its failure probability over
+                // 0.5) is at least `spread`: a candidate no better than the best without any
+                // penalty, nor than the best risky one with that much, can become neither,
+                // whatever its risk. Each bound holds in floating point too (rounding is monotone).
                 let unpenalized = mean - beta * sd
                 if let best = bestCandidate?.score, let risky = riskyCandidate?.score, unpenalized >= best,
-                    unpenalized >= risky
+                    unpenalized + spread >= risky
                 {
                     continue
                 }

@@ -183,25 +183,16 @@ public struct HTMLReport: Sendable {
                 "(\(Self.statusWord(best, attempts: attempts)))."
         )
         html.close("p")
-        html.open("div", ["class": "scroll"])
-        html.open("table", ["class": "params"])
-        html.element("caption", "Hyperparameters of trial \(best.trialID)")
-        html.open("thead")
-        html.open("tr")
-        html.element("th", ["scope": "col"], "Hyperparameter")
-        html.element("th", ["scope": "col"], "Value")
-        html.close("tr")
-        html.close("thead")
-        html.open("tbody")
+        openTable(
+            &html, caption: "Hyperparameters of trial \(best.trialID)", columns: ["Hyperparameter", "Value"],
+            class: "params")
         for (name, value) in snapshot.values(of: best) {
             html.open("tr")
             html.element("th", ["scope": "row"], name)
             html.element("td", value.description)
             html.close("tr")
         }
-        html.close("tbody")
-        html.close("table")
-        html.close("div")
+        closeTable(&html)
         let values = snapshot.values(of: best).map { "\($0.name)=\($0.value.exactDescription)" }.joined(separator: ", ")
         html.open("p")
         html.text("To reproduce: run the hypermodel with ")
@@ -243,18 +234,9 @@ public struct HTMLReport: Sendable {
         html.open("section", ["id": "trials", "aria-labelledby": "trials-title"])
         html.element("h2", ["id": "trials-title"], "Trials")
         let names = snapshot.space.names
-        html.open("div", ["class": "scroll"])
-        html.open("table")
         let (rows, caption) = tableRows
-        html.element("caption", caption)
-        html.open("thead")
-        html.open("tr")
-        for title in ["Trial", "Status", snapshot.objective.name, "Attempts", "Time"] + names {
-            html.element("th", ["scope": "col"], title)
-        }
-        html.close("tr")
-        html.close("thead")
-        html.open("tbody")
+        openTable(
+            &html, caption: caption, columns: ["Trial", "Status", snapshot.objective.name, "Attempts", "Time"] + names)
         for trial in rows {
             let attempts = snapshot.attempts[trial.number] ?? []
             let values = (try? trial.values()) ?? [:]
@@ -267,9 +249,7 @@ public struct HTMLReport: Sendable {
             for name in names { html.element("td", values[name]?.description ?? "–") }
             html.close("tr")
         }
-        html.close("tbody")
-        html.close("table")
-        html.close("div")
+        closeTable(&html)
         html.close("section")
     }
 
@@ -351,17 +331,9 @@ public struct HTMLReport: Sendable {
         let ordered = groups.sorted { a, b in
             a.value.attempts != b.value.attempts ? a.value.attempts > b.value.attempts : a.key < b.key
         }
-        html.open("div", ["class": "scroll"])
-        html.open("table")
-        html.element("caption", "Failed attempts by error type, most frequent first")
-        html.open("thead")
-        html.open("tr")
-        for title in ["Error type", "Attempts", "Trials", "First seen", "First message"] {
-            html.element("th", ["scope": "col"], title)
-        }
-        html.close("tr")
-        html.close("thead")
-        html.open("tbody")
+        openTable(
+            &html, caption: "Failed attempts by error type, most frequent first",
+            columns: ["Error type", "Attempts", "Trials", "First seen", "First message"])
         for (type, group) in ordered {
             html.open("tr")
             html.element("th", ["scope": "row"], type)
@@ -371,6 +343,24 @@ public struct HTMLReport: Sendable {
             html.element("td", ReportText.message(group.first.message ?? ""))
             html.close("tr")
         }
+        closeTable(&html)
+    }
+
+    /// Opens a table that scrolls on a narrow screen: its caption, its column headers, its body.
+    func openTable(_ html: inout HTMLBuilder, caption: String, columns: [String], class name: String? = nil) {
+        html.open("div", ["class": "scroll"])
+        if let name { html.open("table", ["class": name]) } else { html.open("table") }
+        html.element("caption", caption)
+        html.open("thead")
+        html.open("tr")
+        for title in columns { html.element("th", ["scope": "col"], title) }
+        html.close("tr")
+        html.close("thead")
+        html.open("tbody")
+    }
+
+    /// Closes a table ``openTable(_:caption:columns:class:)`` opened.
+    func closeTable(_ html: inout HTMLBuilder) {
         html.close("tbody")
         html.close("table")
         html.close("div")
@@ -379,15 +369,7 @@ public struct HTMLReport: Sendable {
     func configurationSection(_ html: inout HTMLBuilder) {
         html.open("section", ["id": "configuration", "aria-labelledby": "configuration-title"])
         html.element("h2", ["id": "configuration-title"], "Configuration")
-        html.open("div", ["class": "scroll"])
-        html.open("table")
-        html.element("caption", "Search space")
-        html.open("thead")
-        html.open("tr")
-        for title in ["Hyperparameter", "Type", "Definition"] { html.element("th", ["scope": "col"], title) }
-        html.close("tr")
-        html.close("thead")
-        html.open("tbody")
+        openTable(&html, caption: "Search space", columns: ["Hyperparameter", "Type", "Definition"])
         for definition in snapshot.space.definitions {
             html.open("tr")
             html.element("th", ["scope": "row"], definition.name)
@@ -395,9 +377,7 @@ public struct HTMLReport: Sendable {
             html.element("td", definition.configDescription)
             html.close("tr")
         }
-        html.close("tbody")
-        html.close("table")
-        html.close("div")
+        closeTable(&html)
         html.open("div", ["class": "limits"])
         for (name, value) in snapshot.limitEntries {
             html.open("dl")
