@@ -160,7 +160,7 @@ extension HTMLReport {
         let objective = snapshot.objective
         let trials = snapshot.trials
         let scores = trials.compactMap { $0.status == .completed ? $0.score : nil }
-        let excluded = trials.filter { $0.status == .completed && !($0.score?.isFinite ?? false) }.count
+        let excluded = trials.count { $0.status == .completed && !($0.score?.isFinite ?? false) }
         let best = snapshot.bestTrial
         let shown = sample(trials, limit: chartLimit) { $0.number == best?.number }
         let (width, height) = (900.0, 340.0)
@@ -170,7 +170,7 @@ extension HTMLReport {
         let finding =
             best.map {
                 "Best \(objective.name) \(reportNumber($0.score ?? .nan)) at trial \($0.trialID); " +
-                    "\(trials.filter { $0.status == .failed }.count) of \(trials.count) trials failed."
+                    "\(trials.count { $0.status == .failed }) of \(trials.count) trials failed."
             }
             ?? "No trial completed."
         openChart(
@@ -322,7 +322,10 @@ extension HTMLReport {
         html.open("section", ["id": "parallel", "aria-labelledby": "parallel-title"])
         html.element("h2", ["id": "parallel-title"], "Parallel coordinates")
         let definitions = snapshot.space.definitions
-        let completed = snapshot.trials.filter { $0.status == .completed && ($0.score?.isFinite ?? false) }
+        // Positions in the trials, not copies of them.
+        let completed = snapshot.trials.indices.filter {
+            snapshot.trials[$0].status == .completed && (snapshot.trials[$0].score?.isFinite ?? false)
+        }
         guard !definitions.isEmpty, !completed.isEmpty else {
             html.element("p", "Nothing to draw: no hyperparameter or no completed trial.")
             html.close("section")
@@ -331,8 +334,10 @@ extension HTMLReport {
         let axesCount = definitions.count + 1
         let (left, right, top, bottom) = (60.0, 860.0, 30.0, 280.0)
         let spacing = (right - left) / Double(max(1, axesCount - 1))
-        let y = Scale(completed.compactMap(\.score), from: bottom, to: top, allowLog: true)
-        let shown = sample(completed, limit: min(chartLimit, 600)) { $0.number == snapshot.bestTrial?.number }
+        let y = Scale(completed.compactMap { snapshot.trials[$0].score }, from: bottom, to: top, allowLog: true)
+        let shown = sample(completed, limit: min(chartLimit, 600)) {
+            snapshot.trials[$0].number == snapshot.bestTrial?.number
+        }.map { snapshot.trials[$0] }
         let best = snapshot.bestTrial
         openChart(
             &html, id: "parallel-chart", width: 900, height: 330, title: "Hyperparameters of completed trials",
@@ -397,11 +402,10 @@ extension HTMLReport {
     func importanceSection(_ html: inout HTMLBuilder) {
         html.open("section", ["id": "importance", "aria-labelledby": "importance-title"])
         html.element("h2", ["id": "importance-title"], "Parameter importance (correlation)")
-        let completed = snapshot.trials.filter { $0.status == .completed && ($0.score?.isFinite ?? false) }
         var rows: [(name: String, value: Double, method: String)] = []
         for definition in snapshot.space.definitions {
             var xs: [Double] = [], cats: [String] = [], ys: [Double] = []
-            for trial in completed {
+            for trial in snapshot.trials where trial.status == .completed && (trial.score?.isFinite ?? false) {
                 guard let value = ((try? trial.values()) ?? [:])[definition.name], let score = trial.score else {
                     continue
                 }

@@ -124,21 +124,28 @@ public struct HTMLReport: Sendable {
     // MARK: - Header and tables
 
     func cards(_ html: inout HTMLBuilder) {
-        let trials = snapshot.trials
-        let completed = trials.filter { $0.status == .completed }
-        let flaky = completed.filter { trial in
-            (snapshot.attempts[trial.number] ?? []).contains { $0.counted && $0.outcome != .completed }
+        // Counted in one pass: a large study's trials are never copied to be counted.
+        var completed = 0, flaky = 0, failed = 0, running = 0
+        for trial in snapshot.trials {
+            switch trial.status {
+            case .completed:
+                completed += 1
+                if (snapshot.attempts[trial.number] ?? []).contains(where: { $0.counted && $0.outcome != .completed }) {
+                    flaky += 1
+                }
+            case .failed: failed += 1
+            case .running, .invalid: running += 1
+            default: break
+            }
         }
-        let failed = trials.filter { $0.status == .failed }.count
-        let running = trials.filter { [.running, .invalid].contains($0.status) }.count
         var items: [(String, String)] = [
             (
                 "Objective",
                 "\(snapshot.objective.name) (\(snapshot.objective.direction == .min ? "minimize" : "maximize"))"
             ),
             ("Status", snapshot.statusInWords),
-            ("Completed", "\(completed.count - flaky.count)"),
-            ("Completed after retry", "\(flaky.count)"),
+            ("Completed", "\(completed - flaky)"),
+            ("Completed after retry", "\(flaky)"),
             ("Failed", "\(failed)"),
         ]
         if running > 0 { items.append(("Running", "\(running)")) }
@@ -218,10 +225,22 @@ public struct HTMLReport: Sendable {
         guard total > tableLimit else {
             return (rankedTrials, "All \(total) trials, best first, then the others by id")
         }
-        let completed = snapshot.trials.ranked(by: snapshot.objective)
-        let rest = snapshot.trials.filter { !($0.status == .completed && ($0.score?.isFinite ?? false)) }
-        let best = Array(completed.prefix(max(tableLimit / 2, tableLimit - rest.count)))
-        let others = Array(rest.prefix(tableLimit - best.count))
+        // Ranked by (score, number) pairs: a large study's trials are not copied to be sorted.
+        var scored: [(score: Double, number: Int)] = [], rest: [Int] = []
+        for trial in snapshot.trials {
+            if trial.status == .completed, let score = trial.score, score.isFinite {
+                scored.append((score, trial.number))
+            } else {
+                rest.append(trial.number)
+            }
+        }
+        scored.sort { a, b in
+            a.score == b.score ? a.number < b.number : snapshot.objective.isBetter(a.score, than: b.score)
+        }
+        let completed = scored
+        let best = completed.prefix(max(tableLimit / 2, tableLimit - rest.count))
+            .compactMap { snapshot.trial($0.number) }
+        let others = rest.prefix(tableLimit - best.count).compactMap { snapshot.trial($0) }
         let shown =
             rest.isEmpty
             ? "The best \(best.count) of \(total) trials"
@@ -256,14 +275,14 @@ public struct HTMLReport: Sendable {
     func failuresSection(_ html: inout HTMLBuilder) {
         html.open("section", ["id": "failures", "aria-labelledby": "failures-title"])
         html.element("h2", ["id": "failures-title"], "Failures and retries")
-        let troubled = snapshot.troubledTrials
+        let troubled = snapshot.troubledTrialNumbers
         if troubled.isEmpty {
             html.element("p", "Every attempt completed.")
         } else {
             errorTypesTable(&html)
         }
         // Failed trials first, then the others that had a failed attempt, each by id.
-        let listed = Array(troubled.prefix(failureLimit))
+        let listed = troubled.prefix(failureLimit).compactMap { snapshot.trial($0) }
         if listed.count < troubled.count {
             html.element(
                 "p",

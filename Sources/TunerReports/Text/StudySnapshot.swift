@@ -30,7 +30,7 @@ public struct StudySnapshot: Sendable {
         /// Every attempt's trace and metrics, as the JUnit report and exports need.
         case complete
         /// What the HTML report shows: no attempt's metrics, and only the first traces of each
-        /// error type in ``StudySnapshot/troubledTrials`` order (a study's traces can be far
+        /// error type in ``StudySnapshot/troubledTrialNumbers`` order (a study's traces can be far
         /// larger than the rest of it).
         case summary(tracesPerErrorType: Int)
 
@@ -47,7 +47,7 @@ public struct StudySnapshot: Sendable {
             var attempts = try journal.attemptsByTrial(traces: reading == .complete, metrics: reading == .complete)
             if case .summary(let limit) = reading {
                 let traces = try journal.traces(
-                    ofAttempts: Self.shownTraces(Self.troubledTrials(trials, attempts), attempts, limit: limit))
+                    ofAttempts: Self.shownTraces(Self.troubledTrialNumbers(trials, attempts), attempts, limit: limit))
                 for (trial, list) in attempts where list.contains(where: { $0.id.map { traces[$0] != nil } ?? false }) {
                     for index in list.indices { attempts[trial]?[index].trace = list[index].id.flatMap { traces[$0] } }
                 }
@@ -64,25 +64,36 @@ public struct StudySnapshot: Sendable {
     /// The objective.
     public var objective: Objective { study.objective }
 
-    /// The trials with a failed attempt or a FAILED status, as reports list them: FAILED trials
-    /// first, then the others, each by number.
-    public var troubledTrials: [TrialRecord] { Self.troubledTrials(trials, attempts) }
+    /// The numbers of the trials with a failed attempt or a FAILED status, as reports list them:
+    /// FAILED trials first, then the others, each by number.
+    public var troubledTrialNumbers: [Int] { Self.troubledTrialNumbers(trials, attempts) }
 
-    static func troubledTrials(_ trials: [TrialRecord], _ attempts: [Int: [AttemptRecord]]) -> [TrialRecord] {
-        let troubled = trials.filter { trial in
-            (attempts[trial.number] ?? []).contains { $0.outcome != .completed && $0.outcome != nil }
-                || trial.status == .failed
+    static func troubledTrialNumbers(_ trials: [TrialRecord], _ attempts: [Int: [AttemptRecord]]) -> [Int] {
+        var failed: [Int] = [], others: [Int] = []
+        for trial in trials {
+            if trial.status == .failed {
+                failed.append(trial.number)
+            } else if (attempts[trial.number] ?? []).contains(where: { $0.outcome != nil && $0.outcome != .completed })
+            {
+                others.append(trial.number)
+            }
         }
-        return troubled.filter { $0.status == .failed } + troubled.filter { $0.status != .failed }
+        return failed + others
+    }
+
+    /// A trial by number.
+    public func trial(_ number: Int) -> TrialRecord? {
+        if trials.indices.contains(number), trials[number].number == number { return trials[number] }
+        return trials.first { $0.number == number }
     }
 
     /// The attempts whose traces a report shows: in `troubled` order, the first `limit` failed
     /// attempts of each error type.
-    static func shownTraces(_ troubled: [TrialRecord], _ attempts: [Int: [AttemptRecord]], limit: Int) -> [Int64] {
+    static func shownTraces(_ troubled: [Int], _ attempts: [Int: [AttemptRecord]], limit: Int) -> [Int64] {
         var counts: [String: Int] = [:]
         var chosen: [Int64] = []
-        for trial in troubled {
-            for attempt in attempts[trial.number] ?? [] where attempt.outcome != .completed {
+        for number in troubled {
+            for attempt in attempts[number] ?? [] where attempt.outcome != .completed {
                 let type = attempt.errorType ?? attempt.outcomeText
                 let count = counts[type, default: 0]
                 guard count < limit else { continue }
@@ -115,7 +126,14 @@ public struct StudySnapshot: Sendable {
     public private(set) var bestTrial: TrialRecord?
 
     static func best(_ trials: [TrialRecord], _ objective: Objective) -> TrialRecord? {
-        trials.ranked(by: objective).first
+        // The first of `ranked(by:)`, in one pass: the earliest of the best finite scores.
+        var best: TrialRecord?
+        for trial in trials where trial.status == .completed {
+            guard let score = trial.score, score.isFinite else { continue }
+            if let current = best?.score, !objective.isBetter(score, than: current) { continue }
+            best = trial
+        }
+        return best
     }
 
     /// The values of a trial in space order.
