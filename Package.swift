@@ -96,7 +96,7 @@ let package = Package(
             name: "tuner",
             dependencies: [
                 "TunerCore", "TunerJournal", "TunerPostgres", "TunerEngine", "TunerReports", "TunerKerasImport",
-                "TunerStudy",
+                "TunerStudy", "TunerTrainer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Maintainer tools, not a product: the guide's scenarios and the sample reports.

@@ -6,6 +6,7 @@ import TunerEngine
 import TunerPostgres
 import TunerReports
 import TunerStudy
+import TunerTrainer
 
 /// A limit given on the command line: a number, or `none`.
 struct Limit: ExpressibleByArgument {
@@ -85,6 +86,16 @@ struct SearchOptions: ParsableArguments {
         return list
     }
 
+    /// Says once, on standard error, when the built-in trainer will run slower kernels than this
+    /// CPU could, and how to get the faster ones (a debug build, or a portable build on a CPU
+    /// with AVX2 and FMA).
+    func adviseOnKernels(_ study: StudyFile) {
+        guard case .model = study.trial, verbose >= .progress,
+            let advice = KernelAdvice.sentence(build: Kernels.build, cpuFlags: KernelAdvice.cpuFlags())
+        else { return }
+        writeStandardError("note: \(advice)\n")
+    }
+
     /// Runs the search (or one worker of it) and maps its outcome to the command's exit code.
     func run(
         _ file: StudyFile, overwrite: Bool, worker: String?, output: any SearchOutput = StandardOutput()
@@ -151,6 +162,7 @@ struct Search: AsyncParsableCommand {
         var study = try StudyFile.load(studyFile)
         study.store = options.store
         study.leaseSeconds = options.lease
+        options.adviseOnKernels(study)
         guard workers > 1 else {
             try await options.run(study, overwrite: overwrite, worker: nil)
             return
@@ -202,6 +214,8 @@ struct Worker: AsyncParsableCommand {
         if supervised { study.overwrite = false }
         let id = workerID ?? Self.defaultID(ProcessInfo.processInfo.environment)
         let output: any SearchOutput = supervised ? PrefixedOutput(prefix: "[\(id)] ") : StandardOutput()
+        // `search --workers` said it once for all its workers.
+        if !supervised { options.adviseOnKernels(study) }
         try await options.run(study, overwrite: false, worker: id, output: output)
     }
 
@@ -236,5 +250,35 @@ extension Verbosity: ExpressibleByArgument {
     public init?(argument: String) {
         guard let number = Int(argument), let value = Verbosity(rawValue: number) else { return nil }
         self = value
+    }
+}
+
+/// Whether the built-in trainer runs the fastest kernels this machine can, and what to do
+/// when it does not.
+enum KernelAdvice {
+    /// The CPU's feature flags (Linux: the `flags` line of `/proc/cpuinfo`); empty elsewhere.
+    static func cpuFlags() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let colon = line.firstIndex(of: ":")
+        else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
+
+    /// The sentence to print, or `nil` when the build already runs the fastest kernels it can.
+    static func sentence(build: Kernels.Build, cpuFlags: Set<String>) -> String? {
+        let nativeCPU = cpuFlags.contains("avx2") && cpuFlags.contains("fma")
+        switch build {
+        case .debug:
+            return "this is a debug build: the built-in trainer runs its matrix products in scalar loops. "
+                + "`swift run -c release tuner …` runs them vectorized"
+                + (nativeCPU
+                    ? ", and `SWIFTTUNER_NATIVE=1 swift run -c release tuner …` with this CPU's AVX2 and FMA." : ".")
+        case .portable where nativeCPU:
+            return "the built-in trainer runs its portable kernels; this CPU has AVX2 and FMA: "
+                + "`SWIFTTUNER_NATIVE=1 swift run -c release tuner …` builds the native ones (see the README)."
+        case .portable, .native:
+            return nil
+        }
     }
 }

@@ -19,6 +19,27 @@ public enum Kernels {
         #endif
     }
 
+    /// The kernels a build runs, slowest first.
+    public enum Build: Sendable, Equatable {
+        /// A debug build: matrix products in scalar loops.
+        case debug
+        /// An optimized build for any x86-64 or ARM CPU: SIMD without CPU flags.
+        case portable
+        /// An optimized build with AVX2 and FMA (`SWIFTTUNER_NATIVE=1`).
+        case native
+    }
+
+    /// The kernels this build runs.
+    public static var build: Build {
+        #if DEBUG
+            .debug
+        #elseif SWIFTTUNER_FMA
+            .native
+        #else
+            .portable
+        #endif
+    }
+
     typealias V = SIMD8<Float>
 
     @inline(__always)
