@@ -261,8 +261,8 @@ public struct EpochMetricRecord: Codable, Sendable, Equatable {
 
 /// Encodes metrics as JSON, writing NaN and infinities as strings.
 ///
-/// Written directly (every trial's end writes it): the text `JSONSerialization` writes with
-/// sorted keys — numbers in their shortest exact form, whole ones without `.0`.
+/// Written directly (every trial's end writes it): what `JSONSerialization` writes — numbers in
+/// their shortest exact form, whole ones without `.0` — with keys in code-point order.
 package func encodeMetrics(_ metrics: [String: Double]) -> String {
     jsonObject(metrics, bytesPerEntry: 32) { value, json in
         if value.isNaN {
@@ -369,10 +369,29 @@ extension Sequence where Element == TrialRecord {
     /// keep trial order. The one ranking the summary, the reports and the status use.
     public func ranked(by objective: Objective) -> [TrialRecord] {
         filter { $0.status == .completed && ($0.score?.isFinite ?? false) }
-            .sorted { a, b in
-                if a.score == b.score { return a.number < b.number }
-                return objective.isBetter(a.score ?? 0, than: b.score ?? 0)
+            .sorted { a, b in objective.ranks((a.score ?? 0, a.number), before: (b.score ?? 0, b.number)) }
+    }
+
+    /// The first of ``ranked(by:)``, found in one pass without sorting or copying the trials.
+    public func best(by objective: Objective) -> TrialRecord? {
+        var best: TrialRecord?
+        for trial in self where trial.status == .completed {
+            guard let score = trial.score, score.isFinite else { continue }
+            if let current = best, !objective.ranks((score, trial.number), before: (current.score ?? 0, current.number))
+            {
+                continue
             }
+            best = trial
+        }
+        return best
+    }
+}
+
+extension Objective {
+    /// Whether a COMPLETED trial ranks before another (S14): the better score first, equal
+    /// scores in trial order. The one ordering of ``Swift/Sequence/ranked(by:)``.
+    package func ranks(_ a: (score: Double, number: Int), before b: (score: Double, number: Int)) -> Bool {
+        a.score == b.score ? a.number < b.number : isBetter(a.score, than: b.score)
     }
 }
 

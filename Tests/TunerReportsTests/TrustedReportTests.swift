@@ -104,6 +104,23 @@ final class TrustedReportTests: XCTestCase {
         XCTAssertEqual(full.components(separatedBy: "<details>").count - 1, 20)
     }
 
+    func testAStudyReadForItsPageAloneGivesThePageOfTheWholeStudy() throws {
+        let whole = try failingStudy()
+        let journal = try StudyJournal.openForReading(
+            at: Tuner.journalPath(directory: directory.path, projectName: "failing"))
+        let summary = try StudySnapshot(journal: journal, reading: .summary(tracesPerErrorType: 2))
+        XCTAssertEqual(
+            HTMLReport(snapshot: summary, tracesPerType: 2).render(),
+            HTMLReport(snapshot: whole, tracesPerType: 2).render())
+        XCTAssertEqual(
+            HTMLReport(snapshot: try StudySnapshot(journal: journal, reading: .html)).render(),
+            HTMLReport(snapshot: whole).render())
+        func traces(_ snapshot: StudySnapshot) -> Int { snapshot.attempts.values.joined().count { $0.trace != nil } }
+        XCTAssertEqual(traces(summary), 4, "two of each error type, no more")
+        XCTAssertGreaterThan(traces(whole), 4)
+        XCTAssert(summary.attempts.values.joined().allSatisfy { $0.metrics == nil })
+    }
+
     func testTheStopIsSaidInWordsWithItsMessage() throws {
         let tuner = try Tuner(
             oracle: GridSearchOracle(), objective: "val_loss", hyperparameters: try lineSpace(6),

@@ -240,21 +240,21 @@ struct GaussianProcess {
     static func factors(_ xs: [Double], _ n: Int, _ d: Int, _ jitter: Double) -> [[Double]?] {
         lengthScales.map { length in
             var l: [Double] = []
-            return extendFactor(&l, from: 0, xs, n, d, length, jitter: jitter) ? l : nil
+            return extendFactor(&l, from: 0, xs, n, d, length, jitter: jitter) == nil ? l : nil
         }
     }
 
     /// Extends `l`, the packed Cholesky factor of the kernel matrix of the first `start` points
-    /// of `xs` with `jitter` on its diagonal, to all `n` of them; `false` when the matrix is not
-    /// positive definite. Each row's entries are computed four at a time (four independent
-    /// sums), each sum still in order.
+    /// of `xs` with `jitter` on its diagonal, to all `n` of them. Returns `nil`, or the row where
+    /// the matrix turned out not positive definite (the rows before it are kept). Each row's
+    /// entries are computed four at a time (four independent sums), each sum still in order.
     static func extendFactor(
         _ l: inout [Double], from start: Int, _ xs: [Double], _ n: Int, _ d: Int, _ length: Double, jitter: Double
-    ) -> Bool {
+    ) -> Int? {
         l.removeSubrange(min(l.count, start * (start + 1) / 2)...)
         l.append(contentsOf: repeatElement(0, count: n * (n + 1) / 2 - l.count))
         return xs.withUnsafeBufferPointer { x in
-            l.withUnsafeMutableBufferPointer { lb -> Bool in
+            l.withUnsafeMutableBufferPointer { lb -> Int? in
                 let l = lb.baseAddress!
                 var a = [Double](repeating: 0, count: n)
                 for i in start..<n {
@@ -282,7 +282,7 @@ struct GaussianProcess {
                             let other = rowStart(column)
                             for k in j..<column { sum -= row[k] * other[k] }
                             if column == i {
-                                guard sum > 0 else { return false }
+                                guard sum > 0 else { return i }
                                 row[i] = sum.squareRoot()
                             } else {
                                 row[column] = sum / other[column]
@@ -291,7 +291,7 @@ struct GaussianProcess {
                         j += width
                     }
                 }
-                return true
+                return nil
             }
         }
     }
@@ -310,11 +310,6 @@ struct GaussianProcess {
             x[i] /= l[i * (i + 1) / 2 + i]
         }
         return x
-    }
-
-    /// The posterior mean and standard deviation at a point, in the targets' units.
-    func predict(_ x: [Double]) -> (mean: Double, sd: Double) {
-        predict([x])[0]
     }
 
     /// The posterior means and standard deviations at many points, ``lanes`` at a time.
@@ -418,21 +413,14 @@ final class FactorCache: Sendable {
                     result.append(nil)
                     continue
                 }
-                let ok = GaussianProcess.extendFactor(&rows, from: shared, points, n, d, length, jitter: jitter)
-                // A factor that failed keeps its rows before the one where it failed.
-                failedAt = ok ? nil : firstFailedRow(rows, n)
+                failedAt = GaussianProcess.extendFactor(&rows, from: shared, points, n, d, length, jitter: jitter)
                 state.factors[index] = (rows, failedAt)
-                result.append(ok ? rows : nil)
+                result.append(failedAt == nil ? rows : nil)
             }
             state.points = points
             state.dimensions = d
             state.jitter = jitter
             return result
         }
-    }
-
-    /// The first row of a factor whose diagonal was never written (where its computation stopped).
-    private func firstFailedRow(_ rows: [Double], _ n: Int) -> Int {
-        (0..<n).first { rows[$0 * ($0 + 1) / 2 + $0] == 0 } ?? n
     }
 }

@@ -234,9 +234,7 @@ public struct HTMLReport: Sendable {
                 rest.append(trial.number)
             }
         }
-        scored.sort { a, b in
-            a.score == b.score ? a.number < b.number : snapshot.objective.isBetter(a.score, than: b.score)
-        }
+        scored.sort { snapshot.objective.ranks($0, before: $1) }
         let completed = scored
         let best = completed.prefix(max(tableLimit / 2, tableLimit - rest.count))
             .compactMap { snapshot.trial($0.number) }
@@ -289,7 +287,9 @@ public struct HTMLReport: Sendable {
                 "The attempts of \(listed.count) of the \(troubled.count) trials with a failed attempt, failed trials "
                     + "first. `tuner export --format json` gives every attempt with its trace.")
         }
-        var tracesShown: [String: Int] = [:]
+        // The traces shown: the ones a snapshot read for this page holds (`Reading.html`).
+        let shownTraces = Set(StudySnapshot.shownTraces(troubled, snapshot.attempts, limit: tracesPerType))
+        var leftOutSaid: Set<String> = []
         for trial in listed {
             let attempts = snapshot.attempts[trial.number] ?? []
             html.open("details")
@@ -307,19 +307,16 @@ public struct HTMLReport: Sendable {
                     html.text(" — \(type): \(ReportText.message(attempt.message ?? ""))")
                 }
                 html.close("p")
-                // The traces of each error type in the order StudySnapshot reads them for a report.
                 if attempt.outcome != .completed {
                     let type = attempt.errorType ?? attempt.outcomeText
-                    let shown = tracesShown[type, default: 0]
-                    if shown < tracesPerType {
+                    if let id = attempt.id, shownTraces.contains(id) {
                         if let trace = attempt.trace { html.element("pre", ReportText.text(trace)) }
-                    } else if shown == tracesPerType {
+                    } else if leftOutSaid.insert(type).inserted {
                         html.element(
                             "p",
                             "Later \(type) traces are left out (\(tracesPerType) shown); the journal and the export "
                                 + "keep them all.")
                     }
-                    tracesShown[type] = shown + 1
                 }
                 html.close("li")
             }

@@ -48,8 +48,15 @@ public struct StudySnapshot: Sendable {
             if case .summary(let limit) = reading {
                 let traces = try journal.traces(
                     ofAttempts: Self.shownTraces(Self.troubledTrialNumbers(trials, attempts), attempts, limit: limit))
-                for (trial, list) in attempts where list.contains(where: { $0.id.map { traces[$0] != nil } ?? false }) {
-                    for index in list.indices { attempts[trial]?[index].trace = list[index].id.flatMap { traces[$0] } }
+                // The trials to change, found first: changing the dictionary while iterating it
+                // would copy it whole.
+                let changed = attempts.compactMap { trial, list in
+                    list.contains { $0.id.map { traces[$0] != nil } ?? false } ? trial : nil
+                }
+                for trial in changed {
+                    guard var list = attempts.removeValue(forKey: trial) else { continue }
+                    for index in list.indices { list[index].trace = list[index].id.flatMap { traces[$0] } }
+                    attempts[trial] = list
                 }
             }
             return (
@@ -126,14 +133,7 @@ public struct StudySnapshot: Sendable {
     public private(set) var bestTrial: TrialRecord?
 
     static func best(_ trials: [TrialRecord], _ objective: Objective) -> TrialRecord? {
-        // The first of `ranked(by:)`, in one pass: the earliest of the best finite scores.
-        var best: TrialRecord?
-        for trial in trials where trial.status == .completed {
-            guard let score = trial.score, score.isFinite else { continue }
-            if let current = best?.score, !objective.isBetter(score, than: current) { continue }
-            best = trial
-        }
-        return best
+        trials.best(by: objective)
     }
 
     /// The values of a trial in space order.

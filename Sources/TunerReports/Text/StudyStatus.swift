@@ -28,7 +28,7 @@ public struct StudyStatus: Sendable {
         (study, trials, sessions, best) = try journal.snapshot {
             (try journal.study(), try journal.trials(), try journal.sessions(), nil)
         }
-        best = trials.ranked(by: study.objective).first
+        best = trials.best(by: study.objective)
         if let last = sessions.last, last.endedAt == nil {
             // The lock is held exactly while its holder lives; it is looked at, never taken.
             writerAlive = StudyLock.isHeld(path: journal.path + ".lock") ?? true
