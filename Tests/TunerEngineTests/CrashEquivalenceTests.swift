@@ -11,8 +11,8 @@ final class CrashEquivalenceTests: XCTestCase {
     /// The worker executable, built beside the test bundle.
     static var worker: String { ChildProcess.executable("TunerCrashWorker") }
 
-    func start(_ arguments: [String]) throws -> Process {
-        try ChildProcess.start(Self.worker, arguments)
+    func start(_ arguments: [String]) throws -> SpawnedProcess {
+        try SpawnedProcess(Self.worker, arguments)
     }
 
     func journalPath(_ directory: TemporaryDirectory) -> String {

@@ -8,8 +8,8 @@ import XCTest
 /// S6a, S16, S17, S20, S28: every way a session stops leaves the journal true — signals at
 /// random instants, kills between what used to be two commits, limits set late, failed writes.
 final class StopPathTests: XCTestCase {
-    func start(_ arguments: [String]) throws -> Process {
-        try ChildProcess.start(CrashEquivalenceTests.worker, arguments, stderr: .discard)
+    func start(_ arguments: [String]) throws -> SpawnedProcess {
+        try SpawnedProcess(CrashEquivalenceTests.worker, arguments, log: "/dev/null")
     }
 
     func journalPath(_ directory: TemporaryDirectory) -> String {

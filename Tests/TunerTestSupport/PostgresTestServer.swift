@@ -96,30 +96,20 @@ public enum PostgresTestServer {
         guard result.status == 0 else { throw Unavailable(description: "cannot restart the server: \(result.output)") }
     }
 
-    /// Runs a command to its end, its output in a file. `posix_spawn` and `waitpid` rather than
-    /// Foundation's `Process`, whose `waitUntilExit` was seen never to return here once the
-    /// command had started a daemon (the server).
+    /// Runs a command to its end, its output in a file (a ``SpawnedProcess``: Foundation's
+    /// `Process.waitUntilExit` was seen never to return once the command had started a daemon).
     public static func run(_ arguments: [String]) -> (status: Int32, output: String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent(
             "swifttuner-pg-run-\(UUID().uuidString)"
         ).path
         defer { try? FileManager.default.removeItem(atPath: log) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
-        guard spawned == 0 else { return (127, "cannot run \(arguments.first ?? ""): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        // Exited normally: the exit code; killed: 128 + the signal.
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (code, output)
+        let child: SpawnedProcess
+        do {
+            child = try SpawnedProcess("/usr/bin/env", arguments, log: log)
+        } catch {
+            return (127, "\(error)")
+        }
+        let code = child.waitUntilExit()
+        return (code, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 }
