@@ -21,6 +21,7 @@ public final class SpawnedProcess: @unchecked Sendable {
     /// The child's process id.
     public let processIdentifier: pid_t
     private var status: Int32?
+    private var endedByExit: Bool?
     private let lock = NSLock()
 
     /// Starts `executable` (a path) with `arguments`; standard input and output are `/dev/null`,
@@ -51,6 +52,14 @@ public final class SpawnedProcess: @unchecked Sendable {
 
     /// The exit code, or 128 plus the signal that ended the child; nil while it runs.
     public var terminationStatus: Int32? { reap(blocking: false) }
+
+    /// Whether the child exited (rather than being ended by a signal); nil while it runs.
+    public var exited: Bool? {
+        _ = reap(blocking: false)
+        lock.lock()
+        defer { lock.unlock() }
+        return endedByExit
+    }
 
     /// Waits for the child to end and returns ``terminationStatus``. After `timeout` seconds the
     /// child is killed with SIGKILL, so that a test reports a stuck child instead of hanging.
@@ -84,6 +93,7 @@ public final class SpawnedProcess: @unchecked Sendable {
         guard result == processIdentifier else { return nil }
         let code = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
         status = code
+        endedByExit = (raw & 0x7f) == 0
         return code
     }
 }
