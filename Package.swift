@@ -35,6 +35,10 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Builds the documentation catalog (`swift package generate-documentation --target SwiftTuner`).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -72,6 +76,16 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // Reports from the journal alone: text, JUnit XML, the HTML summary, status, JSON/CSV export.
         .target(name: "TunerReports", dependencies: ["TunerCore", "TunerJournal", "CLibXML2"]),
+        // `tuner serve`: the live dashboard and its JSON API over HTTP (Hummingbird). Reads journals only.
+        .target(
+            name: "TunerServe",
+            dependencies: [
+                "TunerCore", "TunerJournal", "TunerReports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // KerasTuner projects imported into journals.
         .target(name: "TunerKerasImport", dependencies: ["TunerCore", "TunerJournal"]),
         // Study files (YAML) and the trials they describe: the built-in MLP or a command.
@@ -96,7 +110,7 @@ let package = Package(
             name: "tuner",
             dependencies: [
                 "TunerCore", "TunerJournal", "TunerPostgres", "TunerEngine", "TunerReports", "TunerKerasImport",
-                "TunerStudy", "TunerTrainer",
+                "TunerStudy", "TunerTrainer", "TunerServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Maintainer tools, not a product: the guide's scenarios and the sample reports.
@@ -156,6 +170,7 @@ let package = Package(
                 "TunerStudy", "TunerTrainer", "TunerReports", "TunerTestSupport", "tuner",
                 .product(name: "Yams", package: "Yams"),
             ]),
+        .testTarget(name: "TunerServeTests", dependencies: ["TunerServe", "TunerSamples", "TunerTestSupport"]),
         .testTarget(name: "TunerExamplesTests", dependencies: ["TunerExamples", "SwiftTuner", "TunerTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -86,6 +86,13 @@ public final class StudyJournal: Sendable {
         }
     }
 
+    /// A number that changes whenever another connection commits to the journal (SQLite's
+    /// `PRAGMA data_version` on this journal's connection): what a live view waits on before it
+    /// reads the journal again.
+    public func dataVersion() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+    }
+
     /// Runs `body` in one read transaction: every read of this journal inside it sees the same
     /// state, whatever a writer commits meanwhile (S26a).
     ///

@@ -11,18 +11,29 @@ struct Status: ParsableCommand {
 
     @OptionGroup var location: StudyArguments
 
+    @Flag(help: "Print JSON: status, counts by status, the streak and its limit, the best trial, the workers.")
+    var json = false
+
     func run() throws {
-        guard let store = location.store else {
-            print(try StudyStatus(journal: try location.open()).text)
-            return
+        let status: StudyStatus
+        if let store = location.store {
+            let (journal, live) = try StoreCopy.copy(url: store, study: try location.study.studyName())
+            var copied = try StudyStatus(journal: journal)
+            copied.liveWorkers = live
+            if let last = copied.sessions.last, last.endedAt == nil {
+                copied.writerAlive = live.contains(last.worker ?? "")
+            }
+            status = copied
+        } else {
+            status = try StudyStatus(journal: try location.open())
         }
-        let (journal, live) = try StoreCopy.copy(url: store, study: try location.study.studyName())
-        var status = try StudyStatus(journal: journal)
-        status.liveWorkers = live
-        if let last = status.sessions.last, last.endedAt == nil {
-            status.writerAlive = live.contains(last.worker ?? "")
+        if json {
+            let encoder = StudyOverview.encoder
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: try encoder.encode(StudyOverview(status)), as: UTF8.self))
+        } else {
+            print(status.text)
         }
-        print(status.text)
     }
 }
 

@@ -22,7 +22,7 @@ struct TunerCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Search.self, Worker.self, Verify.self, Status.self, Summary.self, Report.self, Export.self,
-            ImportKerasTuner.self,
+            ImportKerasTuner.self, List.self, Serve.self,
         ])
 
     /// Exit codes, as `--help` and the README document them.

@@ -27,15 +27,57 @@ public struct HTMLReport: Sendable {
     /// least this many holds every trace the report shows.
     public var tracesPerType: Int
 
+    /// How the page is delivered: a file that stands alone, or a page of `tuner serve`.
+    public var page: Page
+
     /// The traces shown for one error type unless told otherwise, as many as a snapshot read
     /// ``StudySnapshot/Reading/html`` holds.
     public static let defaultTracesPerType = 50
 
+    /// How a report's page is delivered.
+    public enum Page: Sendable, Equatable {
+        /// One self-contained file: inline CSS, no script, its policy in a `meta` element.
+        case standalone
+        /// A page of the live dashboard: the stylesheet and the script are the server's own
+        /// files, the policy is the server's header, and trials link to their own pages.
+        case served(ServedPage)
+    }
+
+    /// The addresses a served page links to, all on the server that serves it.
+    public struct ServedPage: Sendable, Equatable {
+        /// The page listing every study.
+        public var home: String
+        /// The stylesheet (``HTMLReport/stylesheet``).
+        public var stylesheet: String
+        /// The script that keeps the page live.
+        public var script: String
+        /// The study's Server-Sent Events stream.
+        public var events: String
+        /// A trial's page is this followed by its number.
+        public var trialPrefix: String
+
+        /// Makes the addresses of a served page.
+        public init(home: String, stylesheet: String, script: String, events: String, trialPrefix: String) {
+            self.home = home
+            self.stylesheet = stylesheet
+            self.script = script
+            self.events = events
+            self.trialPrefix = trialPrefix
+        }
+    }
+
+    /// The report's stylesheet, as a standalone page inlines it and a served page links it.
+    public static var stylesheet: String { css }
+
+    /// A number as the report prints it: four significant digits (`%.4g`), `NaN`, `inf`.
+    public static func number(_ value: Double) -> String { reportNumber(value) }
+
     /// Makes a report.
     public init(
         snapshot: StudySnapshot, chartLimit: Int = 1500, timelineLimit: Int = 120, tableLimit: Int = 1000,
-        failureLimit: Int = 200, tracesPerType: Int = HTMLReport.defaultTracesPerType
+        failureLimit: Int = 200, tracesPerType: Int = HTMLReport.defaultTracesPerType, page: Page = .standalone
     ) {
+        self.page = page
         self.snapshot = snapshot
         self.chartLimit = chartLimit
         self.timelineLimit = timelineLimit
@@ -67,23 +109,45 @@ public struct HTMLReport: Sendable {
         html.open("html", ["lang": "en", "xmlns": "http://www.w3.org/1999/xhtml"])
         html.open("head")
         html.empty("meta", ["charset": "utf-8"])
-        html.empty(
-            "meta",
-            [
-                "http-equiv": "Content-Security-Policy",
-                "content": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
-            ])
+        switch page {
+        case .standalone:
+            html.empty(
+                "meta",
+                [
+                    "http-equiv": "Content-Security-Policy",
+                    "content": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+                ])
+        case .served: break
+        }
         html.empty("meta", ["name": "viewport", "content": "width=device-width, initial-scale=1"])
         html.element("title", "Study \(study.name) — SwiftTuner report")
-        html.open("style")
-        html.raw(Self.css)
-        html.close("style")
+        switch page {
+        case .standalone:
+            html.open("style")
+            html.raw(Self.css)
+            html.close("style")
+        case .served(let served):
+            html.empty("link", ["rel": "stylesheet", "href": served.stylesheet])
+            html.open("script", ["src": served.script, "defer": "defer"])
+            html.close("script")
+        }
         html.close("head")
-        html.open("body")
+        if case .served(let served) = page {
+            html.open("body", ["data-events": served.events])
+        } else {
+            html.open("body")
+        }
         html.raw(
             "<svg class=\"defs\" aria-hidden=\"true\" focusable=\"false\" xmlns=\"http://www.w3.org/2000/svg\">"
                 + Self.patterns + "</svg>")
         html.open("header")
+        if case .served(let served) = page {
+            html.open("p", ["class": "crumbs"])
+            html.element("a", ["href": served.home], "All studies")
+            html.close("p")
+            // Filled in by the live script: whether the page follows the journal.
+            html.element("p", ["id": "live", "class": "live", "role": "status"], "")
+        }
         html.element("h1", "Study \(study.name)")
         cards(&html)
         html.close("header")
@@ -125,8 +189,17 @@ public struct HTMLReport: Sendable {
 
     func cards(_ html: inout HTMLBuilder) {
         // Counted in one pass: a large study's trials are never copied to be counted.
-        var completed = 0, flaky = 0, failed = 0, running = 0
+        var completed = 0, flaky = 0, failed = 0, running = 0, retries = 0, interrupted = 0
+        var ended = 0, endedTime = 0.0
         for trial in snapshot.trials {
+            var previousFailed = false
+            for attempt in snapshot.attempts[trial.number] ?? [] {
+                if previousFailed { retries += 1 }
+                previousFailed = attempt.counted && attempt.outcome != nil && attempt.outcome != .completed
+                if attempt.outcome == .interrupted { interrupted += 1 }
+                if attempt.outcome != nil { endedTime += attempt.duration ?? 0 }
+            }
+            if trial.endedAt != nil { ended += 1 }
             switch trial.status {
             case .completed:
                 completed += 1
@@ -149,7 +222,11 @@ public struct HTMLReport: Sendable {
             ("Failed", "\(failed)"),
         ]
         if running > 0 { items.append(("Running", "\(running)")) }
+        let limit = snapshot.limits?.maxConsecutiveFailedTrials
         items += [
+            ("Failure streak", "\(snapshot.study.streak)" + (limit.map { " of \($0) allowed" } ?? ", no limit")),
+            ("Retries", "\(retries)"),
+            ("Interrupted attempts", "\(interrupted)"),
             ("Not run", "\(snapshot.notRunCount)"),
             ("Sessions", "\(snapshot.sessions.count)"),
             ("Total time", formatDuration(snapshot.totalTime)),
@@ -158,6 +235,13 @@ public struct HTMLReport: Sendable {
             ("Tuner", snapshot.study.tunerKind.rawValue),
             ("Seed", String(snapshot.study.studySeed)),
         ]
+        // What is left, at the pace of the trials that ended, shared by the workers running now.
+        let left = snapshot.notRunCount + running
+        if snapshot.searchStatus == "running", left > 0, ended > 0 {
+            let workers = max(1, snapshot.sessions.filter { $0.endedAt == nil }.count)
+            let seconds = endedTime / Double(ended) * Double(left) / Double(workers)
+            items.append(("Time left", "about \(formatDuration(seconds)) (\(left) trials)"))
+        }
         html.open("div", ["class": "cards"])
         for (term, value) in items {
             html.open("dl")
@@ -258,7 +342,13 @@ public struct HTMLReport: Sendable {
             let attempts = snapshot.attempts[trial.number] ?? []
             let values = (try? trial.values()) ?? [:]
             html.open("tr", ["id": "trial-\(trial.trialID)"])
-            html.element("th", ["scope": "row"], trial.trialID)
+            if case .served(let served) = page {
+                html.open("th", ["scope": "row"])
+                html.element("a", ["href": served.trialPrefix + String(trial.number)], trial.trialID)
+                html.close("th")
+            } else {
+                html.element("th", ["scope": "row"], trial.trialID)
+            }
             html.element("td", Self.statusWord(trial, attempts: attempts))
             html.element("td", trial.score.map(reportNumber) ?? "–")
             html.element("td", "\(attempts.count)")
@@ -456,6 +546,9 @@ public struct HTMLReport: Sendable {
         .bar{fill:var(--ok)}.s-running{fill:none;stroke:var(--int);stroke-width:1.5}
         .stop{background:var(--card);padding:.5rem .7rem;border-left:4px solid var(--fail)}
         .scroll table{min-width:max-content}
+        .crumbs,.live{margin:.2rem 0;color:var(--muted)}.live:empty{display:none}
+        .trouble{color:var(--fail);font-weight:600}.filter{display:block;margin:.4rem 0}.shown{margin-left:.6rem}
+        button.sort{font:inherit;font-weight:600;background:none;border:0;padding:0;color:inherit;cursor:pointer}
         @media print{.scroll,pre{overflow:visible;max-height:none}\
         details::details-content{content-visibility:visible;display:block}
         nav{display:none}body{max-width:none}}

@@ -1,0 +1,106 @@
+import Foundation
+import TunerJournal
+import TunerReports
+
+/// The journals a dashboard has open, read-only, and what it last read of each.
+///
+/// A journal is opened once and kept: its connection's `data_version` tells whether another
+/// process committed since the last look, and a page is read and rendered again only then.
+/// A journal replaced by another file (a new inode) is opened anew; one that cannot be read is
+/// reported as such, and looked at again on the next request.
+actor JournalCache {
+    /// One open journal and what was made from its last state.
+    struct Open {
+        var journal: StudyJournal
+        var file: FileIdentity
+        var version: Int
+        /// Which opening this is, so that two files' states never share a number.
+        var generation: UInt64
+        var pages: [String: String] = [:]
+    }
+
+    /// Which file a path names now.
+    struct FileIdentity: Equatable {
+        var device: UInt64
+        var inode: UInt64
+
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
+    }
+
+    /// The state of a journal as the change signal reports it.
+    enum State: Equatable, Sendable {
+        /// Readable; the number changes whenever the journal does.
+        case version(UInt64)
+        /// Not readable now, and why.
+        case unreadable(String)
+    }
+
+    private var open: [String: Open] = [:]
+    /// How many journals were opened.
+    private var openings: UInt64 = 0
+
+    /// The journal at `path`, opened or reopened as the file requires, and its change number.
+    private func current(_ path: String) throws -> Open {
+        let identity = FileIdentity(path: path)
+        if var cached = open[path], cached.file == identity {
+            let version = try cached.journal.dataVersion()
+            if version != cached.version {
+                cached.version = version
+                cached.pages = [:]
+                open[path] = cached
+            }
+            return cached
+        }
+        open[path] = nil
+        let journal = try StudyJournal.openForReading(at: path)
+        guard let identity = FileIdentity(path: path) else {
+            throw JournalError(.missing, path: path, "the journal went away while it was opened")
+        }
+        openings += 1
+        let fresh = Open(journal: journal, file: identity, version: try journal.dataVersion(), generation: openings)
+        open[path] = fresh
+        return fresh
+    }
+
+    /// The journal's change state now.
+    func state(_ path: String) -> State {
+        do {
+            let journal = try current(path)
+            // The generation tells files apart; the version, states of one file.
+            return .version(journal.generation << 32 | UInt64(truncatingIfNeeded: journal.version) & 0xffff_ffff)
+        } catch {
+            open[path] = nil
+            return .unreadable("\(error)")
+        }
+    }
+
+    /// The journal, to read.
+    func journal(_ path: String) throws -> StudyJournal {
+        do {
+            return try current(path).journal
+        } catch {
+            open[path] = nil
+            throw error
+        }
+    }
+
+    /// A page made from the journal's current state: kept until the journal changes.
+    func page(_ path: String, name: String, make: (StudyJournal) throws -> String) throws -> String {
+        let journal: Open
+        do {
+            journal = try current(path)
+        } catch {
+            open[path] = nil
+            throw error
+        }
+        if let page = journal.pages[name] { return page }
+        let page = try make(journal.journal)
+        open[path]?.pages[name] = page
+        return page
+    }
+}
