@@ -170,7 +170,9 @@ let package = Package(
                 "TunerStudy", "TunerTrainer", "TunerReports", "TunerTestSupport", "tuner",
                 .product(name: "Yams", package: "Yams"),
             ]),
-        .testTarget(name: "TunerServeTests", dependencies: ["TunerServe", "TunerSamples", "TunerTestSupport"]),
+        .testTarget(
+            name: "TunerServeTests",
+            dependencies: ["TunerServe", "TunerEngine", "TunerTestSupport", "TunerCrashWorker"], exclude: ["Scripts"]),
         .testTarget(name: "TunerExamplesTests", dependencies: ["TunerExamples", "SwiftTuner", "TunerTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

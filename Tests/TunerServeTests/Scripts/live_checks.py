@@ -1,0 +1,107 @@
+"""Checks the live dashboard the way a person's browser sees it; prints one JSON object.
+
+Usage: python3 live_checks.py BASE_URL STUDY HOSTILE_STUDY PAYLOAD SCREENSHOT.png
+A search is writing STUDY while this runs. Headless Chromium through Selenium and chromedriver:
+- the list page links every study;
+- the study page follows its event stream: the trials table grows without a reload;
+- the trials table filters and sorts;
+- axe-core's accessibility violations, console messages (policy violations, errors);
+- the hostile study's page shows PAYLOAD as text and runs no script but the dashboard's;
+- a screenshot of the live page.
+"""
+import json
+import os
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+base, study, hostile, payload, screenshot = sys.argv[1:6]
+result = {"console": []}
+
+options = webdriver.ChromeOptions()
+options.binary_location = "/usr/bin/chromium"
+for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,1400"]:
+    options.add_argument(argument)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def console():
+    result["console"] += [entry["message"] for entry in driver.get_log("browser")]
+
+
+def wait(condition, seconds):
+    """Polls condition every 20 ms for at most seconds; returns its last value."""
+    deadline = time.monotonic() + seconds
+    value = condition()
+    while not value and time.monotonic() < deadline:
+        time.sleep(0.02)
+        value = condition()
+    return value
+
+
+def rows():
+    return driver.execute_script("return document.querySelectorAll('#trials tbody tr').length;")
+
+
+try:
+    driver.get(base + "/")
+    result["home_links"] = len(driver.find_elements(By.CSS_SELECTOR, "#studies tbody a"))
+    console()
+
+    driver.get(base + "/studies/" + study)
+    result["live_text"] = wait(lambda: driver.find_element(By.ID, "live").text, 15)
+    first = rows()
+    start = time.monotonic()
+    grown = wait(lambda: rows() > first, 30)
+    result["rows_first"] = first
+    result["rows_grew"] = bool(grown)
+    result["first_growth_seconds"] = round(time.monotonic() - start, 3)
+    # Several updates in place, no reload: the navigation entry stays the first one.
+    wait(lambda: int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-updates") or 0) >= 3, 30)
+    result["updates"] = int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-updates") or 0)
+    result["navigations"] = driver.execute_script("return performance.getEntriesByType('navigation').length;")
+    result["scripts"] = len(driver.find_elements(By.TAG_NAME, "script"))
+
+    # Filter by the first trial's id, then sort by the first column, twice (descending).
+    first_id = driver.execute_script("return document.querySelector('#trials tbody tr th').textContent.trim();")
+    box = driver.find_element(By.ID, "trials-filter")
+    box.send_keys(first_id)
+    result["filtered_rows"] = driver.execute_script(
+        "return Array.prototype.filter.call(document.querySelectorAll('#trials tbody tr'),"
+        " function (r) { return !r.hidden; }).length;")
+    driver.execute_script("var box = document.getElementById('trials-filter'); box.value = '';"
+                          " box.dispatchEvent(new Event('input'));")
+    button = driver.find_element(By.CSS_SELECTOR, "#trials thead th button.sort")
+    button.click()
+    button = driver.find_element(By.CSS_SELECTOR, "#trials thead th button.sort")
+    button.click()
+    result["sort"] = driver.execute_script("return document.querySelector('#trials thead th').getAttribute('aria-sort');")
+
+    driver.save_screenshot(screenshot)
+    result["screenshot_bytes"] = os.path.getsize(screenshot)
+
+    import axe_selenium_python
+    axe_path = os.path.join(os.path.dirname(axe_selenium_python.__file__), "node_modules", "axe-core", "axe.min.js")
+    with open(axe_path) as f:
+        axe_source = f.read()
+    # axe-core is injected by the driver, not by the page: the page's policy still governs the page.
+    driver.execute_script(axe_source)
+    report = driver.execute_async_script("var done = arguments[0]; axe.run().then(function(r) { done(r); });")
+    result["axe_violations"] = [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["html"][:200] for n in v["nodes"][:3]]} for v in report["violations"]]
+    console()
+
+    driver.get(base + "/studies/" + hostile)
+    body = driver.find_element(By.TAG_NAME, "body").text
+    result["payload_visible"] = payload in body
+    result["hostile_scripts"] = len(driver.find_elements(By.TAG_NAME, "script"))
+    result["hostile_images"] = len(driver.find_elements(By.CSS_SELECTOR, "main img"))
+    console()
+finally:
+    driver.quit()
+print(json.dumps(result))
