@@ -65,25 +65,33 @@ enum DashboardAssets {
             }
           }
 
-          function enhanceTable() {
-            var section = document.getElementById('trials');
-            var table = section && section.querySelector('table');
-            if (!table || table.getAttribute('data-enhanced')) { return; }
-            table.setAttribute('data-enhanced', 'yes');
+          // The filter outlives the refreshes: it is moved into each new copy of the table's
+          // section, with its text, focus and selection kept.
+          var filterLabel = null;
+
+          function makeFilter() {
             var label = document.createElement('label');
             label.className = 'filter';
             label.textContent = 'Filter trials ';
             var input = document.createElement('input');
             input.type = 'search';
             input.id = 'trials-filter';
-            input.value = filterText;
             input.addEventListener('input', function () { filterText = input.value; applyTable(); });
             label.appendChild(input);
             var count = document.createElement('span');
             count.id = 'trials-shown';
             count.className = 'shown';
             label.appendChild(count);
-            section.insertBefore(label, section.querySelector('.scroll'));
+            return label;
+          }
+
+          function enhanceTable() {
+            var section = document.getElementById('trials');
+            var table = section && section.querySelector('table');
+            if (!table || table.getAttribute('data-enhanced')) { return; }
+            table.setAttribute('data-enhanced', 'yes');
+            if (!filterLabel) { filterLabel = makeFilter(); }
+            section.insertBefore(filterLabel, section.querySelector('.scroll'));
             var heads = table.tHead ? table.tHead.rows[0].cells : [];
             Array.prototype.forEach.call(heads, function (head, index) {
               var button = document.createElement('button');
@@ -117,6 +125,9 @@ enum DashboardAssets {
               .then(function (text) {
                 var next = new DOMParser().parseFromString(text, 'text/html');
                 var main = document.querySelector('main'), nextMain = next.querySelector('main');
+                var input = filterLabel && filterLabel.querySelector('input');
+                var focused = input && document.activeElement === input;
+                var start = focused ? input.selectionStart : null, end = focused ? input.selectionEnd : null;
                 if (main && nextMain) {
                   var open = openDetails(main);
                   main.replaceWith(document.adoptNode(nextMain));
@@ -129,6 +140,10 @@ enum DashboardAssets {
                   if (mine && theirs) { mine.replaceWith(document.adoptNode(theirs)); }
                 });
                 enhanceTable();
+                if (focused) {
+                  input.focus();
+                  input.setSelectionRange(start, end);
+                }
                 count += 1;
                 body.setAttribute('data-updates', String(count));
                 say('Live: updated ' + new Date().toLocaleTimeString(), false);

@@ -46,7 +46,11 @@ final class DashboardBrowserTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(result["updates"] as? Int ?? 0, 3)
         XCTAssertEqual(result["navigations"] as? Int, 1, "updated in place, not reloaded")
         XCTAssertEqual(result["scripts"] as? Int, 1, "the dashboard's script only")
-        XCTAssertEqual(result["filtered_rows"] as? Int, 1, "the filter keeps the one matching trial")
+        XCTAssertEqual(result["filter_kept"] as? Bool, true, "the filter keeps its text and focus across updates")
+        let filter = result["filter"] as? [String: Int] ?? [:]
+        XCTAssertEqual(filter["wrong"], 0, "the filter shows exactly the matching rows: \(filter)")
+        XCTAssertGreaterThanOrEqual(filter["shown"] ?? 0, 1, "\(filter)")
+        XCTAssertLessThan(filter["shown"] ?? 0, filter["rows"] ?? 0, "\(filter)")
         XCTAssertEqual(result["sort"] as? String, "descending", "a second click sorts descending")
         XCTAssertGreaterThan(result["screenshot_bytes"] as? Int ?? 0, 30_000, "the screenshot is not blank")
         XCTAssertEqual(

@@ -66,23 +66,36 @@ try:
     result["navigations"] = driver.execute_script("return performance.getEntriesByType('navigation').length;")
     result["scripts"] = len(driver.find_elements(By.TAG_NAME, "script"))
 
-    # Filter by the first trial's id, then sort by the first column, twice (descending).
-    first_id = driver.execute_script("return document.querySelector('#trials tbody tr th').textContent.trim();")
-    box = driver.find_element(By.ID, "trials-filter")
-    box.send_keys(first_id)
-    result["filtered_rows"] = driver.execute_script(
-        "return Array.prototype.filter.call(document.querySelectorAll('#trials tbody tr'),"
-        " function (r) { return !r.hidden; }).length;")
-    driver.execute_script("var box = document.getElementById('trials-filter'); box.value = '';"
-                          " box.dispatchEvent(new Event('input'));")
-    button = driver.find_element(By.CSS_SELECTOR, "#trials thead th button.sort")
-    button.click()
-    button = driver.find_element(By.CSS_SELECTOR, "#trials thead th button.sort")
-    button.click()
-    result["sort"] = driver.execute_script("return document.querySelector('#trials thead th').getAttribute('aria-sort');")
-
+    # The page as a person opening it sees it, updated in place.
+    driver.execute_script("window.scrollTo(0, 0);")
     driver.save_screenshot(screenshot)
     result["screenshot_bytes"] = os.path.getsize(screenshot)
+
+    # Filter by the first trial's id, typed while the page updates: the box keeps its text and
+    # focus across updates. Then sort by the first column, twice (descending).
+    first_id = driver.execute_script("return document.querySelector('#trials tbody tr th').textContent.trim();")
+    before = int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-updates") or 0)
+    box = driver.find_element(By.ID, "trials-filter")
+    box.click()
+    for character in first_id:
+        driver.switch_to.active_element.send_keys(character)
+        time.sleep(0.05)
+    wait(lambda: int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-updates") or 0) > before + 1, 10)
+    result["filter_kept"] = driver.execute_script(
+        "var box = document.getElementById('trials-filter');"
+        " return box.value === arguments[0] && document.activeElement === box;", first_id)
+    result["filter"] = driver.execute_script(
+        "var needle = arguments[0].toLowerCase(), shown = 0, wrong = 0, rows = document.querySelectorAll('#trials tbody tr');"
+        " rows.forEach(function (r) { var has = r.textContent.toLowerCase().indexOf(needle) >= 0;"
+        " if (!r.hidden) { shown += 1; } if (has === r.hidden) { wrong += 1; } });"
+        " return {shown: shown, rows: rows.length, wrong: wrong};", first_id)
+    driver.execute_script("var box = document.getElementById('trials-filter'); box.value = '';"
+                          " box.dispatchEvent(new Event('input'));")
+    # A click is one script turn: it cannot land between an update's removal and insertion.
+    for _ in range(2):
+        driver.execute_script("document.querySelector('#trials thead th button.sort').click();")
+    result["sort"] = driver.execute_script("return document.querySelector('#trials thead th').getAttribute('aria-sort');")
+
 
     import axe_selenium_python
     axe_path = os.path.join(os.path.dirname(axe_selenium_python.__file__), "node_modules", "axe-core", "axe.min.js")
