@@ -26,6 +26,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "SwiftTuner", targets: ["SwiftTuner"]),
+        // The live dashboard as a library (`tuner serve` runs it): Hummingbird, kept out of the umbrella.
+        .library(name: "SwiftTunerServe", targets: ["TunerServe"]),
         .executable(name: "tuner", targets: ["tuner"]),
     ],
     dependencies: [

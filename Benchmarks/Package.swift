@@ -16,6 +16,7 @@ let package = Package(
             name: "TunerBenchmarks",
             dependencies: [
                 .product(name: "SwiftTuner", package: "SwiftTuner"),
+                .product(name: "SwiftTunerServe", package: "SwiftTuner"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], exclude: ["peers"]),

@@ -96,7 +96,9 @@ enum DashboardAPI {
                     message: attempt.message, trace: attempt.trace, startedAt: attempt.startedAt,
                     endedAt: attempt.endedAt, durationSeconds: attempt.duration, score: attempt.score,
                     epochs: try attempt.id.map { id in
-                        try journal.epochMetrics(ofAttempt: id).map { Epoch(epoch: $0.epoch, name: $0.name, value: $0.value) }
+                        try journal.epochMetrics(ofAttempt: id).map {
+                            Epoch(epoch: $0.epoch, name: $0.name, value: $0.value)
+                        }
                     } ?? [])
             }
         }

@@ -139,6 +139,8 @@ enum DashboardAssets {
                   var theirs = next.querySelector('header ' + selector);
                   if (mine && theirs) { mine.replaceWith(document.adoptNode(theirs)); }
                 });
+                var at = next.body && next.body.getAttribute('data-journal-time');
+                if (at) { body.setAttribute('data-journal-time', at); }
                 enhanceTable();
                 if (focused) {
                   input.focus();
@@ -179,131 +181,456 @@ enum DashboardAssets {
           "info": {
             "title": "SwiftTuner dashboard API",
             "version": "1",
-            "description": "Read-only access to the studies tuner serve serves. Every study is addressed by the key that /api/studies gives."
+            "description": "Read-only: the studies tuner serve serves, each addressed by its key from /api/studies."
           },
           "paths": {
             "/api/studies": {
               "get": {
                 "summary": "Every study served, with its overview.",
                 "responses": {
-                  "200": {"description": "The studies.", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/ListedStudy"}}}}}
+                  "200": {
+                    "description": "The studies.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "$ref": "#/components/schemas/ListedStudy"
+                          }
+                        }
+                      }
+                    }
+                  }
                 }
               }
             },
             "/api/studies/{key}": {
               "get": {
                 "summary": "One study's overview.",
-                "parameters": [{"$ref": "#/components/parameters/key"}],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/key"
+                  }
+                ],
                 "responses": {
-                  "200": {"description": "The study.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ListedStudy"}}}},
-                  "404": {"$ref": "#/components/responses/Error"},
-                  "503": {"$ref": "#/components/responses/Error"}
+                  "200": {
+                    "description": "The study.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ListedStudy"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Error"
+                  }
                 }
               }
             },
             "/api/studies/{key}/trials": {
               "get": {
-                "summary": "The study, its sessions, and every trial with its attempts and metric summaries (the shape of tuner export --format json).",
-                "parameters": [{"$ref": "#/components/parameters/key"}],
+                "summary": "Every trial with its attempts and metrics (as tuner export --format json).",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/key"
+                  }
+                ],
                 "responses": {
-                  "200": {"description": "The export.", "content": {"application/json": {"schema": {"type": "object", "required": ["study", "sessions", "trials"], "properties": {"study": {"type": "object"}, "sessions": {"type": "array", "items": {"type": "object"}}, "trials": {"type": "array", "items": {"type": "object"}}}}}}},
-                  "404": {"$ref": "#/components/responses/Error"},
-                  "500": {"$ref": "#/components/responses/Error"},
-                  "503": {"$ref": "#/components/responses/Error"}
+                  "200": {
+                    "description": "The export.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "study",
+                            "sessions",
+                            "trials"
+                          ],
+                          "properties": {
+                            "study": {
+                              "type": "object"
+                            },
+                            "sessions": {
+                              "type": "array",
+                              "items": {
+                                "type": "object"
+                              }
+                            },
+                            "trials": {
+                              "type": "array",
+                              "items": {
+                                "type": "object"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "500": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Error"
+                  }
                 }
               }
             },
             "/api/studies/{key}/trials/{number}": {
               "get": {
                 "summary": "One trial: every attempt with its trace, and every metric of every epoch.",
-                "parameters": [{"$ref": "#/components/parameters/key"}, {"name": "number", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}}],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/key"
+                  },
+                  {
+                    "name": "number",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  }
+                ],
                 "responses": {
-                  "200": {"description": "The trial.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Trial"}}}},
-                  "404": {"$ref": "#/components/responses/Error"},
-                  "500": {"$ref": "#/components/responses/Error"},
-                  "503": {"$ref": "#/components/responses/Error"}
+                  "200": {
+                    "description": "The trial.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Trial"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "500": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Error"
+                  }
                 }
               }
             }
           },
           "components": {
             "parameters": {
-              "key": {"name": "key", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._~-]+$"}}
+              "key": {
+                "name": "key",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string",
+                  "pattern": "^[A-Za-z0-9._~-]+$"
+                }
+              }
             },
             "responses": {
-              "Error": {"description": "What went wrong.", "content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "object", "properties": {"message": {"type": "string"}}}}}}}}
+              "Error": {
+                "description": "What went wrong.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "type": "object",
+                      "properties": {
+                        "error": {
+                          "type": "object",
+                          "properties": {
+                            "message": {
+                              "type": "string"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
             },
             "schemas": {
-              "Number": {"oneOf": [{"type": "number"}, {"type": "string", "enum": ["nan", "inf", "-inf"]}]},
+              "Number": {
+                "oneOf": [
+                  {
+                    "type": "number"
+                  },
+                  {
+                    "type": "string",
+                    "enum": [
+                      "nan",
+                      "inf",
+                      "-inf"
+                    ]
+                  }
+                ]
+              },
               "ListedStudy": {
                 "type": "object",
-                "required": ["key", "folder"],
+                "required": [
+                  "key",
+                  "folder"
+                ],
                 "properties": {
-                  "key": {"type": "string"},
-                  "folder": {"type": "string"},
-                  "error": {"type": "string", "description": "Why the journal cannot be read; the overview is then absent."},
-                  "overview": {"$ref": "#/components/schemas/Overview"}
+                  "key": {
+                    "type": "string"
+                  },
+                  "folder": {
+                    "type": "string"
+                  },
+                  "error": {
+                    "type": "string",
+                    "description": "Why the journal cannot be read; the overview is then absent."
+                  },
+                  "overview": {
+                    "$ref": "#/components/schemas/Overview"
+                  }
                 }
               },
               "Overview": {
                 "type": "object",
-                "required": ["name", "tuner", "objective", "direction", "status", "trials", "trialsByStatus", "consecutiveFailedTrials", "sessions", "liveWorkers", "totalSeconds"],
+                "required": [
+                  "name",
+                  "tuner",
+                  "objective",
+                  "direction",
+                  "status",
+                  "trials",
+                  "trialsByStatus",
+                  "consecutiveFailedTrials",
+                  "sessions",
+                  "liveWorkers",
+                  "totalSeconds"
+                ],
                 "properties": {
-                  "name": {"type": "string"},
-                  "tuner": {"type": "string"},
-                  "objective": {"type": "string"},
-                  "direction": {"type": "string", "enum": ["min", "max"]},
-                  "status": {"type": "string", "enum": ["not started", "running", "completed", "stopped"]},
-                  "stopReason": {"type": "string"},
-                  "stopMessage": {"type": "string"},
-                  "writerAlive": {"type": "boolean"},
-                  "trials": {"type": "integer"},
-                  "trialsByStatus": {"type": "object", "additionalProperties": {"type": "integer"}},
-                  "consecutiveFailedTrials": {"type": "integer"},
-                  "maxConsecutiveFailedTrials": {"type": "integer"},
-                  "maxTrials": {"type": "integer"},
-                  "best": {"type": "object", "required": ["number", "id", "score"], "properties": {"number": {"type": "integer"}, "id": {"type": "string"}, "score": {"$ref": "#/components/schemas/Number"}}},
-                  "sessions": {"type": "integer"},
-                  "liveWorkers": {"type": "array", "items": {"type": "string"}},
-                  "lastActivity": {"type": "number"},
-                  "totalSeconds": {"type": "number"}
+                  "name": {
+                    "type": "string"
+                  },
+                  "tuner": {
+                    "type": "string"
+                  },
+                  "objective": {
+                    "type": "string"
+                  },
+                  "direction": {
+                    "type": "string",
+                    "enum": [
+                      "min",
+                      "max"
+                    ]
+                  },
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "not started",
+                      "running",
+                      "completed",
+                      "stopped"
+                    ]
+                  },
+                  "stopReason": {
+                    "type": "string"
+                  },
+                  "stopMessage": {
+                    "type": "string"
+                  },
+                  "writerAlive": {
+                    "type": "boolean"
+                  },
+                  "trials": {
+                    "type": "integer"
+                  },
+                  "trialsByStatus": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "integer"
+                    }
+                  },
+                  "consecutiveFailedTrials": {
+                    "type": "integer"
+                  },
+                  "maxConsecutiveFailedTrials": {
+                    "type": "integer"
+                  },
+                  "maxTrials": {
+                    "type": "integer"
+                  },
+                  "best": {
+                    "type": "object",
+                    "required": [
+                      "number",
+                      "id",
+                      "score"
+                    ],
+                    "properties": {
+                      "number": {
+                        "type": "integer"
+                      },
+                      "id": {
+                        "type": "string"
+                      },
+                      "score": {
+                        "$ref": "#/components/schemas/Number"
+                      }
+                    }
+                  },
+                  "sessions": {
+                    "type": "integer"
+                  },
+                  "liveWorkers": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "lastActivity": {
+                    "type": "number"
+                  },
+                  "totalSeconds": {
+                    "type": "number"
+                  }
                 }
               },
               "Trial": {
                 "type": "object",
-                "required": ["number", "id", "status", "seed", "hyperparameters", "startedAt", "attempts"],
+                "required": [
+                  "number",
+                  "id",
+                  "status",
+                  "seed",
+                  "hyperparameters",
+                  "startedAt",
+                  "attempts"
+                ],
                 "properties": {
-                  "number": {"type": "integer"},
-                  "id": {"type": "string"},
-                  "status": {"type": "string"},
-                  "score": {"$ref": "#/components/schemas/Number"},
-                  "bestEpoch": {"type": "integer"},
-                  "seed": {"type": "string"},
-                  "hyperparameters": {"type": "object", "additionalProperties": {"type": ["number", "string", "boolean"]}},
-                  "errorType": {"type": "string"},
-                  "message": {"type": "string"},
-                  "startedAt": {"type": "number"},
-                  "endedAt": {"type": "number"},
-                  "attempts": {"type": "array", "items": {"$ref": "#/components/schemas/Attempt"}}
+                  "number": {
+                    "type": "integer"
+                  },
+                  "id": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "type": "string"
+                  },
+                  "score": {
+                    "$ref": "#/components/schemas/Number"
+                  },
+                  "bestEpoch": {
+                    "type": "integer"
+                  },
+                  "seed": {
+                    "type": "string"
+                  },
+                  "hyperparameters": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": [
+                        "number",
+                        "string",
+                        "boolean"
+                      ]
+                    }
+                  },
+                  "errorType": {
+                    "type": "string"
+                  },
+                  "message": {
+                    "type": "string"
+                  },
+                  "startedAt": {
+                    "type": "number"
+                  },
+                  "endedAt": {
+                    "type": "number"
+                  },
+                  "attempts": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Attempt"
+                    }
+                  }
                 }
               },
               "Attempt": {
                 "type": "object",
-                "required": ["number", "outcome", "counted", "graceful", "session", "startedAt", "epochs"],
+                "required": [
+                  "number",
+                  "outcome",
+                  "counted",
+                  "graceful",
+                  "session",
+                  "startedAt",
+                  "epochs"
+                ],
                 "properties": {
-                  "number": {"type": "integer"},
-                  "outcome": {"type": "string"},
-                  "counted": {"type": "boolean"},
-                  "graceful": {"type": "boolean"},
-                  "session": {"type": "integer"},
-                  "errorType": {"type": "string"},
-                  "message": {"type": "string"},
-                  "trace": {"type": "string"},
-                  "startedAt": {"type": "number"},
-                  "endedAt": {"type": "number"},
-                  "durationSeconds": {"type": "number"},
-                  "score": {"$ref": "#/components/schemas/Number"},
-                  "epochs": {"type": "array", "items": {"type": "object", "required": ["epoch", "name"], "properties": {"epoch": {"type": "integer"}, "name": {"type": "string"}, "value": {"$ref": "#/components/schemas/Number"}}}}
+                  "number": {
+                    "type": "integer"
+                  },
+                  "outcome": {
+                    "type": "string"
+                  },
+                  "counted": {
+                    "type": "boolean"
+                  },
+                  "graceful": {
+                    "type": "boolean"
+                  },
+                  "session": {
+                    "type": "integer"
+                  },
+                  "errorType": {
+                    "type": "string"
+                  },
+                  "message": {
+                    "type": "string"
+                  },
+                  "trace": {
+                    "type": "string"
+                  },
+                  "startedAt": {
+                    "type": "number"
+                  },
+                  "endedAt": {
+                    "type": "number"
+                  },
+                  "durationSeconds": {
+                    "type": "number"
+                  },
+                  "score": {
+                    "$ref": "#/components/schemas/Number"
+                  },
+                  "epochs": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "epoch",
+                        "name"
+                      ],
+                      "properties": {
+                        "epoch": {
+                          "type": "integer"
+                        },
+                        "name": {
+                          "type": "string"
+                        },
+                        "value": {
+                          "$ref": "#/components/schemas/Number"
+                        }
+                      }
+                    }
+                  }
                 }
               }
             }

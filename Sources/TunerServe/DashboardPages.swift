@@ -62,7 +62,8 @@ enum DashboardPages {
                 html.element("td", entry.folder)
                 switch overview {
                 case .success(let study):
-                    html.element("td", study.status == "stopped" ? "stopped (\(study.stopReason ?? "?"))" : study.status)
+                    html.element(
+                        "td", study.status == "stopped" ? "stopped (\(study.stopReason ?? "?"))" : study.status)
                     html.element("td", "\(study.trials)")
                     html.element(
                         "td",

@@ -189,9 +189,8 @@ public struct DashboardServer: Sendable {
     }
 
     static func overview(_ entry: StudyCatalog.Entry, cache: JournalCache) async -> Result<StudyOverview, any Error> {
-        // Read each time, not kept: whether a writer lives can change while its journal does not.
         do {
-            return .success(StudyOverview(try StudyStatus(journal: try await cache.journal(entry.path))))
+            return .success(StudyOverview(try await cache.status(entry.path)))
         } catch {
             return .failure(error)
         }
@@ -222,7 +221,8 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         } catch {
-            response = try HTTPError(.internalServerError, message: "\(error)").response(from: request, context: context)
+            response = try HTTPError(.internalServerError, message: "\(error)").response(
+                from: request, context: context)
         }
         for (name, value) in DashboardServer.securityHeaders { response.headers[name] = value }
         return response

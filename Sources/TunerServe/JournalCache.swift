@@ -17,6 +17,7 @@ actor JournalCache {
         /// Which opening this is, so that two files' states never share a number.
         var generation: UInt64
         var pages: [String: String] = [:]
+        var status: StudyStatus?
     }
 
     /// Which file a path names now.
@@ -52,6 +53,7 @@ actor JournalCache {
             if version != cached.version {
                 cached.version = version
                 cached.pages = [:]
+                cached.status = nil
                 open[path] = cached
             }
             return cached
@@ -87,6 +89,22 @@ actor JournalCache {
             open[path] = nil
             throw error
         }
+    }
+
+    /// The study's status: read once per state of the journal, its writer's and workers'
+    /// liveness looked at each time.
+    func status(_ path: String) throws -> StudyStatus {
+        let journal: Open
+        do {
+            journal = try current(path)
+        } catch {
+            open[path] = nil
+            throw error
+        }
+        if let status = journal.status { return status.rechecked(journal: journal.journal) }
+        let status = try StudyStatus(journal: journal.journal)
+        open[path]?.status = status
+        return status
     }
 
     /// A page made from the journal's current state: kept until the journal changes.

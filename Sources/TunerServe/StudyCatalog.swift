@@ -82,7 +82,8 @@ public struct StudyCatalog: Sendable {
                     guard let kind = try? manager.attributesOfItem(atPath: child)[.type] as? FileAttributeType,
                         kind == .typeDirectory
                     else { continue }
-                    queue.append((relative == "." ? name : (relative as NSString).appendingPathComponent(name), level + 1))
+                    queue.append(
+                        (relative == "." ? name : (relative as NSString).appendingPathComponent(name), level + 1))
                 }
             }
         }
@@ -110,7 +111,9 @@ public struct StudyCatalog: Sendable {
         let last = (folder as NSString).lastPathComponent
         let safe = String(
             last.unicodeScalars.map { scalar -> Character in
-                let allowed = scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar))
+                let allowed =
+                    scalar.isASCII
+                    && (CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar))
                 return allowed ? Character(scalar) : "_"
             })
         return safe.isEmpty || safe == "." || safe == ".." ? "study" : safe

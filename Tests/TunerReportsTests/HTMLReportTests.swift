@@ -59,6 +59,25 @@ final class HTMLReportTests: XCTestCase {
         XCTAssert(html.contains("Model too large! It contains 1271 params."))
     }
 
+    func testTheFailureRateAgainstEachHyperparameterShowsWhereTrialsFail() throws {
+        // The iris study refuses models over 500 parameters: its widest layers always fail.
+        let journal = try StudyJournal.openForReading(at: fixturePath("journals/iris-random/journal.sqlite"))
+        let html = HTMLReport(snapshot: try StudySnapshot(journal: journal)).render()
+        let start = try XCTUnwrap(html.range(of: "<table class=\"rates\">"))
+        let end = try XCTUnwrap(html.range(of: "</table>", range: start.upperBound..<html.endIndex))
+        let table = String(html[start.lowerBound..<end.upperBound])
+        let rows = table.components(separatedBy: "<tr><th scope=\"row\">").dropFirst().map {
+            $0.replacingOccurrences(of: "(<[^>]+>)+", with: "|", options: .regularExpression)
+        }
+        XCTAssert(rows.contains("units|88 to 96|3|3|100 %|"), "\(rows)")
+        XCTAssert(rows.contains("units|8 to under 24|2|0|0 %|"), "\(rows)")
+        XCTAssert(rows.contains("activation|tanh|7|4|57 %|"), "\(rows)")
+        // Every ended attempt but interruptions is counted once per hyperparameter it has.
+        let ended = try journal.attempts().filter { $0.outcome != nil && $0.outcome != .interrupted }.count
+        let activation = rows.filter { $0.hasPrefix("activation|") }.compactMap { Int($0.split(separator: "|")[2]) }
+        XCTAssertEqual(activation.reduce(0, +), ended)
+    }
+
     func testTheReportIsDeterministic() throws {
         let snapshot = try trainedStudy()
         XCTAssertEqual(HTMLReport(snapshot: snapshot).render(), HTMLReport(snapshot: snapshot).render())

@@ -28,7 +28,9 @@ final class DashboardBrowserTests: XCTestCase {
             ChildProcess.executable("TunerCrashWorker"), [folder.path, "random", "9", "80", "150000"])
         defer { worker.signal(SIGKILL); worker.waitUntilExit() }
         XCTAssert(
-            waitUntil { FileManager.default.fileExists(atPath: Tuner.journalPath(directory: folder.path, projectName: "crash")) })
+            waitUntil {
+                FileManager.default.fileExists(atPath: Tuner.journalPath(directory: folder.path, projectName: "crash"))
+            })
         let dashboard = try ServedDashboard(folder: folder.path)
         let shot = (folder.path as NSString).appendingPathComponent("live.png")
         let script = repositoryRoot.appendingPathComponent("Tests/TunerServeTests/Scripts/live_checks.py").path
@@ -37,7 +39,8 @@ final class DashboardBrowserTests: XCTestCase {
             [script, "http://127.0.0.1:\(dashboard.port)", "crash", hostileKey, "<script>alert('x')</script>", shot])
         XCTAssertEqual(run.code, 0, run.stdout + run.stderr)
         let json = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
-        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], run.stderr)
+        let result = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], run.stderr)
 
         XCTAssertEqual(result["home_links"] as? Int, 2, "both studies listed")
         XCTAssertEqual(result["live_text"] as? String, "Live: following the journal")
@@ -58,7 +61,9 @@ final class DashboardBrowserTests: XCTestCase {
             "\(result["axe_violations"] ?? "")")
         let console = result["console"] as? [String] ?? []
         XCTAssertEqual(
-            console.filter { $0.contains("Content Security Policy") || $0.contains("Refused") || $0.contains("SEVERE") },
+            console.filter {
+                $0.contains("Content Security Policy") || $0.contains("Refused") || $0.contains("SEVERE")
+            },
             [], "\(console)")
         XCTAssertEqual(result["payload_visible"] as? Bool, true, "the hostile payload shows as text")
         XCTAssertEqual(result["hostile_scripts"] as? Int, 1, "no script but the dashboard's")

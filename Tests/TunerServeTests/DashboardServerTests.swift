@@ -35,7 +35,8 @@ final class DashboardServerTests: XCTestCase {
         ] {
             let answer = try dashboard.get(path)
             let policy = try XCTUnwrap(answer.headers["content-security-policy"], path)
-            XCTAssert(policy.hasPrefix("default-src 'none'; script-src 'self'; style-src 'self';"), "\(path): \(policy)")
+            XCTAssert(
+                policy.hasPrefix("default-src 'none'; script-src 'self'; style-src 'self';"), "\(path): \(policy)")
             XCTAssertFalse(policy.contains("unsafe"), path)
             XCTAssertEqual(answer.headers["x-content-type-options"], "nosniff", path)
             XCTAssertEqual(answer.headers["cache-control"], "no-store", path)
@@ -56,7 +57,7 @@ final class DashboardServerTests: XCTestCase {
         let page = try dashboard.get("/studies/iris-random")
         XCTAssertEqual(page.status, 200)
         XCTAssertNoThrow(try XMLDocument(data: Data(page.body.utf8), options: []), "well-formed")
-        XCTAssert(page.body.contains("<body data-events=\"/studies/iris-random/events\">"))
+        XCTAssert(page.body.contains("<body data-events=\"/studies/iris-random/events\" data-journal-time=\""))
         XCTAssert(page.body.contains("<link rel=\"stylesheet\" href=\"/assets/report.css\"/>"))
         XCTAssert(page.body.contains("<a href=\"/studies/iris-random/trials/0\">0000</a>"))
         XCTAssert(page.body.contains("<dt>Failure streak</dt>"))
@@ -94,12 +95,14 @@ final class DashboardServerTests: XCTestCase {
         XCTAssert(bestPage.body.contains("Metrics of attempt"), "the metrics by epoch")
         XCTAssert(bestPage.body.contains("<th scope=\"col\">val_loss</th>"), "the metrics by epoch")
 
-        let api = try XCTUnwrap(try dashboard.json("/api/studies/guide-tolerate/trials/\(retried.number)") as? [String: Any])
+        let api = try XCTUnwrap(
+            try dashboard.json("/api/studies/guide-tolerate/trials/\(retried.number)") as? [String: Any])
         XCTAssertEqual(api["id"] as? String, retried.trialID)
         let listed = try XCTUnwrap(api["attempts"] as? [[String: Any]])
         XCTAssertEqual(listed.count, attempts.count)
         XCTAssertEqual(listed.compactMap { $0["trace"] as? String }.count, attempts.filter { $0.trace != nil }.count)
-        let bestAPI = try XCTUnwrap(try dashboard.json("/api/studies/guide-tolerate/trials/\(best.number)") as? [String: Any])
+        let bestAPI = try XCTUnwrap(
+            try dashboard.json("/api/studies/guide-tolerate/trials/\(best.number)") as? [String: Any])
         let bestAttempts = try XCTUnwrap(bestAPI["attempts"] as? [[String: Any]])
         XCTAssertFalse((bestAttempts.last?["epochs"] as? [Any] ?? []).isEmpty, "the epochs of the completing attempt")
     }
@@ -159,7 +162,9 @@ final class DashboardServerTests: XCTestCase {
         let path = (folder.path as NSString).appendingPathComponent("guide-failed/journal.sqlite")
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         let dashboard = try ServedDashboard(folder: folder.path)
-        for page in ["/", "/studies/guide-failed", "/api/studies/guide-failed/trials", "/studies/guide-failed/trials/1"] {
+        for page in [
+            "/", "/studies/guide-failed", "/api/studies/guide-failed/trials", "/studies/guide-failed/trials/1",
+        ] {
             XCTAssertEqual(try dashboard.get(page).status, 200, page)
         }
         _ = try dashboard.get("/studies/guide-failed/events", timeout: 2) { $0.contains("event: change") }

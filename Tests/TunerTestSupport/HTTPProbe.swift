@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A minimal HTTP/1.1 client over a loopback socket, for the dashboard's tests: one request,
@@ -42,7 +42,8 @@ public enum HTTPProbe {
 
     /// Sends bytes as they are (a malformed or hostile request) and returns what came back.
     public static func send(port: Int, raw: String, timeout: Double = 10) throws -> String {
-        String(decoding: try exchange(port: port, request: Array(raw.utf8), timeout: timeout, until: nil), as: UTF8.self)
+        String(
+            decoding: try exchange(port: port, request: Array(raw.utf8), timeout: timeout, until: nil), as: UTF8.self)
     }
 
     static func request(_ path: String, headers: [String: String]) -> [UInt8] {
@@ -105,7 +106,8 @@ public enum HTTPProbe {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         var body = String(text[split.upperBound...])
         if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }

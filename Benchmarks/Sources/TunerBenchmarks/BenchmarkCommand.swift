@@ -12,7 +12,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
             "SwiftTuner measured side by side with its peers (Optuna, KerasTuner, numpy, scikit-learn, keras+jax).",
         subcommands: [
             Journal.self, Trainer.self, Reports.self, Tuners.self, Proposals.self, Workers.self, WorkersChild.self,
-            WorkersRealChild.self, MLPObjective.self, ReportChild.self,
+            WorkersRealChild.self, MLPObjective.self, ReportChild.self, Serve.self, ServeChild.self, ServeWriter.self,
         ],
         defaultSubcommand: Journal.self)
 }
@@ -130,6 +130,42 @@ extension BenchmarkCommand {
                 try runProposalBenchmark(sizes: sizes, python: common.python, rounds: rounds, results: $0)
             }
         }
+    }
+
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "tuner serve's dashboard on a large study, against optuna-dashboard on as many trials.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Trials of the study (about three attempts each).") var trials = 10_000
+        @Option(help: "Keep the study in this folder, and use the one already there.") var keep: String?
+
+        func validate() throws {
+            if !(10...1_000_000).contains(trials) { throw ValidationError("--trials is 10 to 1,000,000") }
+        }
+
+        func run() throws {
+            try common.measure("serve") {
+                try runServeBenchmark(trials: trials, python: common.python, keep: keep, results: $0)
+            }
+        }
+    }
+
+    struct ServeChild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "serve-child", abstract: "The dashboard server of the serve benchmark.", shouldDisplay: false)
+        @Argument var directory: String
+
+        func run() async throws { try await serveChild(directory: directory) }
+    }
+
+    struct ServeWriter: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "serve-writer", abstract: "The search the serve benchmark's page follows.",
+            shouldDisplay: false)
+        @Argument var directory: String
+        @Argument var trials: Int
+
+        func run() throws { try serveWriter(directory: directory, trials: trials) }
     }
 
     struct ReportChild: ParsableCommand {

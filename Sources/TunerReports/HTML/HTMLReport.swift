@@ -133,7 +133,10 @@ public struct HTMLReport: Sendable {
         }
         html.close("head")
         if case .served(let served) = page {
-            html.open("body", ["data-events": served.events])
+            // The newest instant the page shows, so that a live view can tell how fresh it is.
+            html.open(
+                "body",
+                ["data-events": served.events, "data-journal-time": snapshot.lastActivity.map { String($0) } ?? "0"])
         } else {
             html.open("body")
         }
@@ -368,6 +371,7 @@ public struct HTMLReport: Sendable {
             html.element("p", "Every attempt completed.")
         } else {
             errorTypesTable(&html)
+            failureRateTable(&html)
         }
         // Failed trials first, then the others that had a failed attempt, each by id.
         let listed = troubled.prefix(failureLimit).compactMap { snapshot.trial($0) }
@@ -447,6 +451,73 @@ public struct HTMLReport: Sendable {
             html.element("td", "\(group.trials.count)")
             html.element("td", "trial \(trialID(group.first.trial)), attempt \(group.first.number)")
             html.element("td", ReportText.message(group.first.message ?? ""))
+            html.close("tr")
+        }
+        closeTable(&html)
+    }
+
+    /// The share of failed attempts against each hyperparameter: for each value, or each
+    /// quarter of a numeric hyperparameter's values, how many attempts ended and how many of
+    /// them failed (an interruption is not the configuration's failure and is left out).
+    func failureRateTable(_ html: inout HTMLBuilder) {
+        struct Tally {
+            var values: [String: HyperParameterValue]
+            var ended: Int
+            var failed: Int
+        }
+        var tallies: [Tally] = []
+        for trial in snapshot.trials {
+            var ended = 0, failed = 0
+            for attempt in snapshot.attempts[trial.number] ?? [] {
+                guard let outcome = attempt.outcome, outcome != .interrupted else { continue }
+                ended += 1
+                if outcome != .completed { failed += 1 }
+            }
+            if ended > 0 { tallies.append(Tally(values: (try? trial.values()) ?? [:], ended: ended, failed: failed)) }
+        }
+        var rows: [(name: String, range: String, ended: Int, failed: Int)] = []
+        for name in snapshot.space.names {
+            let present = tallies.filter { $0.values[name] != nil }
+            guard !present.isEmpty else { continue }
+            let numbers = present.compactMap { $0.values[name]?.doubleValue }.sorted()
+            let distinct = Set(present.compactMap { $0.values[name]?.description })
+            if numbers.count == present.count, distinct.count > 4 {
+                // Quarters of the values seen: each bin's bounds are values the trials had.
+                var bounds: [Double] = []
+                for quarter in 1...3 { bounds.append(numbers[numbers.count * quarter / 4]) }
+                var lower = numbers[0]
+                for (index, upper) in (bounds + [numbers[numbers.count - 1]]).enumerated() {
+                    let inBin = present.filter { tally in
+                        guard let value = tally.values[name]?.doubleValue else { return false }
+                        if index == 3 { return value >= lower }
+                        return (index == 0 || value >= lower) && value < upper
+                    }
+                    let label = index == 3 ? "\(reportNumber(lower)) to \(reportNumber(upper))"
+                        : "\(reportNumber(lower)) to under \(reportNumber(upper))"
+                    if !inBin.isEmpty {
+                        rows.append(
+                            (name, label, inBin.reduce(0) { $0 + $1.ended }, inBin.reduce(0) { $0 + $1.failed }))
+                    }
+                    lower = upper
+                }
+            } else {
+                for value in distinct.sorted().prefix(12) {
+                    let inBin = present.filter { $0.values[name]?.description == value }
+                    rows.append((name, value, inBin.reduce(0) { $0 + $1.ended }, inBin.reduce(0) { $0 + $1.failed }))
+                }
+            }
+        }
+        guard !rows.isEmpty else { return }
+        openTable(
+            &html, caption: "Failed attempts against each hyperparameter (interruptions left out)",
+            columns: ["Hyperparameter", "Values", "Attempts", "Failed", "Failed share"], class: "rates")
+        for row in rows {
+            html.open("tr")
+            html.element("th", ["scope": "row"], row.name)
+            html.element("td", row.range)
+            html.element("td", "\(row.ended)")
+            html.element("td", "\(row.failed)")
+            html.element("td", "\(row.ended == 0 ? 0 : (row.failed * 200 + row.ended) / (row.ended * 2)) %")
             html.close("tr")
         }
         closeTable(&html)

@@ -71,7 +71,8 @@ public struct StudyOverview: Codable, Sendable, Equatable {
         }
         stopReason = last?.stopReason?.rawValue
         stopMessage = last?.stopReason == nil ? nil : last?.message
-        writerAlive = last?.worker == nil ? status.writerAlive : (last.map { status.liveWorkers.contains($0.worker ?? "") })
+        writerAlive =
+            last?.worker == nil ? status.writerAlive : (last.map { status.liveWorkers.contains($0.worker ?? "") })
         if last?.endedAt != nil { writerAlive = nil }
         trials = status.trials.count
         var counts: [String: Int] = [:]
@@ -80,7 +81,9 @@ public struct StudyOverview: Codable, Sendable, Equatable {
         consecutiveFailedTrials = status.study.streak
         maxConsecutiveFailedTrials = last?.searchLimits?.maxConsecutiveFailedTrials
         maxTrials = last?.searchLimits?.maxTrials
-        best = status.best.flatMap { trial in trial.score.map { Best(number: trial.number, id: trial.trialID, score: $0) } }
+        best = status.best.flatMap { trial in
+            trial.score.map { Best(number: trial.number, id: trial.trialID, score: $0) }
+        }
         sessions = status.sessions.count
         liveWorkers = status.liveWorkers
         let instants =

@@ -29,11 +29,20 @@ public struct StudyStatus: Sendable {
             (try journal.study(), try journal.trials(), try journal.sessions(), nil)
         }
         best = trials.best(by: study.objective)
+        self = rechecked(journal: journal)
+    }
+
+    /// The same status with whether its writer and its workers live looked at again: they can
+    /// change while the journal does not (a process dies).
+    public func rechecked(journal: StudyJournal) -> StudyStatus {
+        var status = self
+        status.writerAlive = nil
         if let last = sessions.last, last.endedAt == nil {
             // The lock is held exactly while its holder lives; it is looked at, never taken.
-            writerAlive = StudyLock.isHeld(path: journal.path + ".lock") ?? true
+            status.writerAlive = StudyLock.isHeld(path: journal.path + ".lock") ?? true
         }
-        if sessions.contains(where: { $0.worker != nil }) { liveWorkers = journal.liveWorkers() }
+        status.liveWorkers = sessions.contains(where: { $0.worker != nil }) ? journal.liveWorkers() : []
+        return status
     }
 
     /// The status as `tuner status` prints it, one fact a line.
