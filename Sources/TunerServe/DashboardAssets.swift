@@ -120,7 +120,7 @@ enum DashboardAssets {
           function refresh() {
             if (busy) { again = true; return; }
             busy = true;
-            fetch(location.pathname, { headers: { 'Accept': 'text/html' }, cache: 'no-store' })
+            fetch(location.pathname + location.search, { headers: { 'Accept': 'text/html' }, cache: 'no-store' })
               .then(function (response) { return response.text(); })
               .then(function (text) {
                 var next = new DOMParser().parseFromString(text, 'text/html');
@@ -130,6 +130,14 @@ enum DashboardAssets {
                 var start = focused ? input.selectionStart : null, end = focused ? input.selectionEnd : null;
                 if (main && nextMain) {
                   var open = openDetails(main);
+                  var picked = {};
+                  main.querySelectorAll('input[type=checkbox]').forEach(function (box) {
+                    picked[box.name + '=' + box.value] = box.checked;
+                  });
+                  nextMain.querySelectorAll('input[type=checkbox]').forEach(function (box) {
+                    var key = box.name + '=' + box.value;
+                    if (key in picked) { box.checked = picked[key]; }
+                  });
                   main.replaceWith(document.adoptNode(nextMain));
                   var details = document.querySelectorAll('main details');
                   open.forEach(function (i) { if (details[i]) { details[i].open = true; } });

@@ -43,12 +43,13 @@ enum DashboardPages {
         if rows.isEmpty {
             html.element("p", "No study journal (journal.sqlite) was found here. Start a search, then reload.")
         } else {
+            html.open("form", ["action": DashboardRoutes.compare, "method": "get"])
             html.open("div", ["class": "scroll"])
             html.open("table", ["id": "studies"])
             html.element("caption", "\(rows.count) stud\(rows.count == 1 ? "y" : "ies"), by folder")
             html.open("thead")
             html.open("tr")
-            for title in ["Study", "Folder", "Status", "Trials", "Failure streak", "Best", "Last activity"] {
+            for title in ["Compare", "Study", "Folder", "Status", "Trials", "Failure streak", "Best", "Last activity"] {
                 html.element("th", ["scope": "col"], title)
             }
             html.close("tr")
@@ -56,6 +57,11 @@ enum DashboardPages {
             html.open("tbody")
             for (entry, overview) in rows {
                 html.open("tr")
+                html.open("td")
+                html.empty(
+                    "input",
+                    ["type": "checkbox", "name": "study", "value": entry.key, "aria-label": "Compare \(entry.key)"])
+                html.close("td")
                 html.open("th", ["scope": "row"])
                 html.element("a", ["href": DashboardRoutes.study(entry.key)], entry.key)
                 html.close("th")
@@ -82,7 +88,91 @@ enum DashboardPages {
             html.close("tbody")
             html.close("table")
             html.close("div")
+            html.element("button", ["type": "submit"], "Compare the studies chosen")
+            html.close("form")
         }
+        html.close("main")
+        foot(&html)
+        return html.output
+    }
+
+    /// Studies side by side: their best values and counts in one table, then each one's
+    /// optimization history.
+    static func comparison(_ studies: [(entry: StudyCatalog.Entry, snapshot: Result<StudySnapshot, any Error>)])
+        -> String
+    {
+        var html = HTMLBuilder()
+        let names = studies.map(\.entry.key).joined(separator: ", ")
+        head(&html, title: "Comparing \(names) — tuner serve")
+        html.open("body", ["data-events": DashboardRoutes.catalogEvents])
+        html.open("header")
+        html.open("p", ["class": "crumbs"])
+        html.element("a", ["href": DashboardRoutes.home], "All studies")
+        html.close("p")
+        html.element("p", ["id": "live", "class": "live", "role": "status"], "")
+        html.element("h1", "Comparing \(studies.count) stud\(studies.count == 1 ? "y" : "ies")")
+        html.close("header")
+        html.open("main")
+        html.open("div", ["class": "scroll"])
+        html.open("table", ["id": "comparison"])
+        html.element("caption", "Best values and counts, side by side")
+        html.open("thead")
+        html.open("tr")
+        for title in [
+            "Study", "Tuner", "Objective", "Status", "Trials", "Completed", "Failed", "Best value", "Best trial",
+            "Failure streak", "Total time",
+        ] {
+            html.element("th", ["scope": "col"], title)
+        }
+        html.close("tr")
+        html.close("thead")
+        html.open("tbody")
+        for (entry, snapshot) in studies {
+            html.open("tr")
+            html.open("th", ["scope": "row"])
+            html.element("a", ["href": DashboardRoutes.study(entry.key)], entry.key)
+            html.close("th")
+            switch snapshot {
+            case .success(let study):
+                let objective = study.objective
+                let limit = study.limits?.maxConsecutiveFailedTrials
+                let cells = [
+                    study.study.tunerKind.rawValue,
+                    "\(objective.name) (\(objective.direction == .min ? "minimize" : "maximize"))",
+                    study.statusInWords, "\(study.trials.count)",
+                    "\(study.trials.count { $0.status == .completed })",
+                    "\(study.trials.count { $0.status == .failed })",
+                    study.bestTrial?.score.map(reportNumberText) ?? "–",
+                ]
+                for cell in cells { html.element("td", cell) }
+                html.open("td")
+                if let best = study.bestTrial {
+                    html.element(
+                        "a", ["href": DashboardRoutes.trialPrefix(entry.key) + String(best.number)], best.trialID)
+                } else {
+                    html.text("–")
+                }
+                html.close("td")
+                html.element("td", "\(study.study.streak)" + (limit.map { " of \($0)" } ?? ""))
+                html.element("td", "\(reportSeconds(study.totalTime)) s")
+            case .failure(let error):
+                html.open("td", ["colspan": "10", "class": "trouble"])
+                html.text("Cannot be read: \(ReportText.message("\(error)"))")
+                html.close("td")
+            }
+            html.close("tr")
+        }
+        html.close("tbody")
+        html.close("table")
+        html.close("div")
+        html.open("div", ["class": "side"])
+        for (index, (entry, snapshot)) in studies.enumerated() {
+            guard case .success(let study) = snapshot else { continue }
+            html.raw(
+                HTMLReport(snapshot: study).historyChart(
+                    idPrefix: "s\(index)-", title: "Optimization history of \(entry.key)"))
+        }
+        html.close("div")
         html.close("main")
         foot(&html)
         return html.output

@@ -5,6 +5,7 @@ enum DashboardRoutes {
     static let script = "/assets/dashboard.js"
     static let openAPI = "/api/openapi.json"
     static let catalogEvents = "/events"
+    static let compare = "/compare"
 
     static func study(_ key: String) -> String { "/studies/\(key)" }
     static func events(_ key: String) -> String { "/studies/\(key)/events" }

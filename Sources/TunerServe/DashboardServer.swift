@@ -34,7 +34,7 @@ public struct DashboardServer: Sendable {
         (
             .contentSecurityPolicy,
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+                + "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         ),
         (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
         (HTTPField.Name("Referrer-Policy")!, "no-referrer"),
@@ -88,6 +88,29 @@ public struct DashboardServer: Sendable {
             Self.body(DashboardAssets.script, type: "text/javascript; charset=utf-8")
         }
         router.get("/events") { _, _ in streams.catalog() }
+        router.get("/compare") { request, _ in
+            var entries: [StudyCatalog.Entry] = []
+            let keys = request.uri.queryParameters.getAll("study").map { String($0) }
+            for key in keys {
+                guard let entry = catalog.study(key) else {
+                    throw HTTPError(.notFound, message: "no study \(key) here")
+                }
+                if !entries.contains(entry) { entries.append(entry) }
+            }
+            guard !entries.isEmpty else {
+                throw HTTPError(.badRequest, message: "name the studies to compare: /compare?study=A&study=B")
+            }
+            var studies: [(StudyCatalog.Entry, Result<StudySnapshot, any Error>)] = []
+            for entry in entries {
+                do {
+                    let journal = try await cache.journal(entry.path)
+                    studies.append((entry, .success(try StudySnapshot(journal: journal, reading: .html))))
+                } catch {
+                    studies.append((entry, .failure(error)))
+                }
+            }
+            return Self.html(DashboardPages.comparison(studies))
+        }
         router.get("/studies/{key}") { _, context in
             let entry = try Self.entry(context, catalog)
             let key = entry.key

@@ -172,3 +172,24 @@ final class DashboardServerTests: XCTestCase {
         XCTAssertEqual(StudyLock.isHeld(path: path + ".lock") ?? false, false, "no writer's lock taken")
     }
 }
+
+extension DashboardServerTests {
+    func testStudiesAreComparedSideBySide() throws {
+        let folder = try fixtureFolder()
+        let dashboard = try ServedDashboard(folder: folder.path)
+        let home = try dashboard.get("/")
+        XCTAssert(home.body.contains("<form action=\"/compare\" method=\"get\">"))
+        XCTAssert(home.body.contains("name=\"study\" value=\"iris-random\""))
+        let page = try dashboard.get("/compare?study=guide-tolerate&study=iris-random&study=iris-random")
+        XCTAssertEqual(page.status, 200, page.body)
+        XCTAssertNoThrow(try XMLDocument(data: Data(page.body.utf8), options: []), "well-formed")
+        XCTAssert(page.body.contains("<h1>Comparing 2 studies</h1>"))
+        XCTAssert(page.body.contains("<a href=\"/studies/iris-random/trials/0\">0000</a>"), "the best trial's page")
+        XCTAssert(page.body.contains("Optimization history of guide-tolerate"))
+        XCTAssert(page.body.contains("Optimization history of iris-random"))
+        let ids = page.body.matches(of: /id="([^"]+)"/).map { String($0.1) }
+        XCTAssertEqual(Set(ids).count, ids.count, "every id once: \(ids)")
+        XCTAssertEqual(try dashboard.get("/compare?study=iris-random&study=nothing").status, 404)
+        XCTAssertEqual(try dashboard.get("/compare").status, 400)
+    }
+}

@@ -154,9 +154,18 @@ extension HTMLReport {
 
     // MARK: - Optimization history
 
-    func historySection(_ html: inout HTMLBuilder) {
-        html.open("section", ["id": "history", "aria-labelledby": "history-title"])
-        html.element("h2", ["id": "history-title"], "Optimization history")
+    /// One study's optimization history as a fragment of another page: its ids begin with
+    /// `idPrefix`, so that several studies' histories can share a page, and its heading is
+    /// `title`.
+    public func historyChart(idPrefix: String, title: String) -> String {
+        var html = HTMLBuilder()
+        historySection(&html, idPrefix: idPrefix, title: title)
+        return html.output
+    }
+
+    func historySection(_ html: inout HTMLBuilder, idPrefix: String = "", title: String = "Optimization history") {
+        html.open("section", ["id": "\(idPrefix)history", "aria-labelledby": "\(idPrefix)history-title"])
+        html.element("h2", ["id": "\(idPrefix)history-title"], title)
         let objective = snapshot.objective
         let trials = snapshot.trials
         let scores = trials.compactMap { $0.status == .completed ? $0.score : nil }
@@ -174,7 +183,7 @@ extension HTMLReport {
             }
             ?? "No trial completed."
         openChart(
-            &html, id: "history-chart", width: Int(width), height: Int(height),
+            &html, id: "\(idPrefix)history-chart", width: Int(width), height: Int(height),
             title: "\(objective.name) per trial", finding: finding)
         axes(
             &html, x: x, y: y, left: left, right: right, top: top, bottom: bottom, xLabel: "trial",
@@ -208,7 +217,7 @@ extension HTMLReport {
         if shown.count < trials.count {
             caption += " Showing \(shown.count) of \(trials.count) trials, evenly sampled."
         }
-        closeChart(&html, id: "history-chart", caption: caption)
+        closeChart(&html, id: "\(idPrefix)history-chart", caption: caption)
         html.close("section")
     }
 

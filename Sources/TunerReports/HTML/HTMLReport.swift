@@ -619,6 +619,7 @@ public struct HTMLReport: Sendable {
         .scroll table{min-width:max-content}
         .crumbs,.live{margin:.2rem 0;color:var(--muted)}.live:empty{display:none}
         .trouble{color:var(--fail);font-weight:600}.filter{display:block;margin:.4rem 0}.shown{margin-left:.6rem}
+        .side{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,560px),1fr));gap:0 1.5rem}
         button.sort{font:inherit;font-weight:600;background:none;border:0;padding:0;color:inherit;cursor:pointer}
         @media print{.scroll,pre{overflow:visible;max-height:none}\
         details::details-content{content-visibility:visible;display:block}
