@@ -318,6 +318,11 @@ extension StudyJournal {
         }
     }
 
+    /// The names of every metric any attempt reported per epoch, in code-point order.
+    public func metricNames() throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT name FROM epochMetric ORDER BY name") }
+    }
+
     /// One metric's per-epoch values for every attempt that reported it: attempt id → values
     /// by epoch (NaN where the stored value was not finite).
     public func learningCurves(metric: String) throws -> [Int64: [Double]] {

@@ -111,19 +111,27 @@ public struct DashboardServer: Sendable {
             }
             return Self.html(DashboardPages.comparison(studies))
         }
-        router.get("/studies/{key}") { _, context in
+        router.get("/studies/{key}") { request, context in
             let entry = try Self.entry(context, catalog)
             let key = entry.key
+            let chosen = request.uri.queryParameters.get("metric").map { String($0) }
             do {
-                let page = try await cache.page(entry.path, name: "study") { journal in
-                    let snapshot = try StudySnapshot(journal: journal, reading: .html)
+                let page = try await cache.page(entry.path, name: "study|" + (chosen ?? "")) { journal in
+                    let metrics = try journal.metricNames()
+                    if let chosen, !metrics.contains(chosen) {
+                        throw HTTPError(.notFound, message: "no attempt reported a metric named \(chosen)")
+                    }
+                    let snapshot = try StudySnapshot(journal: journal, reading: .html, curvesOf: chosen)
                     let served = HTMLReport.ServedPage(
                         home: DashboardRoutes.home, stylesheet: DashboardRoutes.stylesheet,
                         script: DashboardRoutes.script, events: DashboardRoutes.events(key),
-                        trialPrefix: DashboardRoutes.trialPrefix(key))
+                        trialPrefix: DashboardRoutes.trialPrefix(key), address: DashboardRoutes.study(key),
+                        metrics: metrics)
                     return HTMLReport(snapshot: snapshot, page: .served(served)).render()
                 }
                 return Self.html(page)
+            } catch let error as HTTPError {
+                throw error
             } catch {
                 return Self.html(
                     DashboardPages.unreadable(key: key, message: "\(error)"), status: .serviceUnavailable)

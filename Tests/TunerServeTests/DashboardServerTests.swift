@@ -193,3 +193,20 @@ extension DashboardServerTests {
         XCTAssertEqual(try dashboard.get("/compare").status, 400)
     }
 }
+
+extension DashboardServerTests {
+    func testTheLearningCurvesDrawTheMetricChosenOnThePage() throws {
+        let folder = try fixtureFolder()
+        let dashboard = try ServedDashboard(folder: folder.path)
+        let page = try dashboard.get("/studies/iris-random")
+        XCTAssert(page.body.contains("<form class=\"metric\" method=\"get\" action=\"/studies/iris-random#curves\">"))
+        XCTAssert(page.body.contains("<option value=\"val_accuracy\" selected=\"selected\">val_accuracy</option>"))
+        XCTAssert(page.body.contains("<option value=\"loss\">loss</option>"), page.body)
+        let loss = try dashboard.get("/studies/iris-random?metric=loss")
+        XCTAssertEqual(loss.status, 200)
+        XCTAssert(loss.body.contains("<title id=\"curves-chart-title\">loss per epoch</title>"))
+        XCTAssert(loss.body.contains("<option value=\"loss\" selected=\"selected\">loss</option>"))
+        XCTAssert(page.body.contains("<title id=\"curves-chart-title\">val_accuracy per epoch</title>"))
+        XCTAssertEqual(try dashboard.get("/studies/iris-random?metric=%3Cscript%3E").status, 404)
+    }
+}

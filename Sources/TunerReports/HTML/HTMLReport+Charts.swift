@@ -471,6 +471,23 @@ extension HTMLReport {
     func curvesSection(_ html: inout HTMLBuilder) {
         html.open("section", ["id": "curves", "aria-labelledby": "curves-title"])
         html.element("h2", ["id": "curves-title"], "Learning curves")
+        let metric = snapshot.curvesMetric
+        if case .served(let served) = page, served.metrics.count > 1 {
+            // A plain form: it works without the page's script, and the choice is in the address.
+            html.open("form", ["class": "metric", "method": "get", "action": served.address + "#curves"])
+            html.element("label", ["for": "curves-metric"], "Metric")
+            html.open("select", ["id": "curves-metric", "name": "metric"])
+            for name in served.metrics {
+                if name == metric {
+                    html.element("option", ["value": name, "selected": "selected"], name)
+                } else {
+                    html.element("option", ["value": name], name)
+                }
+            }
+            html.close("select")
+            html.element("button", ["type": "submit"], "Draw")
+            html.close("form")
+        }
         var lines: [(trial: TrialRecord, values: [Double])] = []
         for trial in snapshot.trials where trial.status == .completed {
             guard let attempt = snapshot.attempts[trial.number]?.last(where: { $0.outcome == .completed }),
@@ -479,7 +496,7 @@ extension HTMLReport {
             lines.append((trial, curve))
         }
         guard !lines.isEmpty else {
-            html.element("p", "No trial reported \(snapshot.objective.name) over more than one epoch.")
+            html.element("p", "No trial reported \(metric) over more than one epoch.")
             html.close("section")
             return
         }
@@ -490,14 +507,14 @@ extension HTMLReport {
         let x = Scale([0, Double(epochs - 1)], from: left, to: right)
         let y = Scale(shown.flatMap(\.values), from: bottom, to: top, allowLog: true)
         openChart(
-            &html, id: "curves-chart", width: 900, height: 320, title: "\(snapshot.objective.name) per epoch",
+            &html, id: "curves-chart", width: 900, height: 320, title: "\(metric) per epoch",
             finding:
-                "Per-epoch \(snapshot.objective.name) of \(shown.count) completed trials; the best trial, " +
+                "Per-epoch \(metric) of \(shown.count) completed trials; the best trial, " +
                     "\(best?.trialID ?? "–"), is drawn thick."
         )
         axes(
             &html, x: x, y: y, left: left, right: right, top: top, bottom: bottom, xLabel: "epoch",
-            yLabel: snapshot.objective.name,
+            yLabel: metric,
             xTicks: x.ticks().filter { $0 == $0.rounded() })
         for line in shown {
             var path = ""
@@ -514,7 +531,8 @@ extension HTMLReport {
         }
         closeChart(
             &html, id: "curves-chart",
-            caption: "The objective after each epoch of each completed trial's completing attempt."
+            caption: (metric == snapshot.objective.name ? "The objective, \(metric)," : metric)
+                + " after each epoch of each completed trial's completing attempt."
                 + (shown.count < lines.count ? " Showing \(shown.count) of \(lines.count)." : ""))
         html.close("section")
     }

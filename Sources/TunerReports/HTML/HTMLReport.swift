@@ -55,14 +55,24 @@ public struct HTMLReport: Sendable {
         public var events: String
         /// A trial's page is this followed by its number.
         public var trialPrefix: String
+        /// The page itself, without a query.
+        public var address: String
+        /// The metrics whose learning curves the page offers to draw (a choice is shown for
+        /// more than one); the page's query `metric` names the one drawn.
+        public var metrics: [String]
 
         /// Makes the addresses of a served page.
-        public init(home: String, stylesheet: String, script: String, events: String, trialPrefix: String) {
+        public init(
+            home: String, stylesheet: String, script: String, events: String, trialPrefix: String,
+            address: String = "", metrics: [String] = []
+        ) {
             self.home = home
             self.stylesheet = stylesheet
             self.script = script
             self.events = events
             self.trialPrefix = trialPrefix
+            self.address = address
+            self.metrics = metrics
         }
     }
 
@@ -620,6 +630,7 @@ public struct HTMLReport: Sendable {
         .crumbs,.live{margin:.2rem 0;color:var(--muted)}.live:empty{display:none}
         .trouble{color:var(--fail);font-weight:600}.filter{display:block;margin:.4rem 0}.shown{margin-left:.6rem}
         .side{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,560px),1fr));gap:0 1.5rem}
+        form.metric{margin:.4rem 0}form.metric select,form.metric button{font:inherit;margin-left:.4rem}
         button.sort{font:inherit;font-weight:600;background:none;border:0;padding:0;color:inherit;cursor:pointer}
         @media print{.scroll,pre{overflow:visible;max-height:none}\
         details::details-content{content-visibility:visible;display:block}

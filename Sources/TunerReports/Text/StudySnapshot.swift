@@ -19,8 +19,10 @@ public struct StudySnapshot: Sendable {
     public var trials: [TrialRecord]
     /// Attempts of each trial, in order.
     public var attempts: [Int: [AttemptRecord]]
-    /// The objective's per-epoch values of each attempt that reported them.
+    /// The per-epoch values of ``curvesMetric`` of each attempt that reported them.
     public var curves: [Int64: [Double]]
+    /// The metric ``curves`` holds: the objective unless the snapshot was asked for another.
+    public var curvesMetric: String
 
     /// The journal's own schema version.
     public var schemaVersion: Int
@@ -40,8 +42,10 @@ public struct StudySnapshot: Sendable {
 
     /// Reads a journal in one read transaction: a search writing meanwhile cannot mix two
     /// states in one report (S26a).
-    public init(journal: StudyJournal, reading: Reading = .complete) throws {
-        (study, sessions, trials, attempts, curves, schemaVersion) = try journal.snapshot {
+    ///
+    /// - Parameter curvesOf: the metric whose learning curves to read; the objective by default.
+    public init(journal: StudyJournal, reading: Reading = .complete, curvesOf metric: String? = nil) throws {
+        (study, sessions, trials, attempts, curves, curvesMetric, schemaVersion) = try journal.snapshot {
             let study = try journal.study()
             let trials = try journal.trials()
             var attempts = try journal.attemptsByTrial(traces: reading == .complete, metrics: reading == .complete)
@@ -59,9 +63,10 @@ public struct StudySnapshot: Sendable {
                     attempts[trial] = list
                 }
             }
+            let curvesMetric = metric ?? study.objectiveName
             return (
                 study, try journal.sessions(), trials, attempts,
-                try journal.learningCurves(metric: study.objectiveName), try journal.schemaVersion()
+                try journal.learningCurves(metric: curvesMetric), curvesMetric, try journal.schemaVersion()
             )
         }
         space = (try? study.searchSpace()) ?? SearchSpace()
