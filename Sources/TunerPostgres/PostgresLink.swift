@@ -62,7 +62,7 @@ final class PostgresLink: Sendable {
         if let open { Self.closeLater(open) }
     }
 
-    private func configuration() throws -> PostgresConnection.Configuration {
+    func configuration() throws -> PostgresConnection.Configuration {
         var configuration: PostgresConnection.Configuration
         if let socket = url.socketFolder {
             let path = (socket as NSString).appendingPathComponent(".s.PGSQL.\(url.port)")

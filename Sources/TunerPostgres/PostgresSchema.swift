@@ -2,7 +2,30 @@
 /// every study of the database in one set of tables, keyed by the study's id.
 enum PostgresSchema {
     /// The schema version this build writes.
-    static let version = 2
+    static let version = 3
+
+    /// The channel on which every change to a study is announced (`NOTIFY`), its payload the
+    /// study's id: what `tuner serve` listens to.
+    static let changeChannel = "swifttuner_change"
+
+    /// Version 3: triggers that announce every change to a study on ``changeChannel``, inside
+    /// the writer's own transaction (no round trip of its own; the notice is sent at commit, and
+    /// one per study per transaction). A function body stays on one line: statements are split
+    /// at a semicolon that ends a line.
+    static let notifications = """
+        CREATE OR REPLACE FUNCTION swifttuner.announce_row() RETURNS trigger LANGUAGE plpgsql AS $$ \
+        BEGIN PERFORM pg_notify('swifttuner_change', NEW.study::text); RETURN NULL; END $$;
+        CREATE OR REPLACE FUNCTION swifttuner.announce_study() RETURNS trigger LANGUAGE plpgsql AS $$ \
+        BEGIN PERFORM pg_notify('swifttuner_change', NEW.id::text); RETURN NULL; END $$;
+        CREATE OR REPLACE TRIGGER announce AFTER INSERT OR UPDATE ON swifttuner.study
+            FOR EACH ROW EXECUTE FUNCTION swifttuner.announce_study();
+        CREATE OR REPLACE TRIGGER announce AFTER INSERT OR UPDATE ON swifttuner.session
+            FOR EACH ROW EXECUTE FUNCTION swifttuner.announce_row();
+        CREATE OR REPLACE TRIGGER announce AFTER INSERT OR UPDATE ON swifttuner.trial
+            FOR EACH ROW EXECUTE FUNCTION swifttuner.announce_row();
+        CREATE OR REPLACE TRIGGER announce AFTER INSERT OR UPDATE ON swifttuner.attempt
+            FOR EACH ROW EXECUTE FUNCTION swifttuner.announce_row();
+        """
 
     /// Creates the tables when they are missing; run under an advisory lock so that workers
     /// starting together create them once. Statements end with ";" and a line break.
@@ -110,8 +133,8 @@ enum PostgresSchema {
             score double precision,
             message text
         );
-        INSERT INTO swifttuner.meta (key, value) VALUES ('schema_version', '2') ON CONFLICT (key) DO NOTHING;
-        """
+        INSERT INTO swifttuner.meta (key, value) VALUES ('schema_version', '3') ON CONFLICT (key) DO NOTHING;
+        """ + "\n" + notifications
 
     /// What brings tables of each older version to the next one, keyed by the older version.
     static let upgrades: [Int: String] = [
@@ -122,7 +145,11 @@ enum PostgresSchema {
         UPDATE swifttuner.study st
             SET next_trial = (SELECT COALESCE(MAX(t.number) + 1, 0) FROM swifttuner.trial t WHERE t.study = st.id);
         UPDATE swifttuner.meta SET value = '2' WHERE key = 'schema_version';
-        """
+        """,
+        // Version 3: changes are announced.
+        2: notifications + "\n" + """
+        UPDATE swifttuner.meta SET value = '3' WHERE key = 'schema_version';
+        """,
     ]
 
     /// The advisory lock key under which the schema is created ("SwTu" in ASCII).

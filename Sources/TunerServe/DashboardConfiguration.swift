@@ -10,6 +10,10 @@ import Foundation
 public struct DashboardConfiguration: Sendable {
     /// The studies served.
     public var catalog: StudyCatalog
+    /// A PostgreSQL store whose studies are served instead of ``catalog``'s: each is copied
+    /// into a journal in a temporary folder when the server starts, and again whenever the
+    /// store announces that it changed.
+    public var store: String?
     /// The address to bind: loopback unless told otherwise.
     public var host: String
     /// The port; 0 picks a free one (``DashboardServer/run(stopsOnSignals:onRunning:)``
@@ -37,6 +41,18 @@ public struct DashboardConfiguration: Sendable {
         self.changeCheckInterval = changeCheckInterval
         self.heartbeatInterval = heartbeatInterval
         self.streamLifetime = streamLifetime
+    }
+
+    /// Serves the studies of the PostgreSQL store at `url` (see ``store``).
+    public init(
+        store url: String, host: String = "127.0.0.1", port: Int = 8080,
+        changeCheckInterval: Duration = .milliseconds(50), heartbeatInterval: Duration = .seconds(10),
+        streamLifetime: Duration = .seconds(600)
+    ) {
+        self.init(
+            catalog: StudyCatalog(folder: "."), host: host, port: port, changeCheckInterval: changeCheckInterval,
+            heartbeatInterval: heartbeatInterval, streamLifetime: streamLifetime)
+        store = url
     }
 
     /// Whether the address is reachable only from this machine.

@@ -53,8 +53,19 @@ public struct DashboardServer: Sendable {
     ) async throws {
         var logger = Logger(label: "tuner-serve")
         logger.logLevel = .warning
+        var configuration = configuration
+        var mirror: StoreMirror?
+        if let store = configuration.store {
+            let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+                "swifttuner-serve-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            mirror = try StoreMirror(url: store, folder: folder)
+            configuration.catalog = StudyCatalog(folder: folder)
+        }
+        defer { if let mirror { try? FileManager.default.removeItem(atPath: mirror.folder) } }
+        let following = Task { [mirror] in await mirror?.run() }
+        defer { following.cancel() }
         let app = Application(
-            router: router(cache: JournalCache()),
+            router: Self.router(configuration, cache: JournalCache()),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -70,7 +81,7 @@ public struct DashboardServer: Sendable {
         }
     }
 
-    func router(cache: JournalCache) -> Router<BasicRequestContext> {
+    static func router(_ configuration: DashboardConfiguration, cache: JournalCache) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: SecurityHeadersMiddleware())
         let catalog = configuration.catalog

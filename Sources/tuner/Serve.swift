@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TunerJournal
+import TunerPostgres
 import TunerReports
 import TunerServe
 import TunerStudy
@@ -11,14 +12,14 @@ struct ServedStudies: ParsableArguments {
     @Argument(help: "A folder to search for study journals, a study's folder or journal, or its study file.")
     var location: String = "."
 
-    @Option(help: ArgumentHelp("A PostgreSQL store (postgresql://…). Not served yet: read it with status or report."))
+    @Option(
+        help: ArgumentHelp(
+            "Serve or list the studies of this PostgreSQL store (postgresql://…) instead of a folder's journals."))
     var store: String?
 
     func validate() throws {
-        if store != nil {
-            throw ValidationError(
-                "serving or listing a PostgreSQL store is not built yet; `tuner status --store URL STUDY` and "
-                    + "`tuner report --store URL STUDY --html FILE` read one")
+        if let store, !PostgresURL.isPostgres(store) {
+            throw ValidationError("--store takes a postgresql:// URL")
         }
     }
 
@@ -65,9 +66,16 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let catalog = try studies.catalog()
-        let configuration = DashboardConfiguration(catalog: catalog, host: host, port: port)
-        let count = catalog.studies().count
+        let configuration: DashboardConfiguration
+        let count: Int
+        if let store = studies.store {
+            configuration = DashboardConfiguration(store: store, host: host, port: port)
+            count = try PostgresStudyStore.studies(url: store).count
+        } else {
+            let catalog = try studies.catalog()
+            configuration = DashboardConfiguration(catalog: catalog, host: host, port: port)
+            count = catalog.studies().count
+        }
         let server = DashboardServer(configuration: configuration)
         let host = host, remote = !configuration.isLoopback
         try await server.run(stopsOnSignals: true) { port in
@@ -98,7 +106,19 @@ struct List: ParsableCommand {
 
     func run() throws {
         var listed: [ListedStudy] = []
-        for entry in try studies.catalog().studies() {
+        if let store = studies.store {
+            for name in try PostgresStudyStore.studies(url: store) {
+                do {
+                    let (journal, live) = try StoreCopy.copy(url: store, study: name)
+                    var status = try StudyStatus(journal: journal)
+                    status.liveWorkers = live
+                    listed.append(ListedStudy(key: name, folder: ".", overview: StudyOverview(status), error: nil))
+                } catch {
+                    listed.append(ListedStudy(key: name, folder: ".", overview: nil, error: "\(error)"))
+                }
+            }
+        }
+        for entry in studies.store == nil ? try studies.catalog().studies() : [] {
             do {
                 let overview = StudyOverview(try StudyStatus(journal: StudyJournal.openForReading(at: entry.path)))
                 listed.append(ListedStudy(key: entry.key, folder: entry.folder, overview: overview, error: nil))

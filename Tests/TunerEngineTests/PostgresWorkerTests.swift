@@ -154,7 +154,7 @@ final class PostgresWorkerTests: XCTestCase {
         XCTAssertEqual(second.terminationStatus, 0)
         XCTAssertEqual(try PostgresTestServer.psql(url, "SELECT next_trial FROM swifttuner.study"), "30")
         XCTAssertEqual(
-            try PostgresTestServer.psql(url, "SELECT value FROM swifttuner.meta WHERE key = 'schema_version'"), "2")
+            try PostgresTestServer.psql(url, "SELECT value FROM swifttuner.meta WHERE key = 'schema_version'"), "3")
         try assertEquivalent(try copy(url), to: expected)
     }
 

@@ -123,3 +123,36 @@ func makeHostileStudy(in folder: String, payload: String) throws {
         return TrialResult(metrics: ["val_loss": 1])
     }
 }
+
+extension DashboardLiveTests {
+    func testAPostgreSQLStoreIsServedAndFollowedThroughItsAnnouncements() throws {
+        let url = try PostgresTestServer.makeDatabase("serve") { XCTSkip($0) }
+        let scratch = TemporaryDirectory()
+        // A worker on the store: the study `crash`, trials 80 ms long.
+        let worker = try SpawnedProcess(
+            ChildProcess.executable("TunerCrashWorker"),
+            [scratch.path, "random", "9", "25", "80000", "full", "none", "w1", url, "5"])
+        defer { worker.signal(SIGKILL); worker.waitUntilExit() }
+        XCTAssert(
+            waitUntil(timeout: 60) {
+                (try? PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.trial")).flatMap(Int.init) ?? 0 > 0
+            }, "the worker started")
+        let dashboard = try ServedDashboard(
+            DashboardConfiguration(
+                store: url, changeCheckInterval: .milliseconds(20), heartbeatInterval: .milliseconds(500),
+                streamLifetime: .seconds(60)))
+        XCTAssert(
+            waitUntil(timeout: 30) { (try? dashboard.get("/").body.contains("/studies/crash\"")) ?? false },
+            "the store's study is listed")
+        let stream = try dashboard.get("/studies/crash/events", timeout: 60) { self.versions($0).count >= 4 }
+        XCTAssertGreaterThanOrEqual(versions(stream.body).count, 4, "each announcement is a change: \(stream.body)")
+        XCTAssertEqual(worker.waitUntilExit(timeout: 120), 0)
+        let trials = try PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.trial")
+        XCTAssert(
+            waitUntil(timeout: 30) {
+                (try? dashboard.get("/studies/crash").body.contains("\(trials) trials")) ?? false
+            }, "the page shows the store's \(trials) trials")
+        XCTAssertEqual(
+            try PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.study"), "1", "nothing written")
+    }
+}

@@ -69,8 +69,22 @@ extension CommandLineTests {
         let run = try tuner("serve", ".", "--host", "0.0.0.0", "--port", "0")
         XCTAssertEqual(run.code, 2)
         XCTAssert(run.stderr.contains("--allow-remote"), run.stderr)
-        let store = try tuner("serve", ".", "--store", "postgresql://nobody@127.0.0.1/none")
+        let store = try tuner("serve", ".", "--store", "mysql://nobody@127.0.0.1/none")
         XCTAssertEqual(store.code, 2)
-        XCTAssert(store.stderr.contains("not built yet"), store.stderr)
+        XCTAssert(store.stderr.contains("postgresql://"), store.stderr)
+    }
+}
+
+extension CommandLineTests {
+    func testListReadsAPostgreSQLStore() throws {
+        let url = try PostgresTestServer.makeDatabase("list") { XCTSkip($0) }
+        let search = try tuner("search", fixture("seed-guide-failed.yaml"), "--verbose", "0", "--store", url)
+        XCTAssertEqual(search.code, 0, search.stderr)
+        let list = try tuner("list", "--store", url)
+        XCTAssertEqual(list.code, 0, list.stderr)
+        XCTAssert(list.stdout.hasPrefix("seed-guide-failed: completed, 12 trials"), list.stdout)
+        let json = try tuner("list", "--store", url, "--json")
+        let listed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual((listed.first?["overview"] as? [String: Any])?["trials"] as? Int, 12)
     }
 }
