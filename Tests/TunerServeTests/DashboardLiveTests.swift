@@ -152,6 +152,9 @@ extension DashboardLiveTests {
             waitUntil(timeout: 30) {
                 (try? dashboard.get("/studies/crash").body.contains("\(trials) trials")) ?? false
             }, "the page shows the store's \(trials) trials")
+        let page = try dashboard.get("/studies/crash").body
+        XCTAssert(page.contains("<title id=\"workers-chart-title\">Attempts by worker</title>"), "the worker timeline")
+        XCTAssert(page.contains(">w1</text>"), "the worker's row")
         XCTAssertEqual(
             try PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.study"), "1", "nothing written")
     }

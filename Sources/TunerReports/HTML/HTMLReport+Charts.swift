@@ -304,7 +304,78 @@ extension HTMLReport {
                     "dotted interrupted."
                 + (trials.count < snapshot.trials.count
                     ? " Showing \(trials.count) of \(snapshot.trials.count) trials." : ""))
+        workerTimeline(&html)
         html.close("section")
+    }
+
+    /// For a study run by many workers: one row per worker, one bar per attempt, over the last
+    /// attempts (at most `timelineLimit` × 10): which worker ran what, and when.
+    func workerTimeline(_ html: inout HTMLBuilder) {
+        let sessions = Dictionary(snapshot.sessions.compactMap { s in s.id.map { ($0, s) } }) { a, _ in a }
+        guard snapshot.sessions.contains(where: { $0.worker != nil }) else { return }
+        var all = snapshot.attempts.values.joined().map { $0 }
+        all.sort { $0.startedAt < $1.startedAt }
+        let attempts = all.suffix(timelineLimit * 10)
+        func lane(_ attempt: AttemptRecord) -> String {
+            guard let session = sessions[attempt.session] else { return "?" }
+            return session.worker ?? "pid \(session.pid)"
+        }
+        let lanes = Array(Set(attempts.map(lane))).sorted()
+        guard let start = attempts.first?.startedAt else { return }
+        let end = attempts.map { $0.endedAt ?? $0.startedAt }.max() ?? start
+        let row = 16.0
+        let (left, right, top) = (110.0, 880.0, 10.0)
+        let bottom = top + Double(lanes.count) * row
+        let x = Scale([0, max(end - start, 1e-3)], from: left, to: right, includeZero: true)
+        openChart(
+            &html, id: "workers-chart", width: 900, height: Int(bottom + 50), title: "Attempts by worker",
+            finding: "\(attempts.count) attempts over \(lanes.count) workers.")
+        for tick in x.ticks() {
+            guard let tx = x(tick) else { continue }
+            html.element(
+                "text", ["x": svgNumber(tx), "y": svgNumber(bottom + 16), "text-anchor": "middle"],
+                "\(reportNumber(tick))s")
+        }
+        let rows = Dictionary(uniqueKeysWithValues: lanes.enumerated().map { ($0.element, $0.offset) })
+        for (index, name) in lanes.enumerated() {
+            html.element(
+                "text",
+                ["x": svgNumber(left - 6), "y": svgNumber(top + Double(index) * row + row - 4), "text-anchor": "end"],
+                String(name.prefix(16)))
+        }
+        for attempt in attempts {
+            let ty = top + Double(rows[lane(attempt)] ?? 0) * row
+            guard let x0 = x(attempt.startedAt - start), let x1 = x((attempt.endedAt ?? end) - start) else { continue }
+            let fill: String
+            switch attempt.outcome {
+            case .completed: fill = "var(--ok)"
+            case .failed, .error, .invalid: fill = "url(#p-failed)"
+            case .fatal: fill = "url(#p-fatal)"
+            case .interrupted, nil: fill = "url(#p-interrupted)"
+            }
+            html.open(
+                "rect",
+                [
+                    "x": svgNumber(x0), "y": svgNumber(ty + 2), "width": svgNumber(max(1, x1 - x0)),
+                    "height": svgNumber(row - 4), "fill": fill,
+                ])
+            html.element(
+                "title",
+                "\(lane(attempt)): trial \(trialID(attempt.trial)), attempt \(attempt.number), \(attempt.outcomeText)")
+            html.close("rect")
+        }
+        html.empty(
+            "line",
+            [
+                "class": "axis", "x1": svgNumber(left), "x2": svgNumber(right), "y1": svgNumber(bottom),
+                "y2": svgNumber(bottom),
+            ])
+        closeChart(
+            &html, id: "workers-chart",
+            caption:
+                "One row per worker, one bar per attempt, as in the chart above; seconds since the first attempt "
+                + "shown."
+                + (attempts.count < all.count ? " The last \(attempts.count) of \(all.count) attempts." : ""))
     }
 
     // MARK: - Parallel coordinates
