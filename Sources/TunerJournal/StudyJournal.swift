@@ -199,6 +199,22 @@ public final class StudyJournal: Sendable {
         }
     }
 
+    /// The last `limit` attempts started, newest first, without traces or metrics, and how many
+    /// trials the study has: what a live view shows of a change before it reads the rest.
+    public func latest(limit: Int) throws -> (attempts: [AttemptRecord], trials: Int) {
+        try snapshot {
+            try read { db in
+                let attempts = try AttemptRecord.order(Column("id").desc).limit(max(0, limit))
+                    .select(
+                        AttemptRecord.databaseSelection.enumerated().map { index, column in
+                            index == 9 || index == 14 ? SQL("NULL") : column
+                        }
+                    ).fetchAll(db)
+                return (attempts, try Int.fetchOne(db, sql: "SELECT count(*) FROM trial") ?? 0)
+            }
+        }
+    }
+
     /// The traces of the attempts with these ids, by id (attempts without one are left out).
     public func traces(ofAttempts ids: [Int64]) throws -> [Int64: String] {
         try read { db in

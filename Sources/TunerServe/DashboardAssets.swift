@@ -148,7 +148,8 @@ enum DashboardAssets {
                   if (mine && theirs) { mine.replaceWith(document.adoptNode(theirs)); }
                 });
                 var at = next.body && next.body.getAttribute('data-journal-time');
-                if (at) { body.setAttribute('data-journal-time', at); }
+                var shown = parseFloat(body.getAttribute('data-journal-time') || '0');
+                if (at && parseFloat(at) > shown) { body.setAttribute('data-journal-time', at); }
                 enhanceTable();
                 if (focused) {
                   input.focus();
@@ -170,8 +171,29 @@ enum DashboardAssets {
           var first = true;
           var source = new EventSource(events);
           source.addEventListener('open', function () { say('Live: following the journal', false); });
-          source.addEventListener('change', function () {
+          var liveCount = 0;
+
+          // The event carries the newest attempts: shown at once, before the page is read again.
+          function showLatest(data) {
+            var list = document.getElementById('latest');
+            if (!list || !data || !data.attempts) { return; }
+            while (list.firstChild) { list.removeChild(list.firstChild); }
+            data.attempts.forEach(function (a) {
+              var item = document.createElement('li');
+              item.textContent = 'Trial ' + a.trial + ', attempt ' + a.number + ': ' + a.outcome
+                + (a.errorType ? ' \u2014 ' + a.errorType : '') + (a.message ? ': ' + a.message : '');
+              list.appendChild(item);
+            });
+            if (data.at) { body.setAttribute('data-journal-time', String(data.at)); }
+            liveCount += 1;
+            body.setAttribute('data-live-updates', String(liveCount));
+          }
+
+          source.addEventListener('change', function (event) {
             if (first) { first = false; say('Live: following the journal', false); return; }
+            var data = null;
+            try { data = JSON.parse(event.data); } catch (error) { data = null; }
+            showLatest(data);
             refresh();
           });
           source.addEventListener('trouble', function (event) {

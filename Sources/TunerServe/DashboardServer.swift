@@ -84,12 +84,12 @@ public struct DashboardServer: Sendable {
     static func router(_ configuration: DashboardConfiguration, cache: JournalCache) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: SecurityHeadersMiddleware())
-        let catalog = configuration.catalog
-        let streams = EventStreams(configuration: configuration, cache: cache)
+        let catalog = CatalogCache(configuration.catalog)
+        let streams = EventStreams(configuration: configuration, cache: cache, catalog: catalog)
 
         router.get("/") { _, _ in
             var rows: [(StudyCatalog.Entry, Result<StudyOverview, any Error>)] = []
-            for entry in catalog.studies() { rows.append((entry, await Self.overview(entry, cache: cache))) }
+            for entry in await catalog.studies() { rows.append((entry, await Self.overview(entry, cache: cache))) }
             return Self.html(DashboardPages.home(rows))
         }
         router.get("/assets/report.css") { _, _ in
@@ -98,12 +98,12 @@ public struct DashboardServer: Sendable {
         router.get("/assets/dashboard.js") { _, _ in
             Self.body(DashboardAssets.script, type: "text/javascript; charset=utf-8")
         }
-        router.get("/events") { _, _ in streams.catalog() }
+        router.get("/events") { _, _ in streams.catalogStream() }
         router.get("/compare") { request, _ in
             var entries: [StudyCatalog.Entry] = []
             let keys = request.uri.queryParameters.getAll("study").map { String($0) }
             for key in keys {
-                guard let entry = catalog.study(key) else {
+                guard let entry = await catalog.study(key) else {
                     throw HTTPError(.notFound, message: "no study \(key) here")
                 }
                 if !entries.contains(entry) { entries.append(entry) }
@@ -123,7 +123,7 @@ public struct DashboardServer: Sendable {
             return Self.html(DashboardPages.comparison(studies))
         }
         router.get("/studies/{key}") { request, context in
-            let entry = try Self.entry(context, catalog)
+            let entry = try await Self.entry(context, catalog)
             let key = entry.key
             let chosen = request.uri.queryParameters.get("metric").map { String($0) }
             do {
@@ -149,10 +149,10 @@ public struct DashboardServer: Sendable {
             }
         }
         router.get("/studies/{key}/events") { _, context in
-            streams.study(try Self.entry(context, catalog).path)
+            streams.study(try await Self.entry(context, catalog).path)
         }
         router.get("/studies/{key}/trials/{number}") { _, context in
-            let entry = try Self.entry(context, catalog)
+            let entry = try await Self.entry(context, catalog)
             let number = try Self.trialNumber(context)
             let journal = try await Self.journal(entry, cache: cache)
             let page: String? = try journal.snapshot {
@@ -174,27 +174,27 @@ public struct DashboardServer: Sendable {
         }
         router.get("/api/studies") { _, _ in
             var list: [DashboardAPI.ListedStudy] = []
-            for entry in catalog.studies() {
+            for entry in await catalog.studies() {
                 list.append(DashboardAPI.ListedStudy(entry, await Self.overview(entry, cache: cache)))
             }
             return try Self.json(list)
         }
         router.get("/api/studies/{key}") { _, context in
-            let entry = try Self.entry(context, catalog)
+            let entry = try await Self.entry(context, catalog)
             switch await Self.overview(entry, cache: cache) {
             case .success(let overview): return try Self.json(DashboardAPI.ListedStudy(entry, .success(overview)))
             case .failure(let error): throw HTTPError(.serviceUnavailable, message: "\(error)")
             }
         }
         router.get("/api/studies/{key}/trials") { _, context in
-            let entry = try Self.entry(context, catalog)
+            let entry = try await Self.entry(context, catalog)
             let page = try await cache.page(entry.path, name: "trials.json") { journal in
                 String(decoding: try StudyExport.json(journal), as: UTF8.self)
             }
             return Self.body(page, type: "application/json")
         }
         router.get("/api/studies/{key}/trials/{number}") { _, context in
-            let entry = try Self.entry(context, catalog)
+            let entry = try await Self.entry(context, catalog)
             let number = try Self.trialNumber(context)
             let journal = try await Self.journal(entry, cache: cache)
             let trial: DashboardAPI.Trial? = try journal.snapshot {
@@ -209,9 +209,11 @@ public struct DashboardServer: Sendable {
 
     // MARK: - Helpers
 
-    static func entry(_ context: BasicRequestContext, _ catalog: StudyCatalog) throws -> StudyCatalog.Entry {
+    static func entry(_ context: BasicRequestContext, _ catalog: CatalogCache) async throws -> StudyCatalog.Entry {
         let key = try context.parameters.require("key")
-        guard let entry = catalog.study(key) else { throw HTTPError(.notFound, message: "no study \(key) here") }
+        guard let entry = await catalog.study(key) else {
+            throw HTTPError(.notFound, message: "no study \(key) here")
+        }
         return entry
     }
 
@@ -232,7 +234,7 @@ public struct DashboardServer: Sendable {
 
     static func overview(_ entry: StudyCatalog.Entry, cache: JournalCache) async -> Result<StudyOverview, any Error> {
         do {
-            return .success(StudyOverview(try await cache.status(entry.path)))
+            return .success(try await cache.overview(entry.path))
         } catch {
             return .failure(error)
         }

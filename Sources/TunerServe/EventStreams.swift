@@ -14,6 +14,7 @@ import TunerJournal
 struct EventStreams: Sendable {
     var configuration: DashboardConfiguration
     var cache: JournalCache
+    var catalog: CatalogCache
 
     static var headers: HTTPFields {
         [.contentType: "text/event-stream", .cacheControl: "no-store"]
@@ -26,7 +27,9 @@ struct EventStreams: Sendable {
             let state = await cache.state(path)
             guard state != last else { return nil }
             switch state {
-            case .version(let version): return (state, "event: change\ndata: {\"version\":\(version)}\n\n")
+            case .version(let version):
+                let data = await cache.latest(path) ?? "{\"version\":\(version)}"
+                return (state, "event: change\ndata: \(data)\n\n")
             case .unreadable(let message):
                 let line = message.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
                 return (state, "event: trouble\ndata: \(line)\n\n")
@@ -35,11 +38,11 @@ struct EventStreams: Sendable {
     }
 
     /// The stream of the list of studies: `change` when a study appears, goes, or changes.
-    func catalog() -> Response {
-        let cache = cache, catalog = configuration.catalog
+    func catalogStream() -> Response {
+        let cache = cache, catalog = catalog
         return stream { last in
             var states: [String] = []
-            for entry in catalog.studies() {
+            for entry in await catalog.studies() {
                 states.append("\(entry.key)=\(await cache.state(entry.path))")
             }
             guard states != last else { return nil }

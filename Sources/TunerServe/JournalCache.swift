@@ -1,5 +1,6 @@
 import Foundation
 import TunerJournal
+import TunerCore
 import TunerReports
 
 /// The journals a dashboard has open, read-only, and what it last read of each.
@@ -18,6 +19,7 @@ actor JournalCache {
         var generation: UInt64
         var pages: [String: String] = [:]
         var status: StudyStatus?
+        var overview: StudyOverview?
     }
 
     /// Which file a path names now.
@@ -54,6 +56,7 @@ actor JournalCache {
                 cached.version = version
                 cached.pages = [:]
                 cached.status = nil
+                cached.overview = nil
                 open[path] = cached
             }
             return cached
@@ -91,9 +94,9 @@ actor JournalCache {
         }
     }
 
-    /// The study's status: read once per state of the journal, its writer's and workers'
-    /// liveness looked at each time.
-    func status(_ path: String) throws -> StudyStatus {
+    /// The study's overview: read once per state of the journal; whether its writer and its
+    /// workers live is looked at each time (a process can die while the journal stays as it is).
+    func overview(_ path: String) throws -> StudyOverview {
         let journal: Open
         do {
             journal = try current(path)
@@ -101,10 +104,34 @@ actor JournalCache {
             open[path] = nil
             throw error
         }
-        if let status = journal.status { return status.rechecked(journal: journal.journal) }
+        if let status = journal.status, let overview = journal.overview {
+            let live = status.rechecked(journal: journal.journal)
+            if live.writerAlive == status.writerAlive && live.liveWorkers == status.liveWorkers { return overview }
+            let fresh = StudyOverview(live)
+            open[path]?.status = live
+            open[path]?.overview = fresh
+            return fresh
+        }
         let status = try StudyStatus(journal: journal.journal)
+        let overview = StudyOverview(status)
         open[path]?.status = status
-        return status
+        open[path]?.overview = overview
+        return overview
+    }
+
+    /// What a change event carries: the newest attempts and the number of trials, as JSON on
+    /// one line; read once per state of the journal.
+    func latest(_ path: String) -> String? {
+        guard let journal = try? current(path) else { return nil }
+        if let text = journal.pages["latest.json"] { return text }
+        guard let (attempts, trials) = try? journal.journal.latest(limit: LiveAttempt.shown) else { return nil }
+        let event = LiveEvent(
+            version: UInt64(truncatingIfNeeded: journal.version) | journal.generation << 32, trials: trials,
+            at: attempts.map { max($0.startedAt, $0.endedAt ?? 0) }.max(), attempts: attempts.map(LiveAttempt.init))
+        guard let data = try? StudyOverview.encoder.encode(event) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        open[path]?.pages["latest.json"] = text
+        return text
     }
 
     /// A page made from the journal's current state: kept until the journal changes.
@@ -120,5 +147,44 @@ actor JournalCache {
         let page = try make(journal.journal)
         open[path]?.pages[name] = page
         return page
+    }
+}
+
+/// A change event's data.
+struct LiveEvent: Encodable {
+    var version: UInt64
+    var trials: Int
+    /// The newest instant among the attempts (seconds since 1970).
+    var at: Double?
+    var attempts: [LiveAttempt]
+}
+
+/// An attempt as a change event and the page's list of the latest attempts show it.
+struct LiveAttempt: Encodable {
+    /// How many attempts the list shows.
+    static let shown = 8
+
+    var trial: String
+    var number: Int
+    var outcome: String
+    var errorType: String?
+    var message: String?
+    var startedAt: Double
+    var endedAt: Double?
+
+    init(_ attempt: AttemptRecord) {
+        trial = trialID(attempt.trial)
+        number = attempt.number
+        outcome = attempt.outcomeText
+        errorType = attempt.errorType
+        message = attempt.message.map { String(ReportText.message($0).prefix(200)) }
+        startedAt = attempt.startedAt
+        endedAt = attempt.endedAt
+    }
+
+    /// The line the page shows.
+    var line: String {
+        "Trial \(trial), attempt \(number): \(outcome)"
+            + (errorType.map { " — \($0)" } ?? "") + (message.map { ": \($0)" } ?? "")
     }
 }

@@ -47,6 +47,8 @@ final class DashboardBrowserTests: XCTestCase {
         XCTAssertEqual(result["rows_grew"] as? Bool, true, "the trials table grew without a reload")
         XCTAssertLessThan(result["first_growth_seconds"] as? Double ?? 99, 5, "a new trial shows within 5 s")
         XCTAssertGreaterThanOrEqual(result["updates"] as? Int ?? 0, 3)
+        XCTAssertGreaterThanOrEqual(result["live_updates"] as? Int ?? 0, 3, "the events' newest attempts shown")
+        XCTAssertEqual(result["latest_items"] as? Int, 8, "the list of the latest attempts")
         XCTAssertEqual(result["navigations"] as? Int, 1, "updated in place, not reloaded")
         XCTAssertEqual(result["scripts"] as? Int, 1, "the dashboard's script only")
         XCTAssertEqual(result["filter_kept"] as? Bool, true, "the filter keeps its text and focus across updates")

@@ -28,6 +28,13 @@ final class DashboardLiveTests: XCTestCase {
         let seen = versions(stream.body)
         XCTAssertGreaterThanOrEqual(seen.count, 6, stream.body)
         XCTAssertEqual(Set(seen).count, seen.count, "each change is a new version")
+        // Each event carries the newest attempts, for the page to show before it reads the rest.
+        let last = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(seen.last).utf8)) as? [String: Any])
+        XCTAssertGreaterThan(last["trials"] as? Int ?? 0, 0)
+        let attempts = try XCTUnwrap(last["attempts"] as? [[String: Any]])
+        XCTAssertFalse(attempts.isEmpty)
+        XCTAssertNotNil(attempts.first?["outcome"] as? String)
         // The page read after the last event shows what the journal holds.
         XCTAssertEqual(worker.waitUntilExit(timeout: 60), 0)
         let trials = try StudyJournal.openForReading(at: journal).trials().count

@@ -163,6 +163,7 @@ public struct HTMLReport: Sendable {
         }
         html.element("h1", "Study \(study.name)")
         cards(&html)
+        if case .served = page { latestAttempts(&html) }
         html.close("header")
         html.open("nav", ["aria-label": "Sections"])
         html.open("ul")
@@ -269,6 +270,34 @@ public struct HTMLReport: Sendable {
             html.text(ReportText.message(message))
             html.close("p")
         }
+    }
+
+    /// The newest attempts, newest first: the list a live page keeps current from its events.
+    func latestAttempts(_ html: inout HTMLBuilder) {
+        var newest: [AttemptRecord] = []
+        for attempt in snapshot.attempts.values.joined() {
+            newest.append(attempt)
+            if newest.count > 16 {
+                newest.sort { ($0.id ?? 0) > ($1.id ?? 0) }
+                newest.removeLast(newest.count - 8)
+            }
+        }
+        newest.sort { ($0.id ?? 0) > ($1.id ?? 0) }
+        html.open("div", ["class": "latest"])
+        html.element("h2", ["id": "latest-title"], "Latest attempts")
+        html.open("ol", ["id": "latest", "aria-labelledby": "latest-title"])
+        for attempt in newest.prefix(8) {
+            html.element("li", Self.attemptLine(attempt))
+        }
+        html.close("ol")
+        html.close("div")
+    }
+
+    /// An attempt in one line, as the list of the latest attempts shows it.
+    static func attemptLine(_ attempt: AttemptRecord) -> String {
+        "Trial \(trialID(attempt.trial)), attempt \(attempt.number): \(attempt.outcomeText)"
+            + (attempt.errorType.map { " — \($0)" } ?? "")
+            + (attempt.message.map { ": \(String(ReportText.message($0).prefix(200)))" } ?? "")
     }
 
     func bestSection(_ html: inout HTMLBuilder) {
@@ -631,6 +660,7 @@ public struct HTMLReport: Sendable {
         .trouble{color:var(--fail);font-weight:600}.filter{display:block;margin:.4rem 0}.shown{margin-left:.6rem}
         .side{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,560px),1fr));gap:0 1.5rem}
         form.metric{margin:.4rem 0}form.metric select,form.metric button{font:inherit;margin-left:.4rem}
+        .latest ol{margin:.2rem 0;padding-left:1.4rem;font-size:.9rem}.latest h2{font-size:1rem;margin:.6rem 0 .2rem}
         button.sort{font:inherit;font-weight:600;background:none;border:0;padding:0;color:inherit;cursor:pointer}
         @media print{.scroll,pre{overflow:visible;max-height:none}\
         details::details-content{content-visibility:visible;display:block}

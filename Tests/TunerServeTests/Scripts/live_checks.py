@@ -63,6 +63,8 @@ try:
     # Several updates in place, no reload: the navigation entry stays the first one.
     wait(lambda: int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-updates") or 0) >= 3, 30)
     result["updates"] = int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-updates") or 0)
+    result["live_updates"] = int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-live-updates") or 0)
+    result["latest_items"] = len(driver.find_elements(By.CSS_SELECTOR, "#latest li"))
     result["navigations"] = driver.execute_script("return performance.getEntriesByType('navigation').length;")
     result["scripts"] = len(driver.find_elements(By.TAG_NAME, "script"))
 

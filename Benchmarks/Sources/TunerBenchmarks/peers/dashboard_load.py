@@ -114,12 +114,16 @@ def live(url, seconds):
     try:
         driver.get(url)
         # Each update in place: the age, when it is in the page, of the newest instant it shows.
+        # Two kinds of update: the event's newest attempts shown at once (data-live-updates),
+        # and the whole page read again (data-updates, its charts and tables).
         driver.execute_script("""
-            window.__delays = [];
-            new MutationObserver(function () {
+            window.__delays = {'data-live-updates': [], 'data-updates': []};
+            new MutationObserver(function (changes) {
                 var at = parseFloat(document.body.getAttribute('data-journal-time'));
-                if (at > 0) { window.__delays.push(Date.now() - at * 1000); }
-            }).observe(document.body, {attributes: true, attributeFilter: ['data-updates']});
+                changes.forEach(function (change) {
+                    if (at > 0) { window.__delays[change.attributeName].push(Date.now() - at * 1000); }
+                });
+            }).observe(document.body, {attributes: true, attributeFilter: ['data-updates', 'data-live-updates']});
         """)
         first = driver.execute_script("return parseFloat(document.body.getAttribute('data-journal-time'));")
         time.sleep(seconds)
@@ -127,9 +131,11 @@ def live(url, seconds):
         last = driver.execute_script("return parseFloat(document.body.getAttribute('data-journal-time'));")
     finally:
         driver.quit()
-    return {"updates": float(len(delays)), "delay_p50_ms": percentile(delays, 0.5),
-            "delay_p95_ms": percentile(delays, 0.95), "delay_max_ms": max(delays or [-1]),
-            "journal_seconds_followed": last - first}
+    events, pages = delays["data-live-updates"], delays["data-updates"]
+    return {"updates": float(len(events)), "delay_p50_ms": percentile(events, 0.5),
+            "delay_p95_ms": percentile(events, 0.95), "delay_max_ms": max(events or [-1]),
+            "page_updates": float(len(pages)), "page_delay_p50_ms": percentile(pages, 0.5),
+            "page_delay_p95_ms": percentile(pages, 0.95), "journal_seconds_followed": last - first}
 
 
 def optuna_dashboard(trials, rounds, seconds):
@@ -201,7 +207,11 @@ def optuna_dashboard(trials, rounds, seconds):
     finally:
         driver.quit()
         server.terminate()
-        server.wait()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:  # its server can ignore SIGTERM while a client is connected
+            server.kill()
+            server.wait()
     return result
 
 
