@@ -78,11 +78,11 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // Reports from the journal alone: text, JUnit XML, the HTML summary, status, JSON/CSV export.
         .target(name: "TunerReports", dependencies: ["TunerCore", "TunerJournal", "CLibXML2"]),
-        // `tuner serve`: the live dashboard and its JSON API over HTTP (Hummingbird). Reads journals only.
+        // `tuner serve`: the live dashboard and its JSON API over HTTP (Hummingbird). Reads journals and stores only.
         .target(
             name: "TunerServe",
             dependencies: [
-                "TunerCore", "TunerJournal", "TunerReports",
+                "TunerCore", "TunerJournal", "TunerPostgres", "TunerReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -174,7 +174,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "TunerServeTests",
-            dependencies: ["TunerServe", "TunerEngine", "TunerTestSupport", "TunerCrashWorker"], exclude: ["Scripts"]),
+            dependencies: [
+                "TunerServe", "TunerCore", "TunerJournal", "TunerReports", "TunerEngine", "TunerTestSupport",
+                "TunerCrashWorker",
+            ], exclude: ["Scripts"]),
         .testTarget(name: "TunerExamplesTests", dependencies: ["TunerExamples", "SwiftTuner", "TunerTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

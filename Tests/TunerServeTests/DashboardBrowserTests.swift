@@ -8,6 +8,8 @@ import XCTest
 /// The live dashboard in a real browser (headless Chromium through Selenium) while a search
 /// writes the study it shows.
 final class DashboardBrowserTests: XCTestCase {
+    let fixtureNames = ["guide-failed", "guide-fatal", "guide-tolerate", "iris-random", "kerastuner-guide-tolerate"]
+
     func testTheLivePageFollowsASearchInARealBrowser() throws {
         let python = ["selenium", "axe_selenium_python"]
         guard ChildProcess.have("chromium"), ChildProcess.have("chromedriver"),
@@ -21,7 +23,7 @@ final class DashboardBrowserTests: XCTestCase {
             }
             throw XCTSkip(message)
         }
-        let folder = TemporaryDirectory()
+        let folder = try fixtureFolder()
         try makeHostileStudy(in: folder.path, payload: hostilePayload)
         // About 12 s of trials 150 ms long: the page is open while they are written.
         let worker = try SpawnedProcess(
@@ -36,13 +38,14 @@ final class DashboardBrowserTests: XCTestCase {
         let script = repositoryRoot.appendingPathComponent("Tests/TunerServeTests/Scripts/live_checks.py").path
         let run = try ChildProcess.run(
             "python3",
-            [script, "http://127.0.0.1:\(dashboard.port)", "crash", hostileKey, "<script>alert('x')</script>", shot])
+            [script, "http://127.0.0.1:\(dashboard.port)", "crash", hostileKey, "<script>alert('x')</script>", shot]
+                + fixtureNames)
         XCTAssertEqual(run.code, 0, run.stdout + run.stderr)
         let json = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
         let result = try XCTUnwrap(
             try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], run.stderr)
 
-        XCTAssertEqual(result["home_links"] as? Int, 2, "both studies listed")
+        XCTAssertEqual(result["home_links"] as? Int, 2 + fixtureNames.count, "every study listed")
         XCTAssertEqual(result["live_text"] as? String, "Live: following the journal")
         XCTAssertEqual(result["rows_grew"] as? Bool, true, "the trials table grew without a reload")
         XCTAssertLessThan(result["first_growth_seconds"] as? Double ?? 99, 5, "a new trial shows within 5 s")
@@ -70,6 +73,15 @@ final class DashboardBrowserTests: XCTestCase {
         XCTAssertEqual(result["payload_visible"] as? Bool, true, "the hostile payload shows as text")
         XCTAssertEqual(result["hostile_scripts"] as? Int, 1, "no script but the dashboard's")
         XCTAssertEqual(result["hostile_images"] as? Int, 0, "no image element made from a name")
+
+        let fixtures = result["fixtures"] as? [String: [String: Int]] ?? [:]
+        XCTAssertEqual(Set(fixtures.keys), Set(fixtureNames))
+        for (name, page) in fixtures {
+            XCTAssertGreaterThanOrEqual(page["charts"] ?? 0, 4, "\(name): the charts are drawn")
+            XCTAssertGreaterThan(page["rows"] ?? 0, 0, "\(name): the trials table")
+            if (page["failed"] ?? 0) > 0 { XCTAssertGreaterThan(page["traces"] ?? 0, 0, "\(name): the traces listed") }
+        }
+        XCTAssertGreaterThan(fixtures["guide-failed"]?["traces"] ?? 0, 0, "the failure explorer lists traces")
 
         // The README's screenshot is this one: `SWIFTTUNER_UPDATE_SCREENSHOT=1` writes it.
         if ProcessInfo.processInfo.environment["SWIFTTUNER_UPDATE_SCREENSHOT"] == "1" {

@@ -32,6 +32,9 @@ func runServeBenchmark(trials: Int, python: String?, keep: String?, results: Ben
     guard let api = runPeer(python, "dashboard_load.py", ["api", "\(base)/api/studies/big-\(trials)", "50", "8"]) else {
         throw ServeBenchmarkError(message: "the API load failed")
     }
+    // wrk (Debian's), where it is installed: a client whose own cost does not count, unlike
+    // Python's threads under one lock.
+    let wrk = runWrk("\(base)/api/studies/big-\(trials)", connections: 50, seconds: 8)
     // A search writing about 100 attempts a second into the served study while the page is open.
     let writer = Process()
     writer.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
@@ -57,6 +60,13 @@ func runServeBenchmark(trials: Int, python: String?, keep: String?, results: Ben
             number(live, "delay_p50_ms"), number(live, "delay_p95_ms"), number(live, "updates"),
             number(live, "page_delay_p50_ms"), number(live, "page_delay_p95_ms"), number(live, "page_updates"),
             number(api, "p50_ms"), number(api, "p99_ms"), number(api, "requests_per_second")))
+    if let wrk {
+        print(
+            String(
+                format: "  API with 50 wrk connections: p50 %.1f ms, p99 %.1f ms, %.0f requests/s",
+                wrk["p50_ms"] ?? -1, wrk["p99_ms"] ?? -1, wrk["requests_per_second"] ?? -1))
+        for (key, value) in wrk { results.record("serve_wrk_\(key)", value) }
+    }
     for (name, object) in [("paint", paint), ("api", api), ("live", live)] {
         for (key, value) in object { if let value = value as? Double { results.record("serve_\(name)_\(key)", value) } }
     }
@@ -153,4 +163,34 @@ func serveWriter(directory: String, trials: Int) throws {
         }
         return TrialResult(metrics: ["val_loss": context.hyperparameters["learning_rate"]?.doubleValue ?? 0])
     }
+}
+
+/// `wrk -t2 -c CONNECTIONS -d SECONDS --latency URL`: its p50 and p99 latency in milliseconds and
+/// its requests per second; nil where wrk is not installed.
+func runWrk(_ url: String, connections: Int, seconds: Int) -> [String: Double]? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["wrk", "-t2", "-c\(connections)", "-d\(seconds)s", "--latency", url]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    /// "50%  155.44ms" → 155.44; wrk prints us, ms or s.
+    func milliseconds(_ label: String) -> Double? {
+        let lines = text.split(separator: "\n")
+        guard let line = lines.first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }) else {
+            return nil
+        }
+        let value = line.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init) ?? ""
+        for (unit, scale) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0)] where value.hasSuffix(unit) {
+            return Double(value.dropLast(unit.count)).map { $0 * scale }
+        }
+        return nil
+    }
+    let rate = text.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }
+        .flatMap { Double($0.split(separator: " ").last ?? "") }
+    return ["p50_ms": milliseconds("50%") ?? -1, "p99_ms": milliseconds("99%") ?? -1, "requests_per_second": rate ?? -1]
 }

@@ -1,13 +1,14 @@
 """Checks the live dashboard the way a person's browser sees it; prints one JSON object.
 
-Usage: python3 live_checks.py BASE_URL STUDY HOSTILE_STUDY PAYLOAD SCREENSHOT.png
+Usage: python3 live_checks.py BASE_URL STUDY HOSTILE_STUDY PAYLOAD SCREENSHOT.png [FIXTURE ...]
 A search is writing STUDY while this runs. Headless Chromium through Selenium and chromedriver:
 - the list page links every study;
 - the study page follows its event stream: the trials table grows without a reload;
 - the trials table filters and sorts;
 - axe-core's accessibility violations, console messages (policy violations, errors);
 - the hostile study's page shows PAYLOAD as text and runs no script but the dashboard's;
-- a screenshot of the live page.
+- a screenshot of the live page;
+- each FIXTURE study's page: its sections drawn, its failures' traces listed, no console error.
 """
 import json
 import os
@@ -19,6 +20,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 base, study, hostile, payload, screenshot = sys.argv[1:6]
+fixtures = sys.argv[6:]
 result = {"console": []}
 
 options = webdriver.ChromeOptions()
@@ -117,6 +119,16 @@ try:
     result["hostile_scripts"] = len(driver.find_elements(By.TAG_NAME, "script"))
     result["hostile_images"] = len(driver.find_elements(By.CSS_SELECTOR, "main img"))
     console()
+
+    result["fixtures"] = {}
+    for name in fixtures:
+        driver.get(base + "/studies/" + name)
+        result["fixtures"][name] = driver.execute_script("""
+            return {charts: document.querySelectorAll('main svg').length,
+                    traces: document.querySelectorAll('#failures pre').length,
+                    failed: document.querySelectorAll('#failures details').length,
+                    rows: document.querySelectorAll('#trials tbody tr').length};""")
+        console()
 finally:
     driver.quit()
 print(json.dumps(result))
