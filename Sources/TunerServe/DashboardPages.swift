@@ -20,6 +20,20 @@ enum DashboardPages {
         html.close("head")
     }
 
+    /// A row's cells for a study whose journal cannot be read, and why.
+    static func troubleCell(_ html: inout HTMLBuilder, _ error: any Error, columns: Int) {
+        html.open("td", ["colspan": "\(columns)", "class": "trouble"])
+        html.text("Cannot be read: \(ReportText.message("\(error)"))")
+        html.close("td")
+    }
+
+    /// Closes a table, its body and its scrolling box.
+    static func closeTable(_ html: inout HTMLBuilder) {
+        html.close("tbody")
+        html.close("table")
+        html.close("div")
+    }
+
     static func foot(_ html: inout HTMLBuilder) {
         html.open("footer")
         html.element("p", "Served by tuner serve, read-only, from the study journals.")
@@ -79,15 +93,11 @@ enum DashboardPages {
                         "td", study.best.map { "\(study.objective) \(reportNumberText($0.score)) (\($0.id))" } ?? "–")
                     html.element("td", study.lastActivity.map(reportTimestamp) ?? "–")
                 case .failure(let error):
-                    html.open("td", ["colspan": "5", "class": "trouble"])
-                    html.text("Cannot be read: \(ReportText.message("\(error)"))")
-                    html.close("td")
+                    troubleCell(&html, error, columns: 5)
                 }
                 html.close("tr")
             }
-            html.close("tbody")
-            html.close("table")
-            html.close("div")
+            closeTable(&html)
             html.element("button", ["type": "submit"], "Compare the studies chosen")
             html.close("form")
         }
@@ -156,15 +166,11 @@ enum DashboardPages {
                 html.element("td", "\(study.study.streak)" + (limit.map { " of \($0)" } ?? ""))
                 html.element("td", "\(reportSeconds(study.totalTime)) s")
             case .failure(let error):
-                html.open("td", ["colspan": "10", "class": "trouble"])
-                html.text("Cannot be read: \(ReportText.message("\(error)"))")
-                html.close("td")
+                troubleCell(&html, error, columns: 10)
             }
             html.close("tr")
         }
-        html.close("tbody")
-        html.close("table")
-        html.close("div")
+        closeTable(&html)
         html.open("div", ["class": "side"])
         for (index, (entry, snapshot)) in studies.enumerated() {
             guard case .success(let study) = snapshot else { continue }
@@ -224,9 +230,7 @@ enum DashboardPages {
             html.element("td", value.description)
             html.close("tr")
         }
-        html.close("tbody")
-        html.close("table")
-        html.close("div")
+        closeTable(&html)
         html.open("p")
         html.text("To reproduce: run the hypermodel with ")
         let line = values.map { "\($0.name)=\($0.value.exactDescription)" }.joined(separator: ", ")
@@ -277,9 +281,7 @@ enum DashboardPages {
                     }
                     html.close("tr")
                 }
-                html.close("tbody")
-                html.close("table")
-                html.close("div")
+                closeTable(&html)
             }
             html.close("article")
         }

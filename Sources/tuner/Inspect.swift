@@ -17,13 +17,7 @@ struct Status: ParsableCommand {
     func run() throws {
         let status: StudyStatus
         if let store = location.store {
-            let (journal, live) = try StoreCopy.copy(url: store, study: try location.study.studyName())
-            var copied = try StudyStatus(journal: journal)
-            copied.liveWorkers = live
-            if let last = copied.sessions.last, last.endedAt == nil {
-                copied.writerAlive = live.contains(last.worker ?? "")
-            }
-            status = copied
+            status = try StoreCopy.status(url: store, study: try location.study.studyName())
         } else {
             status = try StudyStatus(journal: try location.open())
         }

@@ -109,10 +109,8 @@ struct List: ParsableCommand {
         if let store = studies.store {
             for name in try PostgresStudyStore.studies(url: store) {
                 do {
-                    let (journal, live) = try StoreCopy.copy(url: store, study: name)
-                    var status = try StudyStatus(journal: journal)
-                    status.liveWorkers = live
-                    listed.append(ListedStudy(key: name, folder: ".", overview: StudyOverview(status), error: nil))
+                    let overview = StudyOverview(try StoreCopy.status(url: store, study: name))
+                    listed.append(ListedStudy(key: name, folder: ".", overview: overview, error: nil))
                 } catch {
                     listed.append(ListedStudy(key: name, folder: ".", overview: nil, error: "\(error)"))
                 }

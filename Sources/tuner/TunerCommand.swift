@@ -156,5 +156,16 @@ enum StoreCopy {
         return (try StudyJournal.openForReading(at: path), try store.liveWorkers())
     }
 
+    /// The study's status from a copy, with the workers whose lease holds now.
+    static func status(url: String, study name: String) throws -> StudyStatus {
+        let (journal, live) = try copy(url: url, study: name)
+        var status = try StudyStatus(journal: journal)
+        status.liveWorkers = live
+        if let last = status.sessions.last, last.endedAt == nil {
+            status.writerAlive = live.contains(last.worker ?? "")
+        }
+        return status
+    }
+
     static let folders = Mutex<[String]>([])
 }

@@ -57,13 +57,19 @@ func runReportBenchmark(sizes: [Int], python: String?, keep: String?, results: B
     }
 }
 
-/// A study of `trials` trials (about three attempts each) made with trivial trials; returns
-/// its journal's path.
-func makeReportStudy(trials: Int, directory: String) throws -> String {
+/// The search space of the benchmarks' large studies.
+func reportStudySpace() throws -> HyperParameters {
     let hp = HyperParameters()
     try hp.float("learning_rate", min: 1e-4, max: 1e-1, sampling: .log)
     try hp.int("units", min: 8, max: 512)
     try hp.choice("activation", ["relu", "tanh", "sigmoid"])
+    return hp
+}
+
+/// A study of `trials` trials (about three attempts each) made with trivial trials; returns
+/// its journal's path.
+func makeReportStudy(trials: Int, directory: String) throws -> String {
+    let hp = try reportStudySpace()
     let tuner = try Tuner(
         oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp,
         configuration: TunerConfiguration(

@@ -145,12 +145,8 @@ func serveChild(directory: String) async throws {
 /// The writer child's work: resumes the benchmark's study and journals about 100 attempts a
 /// second (two failed attempts before most successes, as the study was made) until SIGINT.
 func serveWriter(directory: String, trials: Int) throws {
-    let hp = HyperParameters()
-    try hp.float("learning_rate", min: 1e-4, max: 1e-1, sampling: .log)
-    try hp.int("units", min: 8, max: 512)
-    try hp.choice("activation", ["relu", "tanh", "sigmoid"])
     let tuner = try Tuner(
-        oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: hp,
+        oracle: RandomSearchOracle(), objective: "val_loss", hyperparameters: try reportStudySpace(),
         configuration: TunerConfiguration(
             directory: directory, projectName: "big-\(trials)", maxTrials: trials + 1_000_000, maxRetriesPerTrial: 2,
             maxConsecutiveFailedTrials: nil, seed: 1, verbose: 0, journal: JournalOptions(synchronous: .normal)),

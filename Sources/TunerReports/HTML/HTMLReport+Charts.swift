@@ -223,6 +223,16 @@ extension HTMLReport {
 
     // MARK: - Attempts timeline
 
+    /// An attempt's bar fill in the timelines: solid, hatched, cross-hatched or dotted.
+    static func fill(_ outcome: AttemptOutcome?) -> String {
+        switch outcome {
+        case .completed: "var(--ok)"
+        case .failed, .error, .invalid: "url(#p-failed)"
+        case .fatal: "url(#p-fatal)"
+        case .interrupted, nil: "url(#p-interrupted)"
+        }
+    }
+
     func timelineSection(_ html: inout HTMLBuilder) {
         html.open("section", ["id": "timeline", "aria-labelledby": "timeline-title"])
         html.element("h2", ["id": "timeline-title"], "Attempts timeline")
@@ -264,13 +274,7 @@ extension HTMLReport {
                 guard let x0 = x(attempt.startedAt - start), let x1 = x((attempt.endedAt ?? end) - start) else {
                     continue
                 }
-                let fill: String
-                switch attempt.outcome {
-                case .completed: fill = "var(--ok)"
-                case .failed, .error, .invalid: fill = "url(#p-failed)"
-                case .fatal: fill = "url(#p-fatal)"
-                case .interrupted, nil: fill = "url(#p-interrupted)"
-                }
+                let fill = Self.fill(attempt.outcome)
                 html.open(
                     "rect",
                     [
@@ -346,13 +350,7 @@ extension HTMLReport {
         for attempt in attempts {
             let ty = top + Double(rows[lane(attempt)] ?? 0) * row
             guard let x0 = x(attempt.startedAt - start), let x1 = x((attempt.endedAt ?? end) - start) else { continue }
-            let fill: String
-            switch attempt.outcome {
-            case .completed: fill = "var(--ok)"
-            case .failed, .error, .invalid: fill = "url(#p-failed)"
-            case .fatal: fill = "url(#p-fatal)"
-            case .interrupted, nil: fill = "url(#p-interrupted)"
-            }
+            let fill = Self.fill(attempt.outcome)
             html.open(
                 "rect",
                 [
