@@ -127,7 +127,7 @@ public struct DashboardServer: Sendable {
             let key = entry.key
             let chosen = request.uri.queryParameters.get("metric").map { String($0) }
             do {
-                let page = try await cache.page(entry.path, name: "study|" + (chosen ?? "")) { journal in
+                let page = try await Self.page(cache, entry.path, name: "study|" + (chosen ?? "")) { journal in
                     let metrics = try journal.metricNames()
                     if let chosen, !metrics.contains(chosen) {
                         throw HTTPError(.notFound, message: "no attempt reported a metric named \(chosen)")
@@ -188,7 +188,7 @@ public struct DashboardServer: Sendable {
         }
         router.get("/api/studies/{key}/trials") { _, context in
             let entry = try await Self.entry(context, catalog)
-            let page = try await cache.page(entry.path, name: "trials.json") { journal in
+            let page = try await Self.page(cache, entry.path, name: "trials.json") { journal in
                 String(decoding: try StudyExport.json(journal), as: UTF8.self)
             }
             return Self.body(page, type: "application/json")
@@ -238,6 +238,18 @@ public struct DashboardServer: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// A page of the journal's current state: the one kept, or one made now, outside the cache's
+    /// actor, and kept.
+    static func page(
+        _ cache: JournalCache, _ path: String, name: String, make: (StudyJournal) throws -> String
+    ) async throws -> String {
+        let (kept, journal, version) = try await cache.page(path, name: name)
+        if let kept { return kept }
+        let page = try make(journal)
+        await cache.keep(path, name: name, version: version, page: page)
+        return page
     }
 
     static func html(_ page: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -134,8 +134,10 @@ actor JournalCache {
         return text
     }
 
-    /// A page made from the journal's current state: kept until the journal changes.
-    func page(_ path: String, name: String, make: (StudyJournal) throws -> String) throws -> String {
+    /// A page kept for the journal's current state, or the journal and that state's number to
+    /// make it with (outside the actor: making a large study's page takes long enough that the
+    /// event streams must not wait for it); ``keep(_:name:version:page:)`` keeps what was made.
+    func page(_ path: String, name: String) throws -> (page: String?, journal: StudyJournal, version: Int) {
         let journal: Open
         do {
             journal = try current(path)
@@ -143,10 +145,13 @@ actor JournalCache {
             open[path] = nil
             throw error
         }
-        if let page = journal.pages[name] { return page }
-        let page = try make(journal.journal)
+        return (journal.pages[name], journal.journal, journal.version)
+    }
+
+    /// Keeps a page made from the state `version`, unless the journal moved on meanwhile.
+    func keep(_ path: String, name: String, version: Int, page: String) {
+        guard open[path]?.version == version else { return }
         open[path]?.pages[name] = page
-        return page
     }
 }
 
