@@ -2,9 +2,10 @@
 import PackageDescription
 import Foundation
 
-// The trainer's kernels use FMA and AVX2 when built with SWIFTTUNER_NATIVE=1 (see the README).
-// The default build is portable (x86-64 SSE2, still vectorized) and uses no unsafe flags, so the
-// package stays usable as a version-pinned dependency.
+// The default build uses no unsafe flags, so the package stays usable as a version-pinned
+// dependency: it is portable (x86-64 SSE2, still vectorized), and its matrix products switch at run
+// time to C kernels for AVX2 and FMA where the CPU has them (CTunerKernels). SWIFTTUNER_NATIVE=1
+// compiles the whole trainer for AVX2 and FMA (see the README).
 let native = ProcessInfo.processInfo.environment["SWIFTTUNER_NATIVE"] == "1"
 // Innermost loops start on a 64-byte line: the 6×16 kernel's loop (117 bytes) then spans two
 // lines of instruction fetch instead of three, which measured 3–9 % faster on the large products
@@ -47,8 +48,11 @@ let package = Package(
     targets: [
         // The portable seeded generator every random draw comes from. No dependencies.
         .target(name: "TunerRandom"),
-        // The built-in trainer: a vectorized pure-Swift MLP. Depends on nothing but the generator.
-        .target(name: "TunerTrainer", dependencies: ["TunerRandom"], swiftSettings: nativeFlags),
+        // The trainer's AVX2 + FMA register kernels in C, compiled for those instructions by a function
+        // attribute (no build flag) and called only where the CPU has them.
+        .target(name: "CTunerKernels"),
+        // The built-in trainer: a vectorized MLP in Swift. Depends on nothing but the generator and its kernels.
+        .target(name: "TunerTrainer", dependencies: ["TunerRandom", "CTunerKernels"], swiftSettings: nativeFlags),
         // Shared vocabulary: hyperparameters, objectives, statuses, limits, error types.
         .target(name: "TunerCore", dependencies: ["TunerRandom"]),
         // A C shim for the one SQLite call Swift cannot make (variadic sqlite3_db_config).

@@ -272,12 +272,11 @@ enum KernelAdvice {
         case .debug:
             return "this is a debug build: the built-in trainer runs its matrix products in scalar loops. "
                 + "`swift run -c release tuner …` runs them vectorized"
-                + (nativeCPU
-                    ? ", and `SWIFTTUNER_NATIVE=1 swift run -c release tuner …` with this CPU's AVX2 and FMA." : ".")
+                + (nativeCPU ? ", in this CPU's AVX2 and FMA." : ".")
         case .portable where nativeCPU:
-            return "the built-in trainer runs its portable kernels; this CPU has AVX2 and FMA: "
-                + "`SWIFTTUNER_NATIVE=1 swift run -c release tuner …` builds the native ones (see the README)."
-        case .portable, .native:
+            return "the built-in trainer runs its portable kernels because SWIFTTUNER_KERNELS=portable is set; "
+                + "without it, this CPU's AVX2 and FMA run the matrix products."
+        case .portable, .dispatched, .native:
             return nil
         }
     }

@@ -12,11 +12,13 @@ final class KernelAdviceTests: XCTestCase {
         let native: Set<String> = ["sse2", "avx2", "fma"], plain: Set<String> = ["sse2"]
         let debug = try XCTUnwrap(KernelAdvice.sentence(build: .debug, cpuFlags: native))
         XCTAssert(debug.contains("swift run -c release tuner"), debug)
-        XCTAssert(debug.contains("SWIFTTUNER_NATIVE=1"), debug)
-        XCTAssertFalse(try XCTUnwrap(KernelAdvice.sentence(build: .debug, cpuFlags: plain)).contains("NATIVE"))
+        XCTAssert(debug.contains("AVX2 and FMA"), debug)
+        XCTAssertFalse(try XCTUnwrap(KernelAdvice.sentence(build: .debug, cpuFlags: plain)).contains("AVX2"))
+        // A release build on an AVX2 CPU runs the portable kernels only when told to.
         let portable = try XCTUnwrap(KernelAdvice.sentence(build: .portable, cpuFlags: native))
-        XCTAssert(portable.contains("SWIFTTUNER_NATIVE=1 swift run -c release"), portable)
+        XCTAssert(portable.contains("SWIFTTUNER_KERNELS=portable"), portable)
         XCTAssertNil(KernelAdvice.sentence(build: .portable, cpuFlags: plain), "nothing faster to build")
+        XCTAssertNil(KernelAdvice.sentence(build: .dispatched, cpuFlags: native))
         XCTAssertNil(KernelAdvice.sentence(build: .native, cpuFlags: native))
     }
 

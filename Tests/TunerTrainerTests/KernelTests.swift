@@ -1,3 +1,4 @@
+import Foundation
 import TunerRandom
 @testable import TunerTrainer
 import XCTest
@@ -60,6 +61,11 @@ final class KernelTests: XCTestCase {
                             m: m, n: n, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n,
                             accumulate: accumulate,
                             transposeA: transposeA, transposeB: transposeB)
+                    case "direct":
+                        Kernels.directGemm(
+                            m: m, n: n, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n,
+                            accumulate: accumulate,
+                            transposeA: transposeA, transposeB: transposeB)
                     case "column":
                         Kernels.columnGemm(
                             m: m, k: k, ap, lda: sa.columns, bp, ldb: sb.columns, cp, ldc: n, accumulate: accumulate,
@@ -76,10 +82,18 @@ final class KernelTests: XCTestCase {
         return c
     }
 
-    /// The packed, register-blocked product runs in optimized builds only; test it directly,
-    /// across the cache blocks (k, n and m larger than one block), every tile edge, and both
-    /// operands stored transposed.
+    /// The register-blocked products an optimized build chooses from: the portable one, and
+    /// the AVX2 + FMA one where this CPU runs it.
+    var blockedKinds: [String] { Kernels.cpuRunsWideTiles ? ["packed", "direct"] : ["packed"] }
+
+    /// The register-blocked products run in optimized builds only; test them directly, across
+    /// the cache blocks (k, n and m larger than one block), every tile edge, and both operands
+    /// stored transposed.
     func testPackedGemmMatchesTheDefinition() throws {
+        for kind in blockedKinds { try checkBlockedGemm(kind) }
+    }
+
+    func checkBlockedGemm(_ kind: String) throws {
         var seed: UInt64 = 500
         for (m, n, k) in [
             (1, 1, 1), (3, 5, 7), (4, 24, 8), (6, 8, 3), (7, 25, 9), (13, 10, 33), (32, 64, 20), (8, 16, 5),
@@ -95,13 +109,14 @@ final class KernelTests: XCTestCase {
                     seed += 1
                     let a = random(m, k, seed: seed), b = random(k, n, seed: seed + 7)
                     let c = product(
-                        "packed", a, b, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate,
+                        kind, a, b, transposeA: transposeA, transposeB: transposeB, accumulate: accumulate,
                         initial: accumulate ? 0.5 : 9)
                     let expected = naive(a, b)
                     for i in 0..<(m * n) {
                         XCTAssertEqual(
                             c.storage[i], expected.storage[i] + (accumulate ? 0.5 : 0), accuracy: 2e-3,
-                            "\(m)×\(k)·\(k)×\(n) accumulate \(accumulate) Aᵀ \(transposeA) Bᵀ \(transposeB) at \(i)")
+                            "\(kind) \(m)×\(k)·\(k)×\(n) accumulate \(accumulate) Aᵀ \(transposeA) Bᵀ \(transposeB)"
+                                + " at \(i)")
                     }
                 }
             }
@@ -117,19 +132,27 @@ final class KernelTests: XCTestCase {
         var b = Matrix(rows: k, columns: n)
         for p in 0..<k { for j in 0..<n { b[p, j] = wide[p, j] } }
         let expected = naive(a, b)
-        var c = Matrix(rows: m, columns: ldc, repeating: 7)
-        a.withUnsafePointer { ap in
-            wide.withUnsafePointer { bp in
-                c.withUnsafeMutablePointer { cp in
-                    Kernels.packedGemm(
-                        m: m, n: n, k: k, ap, lda: k, bp, ldb: ldb, cp, ldc: ldc, accumulate: false,
-                        transposeA: false, transposeB: false)
+        for kind in blockedKinds {
+            var c = Matrix(rows: m, columns: ldc, repeating: 7)
+            a.withUnsafePointer { ap in
+                wide.withUnsafePointer { bp in
+                    c.withUnsafeMutablePointer { cp in
+                        if kind == "direct" {
+                            Kernels.directGemm(
+                                m: m, n: n, k: k, ap, lda: k, bp, ldb: ldb, cp, ldc: ldc, accumulate: false,
+                                transposeA: false, transposeB: false)
+                        } else {
+                            Kernels.packedGemm(
+                                m: m, n: n, k: k, ap, lda: k, bp, ldb: ldb, cp, ldc: ldc, accumulate: false,
+                                transposeA: false, transposeB: false)
+                        }
+                    }
                 }
             }
-        }
-        for i in 0..<m {
-            for j in 0..<ldc {
-                XCTAssertEqual(c[i, j], j < n ? expected[i, j] : 7, accuracy: 1e-4, "C[\(i), \(j)]")
+            for i in 0..<m {
+                for j in 0..<ldc {
+                    XCTAssertEqual(c[i, j], j < n ? expected[i, j] : 7, accuracy: 1e-4, "\(kind) C[\(i), \(j)]")
+                }
             }
         }
     }
@@ -170,6 +193,22 @@ final class KernelTests: XCTestCase {
                 let expected = naive(a, b)
                 for i in 0..<(m * n) { XCTAssertEqual(c.storage[i], expected.storage[i], accuracy: 1e-4) }
             }
+        }
+    }
+
+    /// An optimized build runs the AVX2 + FMA tiles wherever the CPU has them, unless told
+    /// otherwise; a debug build says it runs scalar loops.
+    func testTheBuildChoosesTheWideTilesWhereTheCPURunsThem() {
+        #if DEBUG
+            XCTAssertEqual(Kernels.build, .debug)
+        #else
+            let portable = ProcessInfo.processInfo.environment["SWIFTTUNER_KERNELS"] == "portable"
+            XCTAssertEqual(Kernels.wideTiles, Kernels.cpuRunsWideTiles && !portable)
+            XCTAssert([.dispatched, .native].contains(Kernels.build) == Kernels.wideTiles, "\(Kernels.build)")
+        #endif
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        if flags.contains(" avx2 ") && flags.contains(" fma ") {
+            XCTAssert(Kernels.cpuRunsWideTiles, "this CPU lists avx2 and fma")
         }
     }
 

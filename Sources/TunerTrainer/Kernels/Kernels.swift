@@ -1,44 +1,79 @@
+import CTunerKernels
 import Dispatch
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The numeric kernels of the trainer: matrix products and elementwise operations on raw
 /// pointers, written for concrete `SIMD8<Float>` vectors (never generic, so that debug
 /// builds stay fast enough for tests).
 ///
-/// Built with `SWIFTTUNER_NATIVE=1`, products use fused multiply-add; otherwise `a * b + c`,
-/// which stays vectorized on plain x86-64 (a fused multiply-add without the instruction set
-/// would become a per-lane library call).
+/// An optimized build chooses its matrix products when first used: where the CPU has AVX2 and
+/// FMA, 6 × 16 register tiles of fused multiply-adds (C functions compiled for those
+/// instructions alone, so the package needs no build flag); elsewhere 6 × 8 tiles of `a * b + c`,
+/// which stay vectorized on any x86-64 or ARM CPU (a fused multiply-add without the instruction
+/// set would become a per-lane library call). Built with `SWIFTTUNER_NATIVE=1`, the whole
+/// trainer is compiled for AVX2 and FMA.
 public enum Kernels {
     /// Which kernels this build uses, for benchmark reports.
     public static var buildDescription: String {
-        #if DEBUG
-            "debug (scalar loops)"
-        #elseif SWIFTTUNER_FMA
-            "native (AVX2 + FMA, SWIFTTUNER_NATIVE=1)"
-        #else
-            "portable (SIMD without CPU flags)"
-        #endif
+        switch build {
+        case .debug: "debug (scalar loops)"
+        case .portable: "portable (SIMD without CPU flags)"
+        case .dispatched: "portable, matrix products in AVX2 + FMA kernels chosen at run time"
+        case .native: "native (AVX2 + FMA, SWIFTTUNER_NATIVE=1)"
+        }
     }
 
     /// The kernels a build runs, slowest first.
     public enum Build: Sendable, Equatable {
         /// A debug build: matrix products in scalar loops.
         case debug
-        /// An optimized build for any x86-64 or ARM CPU: SIMD without CPU flags.
+        /// An optimized build on a CPU without AVX2 and FMA (or with `SWIFTTUNER_KERNELS=portable`
+        /// in the environment): SIMD without CPU flags.
         case portable
-        /// An optimized build with AVX2 and FMA (`SWIFTTUNER_NATIVE=1`).
+        /// An optimized build on a CPU with AVX2 and FMA: the matrix products run kernels for
+        /// those instructions, chosen at run time; the other operations stay portable.
+        case dispatched
+        /// A build for AVX2 and FMA throughout (`SWIFTTUNER_NATIVE=1`).
         case native
     }
 
-    /// The kernels this build runs.
+    /// The kernels this build runs on this CPU.
     public static var build: Build {
         #if DEBUG
             .debug
         #elseif SWIFTTUNER_FMA
             .native
         #else
-            .portable
+            wideTiles ? .dispatched : .portable
         #endif
     }
+
+    /// Whether the products run the 6 × 16 tiles of AVX2 and FMA (``directGemm``): always in a
+    /// native build; otherwise where the CPU has both, unless the environment's
+    /// `SWIFTTUNER_KERNELS` is `portable` (read once, for comparisons).
+    static let wideTiles: Bool = {
+        #if SWIFTTUNER_FMA
+            return true
+        #else
+            if let choice = getenv("SWIFTTUNER_KERNELS"), String(cString: choice) == "portable" { return false }
+            return cpuRunsWideTiles
+        #endif
+    }()
+
+    /// Whether this CPU runs the AVX2 + FMA tiles (CPUID, and the operating system saving the
+    /// vector registers); a native build assumes it.
+    static let cpuRunsWideTiles: Bool = {
+        #if SWIFTTUNER_FMA
+            return true
+        #else
+            return swifttuner_cpu_has_avx2_fma()
+        #endif
+    }()
 
     typealias V = SIMD8<Float>
 
@@ -61,15 +96,27 @@ public enum Kernels {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
     }
 
-    /// The arithmetic peak of one core in this build, GFLOP/s: twelve independent chains of
-    /// vector multiply-adds (fused with AVX2 + FMA), no memory traffic; the best of `rounds`.
-    /// Benchmarks report the products' speed as a share of it.
+    /// The arithmetic peak of one core in the products' kernels, GFLOP/s: twelve independent
+    /// chains of vector multiply-adds (fused with AVX2 + FMA), no memory traffic; the best of
+    /// `rounds`. Benchmarks report the products' speed as a share of it.
     ///
     /// ```swift
     /// let peak = Kernels.measuredPeak()   // about 102 on a 3.2 GHz AVX2 core
     /// ```
     public static func measuredPeak(rounds: Int = 5, steps: Int = 10_000_000) -> Double {
         var best = 0.0
+        #if !SWIFTTUNER_FMA
+            if wideTiles {
+                for round in 0..<rounds {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    let sum = swifttuner_fma_chains(steps, Float(round))
+                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    if sum == 42 { best += 0 }  // keeps the result alive
+                    best = max(best, Double(steps) * 12 * 16 / seconds / 1e9)
+                }
+                return best
+            }
+        #endif
         for round in 0..<rounds {
             var a = (0..<12).map { V(repeating: Float($0 + round)) }
             let scale = V(repeating: 0.999_999)
@@ -151,6 +198,10 @@ public enum Kernels {
                 columnGemm(
                     m: m, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
                     transposeA: transposeA, transposeB: transposeB)
+            } else if wideTiles {
+                directGemm(
+                    m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
+                    transposeA: transposeA, transposeB: transposeB)
             } else {
                 packedGemm(
                     m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
@@ -163,15 +214,12 @@ public enum Kernels {
     /// stays in L2 while the rows of A stream through L1. (With AVX2 + FMA the blocks depend
     /// on k: ``directBlocks(k:)``.)
     static let kc = 256, nc = 128, mc = 96
-    #if SWIFTTUNER_FMA
-        /// The register tile: mr rows × nr columns of C (AVX2: 12 ymm accumulators, two vectors of B
-        /// and one broadcast of A per step).
-        static let mr = 6, nr = 16
-    #else
-        /// The register tile: mr rows × nr columns of C (SSE2: an 8-float vector is two xmm
-        /// registers, so 6 × 8 keeps its 12 accumulator halves within the 16 registers).
-        static let mr = 6, nr = 8
-    #endif
+    /// The portable register tile: mr rows × nr columns of C (SSE2: an 8-float vector is two xmm
+    /// registers, so 6 × 8 keeps its 12 accumulator halves within the 16 registers).
+    static let mr = 6, nr = 8
+    /// The columns of the AVX2 + FMA register tile, 6 × 16: 12 ymm accumulators, two vectors of
+    /// B and one broadcast of A per step.
+    static let wideNR = 16
 
     /// The one-column product (a dense layer of one unit): each value of C is a dot product
     /// of a row of A with B, eight lanes at a time; with `transposeA`, C accumulates the rows
@@ -231,62 +279,60 @@ public enum Kernels {
         }
     }
 
-    /// The cache-blocked product: B is packed in nr-column strips, zero-padded, so the register
-    /// kernel reads it sequentially and every edge (narrow outputs, odd batch sizes) runs the
-    /// same kernel. With AVX2 + FMA, A is read in place (``directGemm``); otherwise it is packed
-    /// in mr-row panels too.
+    /// The portable cache-blocked product: B is packed in nr-column strips, zero-padded, so the
+    /// register kernel reads it sequentially and every edge (narrow outputs, odd batch sizes)
+    /// runs the same kernel; A is packed in mr-row panels too. (With AVX2 + FMA, A is read in
+    /// place: ``directGemm``.)
     static func packedGemm(
         m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
         _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
         accumulate: Bool, transposeA: Bool = false, transposeB: Bool = false
     ) {
-        #if SWIFTTUNER_FMA
-            directGemm(
-                m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: ldc, accumulate: accumulate,
-                transposeA: transposeA, transposeB: transposeB)
-        #else
-            let kcMax = min(k, kc), ncMax = min(n, nc), mcMax = min(m, mc)
-            let stripsMax = (ncMax + nr - 1) / nr, panelsMax = (mcMax + mr - 1) / mr
-            withScratch(stripsMax * nr * kcMax + panelsMax * mr * kcMax + mr * nr) { bp in
-                let ap = bp + stripsMax * nr * kcMax
-                let tile = ap + panelsMax * mr * kcMax
-                var jc = 0
-                while jc < n {
-                    let nb = min(nc, n - jc)
-                    let strips = (nb + nr - 1) / nr
-                    var pc = 0
-                    while pc < k {
-                        let kb = min(kc, k - pc)
-                        packB(b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB, into: bp)
-                        let add = accumulate || pc > 0
-                        var ic = 0
-                        while ic < m {
-                            let mb = min(mc, m - ic)
-                            let panels = (mb + mr - 1) / mr
-                            packA(
-                                a, lda: lda, row: ic, column: pc, rows: mb, columns: kb, transposed: transposeA,
-                                into: ap)
-                            for panel in 0..<panels {
-                                let rows = min(mr, mb - panel * mr)
-                                for strip in 0..<strips {
-                                    let columns = min(nr, nb - strip * nr)
-                                    let cTile = c + (ic + panel * mr) * ldc + jc + strip * nr
-                                    if rows == mr && columns == nr {
-                                        kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, cTile, ldc, add)
-                                    } else {
-                                        kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, tile, nr, false)
-                                        storeTile(tile, rows: rows, columns: columns, into: cTile, ldc: ldc, add: add)
-                                    }
+        let kcMax = min(k, kc), ncMax = min(n, nc), mcMax = min(m, mc)
+        let stripsMax = (ncMax + nr - 1) / nr, panelsMax = (mcMax + mr - 1) / mr
+        withScratch(stripsMax * nr * kcMax + panelsMax * mr * kcMax + mr * nr) { bp in
+            let ap = bp + stripsMax * nr * kcMax
+            let tile = ap + panelsMax * mr * kcMax
+            var jc = 0
+            while jc < n {
+                let nb = min(nc, n - jc)
+                let strips = (nb + nr - 1) / nr
+                var pc = 0
+                while pc < k {
+                    let kb = min(kc, k - pc)
+                    packB(
+                        b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB,
+                        width: nr, into: bp)
+                    let add = accumulate || pc > 0
+                    var ic = 0
+                    while ic < m {
+                        let mb = min(mc, m - ic)
+                        let panels = (mb + mr - 1) / mr
+                        packA(
+                            a, lda: lda, row: ic, column: pc, rows: mb, columns: kb, transposed: transposeA,
+                            into: ap)
+                        for panel in 0..<panels {
+                            let rows = min(mr, mb - panel * mr)
+                            for strip in 0..<strips {
+                                let columns = min(nr, nb - strip * nr)
+                                let cTile = c + (ic + panel * mr) * ldc + jc + strip * nr
+                                if rows == mr && columns == nr {
+                                    kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, cTile, ldc, add)
+                                } else {
+                                    kernel(kb, ap + panel * mr * kb, bp + strip * nr * kb, tile, nr, false)
+                                    storeTile(
+                                        tile, rows: rows, columns: columns, width: nr, into: cTile, ldc: ldc,
+                                        add: add)
                                 }
                             }
-                            ic += mb
                         }
-                        pc += kb
+                        ic += mb
                     }
-                    jc += nb
+                    pc += kb
                 }
+                jc += nb
             }
-        #endif
+        }
     }
 
     /// Runs `body` on `count` floats of scratch memory that start on a cache line, so that no
@@ -297,10 +343,11 @@ public enum Kernels {
         Scratch.with(count, body)
     }
 
-    /// Copies (or adds) the first rows × columns of a tile computed aside into C.
+    /// Copies (or adds) the first rows × columns of a tile computed aside (`width` columns a
+    /// row) into C.
     @inline(__always)
     static func storeTile(
-        _ tile: UnsafePointer<Float>, rows: Int, columns: Int, into c: UnsafeMutablePointer<Float>,
+        _ tile: UnsafePointer<Float>, rows: Int, columns: Int, width nr: Int, into c: UnsafeMutablePointer<Float>,
         ldc: Int, add: Bool
     ) {
         for r in 0..<rows {
@@ -337,11 +384,11 @@ public enum Kernels {
         }
     }
 
-    /// Packs the rows×columns block of B at (`row`, `column`) into nr-column strips, each
-    /// `rows` × nr, zero-padded; `transposed`: B is stored as its transpose.
+    /// Packs the rows×columns block of B at (`row`, `column`) into strips of `width` (nr)
+    /// columns, each `rows` × nr, zero-padded; `transposed`: B is stored as its transpose.
     static func packB(
         _ b: UnsafePointer<Float>, ldb: Int, row: Int, column: Int, rows: Int, columns: Int,
-        transposed: Bool, into out: UnsafeMutablePointer<Float>
+        transposed: Bool, width nr: Int, into out: UnsafeMutablePointer<Float>
     ) {
         var strip = 0
         if !transposed {
@@ -459,180 +506,182 @@ public enum Kernels {
         }
     }
 
+    /// The product with AVX2 + FMA: B packed in 16-column strips (a KC × NC block at a time,
+    /// kept in L2), A read six rows at a time from L1. A is read in place, except a transposed
+    /// A with long stored rows: its successive values lie a whole stored row apart (1 KiB or
+    /// more), which maps them to a few cache sets, so it is first copied into 6-row panels —
+    /// once per KC block of k for up to ``panelRows(kc:)`` rows, whatever the number of B blocks.
+    /// The rows are covered by 6- and 4-row tiles (32 = 4 × 6 + 2 × 4), so edges waste nothing
+    /// unless m is odd or a strip is partial. A small B stored as is, in whole strips (at most
+    /// ``inPlaceFloats`` values, n a multiple of 16), is read in place: it stays in L1, and
+    /// copying it cost 5–7 % of the small products (paired against OpenBLAS).
+    static func directGemm(
+        m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
+        _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool, transposeA: Bool, transposeB: Bool
+    ) {
+        let nr = wideNR
+        let packed = transposeA && lda >= 256 && n > nr
+        let inPlace = !transposeB && n % nr == 0 && k * n <= inPlaceFloats
+        // Row p of a strip of B starts p·bStep after its first.
+        let bStep = inPlace ? ldb : nr
+        let (kc, nc) = directBlocks(k: k)
+        let mcMax = packed ? min(m, panelRows(kc: kc)) : m
+        // Packed strips of B: none when B is read in place.
+        let stripFloats = inPlace ? 0 : (min(n, nc) + nr - 1) / nr * nr * kc
+        // A panel holds mr values per step, plus room for the last 8-wide store's overhang.
+        let panelSize = mr * kc + 8
+        let panelsMax = packed ? tileCount(mcMax) : 0
+        withScratch(stripFloats + mr * nr + panelsMax * panelSize) { bp in
+            let tile = bp + stripFloats
+            let panels = tile + mr * nr
+            // Element (i + r, pc + p) of A is at start(r) + p·step.
+            let step = packed ? mr : (transposeA ? lda : 1)
+            var pc = 0
+            while pc < k {
+                let kb = min(kc, k - pc)
+                let add = accumulate || pc > 0
+                var ic = 0
+                while ic < m {
+                    let mb = min(mcMax, m - ic)
+                    if packed {
+                        packPanels(
+                            a, lda: lda, row: ic, column: pc, rows: mb, columns: kb, into: panels, size: panelSize)
+                    }
+                    var jc = 0
+                    while jc < n {
+                        let nb = min(nc, n - jc)
+                        let strips = (nb + nr - 1) / nr
+                        if !inPlace {
+                            packB(
+                                b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB,
+                                width: nr, into: bp)
+                        }
+                        var i = ic, panel = panels
+                        while i < ic + mb {
+                            let rows = tileRows(ic + mb - i)
+                            let last = rows - 1
+                            func start(_ r: Int) -> UnsafePointer<Float> {
+                                if packed { return UnsafePointer(panel + min(r, last)) }
+                                let row = i + min(r, last)
+                                return transposeA ? a + pc * lda + row : a + row * lda + pc
+                            }
+                            let r0 = start(0), r1 = start(1), r2 = start(2), r3 = start(3)
+                            for strip in 0..<strips {
+                                let columns = min(nr, nb - strip * nr)
+                                let bs =
+                                    inPlace ? b + (pc * ldb + jc + strip * nr) : UnsafePointer(bp + strip * nr * kb)
+                                let cTile = c + i * ldc + jc + strip * nr
+                                let whole = columns == nr && (rows == 6 || rows == 4)
+                                let out = whole ? cTile : tile, ld = whole ? ldc : nr
+                                if columns <= 8 {
+                                    // A strip's first half is enough: half the work.
+                                    halfKernel(
+                                        kb, r0, r1, r2, r3, rows == 6 ? start(4) : r3, rows == 6 ? start(5) : r3,
+                                        step, bs, tile, nr)
+                                } else if rows == 6 {
+                                    kernel6(
+                                        kb, r0, r1, r2, r3, start(4), start(5), step, bs, bStep, out, ld,
+                                        whole && add)
+                                } else {
+                                    kernel4(kb, r0, r1, r2, r3, step, bs, bStep, out, ld, whole && add)
+                                }
+                                if !whole {
+                                    storeTile(
+                                        tile, rows: rows, columns: columns, width: nr, into: cTile, ldc: ldc, add: add)
+                                }
+                            }
+                            i += rows
+                            panel += panelSize
+                        }
+                        jc += nb
+                    }
+                    ic += mb
+                }
+                pc += kb
+            }
+        }
+    }
+
+    /// The blocks of B with AVX2 + FMA: k in as few blocks of at most 512 steps as possible,
+    /// of equal depth, and as many columns as keep a block within 128 KiB — a quarter of a
+    /// 512 KiB L2, leaving room for A and C passing through, and for a neighbour on the same
+    /// core. (Paired against OpenBLAS on a busy machine, 256 × 128 blocks were 3–8 % faster
+    /// than 256 × 256 on the products wider than 128 columns, and for k = 512 one block of
+    /// 512 × 64, C read and written once, 1–5 % faster than two of 256 × 128; but those builds
+    /// placed the kernel's loop differently. With loops aligned, blocks of 256 or 512 steps and
+    /// of 128 or 256 KiB measured within the noise of each other.)
+    static func directBlocks(k: Int) -> (kc: Int, nc: Int) {
+        let blocks = (k + 511) / 512
+        let kc = (k + blocks - 1) / blocks
+        return (kc, max(wideNR, 32_768 / kc / wideNR * wideNR))
+    }
+
+    /// The most values of a B that ``directGemm`` reads in place: 16 KiB, half of L1.
+    static let inPlaceFloats = 4096
+
+    /// The most rows of a transposed A copied into panels at a time, for a block of `kc`
+    /// steps: about 1 MiB of panels (1,020 rows, 170 tiles of 6, of 256 steps).
+    static func panelRows(kc: Int) -> Int { max(mr, 261_120 / kc / mr * mr) }
+
+    /// The rows of the tile that starts with `left` rows to go: 6; 4 when 4 or 8 are left (no
+    /// waste); 1–3 as a 4-row tile whose extra rows repeat the last one and are not stored.
+    @inline(__always)
+    static func tileRows(_ left: Int) -> Int { left >= 6 && left != 8 ? 6 : min(left, 4) }
+
+    /// The number of tiles that cover `rows` rows.
+    static func tileCount(_ rows: Int) -> Int {
+        var count = 0, i = 0
+        while i < rows { i += tileRows(rows - i); count += 1 }
+        return count
+    }
+
+    /// Copies rows `row`..<`row + rows` of a transposed A (stored k × m), steps
+    /// `column`..<`column + columns`, into one panel per row tile, `size` floats apart: mr
+    /// values per step, a short tile's missing rows repeating its last row.
+    ///
+    /// The steps go ``packSteps`` at a time: each panel receives a contiguous run of values,
+    /// read from that many stored rows side by side, a line of each serving the next two or
+    /// three tiles from L1. (One step at a time across all panels wrote to as many distant
+    /// lines as there are tiles: measured 2–5× slower, 5–17 % of the product's time.)
+    static func packPanels(
+        _ a: UnsafePointer<Float>, lda: Int, row: Int, column: Int, rows: Int, columns: Int,
+        into panels: UnsafeMutablePointer<Float>, size: Int
+    ) {
+        let m = row + rows
+        var p0 = 0
+        while p0 < columns {
+            let p1 = min(columns, p0 + packSteps)
+            var i = row, panel = panels
+            while i < m {
+                let height = tileRows(m - i)
+                if i + 8 <= m {
+                    // 8 values stored, 6 kept: the next step's (or the overhang's) first 2 are
+                    // overwritten later.
+                    var source = a + (column + p0) * lda + i, dst = panel + p0 * mr
+                    for _ in p0..<p1 {
+                        store(load(source), dst)
+                        source += lda
+                        dst += mr
+                    }
+                } else {
+                    for p in p0..<p1 {
+                        let source = a + (column + p) * lda, dst = panel + p * mr
+                        for r in 0..<mr { dst[r] = source[i + min(r, height - 1)] }
+                    }
+                }
+                i += height
+                panel += size
+            }
+            p0 = p1
+        }
+    }
+
+    /// The steps of k that ``packPanels`` copies at a time (4, 8, 16 and 32 measured: 16 and 32
+    /// the fastest).
+    static let packSteps = 16
+
     #if SWIFTTUNER_FMA
-        /// The product with AVX2 + FMA: B packed in 16-column strips (a KC × NC block at a time,
-        /// kept in L2), A read six rows at a time from L1. A is read in place, except a transposed
-        /// A with long stored rows: its successive values lie a whole stored row apart (1 KiB or
-        /// more), which maps them to a few cache sets, so it is first copied into 6-row panels —
-        /// once per KC block of k for up to ``panelRows(kc:)`` rows, whatever the number of B blocks.
-        /// The rows are covered by 6- and 4-row tiles (32 = 4 × 6 + 2 × 4), so edges waste nothing
-        /// unless m is odd or a strip is partial. A small B stored as is, in whole strips (at most
-        /// ``inPlaceFloats`` values, n a multiple of 16), is read in place: it stays in L1, and
-        /// copying it cost 5–7 % of the small products (paired against OpenBLAS).
-        static func directGemm(
-            m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
-            _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int,
-            accumulate: Bool, transposeA: Bool, transposeB: Bool
-        ) {
-            let packed = transposeA && lda >= 256 && n > nr
-            let inPlace = !transposeB && n % nr == 0 && k * n <= inPlaceFloats
-            // Row p of a strip of B starts p·bStep after its first.
-            let bStep = inPlace ? ldb : nr
-            let (kc, nc) = directBlocks(k: k)
-            let mcMax = packed ? min(m, panelRows(kc: kc)) : m
-            // Packed strips of B: none when B is read in place.
-            let stripFloats = inPlace ? 0 : (min(n, nc) + nr - 1) / nr * nr * kc
-            // A panel holds mr values per step, plus room for the last 8-wide store's overhang.
-            let panelSize = mr * kc + 8
-            let panelsMax = packed ? tileCount(mcMax) : 0
-            withScratch(stripFloats + mr * nr + panelsMax * panelSize) { bp in
-                let tile = bp + stripFloats
-                let panels = tile + mr * nr
-                // Element (i + r, pc + p) of A is at start(r) + p·step.
-                let step = packed ? mr : (transposeA ? lda : 1)
-                var pc = 0
-                while pc < k {
-                    let kb = min(kc, k - pc)
-                    let add = accumulate || pc > 0
-                    var ic = 0
-                    while ic < m {
-                        let mb = min(mcMax, m - ic)
-                        if packed {
-                            packPanels(
-                                a, lda: lda, row: ic, column: pc, rows: mb, columns: kb, into: panels, size: panelSize)
-                        }
-                        var jc = 0
-                        while jc < n {
-                            let nb = min(nc, n - jc)
-                            let strips = (nb + nr - 1) / nr
-                            if !inPlace {
-                                packB(
-                                    b, ldb: ldb, row: pc, column: jc, rows: kb, columns: nb, transposed: transposeB,
-                                    into: bp)
-                            }
-                            var i = ic, panel = panels
-                            while i < ic + mb {
-                                let rows = tileRows(ic + mb - i)
-                                let last = rows - 1
-                                func start(_ r: Int) -> UnsafePointer<Float> {
-                                    if packed { return UnsafePointer(panel + min(r, last)) }
-                                    let row = i + min(r, last)
-                                    return transposeA ? a + pc * lda + row : a + row * lda + pc
-                                }
-                                let r0 = start(0), r1 = start(1), r2 = start(2), r3 = start(3)
-                                for strip in 0..<strips {
-                                    let columns = min(nr, nb - strip * nr)
-                                    let bs =
-                                        inPlace ? b + (pc * ldb + jc + strip * nr) : UnsafePointer(bp + strip * nr * kb)
-                                    let cTile = c + i * ldc + jc + strip * nr
-                                    let whole = columns == nr && (rows == 6 || rows == 4)
-                                    let out = whole ? cTile : tile, ld = whole ? ldc : nr
-                                    if columns <= 8 {
-                                        // A strip's first half is enough: half the work.
-                                        halfKernel(
-                                            kb, r0, r1, r2, r3, rows == 6 ? start(4) : r3, rows == 6 ? start(5) : r3,
-                                            step, bs, tile, nr)
-                                    } else if rows == 6 {
-                                        kernel6(
-                                            kb, r0, r1, r2, r3, start(4), start(5), step, bs, bStep, out, ld,
-                                            whole && add)
-                                    } else {
-                                        kernel4(kb, r0, r1, r2, r3, step, bs, bStep, out, ld, whole && add)
-                                    }
-                                    if !whole {
-                                        storeTile(tile, rows: rows, columns: columns, into: cTile, ldc: ldc, add: add)
-                                    }
-                                }
-                                i += rows
-                                panel += panelSize
-                            }
-                            jc += nb
-                        }
-                        ic += mb
-                    }
-                    pc += kb
-                }
-            }
-        }
-
-        /// The blocks of B with AVX2 + FMA: k in as few blocks of at most 512 steps as possible,
-        /// of equal depth, and as many columns as keep a block within 128 KiB — a quarter of a
-        /// 512 KiB L2, leaving room for A and C passing through, and for a neighbour on the same
-        /// core. (Paired against OpenBLAS on a busy machine, 256 × 128 blocks were 3–8 % faster
-        /// than 256 × 256 on the products wider than 128 columns, and for k = 512 one block of
-        /// 512 × 64, C read and written once, 1–5 % faster than two of 256 × 128; but those builds
-        /// placed the kernel's loop differently. With loops aligned, blocks of 256 or 512 steps and
-        /// of 128 or 256 KiB measured within the noise of each other.)
-        static func directBlocks(k: Int) -> (kc: Int, nc: Int) {
-            let blocks = (k + 511) / 512
-            let kc = (k + blocks - 1) / blocks
-            return (kc, max(nr, 32_768 / kc / nr * nr))
-        }
-
-        /// The most values of a B that ``directGemm`` reads in place: 16 KiB, half of L1.
-        static let inPlaceFloats = 4096
-
-        /// The most rows of a transposed A copied into panels at a time, for a block of `kc`
-        /// steps: about 1 MiB of panels (1,020 rows, 170 tiles of 6, of 256 steps).
-        static func panelRows(kc: Int) -> Int { max(mr, 261_120 / kc / mr * mr) }
-
-        /// The rows of the tile that starts with `left` rows to go: 6; 4 when 4 or 8 are left (no
-        /// waste); 1–3 as a 4-row tile whose extra rows repeat the last one and are not stored.
-        @inline(__always)
-        static func tileRows(_ left: Int) -> Int { left >= 6 && left != 8 ? 6 : min(left, 4) }
-
-        /// The number of tiles that cover `rows` rows.
-        static func tileCount(_ rows: Int) -> Int {
-            var count = 0, i = 0
-            while i < rows { i += tileRows(rows - i); count += 1 }
-            return count
-        }
-
-        /// Copies rows `row`..<`row + rows` of a transposed A (stored k × m), steps
-        /// `column`..<`column + columns`, into one panel per row tile, `size` floats apart: mr
-        /// values per step, a short tile's missing rows repeating its last row.
-        ///
-        /// The steps go ``packSteps`` at a time: each panel receives a contiguous run of values,
-        /// read from that many stored rows side by side, a line of each serving the next two or
-        /// three tiles from L1. (One step at a time across all panels wrote to as many distant
-        /// lines as there are tiles: measured 2–5× slower, 5–17 % of the product's time.)
-        static func packPanels(
-            _ a: UnsafePointer<Float>, lda: Int, row: Int, column: Int, rows: Int, columns: Int,
-            into panels: UnsafeMutablePointer<Float>, size: Int
-        ) {
-            let m = row + rows
-            var p0 = 0
-            while p0 < columns {
-                let p1 = min(columns, p0 + packSteps)
-                var i = row, panel = panels
-                while i < m {
-                    let height = tileRows(m - i)
-                    if i + 8 <= m {
-                        // 8 values stored, 6 kept: the next step's (or the overhang's) first 2 are
-                        // overwritten later.
-                        var source = a + (column + p0) * lda + i, dst = panel + p0 * mr
-                        for _ in p0..<p1 {
-                            store(load(source), dst)
-                            source += lda
-                            dst += mr
-                        }
-                    } else {
-                        for p in p0..<p1 {
-                            let source = a + (column + p) * lda, dst = panel + p * mr
-                            for r in 0..<mr { dst[r] = source[i + min(r, height - 1)] }
-                        }
-                    }
-                    i += height
-                    panel += size
-                }
-                p0 = p1
-            }
-        }
-
-        /// The steps of k that ``packPanels`` copies at a time (4, 8, 16 and 32 measured: 16 and 32
-        /// the fastest).
-        static let packSteps = 16
-
         /// The 6×16 register kernel: rows `a0`…`a5` of A read in place (element p of a row at
         /// p·`step`), a 16-column strip of B (row p at p·`bStep`: packed, or B itself); 12
         /// accumulators, 2 vector loads and 6 broadcasts per 12 multiply-adds.
@@ -728,33 +777,66 @@ public enum Kernels {
             store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
         }
     #else
-        /// The 6×8 register kernel on packed panels: `a` holds 6 values per step, `b` 8.
+        // The same tiles from the C kernels, compiled for AVX2 and FMA by a function attribute.
+
+        /// The 6×16 register kernel (``swifttuner_kernel6x16``).
         @inline(__always)
-        static func kernel(
-            _ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        static func kernel6(
+            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+            _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
+            _ b: UnsafePointer<Float>, _ bStep: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+            _ accumulate: Bool
+        ) {
+            swifttuner_kernel6x16(k, a0, a1, a2, a3, a4, a5, step, b, bStep, c, ldc, accumulate)
+        }
+
+        /// The 6×8 register kernel for a last strip (``swifttuner_kernel6x8``).
+        @inline(__always)
+        static func halfKernel(
+            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+            _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
+            _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+        ) {
+            swifttuner_kernel6x8(k, a0, a1, a2, a3, a4, a5, step, b, c, ldc)
+        }
+
+        /// The 4×16 register kernel (``swifttuner_kernel4x16``).
+        @inline(__always)
+        static func kernel4(
+            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+            _ a3: UnsafePointer<Float>, _ step: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
             _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
         ) {
-            var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-            var ap = a, bp = b
-            for _ in 0..<k {
-                let b0 = load(bp)
-                c0 = madd(V(repeating: ap[0]), b0, c0)
-                c1 = madd(V(repeating: ap[1]), b0, c1)
-                c2 = madd(V(repeating: ap[2]), b0, c2)
-                c3 = madd(V(repeating: ap[3]), b0, c3)
-                c4 = madd(V(repeating: ap[4]), b0, c4)
-                c5 = madd(V(repeating: ap[5]), b0, c5)
-                ap += 6
-                bp += 8
-            }
-            if accumulate {
-                c0 += load(c); c1 += load(c + ldc); c2 += load(c + 2 * ldc)
-                c3 += load(c + 3 * ldc); c4 += load(c + 4 * ldc); c5 += load(c + 5 * ldc)
-            }
-            store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
-            store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
+            swifttuner_kernel4x16(k, a0, a1, a2, a3, step, b, bStep, c, ldc, accumulate)
         }
     #endif
+
+    /// The 6×8 register kernel on packed panels: `a` holds 6 values per step, `b` 8.
+    @inline(__always)
+    static func kernel(
+        _ k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+    ) {
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
+        var ap = a, bp = b
+        for _ in 0..<k {
+            let b0 = load(bp)
+            c0 = madd(V(repeating: ap[0]), b0, c0)
+            c1 = madd(V(repeating: ap[1]), b0, c1)
+            c2 = madd(V(repeating: ap[2]), b0, c2)
+            c3 = madd(V(repeating: ap[3]), b0, c3)
+            c4 = madd(V(repeating: ap[4]), b0, c4)
+            c5 = madd(V(repeating: ap[5]), b0, c5)
+            ap += 6
+            bp += 8
+        }
+        if accumulate {
+            c0 += load(c); c1 += load(c + ldc); c2 += load(c + 2 * ldc)
+            c3 += load(c + 3 * ldc); c4 += load(c + 4 * ldc); c5 += load(c + 5 * ldc)
+        }
+        store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
+        store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
+    }
 
     /// The plain product, for unoptimized builds (and as a reference). Written with `while`
     /// and wrapping arithmetic, which unoptimized builds compile to plain instructions, where

@@ -1,0 +1,41 @@
+// The trainer's register kernels for x86-64 CPUs with AVX2 and FMA, compiled for those
+// instructions by a function attribute rather than a build flag: the package builds for any
+// x86-64 (or ARM) CPU and the trainer calls these only where the CPU has both.
+
+#ifndef CTUNERKERNELS_H
+#define CTUNERKERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#pragma clang assume_nonnull begin
+
+/// Whether this CPU and its operating system run AVX2 and FMA instructions (CPUID and the
+/// saved vector state); always false on other architectures.
+bool swifttuner_cpu_has_avx2_fma(void);
+
+/// C (6 × 16, row stride ldc) = A·B, or C += A·B when accumulate: row r of A is a0…a5,
+/// element p of each at p·step; row p of the strip of B at b + p·b_step.
+void swifttuner_kernel6x16(ptrdiff_t k, const float *a0, const float *a1, const float *a2,
+                           const float *a3, const float *a4, const float *a5, ptrdiff_t step,
+                           const float *b, ptrdiff_t b_step, float *c, ptrdiff_t ldc, bool accumulate);
+
+/// The 4 × 16 tile: as swifttuner_kernel6x16 with four rows.
+void swifttuner_kernel4x16(ptrdiff_t k, const float *a0, const float *a1, const float *a2,
+                           const float *a3, ptrdiff_t step, const float *b, ptrdiff_t b_step,
+                           float *c, ptrdiff_t ldc, bool accumulate);
+
+/// The 6 × 8 tile of a last strip: the first 8 columns of a packed 16-column strip of B (row p
+/// at b + 16·p); C is written, never accumulated.
+void swifttuner_kernel6x8(ptrdiff_t k, const float *a0, const float *a1, const float *a2,
+                          const float *a3, const float *a4, const float *a5, ptrdiff_t step,
+                          const float *b, float *c, ptrdiff_t ldc);
+
+/// The peak of one core in the AVX2 + FMA kernels, GFLOP/s: twelve independent chains of
+/// fused multiply-adds over `steps` steps, timed by the caller; returns a value that depends
+/// on every chain, so that none is optimized away.
+float swifttuner_fma_chains(ptrdiff_t steps, float seed);
+
+#pragma clang assume_nonnull end
+
+#endif

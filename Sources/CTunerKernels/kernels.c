@@ -1,0 +1,182 @@
+#include "CTunerKernels.h"
+
+#if defined(__x86_64__)
+
+#include <cpuid.h>
+#include <immintrin.h>
+
+#define AVX2_FMA __attribute__((target("avx2,fma")))
+
+// Stores row r of a 16-column tile (two accumulators), first adding C's values when accumulate.
+#define STORE_ROW(r, low, high)                                                    \
+    do {                                                                           \
+        float *row = c + (r) * ldc;                                                \
+        __m256 lo = (low), hi = (high);                                            \
+        if (accumulate) {                                                          \
+            lo = _mm256_add_ps(lo, _mm256_loadu_ps(row));                          \
+            hi = _mm256_add_ps(hi, _mm256_loadu_ps(row + 8));                      \
+        }                                                                          \
+        _mm256_storeu_ps(row, lo);                                                 \
+        _mm256_storeu_ps(row + 8, hi);                                             \
+    } while (0)
+
+bool swifttuner_cpu_has_avx2_fma(void) {
+    unsigned int eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    const unsigned int fma = 1u << 12, osxsave = 1u << 27, avx = 1u << 28;
+    if ((ecx & (fma | osxsave | avx)) != (fma | osxsave | avx)) return false;
+    // The operating system saves the XMM and YMM registers (XCR0 bits 1 and 2).
+    unsigned int xcr0_low, xcr0_high;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+    if ((xcr0_low & 6u) != 6u) return false;
+    if (__get_cpuid_max(0, NULL) < 7) return false;
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    return (ebx & (1u << 5)) != 0;
+}
+
+AVX2_FMA void swifttuner_kernel6x16(ptrdiff_t k, const float *a0, const float *a1, const float *a2,
+                                    const float *a3, const float *a4, const float *a5, ptrdiff_t step,
+                                    const float *b, ptrdiff_t b_step, float *c, ptrdiff_t ldc,
+                                    bool accumulate) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    ptrdiff_t o = 0;
+    for (ptrdiff_t p = 0; p < k; p++) {
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        __m256 s = _mm256_broadcast_ss(a0 + o);
+        c00 = _mm256_fmadd_ps(s, b0, c00); c01 = _mm256_fmadd_ps(s, b1, c01);
+        s = _mm256_broadcast_ss(a1 + o);
+        c10 = _mm256_fmadd_ps(s, b0, c10); c11 = _mm256_fmadd_ps(s, b1, c11);
+        s = _mm256_broadcast_ss(a2 + o);
+        c20 = _mm256_fmadd_ps(s, b0, c20); c21 = _mm256_fmadd_ps(s, b1, c21);
+        s = _mm256_broadcast_ss(a3 + o);
+        c30 = _mm256_fmadd_ps(s, b0, c30); c31 = _mm256_fmadd_ps(s, b1, c31);
+        s = _mm256_broadcast_ss(a4 + o);
+        c40 = _mm256_fmadd_ps(s, b0, c40); c41 = _mm256_fmadd_ps(s, b1, c41);
+        s = _mm256_broadcast_ss(a5 + o);
+        c50 = _mm256_fmadd_ps(s, b0, c50); c51 = _mm256_fmadd_ps(s, b1, c51);
+        b += b_step;
+        o += step;
+    }
+    STORE_ROW(0, c00, c01);
+    STORE_ROW(1, c10, c11);
+    STORE_ROW(2, c20, c21);
+    STORE_ROW(3, c30, c31);
+    STORE_ROW(4, c40, c41);
+    STORE_ROW(5, c50, c51);
+}
+
+AVX2_FMA void swifttuner_kernel4x16(ptrdiff_t k, const float *a0, const float *a1, const float *a2,
+                                    const float *a3, ptrdiff_t step, const float *b, ptrdiff_t b_step,
+                                    float *c, ptrdiff_t ldc, bool accumulate) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
+    __m256 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    ptrdiff_t o = 0;
+    for (ptrdiff_t p = 0; p < k; p++) {
+        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        __m256 s = _mm256_broadcast_ss(a0 + o);
+        c00 = _mm256_fmadd_ps(s, b0, c00); c01 = _mm256_fmadd_ps(s, b1, c01);
+        s = _mm256_broadcast_ss(a1 + o);
+        c10 = _mm256_fmadd_ps(s, b0, c10); c11 = _mm256_fmadd_ps(s, b1, c11);
+        s = _mm256_broadcast_ss(a2 + o);
+        c20 = _mm256_fmadd_ps(s, b0, c20); c21 = _mm256_fmadd_ps(s, b1, c21);
+        s = _mm256_broadcast_ss(a3 + o);
+        c30 = _mm256_fmadd_ps(s, b0, c30); c31 = _mm256_fmadd_ps(s, b1, c31);
+        b += b_step;
+        o += step;
+    }
+    STORE_ROW(0, c00, c01);
+    STORE_ROW(1, c10, c11);
+    STORE_ROW(2, c20, c21);
+    STORE_ROW(3, c30, c31);
+}
+
+AVX2_FMA void swifttuner_kernel6x8(ptrdiff_t k, const float *a0, const float *a1, const float *a2,
+                                   const float *a3, const float *a4, const float *a5, ptrdiff_t step,
+                                   const float *b, float *c, ptrdiff_t ldc) {
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+    ptrdiff_t o = 0;
+    for (ptrdiff_t p = 0; p < k; p++) {
+        const __m256 b0 = _mm256_loadu_ps(b);
+        c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + o), b0, c0);
+        c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + o), b0, c1);
+        c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + o), b0, c2);
+        c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + o), b0, c3);
+        c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + o), b0, c4);
+        c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + o), b0, c5);
+        b += 16;
+        o += step;
+    }
+    _mm256_storeu_ps(c, c0);
+    _mm256_storeu_ps(c + ldc, c1);
+    _mm256_storeu_ps(c + 2 * ldc, c2);
+    _mm256_storeu_ps(c + 3 * ldc, c3);
+    _mm256_storeu_ps(c + 4 * ldc, c4);
+    _mm256_storeu_ps(c + 5 * ldc, c5);
+}
+
+AVX2_FMA float swifttuner_fma_chains(ptrdiff_t steps, float seed) {
+    __m256 chains[12];
+    for (int i = 0; i < 12; i++) chains[i] = _mm256_set1_ps(seed + (float)i);
+    __m256 c0 = chains[0], c1 = chains[1], c2 = chains[2], c3 = chains[3], c4 = chains[4], c5 = chains[5];
+    __m256 c6 = chains[6], c7 = chains[7], c8 = chains[8], c9 = chains[9], c10 = chains[10], c11 = chains[11];
+    const __m256 scale = _mm256_set1_ps(0.999999f);
+    for (ptrdiff_t i = 0; i < steps; i++) {
+        c0 = _mm256_fmadd_ps(c0, scale, c0); c1 = _mm256_fmadd_ps(c1, scale, c1);
+        c2 = _mm256_fmadd_ps(c2, scale, c2); c3 = _mm256_fmadd_ps(c3, scale, c3);
+        c4 = _mm256_fmadd_ps(c4, scale, c4); c5 = _mm256_fmadd_ps(c5, scale, c5);
+        c6 = _mm256_fmadd_ps(c6, scale, c6); c7 = _mm256_fmadd_ps(c7, scale, c7);
+        c8 = _mm256_fmadd_ps(c8, scale, c8); c9 = _mm256_fmadd_ps(c9, scale, c9);
+        c10 = _mm256_fmadd_ps(c10, scale, c10); c11 = _mm256_fmadd_ps(c11, scale, c11);
+    }
+    __m256 sum = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)),
+                               _mm256_add_ps(_mm256_add_ps(c4, c5), _mm256_add_ps(c6, c7)));
+    sum = _mm256_add_ps(sum, _mm256_add_ps(_mm256_add_ps(c8, c9), _mm256_add_ps(c10, c11)));
+    return _mm256_cvtss_f32(sum);
+}
+
+#else
+
+// Other architectures never call the kernels below (swifttuner_cpu_has_avx2_fma is false);
+// they are plain loops so that the library links and stays correct everywhere.
+
+bool swifttuner_cpu_has_avx2_fma(void) { return false; }
+
+static void tile(ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t k, const float *const *a, ptrdiff_t step,
+                 const float *b, ptrdiff_t b_step, float *c, ptrdiff_t ldc, bool accumulate) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        for (ptrdiff_t j = 0; j < columns; j++) {
+            float s = 0;
+            for (ptrdiff_t p = 0; p < k; p++) s += a[r][p * step] * b[p * b_step + j];
+            c[r * ldc + j] = accumulate ? c[r * ldc + j] + s : s;
+        }
+    }
+}
+
+void swifttuner_kernel6x16(ptrdiff_t k, const float *a0, const float *a1, const float *a2,
+                           const float *a3, const float *a4, const float *a5, ptrdiff_t step,
+                           const float *b, ptrdiff_t b_step, float *c, ptrdiff_t ldc, bool accumulate) {
+    const float *a[6] = {a0, a1, a2, a3, a4, a5};
+    tile(6, 16, k, a, step, b, b_step, c, ldc, accumulate);
+}
+
+void swifttuner_kernel4x16(ptrdiff_t k, const float *a0, const float *a1, const float *a2,
+                           const float *a3, ptrdiff_t step, const float *b, ptrdiff_t b_step,
+                           float *c, ptrdiff_t ldc, bool accumulate) {
+    const float *a[4] = {a0, a1, a2, a3};
+    tile(4, 16, k, a, step, b, b_step, c, ldc, accumulate);
+}
+
+void swifttuner_kernel6x8(ptrdiff_t k, const float *a0, const float *a1, const float *a2,
+                          const float *a3, const float *a4, const float *a5, ptrdiff_t step,
+                          const float *b, float *c, ptrdiff_t ldc) {
+    const float *a[6] = {a0, a1, a2, a3, a4, a5};
+    tile(6, 8, k, a, step, b, 16, c, ldc, false);
+}
+
+float swifttuner_fma_chains(ptrdiff_t steps, float seed) {
+    (void)steps;
+    return seed;
+}
+
+#endif
