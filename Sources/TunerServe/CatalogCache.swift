@@ -22,11 +22,13 @@ actor CatalogCache {
         return listed
     }
 
-    /// The study with this key. A key not in the last listing makes a new one: a study that
-    /// just appeared is found at once.
+    /// The study with this key. A key not in the last listing makes a new one if that listing
+    /// is over a tenth of `freshness` old: a study that just appeared is found at once, and
+    /// requests for keys that do not exist scan the folder at most ten times per `freshness`.
     func study(_ key: String) -> StudyCatalog.Entry? {
         if let entry = studies().first(where: { $0.key == key }) { return entry }
-        at = nil
+        guard let at, ContinuousClock.now - at >= freshness / 10 else { return nil }
+        self.at = nil
         return studies().first { $0.key == key }
     }
 }

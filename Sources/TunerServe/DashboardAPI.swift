@@ -6,20 +6,8 @@ import TunerReports
 /// The records the JSON API returns (described by `/api/openapi.json`).
 enum DashboardAPI {
     /// A study of the catalog: its key and folder, and its overview or why it cannot be read.
-    struct ListedStudy: Encodable {
-        var key: String
-        var folder: String
-        var overview: StudyOverview?
-        var error: String?
-
-        init(_ entry: StudyCatalog.Entry, _ overview: Result<StudyOverview, any Error>) {
-            key = entry.key
-            folder = entry.folder
-            switch overview {
-            case .success(let value): self.overview = value
-            case .failure(let failure): error = "\(failure)"
-            }
-        }
+    static func listed(_ entry: StudyCatalog.Entry, _ overview: Result<StudyOverview, any Error>) -> ListedStudy {
+        ListedStudy(key: entry.key, folder: entry.folder, overview)
     }
 
     /// A hyperparameter's value as JSON: a number, text or a Boolean.

@@ -231,14 +231,7 @@ enum DashboardPages {
             html.close("tr")
         }
         closeTable(&html)
-        html.open("p")
-        html.text("To reproduce: run the hypermodel with ")
-        let line = values.map { "\($0.name)=\($0.value.exactDescription)" }.joined(separator: ", ")
-        html.element("code", line.isEmpty ? "no hyperparameters" : line)
-        html.text(" and trial seed ")
-        html.element("code", String(trial.trialSeed))
-        html.text(".")
-        html.close("p")
+        HTMLReport.reproduction(&html, values: values, trialSeed: trial.trialSeed)
         html.close("section")
 
         html.open("section", ["id": "attempts", "aria-labelledby": "attempts-title"])

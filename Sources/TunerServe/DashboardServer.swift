@@ -173,16 +173,16 @@ public struct DashboardServer: Sendable {
             Self.body(DashboardAssets.openAPI, type: "application/json")
         }
         router.get("/api/studies") { _, _ in
-            var list: [DashboardAPI.ListedStudy] = []
+            var list: [ListedStudy] = []
             for entry in await catalog.studies() {
-                list.append(DashboardAPI.ListedStudy(entry, await Self.overview(entry, cache: cache)))
+                list.append(DashboardAPI.listed(entry, await Self.overview(entry, cache: cache)))
             }
             return try Self.json(list)
         }
         router.get("/api/studies/{key}") { _, context in
             let entry = try await Self.entry(context, catalog)
             switch await Self.overview(entry, cache: cache) {
-            case .success(let overview): return try Self.json(DashboardAPI.ListedStudy(entry, .success(overview)))
+            case .success(let overview): return try Self.json(DashboardAPI.listed(entry, .success(overview)))
             case .failure(let error): throw HTTPError(.serviceUnavailable, message: "\(error)")
             }
         }

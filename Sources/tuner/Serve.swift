@@ -108,21 +108,15 @@ struct List: ParsableCommand {
         var listed: [ListedStudy] = []
         if let store = studies.store {
             for name in try PostgresStudyStore.studies(url: store) {
-                do {
-                    let overview = StudyOverview(try StoreCopy.status(url: store, study: name))
-                    listed.append(ListedStudy(key: name, folder: ".", overview: overview, error: nil))
-                } catch {
-                    listed.append(ListedStudy(key: name, folder: ".", overview: nil, error: "\(error)"))
-                }
+                let overview = Result { StudyOverview(try StoreCopy.status(url: store, study: name)) }
+                listed.append(ListedStudy(key: name, folder: ".", overview))
             }
         }
         for entry in studies.store == nil ? try studies.catalog().studies() : [] {
-            do {
-                let overview = StudyOverview(try StudyStatus(journal: StudyJournal.openForReading(at: entry.path)))
-                listed.append(ListedStudy(key: entry.key, folder: entry.folder, overview: overview, error: nil))
-            } catch {
-                listed.append(ListedStudy(key: entry.key, folder: entry.folder, overview: nil, error: "\(error)"))
+            let overview = Result {
+                StudyOverview(try StudyStatus(journal: StudyJournal.openForReading(at: entry.path)))
             }
+            listed.append(ListedStudy(key: entry.key, folder: entry.folder, overview))
         }
         if json {
             let encoder = StudyOverview.encoder
@@ -139,13 +133,5 @@ struct List: ParsableCommand {
             let folder = study.folder == "." || study.folder == name ? "" : " (\(study.folder))"
             print("\(name)\(folder): " + (study.overview?.line ?? "cannot be read: \(study.error ?? "")"))
         }
-    }
-
-    /// A study as `--json` prints it.
-    struct ListedStudy: Encodable {
-        var key: String
-        var folder: String
-        var overview: StudyOverview?
-        var error: String?
     }
 }

@@ -326,15 +326,23 @@ public struct HTMLReport: Sendable {
             html.close("tr")
         }
         closeTable(&html)
-        let values = snapshot.values(of: best).map { "\($0.name)=\($0.value.exactDescription)" }.joined(separator: ", ")
+        Self.reproduction(&html, values: snapshot.values(of: best), trialSeed: best.trialSeed)
+        html.close("section")
+    }
+
+    /// Writes the paragraph that tells how to run a trial again: its hyperparameters' exact
+    /// values and its seed.
+    public static func reproduction(
+        _ html: inout HTMLBuilder, values: [(name: String, value: HyperParameterValue)], trialSeed: UInt64
+    ) {
+        let line = values.map { "\($0.name)=\($0.value.exactDescription)" }.joined(separator: ", ")
         html.open("p")
         html.text("To reproduce: run the hypermodel with ")
-        html.element("code", values.isEmpty ? "no hyperparameters" : values)
+        html.element("code", line.isEmpty ? "no hyperparameters" : line)
         html.text(" and trial seed ")
-        html.element("code", String(best.trialSeed))
+        html.element("code", String(trialSeed))
         html.text(" (the seed the trial's training drew all its randomness from).")
         html.close("p")
-        html.close("section")
     }
 
     /// Completed trials best first, then the others by id.

@@ -71,9 +71,9 @@ public struct StudyOverview: Codable, Sendable, Equatable {
         }
         stopReason = last?.stopReason?.rawValue
         stopMessage = last?.stopReason == nil ? nil : last?.message
+        // A session that ended has no writer; a worker's session is alive while its worker is.
         writerAlive =
-            last?.worker == nil ? status.writerAlive : (last.map { status.liveWorkers.contains($0.worker ?? "") })
-        if last?.endedAt != nil { writerAlive = nil }
+            last?.endedAt != nil ? nil : last?.worker.map { status.liveWorkers.contains($0) } ?? status.writerAlive
         trials = status.trials.count
         var counts: [String: Int] = [:]
         for trial in status.trials { counts[trial.status.rawValue, default: 0] += 1 }
