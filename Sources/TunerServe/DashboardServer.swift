@@ -84,6 +84,7 @@ public struct DashboardServer: Sendable {
     static func router(_ configuration: DashboardConfiguration, cache: JournalCache) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: ReadOnlyMiddleware())
         let catalog = CatalogCache(configuration.catalog)
         let streams = EventStreams(configuration: configuration, cache: cache, catalog: catalog)
 
@@ -282,5 +283,20 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         for (name, value) in DashboardServer.securityHeaders { response.headers[name] = value }
         return response
+    }
+}
+
+/// Answers every method but GET and HEAD with 405 and the methods allowed: the dashboard only
+/// reads, so no route takes another.
+struct ReadOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard request.method == .get || request.method == .head else {
+            throw HTTPError(
+                .methodNotAllowed, headers: [.allow: "GET, HEAD"],
+                message: "the dashboard only reads: \(request.method) is not allowed")
+        }
+        return try await next(request, context)
     }
 }

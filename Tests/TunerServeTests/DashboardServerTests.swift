@@ -168,6 +168,17 @@ final class DashboardServerTests: XCTestCase {
             XCTAssertEqual(try dashboard.get(page).status, 200, page)
         }
         _ = try dashboard.get("/studies/guide-failed/events", timeout: 2) { $0.contains("event: change") }
+        // Every other method is refused as not allowed, with the methods that are.
+        for method in ["POST", "PUT", "DELETE", "PATCH", "TRACE"] {
+            for target in ["/api/studies/guide-failed", "/studies/guide-failed", "/nowhere"] {
+                let answer = try HTTPProbe.send(
+                    port: dashboard.port,
+                    raw: "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                        + "Connection: close\r\n\r\n")
+                XCTAssert(answer.hasPrefix("HTTP/1.1 405"), "\(method) \(target): \(answer.prefix(40))")
+                XCTAssert(answer.lowercased().contains("allow: get, head"), "\(method) \(target)")
+            }
+        }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "not a byte changed")
         XCTAssertEqual(StudyLock.isHeld(path: path + ".lock") ?? false, false, "no writer's lock taken")
     }

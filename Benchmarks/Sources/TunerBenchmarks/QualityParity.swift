@@ -1,9 +1,9 @@
 import Foundation
 import SwiftTuner
 
-/// The repository's root, from this file's place in it.
+/// The repository's root, from this file's place in it (Benchmarks/Sources/TunerBenchmarks/).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
 
 /// Writes a dataset as a headerless CSV of features then targets, for the Python peers.
 func writeCSV(_ x: Matrix, _ y: Matrix, to path: String) throws {
