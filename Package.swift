@@ -21,6 +21,9 @@ let nativeFlags: [SwiftSetting] =
         ]),
     ]
     : []
+// The register tiles (C) get the same loop alignment in a native build.
+let nativeKernelFlags: [CSetting] =
+    native ? [.unsafeFlags(["-mllvm", "-x86-experimental-pref-innermost-loop-alignment=6"])] : []
 
 let package = Package(
     name: "SwiftTuner",
@@ -50,7 +53,7 @@ let package = Package(
         .target(name: "TunerRandom"),
         // The trainer's AVX2 + FMA register kernels in C, compiled for those instructions by a function
         // attribute (no build flag) and called only where the CPU has them.
-        .target(name: "CTunerKernels"),
+        .target(name: "CTunerKernels", cSettings: nativeKernelFlags),
         // The built-in trainer: a vectorized MLP in Swift. Depends on nothing but the generator and its kernels.
         .target(name: "TunerTrainer", dependencies: ["TunerRandom", "CTunerKernels"], swiftSettings: nativeFlags),
         // Shared vocabulary: hyperparameters, objectives, statuses, limits, error types.

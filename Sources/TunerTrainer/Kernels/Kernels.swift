@@ -105,18 +105,16 @@ public enum Kernels {
     /// ```
     public static func measuredPeak(rounds: Int = 5, steps: Int = 10_000_000) -> Double {
         var best = 0.0
-        #if !SWIFTTUNER_FMA
-            if wideTiles {
-                for round in 0..<rounds {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    let sum = swifttuner_fma_chains(steps, Float(round))
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                    if sum == 42 { best += 0 }  // keeps the result alive
-                    best = max(best, Double(steps) * 12 * 16 / seconds / 1e9)
-                }
-                return best
+        if wideTiles {
+            for round in 0..<rounds {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let sum = swifttuner_fma_chains(steps, Float(round))
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if sum == 42 { best += 0 }  // keeps the result alive
+                best = max(best, Double(steps) * 12 * 16 / seconds / 1e9)
             }
-        #endif
+            return best
+        }
         for round in 0..<rounds {
             var a = (0..<12).map { V(repeating: Float($0 + round)) }
             let scale = V(repeating: 0.999_999)
@@ -506,7 +504,9 @@ public enum Kernels {
         }
     }
 
-    /// The product with AVX2 + FMA: B packed in 16-column strips (a KC × NC block at a time,
+    /// The product with AVX2 + FMA, on the register tiles of CTunerKernels (C functions compiled
+    /// for those instructions by a function attribute, so every build has them; called only where
+    /// the CPU runs them): B packed in 16-column strips (a KC × NC block at a time,
     /// kept in L2), A read six rows at a time from L1. A is read in place, except a transposed
     /// A with long stored rows: its successive values lie a whole stored row apart (1 KiB or
     /// more), which maps them to a few cache sets, so it is first copied into 6-row panels —
@@ -576,15 +576,15 @@ public enum Kernels {
                                 let out = whole ? cTile : tile, ld = whole ? ldc : nr
                                 if columns <= 8 {
                                     // A strip's first half is enough: half the work.
-                                    halfKernel(
+                                    swifttuner_kernel6x8(
                                         kb, r0, r1, r2, r3, rows == 6 ? start(4) : r3, rows == 6 ? start(5) : r3,
                                         step, bs, tile, nr)
                                 } else if rows == 6 {
-                                    kernel6(
+                                    swifttuner_kernel6x16(
                                         kb, r0, r1, r2, r3, start(4), start(5), step, bs, bStep, out, ld,
                                         whole && add)
                                 } else {
-                                    kernel4(kb, r0, r1, r2, r3, step, bs, bStep, out, ld, whole && add)
+                                    swifttuner_kernel4x16(kb, r0, r1, r2, r3, step, bs, bStep, out, ld, whole && add)
                                 }
                                 if !whole {
                                     storeTile(
@@ -680,136 +680,6 @@ public enum Kernels {
     /// The steps of k that ``packPanels`` copies at a time (4, 8, 16 and 32 measured: 16 and 32
     /// the fastest).
     static let packSteps = 16
-
-    #if SWIFTTUNER_FMA
-        /// The 6×16 register kernel: rows `a0`…`a5` of A read in place (element p of a row at
-        /// p·`step`), a 16-column strip of B (row p at p·`bStep`: packed, or B itself); 12
-        /// accumulators, 2 vector loads and 6 broadcasts per 12 multiply-adds.
-        @inline(__always)
-        static func kernel6(
-            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-            _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
-            _ b: UnsafePointer<Float>, _ bStep: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-            _ accumulate: Bool
-        ) {
-            var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V()
-            var c30 = V(), c31 = V(), c40 = V(), c41 = V(), c50 = V(), c51 = V()
-            var bp = b, o = 0
-            for _ in 0..<k {
-                let b0 = load(bp), b1 = load(bp + 8)
-                var s = V(repeating: a0[o]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
-                s = V(repeating: a1[o]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11)
-                s = V(repeating: a2[o]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21)
-                s = V(repeating: a3[o]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
-                s = V(repeating: a4[o]); c40 = madd(s, b0, c40); c41 = madd(s, b1, c41)
-                s = V(repeating: a5[o]); c50 = madd(s, b0, c50); c51 = madd(s, b1, c51)
-                bp += bStep
-                o &+= step
-            }
-            if accumulate {
-                c00 += load(c); c01 += load(c + 8)
-                c10 += load(c + ldc); c11 += load(c + ldc + 8)
-                c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8)
-                c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8)
-                c40 += load(c + 4 * ldc); c41 += load(c + 4 * ldc + 8)
-                c50 += load(c + 5 * ldc); c51 += load(c + 5 * ldc + 8)
-            }
-            store(c00, c); store(c01, c + 8)
-            store(c10, c + ldc); store(c11, c + ldc + 8)
-            store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8)
-            store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
-            store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 8)
-            store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 8)
-        }
-
-        /// The 6×8 register kernel, for a last strip of at most 8 columns: the first half of each
-        /// packed row of B; writes a tile (row stride `ldc`) that the caller copies.
-        @inline(__always)
-        static func halfKernel(
-            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-            _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
-            _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
-        ) {
-            var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V()
-            var bp = b, o = 0
-            for _ in 0..<k {
-                let b0 = load(bp)
-                c0 = madd(V(repeating: a0[o]), b0, c0)
-                c1 = madd(V(repeating: a1[o]), b0, c1)
-                c2 = madd(V(repeating: a2[o]), b0, c2)
-                c3 = madd(V(repeating: a3[o]), b0, c3)
-                c4 = madd(V(repeating: a4[o]), b0, c4)
-                c5 = madd(V(repeating: a5[o]), b0, c5)
-                bp += 16
-                o &+= step
-            }
-            store(c0, c); store(c1, c + ldc); store(c2, c + 2 * ldc)
-            store(c3, c + 3 * ldc); store(c4, c + 4 * ldc); store(c5, c + 5 * ldc)
-        }
-
-        /// The 4×16 register kernel, for the rows a 6-row tiling leaves.
-        @inline(__always)
-        static func kernel4(
-            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-            _ a3: UnsafePointer<Float>, _ step: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
-            _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
-        ) {
-            var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
-            var bp = b, o = 0
-            for _ in 0..<k {
-                let b0 = load(bp), b1 = load(bp + 8)
-                var s = V(repeating: a0[o]); c00 = madd(s, b0, c00); c01 = madd(s, b1, c01)
-                s = V(repeating: a1[o]); c10 = madd(s, b0, c10); c11 = madd(s, b1, c11)
-                s = V(repeating: a2[o]); c20 = madd(s, b0, c20); c21 = madd(s, b1, c21)
-                s = V(repeating: a3[o]); c30 = madd(s, b0, c30); c31 = madd(s, b1, c31)
-                bp += bStep
-                o &+= step
-            }
-            if accumulate {
-                c00 += load(c); c01 += load(c + 8)
-                c10 += load(c + ldc); c11 += load(c + ldc + 8)
-                c20 += load(c + 2 * ldc); c21 += load(c + 2 * ldc + 8)
-                c30 += load(c + 3 * ldc); c31 += load(c + 3 * ldc + 8)
-            }
-            store(c00, c); store(c01, c + 8)
-            store(c10, c + ldc); store(c11, c + ldc + 8)
-            store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8)
-            store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
-        }
-    #else
-        // The same tiles from the C kernels, compiled for AVX2 and FMA by a function attribute.
-
-        /// The 6×16 register kernel (``swifttuner_kernel6x16``).
-        @inline(__always)
-        static func kernel6(
-            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-            _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
-            _ b: UnsafePointer<Float>, _ bStep: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
-            _ accumulate: Bool
-        ) {
-            swifttuner_kernel6x16(k, a0, a1, a2, a3, a4, a5, step, b, bStep, c, ldc, accumulate)
-        }
-
-        /// The 6×8 register kernel for a last strip (``swifttuner_kernel6x8``).
-        @inline(__always)
-        static func halfKernel(
-            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-            _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>, _ step: Int,
-            _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
-        ) {
-            swifttuner_kernel6x8(k, a0, a1, a2, a3, a4, a5, step, b, c, ldc)
-        }
-
-        /// The 4×16 register kernel (``swifttuner_kernel4x16``).
-        @inline(__always)
-        static func kernel4(
-            _ k: Int, _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
-            _ a3: UnsafePointer<Float>, _ step: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
-            _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
-        ) {
-            swifttuner_kernel4x16(k, a0, a1, a2, a3, step, b, bStep, c, ldc, accumulate)
-        }
-    #endif
 
     /// The 6×8 register kernel on packed panels: `a` holds 6 values per step, `b` 8.
     @inline(__always)
