@@ -151,7 +151,14 @@ public final class StudyJournal: Sendable {
 
     /// Every trial, by number.
     public func trials() throws -> [TrialRecord] {
-        try read { db in try TrialRecord.order(Column("number")).fetchAll(db) }
+        try read { db in
+            // Room for every trial at once: an array grown by doubling holds up to twice what it needs.
+            var trials: [TrialRecord] = []
+            trials.reserveCapacity(try TrialRecord.fetchCount(db))
+            let cursor = try TrialRecord.order(Column("number")).fetchCursor(db)
+            while let trial = try cursor.next() { trials.append(trial) }
+            return trials
+        }
     }
 
     /// One trial.
@@ -185,16 +192,18 @@ public final class StudyJournal: Sendable {
             var shared = TextPool()
             var group: [AttemptRecord] = []
             let cursor = try request.fetchCursor(db)
+            // Each trial's attempts are stored as an exact copy of the group gathered: storing the
+            // group itself would keep its grown capacity (a quarter more memory, for three attempts).
             while var attempt = try cursor.next() {
                 if let last = group.last, last.trial != attempt.trial {
-                    groups[last.trial] = Array(group)
+                    groups[last.trial] = group.withUnsafeBufferPointer { Array($0) }
                     group.removeAll(keepingCapacity: true)
                 }
                 attempt.errorType = shared.intern(attempt.errorType)
                 attempt.message = shared.intern(attempt.message)
                 group.append(attempt)
             }
-            if let last = group.last { groups[last.trial] = Array(group) }
+            if let last = group.last { groups[last.trial] = group.withUnsafeBufferPointer { Array($0) } }
             return groups
         }
     }
