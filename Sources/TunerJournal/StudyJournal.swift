@@ -150,12 +150,24 @@ public final class StudyJournal: Sendable {
     }
 
     /// Every trial, by number.
-    public func trials() throws -> [TrialRecord] {
+    public func trials() throws -> [TrialRecord] { try trials(metrics: true) }
+
+    /// Every trial, by number; with `metrics` false, without their metrics (`nil`), which a
+    /// report that does not show them need not hold for every trial.
+    public func trials(metrics: Bool) throws -> [TrialRecord] {
         try read { db in
             // Room for every trial at once: an array grown by doubling holds up to twice what it needs.
             var trials: [TrialRecord] = []
             trials.reserveCapacity(try TrialRecord.fetchCount(db))
-            let cursor = try TrialRecord.order(Column("number")).fetchCursor(db)
+            var request = TrialRecord.order(Column("number"))
+            if !metrics {
+                // Column 6 of the selection is the metrics.
+                request = request.select(
+                    TrialRecord.databaseSelection.enumerated().map { index, column in
+                        index == 6 ? SQL("NULL") : column
+                    })
+            }
+            let cursor = try request.fetchCursor(db)
             while let trial = try cursor.next() { trials.append(trial) }
             return trials
         }

@@ -31,7 +31,7 @@ public struct StudySnapshot: Sendable {
     public enum Reading: Sendable, Equatable {
         /// Every attempt's trace and metrics, as the JUnit report and exports need.
         case complete
-        /// What the HTML report shows: no attempt's metrics, and only the first traces of each
+        /// What the HTML report shows: no attempt's or trial's metrics, and only the first traces of each
         /// error type in ``StudySnapshot/troubledTrialNumbers`` order (a study's traces can be far
         /// larger than the rest of it).
         case summary(tracesPerErrorType: Int)
@@ -47,7 +47,7 @@ public struct StudySnapshot: Sendable {
     public init(journal: StudyJournal, reading: Reading = .complete, curvesOf metric: String? = nil) throws {
         (study, sessions, trials, attempts, curves, curvesMetric, schemaVersion) = try journal.snapshot {
             let study = try journal.study()
-            let trials = try journal.trials()
+            let trials = try journal.trials(metrics: reading == .complete)
             var attempts = try journal.attemptsByTrial(traces: reading == .complete, metrics: reading == .complete)
             if case .summary(let limit) = reading {
                 let traces = try journal.traces(
