@@ -78,7 +78,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
         // The search engine: oracles, the search rules, retries, failure limits, resume.
-        .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal", "TunerPostgres"]),
+        .target(name: "TunerEngine", dependencies: ["TunerCore", "TunerJournal", "TunerPostgres", "CTunerKernels"]),
         // Bridges the trainer and the engine: `Sequential` as a `FittableModel`, Hyperband's checkpoints.
         .target(name: "TunerTrainerCompat", dependencies: ["TunerCore", "TunerTrainer", "TunerEngine"]),
         // libxml2 from the system (Debian: libxml2-dev), for writing and validating XML.

@@ -34,6 +34,63 @@ bool swifttuner_cpu_has_avx2_fma(void) {
     return (ebx & (1u << 5)) != 0;
 }
 
+bool swifttuner_cpu_has_avx(void) {
+    unsigned int eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    const unsigned int osxsave = 1u << 27, avx = 1u << 28;
+    if ((ecx & (osxsave | avx)) != (osxsave | avx)) return false;
+    unsigned int xcr0_low, xcr0_high;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+    return (xcr0_low & 6u) == 6u;
+}
+
+// One 8-column strip of rows i0 ..< i0 + rows (at most 6): the columns before i0 in six rows
+// at once, then the triangle row by row. Products and differences are separate instructions
+// (no fused multiply-add), so each entry is rounded as the portable loop rounds it.
+#define TRI_ROWS 6
+__attribute__((target("avx"))) static void lower_solve_tile(const double *l, double *v, ptrdiff_t stride,
+                                                            ptrdiff_t i0, ptrdiff_t rows) {
+#pragma clang fp contract(off)
+    const double *r[TRI_ROWS];
+    __m256d lo[TRI_ROWS], hi[TRI_ROWS];
+    for (ptrdiff_t t = 0; t < TRI_ROWS; t++) {
+        const ptrdiff_t i = i0 + (t < rows ? t : rows - 1);
+        r[t] = l + i * (i + 1) / 2;
+        lo[t] = _mm256_loadu_pd(v + i * stride);
+        hi[t] = _mm256_loadu_pd(v + i * stride + 4);
+    }
+    const double *b = v;
+    for (ptrdiff_t j = 0; j < i0; j++, b += stride) {
+        const __m256d b0 = _mm256_loadu_pd(b), b1 = _mm256_loadu_pd(b + 4);
+        for (int t = 0; t < TRI_ROWS; t++) {
+            const __m256d s = _mm256_broadcast_sd(r[t] + j);
+            lo[t] = _mm256_sub_pd(lo[t], _mm256_mul_pd(s, b0));
+            hi[t] = _mm256_sub_pd(hi[t], _mm256_mul_pd(s, b1));
+        }
+    }
+    for (ptrdiff_t t = 0; t < rows; t++) {
+        __m256d a0 = lo[t], a1 = hi[t];
+        for (ptrdiff_t j = i0; j < i0 + t; j++) {
+            const __m256d s = _mm256_broadcast_sd(r[t] + j);
+            a0 = _mm256_sub_pd(a0, _mm256_mul_pd(s, _mm256_loadu_pd(v + j * stride)));
+            a1 = _mm256_sub_pd(a1, _mm256_mul_pd(s, _mm256_loadu_pd(v + j * stride + 4)));
+        }
+        const __m256d d = _mm256_broadcast_sd(r[t] + i0 + t);
+        double *out = v + (i0 + t) * stride;
+        _mm256_storeu_pd(out, _mm256_div_pd(a0, d));
+        _mm256_storeu_pd(out + 4, _mm256_div_pd(a1, d));
+    }
+}
+
+__attribute__((target("avx"))) void swifttuner_lower_solve(ptrdiff_t n, const double *l, double *v,
+                                                           ptrdiff_t columns, ptrdiff_t stride) {
+    for (ptrdiff_t c = 0; c + 8 <= columns; c += 8) {
+        for (ptrdiff_t i0 = 0; i0 < n; i0 += TRI_ROWS) {
+            lower_solve_tile(l, v + c, stride, i0, n - i0 < TRI_ROWS ? n - i0 : TRI_ROWS);
+        }
+    }
+}
+
 AVX2_FMA void swifttuner_kernel6x16(ptrdiff_t k, const float *a0, const float *a1, const float *a2,
                                     const float *a3, const float *a4, const float *a5, ptrdiff_t step,
                                     const float *b, ptrdiff_t b_step, float *c, ptrdiff_t ldc,
@@ -141,6 +198,22 @@ AVX2_FMA float swifttuner_fma_chains(ptrdiff_t steps, float seed) {
 // they are plain loops so that the library links and stays correct everywhere.
 
 bool swifttuner_cpu_has_avx2_fma(void) { return false; }
+
+bool swifttuner_cpu_has_avx(void) { return false; }
+
+void swifttuner_lower_solve(ptrdiff_t n, const double *l, double *v, ptrdiff_t columns, ptrdiff_t stride) {
+    for (ptrdiff_t c = 0; c + 8 <= columns; c += 8) {
+        for (ptrdiff_t i = 0; i < n; i++) {
+            const double *row = l + i * (i + 1) / 2;
+            for (ptrdiff_t e = c; e < c + 8; e++) {
+#pragma clang fp contract(off)
+                double acc = v[i * stride + e];
+                for (ptrdiff_t j = 0; j < i; j++) acc = acc - row[j] * v[j * stride + e];
+                v[i * stride + e] = acc / row[i];
+            }
+        }
+    }
+}
 
 static void tile(ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t k, const float *const *a, ptrdiff_t step,
                  const float *b, ptrdiff_t b_step, float *c, ptrdiff_t ldc, bool accumulate) {

@@ -1,4 +1,5 @@
 import Foundation
+import TunerCore
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -36,7 +37,7 @@ public final class StudyLock: Sendable {
         }
         if !shared {
             // Say who holds it, for the error a second process gets.
-            let since = ISO8601DateFormatter().string(from: Date())
+            let since = formatTimestamp(Date().timeIntervalSince1970)
             let owner = "process \(getpid()) on host \(hostName()) (since \(since))"
             _ = ftruncate(fd, 0)
             _ = owner.withCString { pwrite(fd, $0, strlen($0), 0) }

@@ -53,6 +53,24 @@ final class BayesianReferenceTests: XCTestCase {
             XCTAssertEqual(batched[index].sd, expected.sd)
         }
     }
+
+    /// The tiled solve (AVX) gives the lanes' bits, over panels, strips and tiles cut anywhere.
+    func testTiledPredictionsEqualTheLanes() throws {
+        try XCTSkipUnless(GaussianProcess.solvesInTiles, "this CPU has no AVX: predictions run in lanes only")
+        var rng = SplitMix64(seed: 7)
+        for (size, dims, count) in [(2, 1, 1), (7, 3, 9), (151, 6, 150), (64, 2, 64), (300, 4, 131)] {
+            let points = (0..<size).map { _ in (0..<dims).map { _ in rng.nextDouble() } }
+            let ys = points.map { $0.reduce(0, +) + rng.nextDouble() }
+            let model = try XCTUnwrap(GaussianProcess(xs: points, ys: ys, alpha: 1e-4))
+            let candidates = (0..<count).map { _ in (0..<dims).map { _ in rng.nextDouble() } }
+            let tiled = model.predictInPanels(candidates), lanes = model.predictInLanes(candidates)
+            XCTAssertEqual(tiled.count, count)
+            for index in 0..<count {
+                XCTAssertEqual(tiled[index].mean.bitPattern, lanes[index].mean.bitPattern, "\(size) points, \(index)")
+                XCTAssertEqual(tiled[index].sd.bitPattern, lanes[index].sd.bitPattern, "\(size) points, \(index)")
+            }
+        }
+    }
 }
 
 /// The Bayesian oracle's proposal as it was computed before it was vectorized.

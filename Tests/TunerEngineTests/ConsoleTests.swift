@@ -1,3 +1,4 @@
+import Foundation
 import TunerCore
 import TunerJournal
 import TunerEngine
@@ -16,6 +17,28 @@ final class ConsoleTests: XCTestCase {
         XCTAssertEqual(formatElapsed(.nan), "00h 00m 00s")
         XCTAssertFalse(formatElapsed(.infinity).isEmpty, "no crash on a value beyond any search")
         XCTAssertFalse(formatElapsed(1e300).isEmpty)
+    }
+
+    /// Reports' and locks' timestamps, written without ICU, are what Foundation's formatter writes.
+    func testTimestampsAreFoundationsISO8601() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        var generator = SystemRandomNumberGenerator()
+        // Leap days, the ends of years, centuries and 400-year cycles, and instants at random
+        // from the Gregorian calendar's adoption to 9999.
+        let chosen: [Double] = [
+            0, -1, 59, 86_399.999, 951_782_400, 951_868_799, 4_107_542_399, 4_107_542_400, 1_798_761_599,
+            -12_219_292_800, 253_402_300_799,
+        ]
+        let gregorian = -12_219_292_800.0...253_402_300_799.0
+        let instants = chosen + (0..<2000).map { _ in Double.random(in: gregorian, using: &generator) }
+        for instant in instants {
+            let expected = formatter.string(from: Date(timeIntervalSince1970: instant.rounded(.down)))
+            XCTAssertEqual(formatTimestamp(instant), expected, "at \(instant)")
+        }
+        XCTAssertEqual(formatTimestamp(1e300), "9999-12-31T23:59:59Z", "clamped, not a crash")
+        XCTAssertEqual(formatTimestamp(-.infinity), "0001-01-01T00:00:00Z")
+        XCTAssertEqual(formatTimestamp(.nan), "1970-01-01T00:00:00Z")
     }
 }
 

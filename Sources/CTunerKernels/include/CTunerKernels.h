@@ -1,6 +1,7 @@
-// The trainer's register kernels for x86-64 CPUs with AVX2 and FMA, compiled for those
-// instructions by a function attribute rather than a build flag: the package builds for any
-// x86-64 (or ARM) CPU and the trainer calls these only where the CPU has both.
+// Register kernels for x86-64 CPUs, compiled for their instructions by a function attribute
+// rather than a build flag, so that the package builds for any x86-64 (or ARM) CPU: the
+// trainer's matrix products (AVX2 and FMA) and the Gaussian process's triangular solve (AVX),
+// each called only where the CPU has what it needs.
 
 #ifndef CTUNERKERNELS_H
 #define CTUNERKERNELS_H
@@ -35,6 +36,17 @@ void swifttuner_kernel6x8(ptrdiff_t k, const float *a0, const float *a1, const f
 /// fused multiply-adds over `steps` steps, timed by the caller; returns a value that depends
 /// on every chain, so that none is optimized away.
 float swifttuner_fma_chains(ptrdiff_t steps, float seed);
+
+/// Whether this CPU and its operating system run AVX instructions; always false on other
+/// architectures.
+bool swifttuner_cpu_has_avx(void);
+
+/// Forward substitution with many right-hand sides, in place: solves L·X = V, where L is the
+/// n × n lower triangle packed row by row (row i at l + i(i+1)/2) and V has n rows (row i at
+/// v + i·stride) of which the first `columns` (a multiple of 8) are solved. Each entry's sum
+/// runs over j in order, a product and a difference at a time (no fused multiply-add), so the
+/// result is the same bits as the textbook loop. Call only where swifttuner_cpu_has_avx().
+void swifttuner_lower_solve(ptrdiff_t n, const double *l, double *v, ptrdiff_t columns, ptrdiff_t stride);
 
 #pragma clang assume_nonnull end
 

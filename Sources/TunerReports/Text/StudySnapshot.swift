@@ -202,7 +202,5 @@ public func reportSeconds(_ value: Double) -> String {
 
 /// Formats an instant as `YYYY-MM-DDTHH:MM:SSZ`.
 public func reportTimestamp(_ seconds: Double) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    return formatter.string(from: Date(timeIntervalSince1970: seconds.rounded(.down)))
+    formatTimestamp(seconds)
 }
