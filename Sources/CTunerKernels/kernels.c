@@ -1,5 +1,7 @@
 #include "CTunerKernels.h"
 
+#include <math.h>
+
 #if defined(__x86_64__)
 
 #include <cpuid.h>
@@ -42,6 +44,45 @@ bool swifttuner_cpu_has_avx(void) {
     unsigned int xcr0_low, xcr0_high;
     __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
     return (xcr0_low & 6u) == 6u;
+}
+
+// The Matérn 5/2 kernel of point i against four points (one lane each), as the engine's scalar
+// function computes it: the squared distance summed in dimension order, then the root, the
+// scaling and the polynomial, each a separate rounding; exp is the C library's, lane by lane.
+__attribute__((target("avx"))) static inline __m256d matern52_lanes(const double *x, const double *pt,
+                                                                    ptrdiff_t d, ptrdiff_t width,
+                                                                    __m256d length) {
+#pragma clang fp contract(off)
+    __m256d d2 = _mm256_setzero_pd();
+    for (ptrdiff_t k = 0; k < d; k++) {
+        const __m256d diff = _mm256_sub_pd(_mm256_broadcast_sd(x + k), _mm256_loadu_pd(pt + k * width));
+        d2 = _mm256_add_pd(d2, _mm256_mul_pd(diff, diff));
+    }
+    const __m256d r = _mm256_div_pd(_mm256_sqrt_pd(d2), length);
+    const __m256d s = _mm256_mul_pd(_mm256_set1_pd(2.23606797749979), r);
+    const __m256d quadratic = _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(5.0 / 3.0), r), r);
+    const __m256d poly = _mm256_add_pd(_mm256_add_pd(_mm256_set1_pd(1.0), s), quadratic);
+    double lanes[4];
+    _mm256_storeu_pd(lanes, s);
+    for (int lane = 0; lane < 4; lane++) lanes[lane] = exp(-lanes[lane]);
+    return _mm256_mul_pd(poly, _mm256_loadu_pd(lanes));
+}
+
+__attribute__((target("avx"))) void swifttuner_matern52_panel(ptrdiff_t n, ptrdiff_t d, const double *xs,
+                                                              const double *points_t, ptrdiff_t width,
+                                                              double length, const double *weights, double *k,
+                                                              double *mu) {
+#pragma clang fp contract(off)
+    const __m256d scale = _mm256_set1_pd(length);
+    for (ptrdiff_t c = 0; c + 4 <= width; c += 4) {
+        __m256d m = _mm256_loadu_pd(mu + c);
+        for (ptrdiff_t i = 0; i < n; i++) {
+            const __m256d value = matern52_lanes(xs + i * d, points_t + c, d, width, scale);
+            _mm256_storeu_pd(k + i * width + c, value);
+            m = _mm256_add_pd(m, _mm256_mul_pd(value, _mm256_broadcast_sd(weights + i)));
+        }
+        _mm256_storeu_pd(mu + c, m);
+    }
 }
 
 // One 8-column strip of rows i0 ..< i0 + rows (at most 6): the columns before i0 in six rows
@@ -200,6 +241,26 @@ AVX2_FMA float swifttuner_fma_chains(ptrdiff_t steps, float seed) {
 bool swifttuner_cpu_has_avx2_fma(void) { return false; }
 
 bool swifttuner_cpu_has_avx(void) { return false; }
+
+void swifttuner_matern52_panel(ptrdiff_t n, ptrdiff_t d, const double *xs, const double *points_t,
+                               ptrdiff_t width, double length, const double *weights, double *k, double *mu) {
+#pragma clang fp contract(off)
+    for (ptrdiff_t c = 0; c + 4 <= width; c += 4) {
+        for (ptrdiff_t e = c; e < c + 4; e++) {
+            for (ptrdiff_t i = 0; i < n; i++) {
+                double d2 = 0;
+                for (ptrdiff_t j = 0; j < d; j++) {
+                    const double diff = xs[i * d + j] - points_t[j * width + e];
+                    d2 = d2 + diff * diff;
+                }
+                const double r = sqrt(d2) / length, s = 2.23606797749979 * r;
+                const double value = (1.0 + s + 5.0 / 3.0 * r * r) * exp(-s);
+                k[i * width + e] = value;
+                mu[e] = mu[e] + value * weights[i];
+            }
+        }
+    }
+}
 
 void swifttuner_lower_solve(ptrdiff_t n, const double *l, double *v, ptrdiff_t columns, ptrdiff_t stride) {
     for (ptrdiff_t c = 0; c + 8 <= columns; c += 8) {

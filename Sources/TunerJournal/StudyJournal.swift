@@ -372,9 +372,10 @@ extension StudyJournal {
                 let attempt: Int64 = row[0]
                 let epoch: Int = row[1]
                 let value: Double? = row[2]
-                // In place: a copy per epoch would make a long curve quadratic.
-                curves[attempt, default: []].append(
-                    contentsOf: repeatElement(Double.nan, count: max(0, epoch - (curves[attempt]?.count ?? 0))))
+                // In place: a copy per epoch would make a long curve quadratic. A missing epoch is
+                // NaN; a damaged row's epoch far out of range does not ask for its gap.
+                let gap = min(epoch, 10_000_000) - (curves[attempt]?.count ?? 0)
+                curves[attempt, default: []].append(contentsOf: repeatElement(Double.nan, count: max(0, gap)))
                 curves[attempt, default: []].append(value ?? .nan)
             }
             return curves

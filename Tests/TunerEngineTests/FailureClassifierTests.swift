@@ -1,3 +1,4 @@
+import Foundation
 @testable import TunerEngine
 import TunerRandom
 import XCTest
@@ -54,5 +55,26 @@ final class FailureClassifierTests: XCTestCase {
         XCTAssertGreaterThan(
             classifier.probability([0.45, 0.45]), classifier.perDimension([0.45, 0.45]) + 0.2,
             "the larger estimate wins")
+    }
+
+    /// The densities read contiguous columns; each is the same bits as the sum over the points'
+    /// coordinates in order (proposals re-derive from a journal, S30).
+    func testColumnDensitiesAreTheTextbookSums() {
+        var rng = SplitMix64(seed: 5)
+        for count in [0, 1, 7, 300] {
+            let points = (0..<count).map { _ in (0..<3).map { _ in rng.nextDouble() } }
+            for dimension in 0..<3 {
+                let value = rng.nextDouble()
+                let h = FailureClassifier.bandwidth(points.count)
+                var sum = 1.0
+                for point in points {
+                    let z = (value - point[dimension]) / h
+                    sum += Foundation.exp(-0.5 * z * z) / (h * 2.5066282746310002)
+                }
+                let expected = sum / Double(points.count + 1)
+                XCTAssertEqual(
+                    FailureClassifier.density(points.map { $0[dimension] }, value).bitPattern, expected.bitPattern)
+            }
+        }
     }
 }

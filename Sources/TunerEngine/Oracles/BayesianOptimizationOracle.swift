@@ -84,16 +84,13 @@ public struct BayesianOptimizationOracle: Oracle {
             for (position, index) in fresh.enumerated() {
                 guard let values = batch[index] else { continue }
                 let (mean, sd) = predictions[position]
-                // The penalty only adds, and a risky candidate's (its failure probability over
-                // 0.5) is at least `spread`: a candidate no better than the best without any
-                // penalty, nor than the best risky one with that much, can become neither,
-                // whatever its risk. Each bound holds in floating point too (rounding is monotone).
+                // The penalty only adds: a candidate no better than the best without any penalty
+                // cannot become the best, whatever its risk (in floating point too: rounding is
+                // monotone). Skipping it may leave a riskier candidate than the riskiest
+                // unchosen, but the risky candidate is chosen only when no best exists, and
+                // without a best nothing is skipped.
                 let unpenalized = mean - beta * sd
-                if let best = bestCandidate?.score, let risky = riskyCandidate?.score, unpenalized >= best,
-                    unpenalized + spread >= risky
-                {
-                    continue
-                }
+                if let best = bestCandidate?.score, unpenalized >= best { continue }
                 let failure = classifier.probability(points[position])
                 let lower = unpenalized + failure * spread * 2  // losses: smaller is better
                 if failure > 0.5 {
@@ -105,7 +102,42 @@ public struct BayesianOptimizationOracle: Oracle {
             }
             return nil
         }
-        _ = consider((0..<candidates).map { _ in space.sample(using: &rng) }, untilBest: false)
+        /// Weighs a first batch as ``consider`` would, but in the order of the candidates'
+        /// unpenalized bounds, so that the failure model is asked about the few that can still
+        /// win: the best is the least (bound with penalty, place in the batch), which is the first
+        /// of the least that the in-order pass keeps. Where a value is not a number, in order.
+        func considerBestFirst(_ batch: [[String: HyperParameterValue]]) {
+            let fresh = batch.indices.filter { !history.tried.contains(batch[$0]) }
+            let points = fresh.map { space.unitPoint(batch[$0]) }
+            let predictions = model.predict(points)
+            let bounds = predictions.map { $0.mean - beta * $0.sd }
+            var best: (score: Double, position: Int)?, risky: (score: Double, position: Int)?
+            var ordered = !bounds.contains { $0.isNaN }
+            if ordered {
+                for position in bounds.indices.sorted(by: { (bounds[$0], $0) < (bounds[$1], $1) }) {
+                    if let best, bounds[position] > best.score { break }
+                    let failure = classifier.probability(points[position])
+                    let lower = bounds[position] + failure * spread * 2
+                    guard !lower.isNaN else {
+                        ordered = false
+                        break
+                    }
+                    let entry = (score: lower, position: position)
+                    if failure > 0.5 {
+                        if risky.map({ entry < $0 }) ?? true { risky = entry }
+                    } else if best.map({ entry < $0 }) ?? true {
+                        best = entry
+                    }
+                }
+            }
+            guard ordered else {
+                _ = consider(batch, untilBest: false)
+                return
+            }
+            bestCandidate = best.map { ($0.score, batch[fresh[$0.position]]) }
+            riskyCandidate = risky.map { ($0.score, batch[fresh[$0.position]]) }
+        }
+        considerBestFirst((0..<candidates).map { _ in space.sample(using: &rng) })
         // Local refinement around the best candidate: resample one hyperparameter at a time.
         // Steps are drawn ahead from the best so far and weighed together; when one becomes
         // the best, the steps after it are drawn again from it (and from the generator as it
@@ -194,9 +226,9 @@ struct GaussianProcess {
         let jitter = alpha + 1e-8
         let factors = cache?.factors(of: flat, dimensions: d, jitter: jitter) ?? Self.factors(flat, n, d, jitter)
         var best: (likelihood: Double, length: Double, chol: [Double], weights: [Double])?
-        for (length, factor) in zip(Self.lengthScales, factors) {
+        let solved = Self.solve(factors.compactMap { $0 }, n, normalized)
+        for ((length, factor), w) in zip(zip(Self.lengthScales, factors).filter { $0.1 != nil }, solved) {
             guard let l = factor else { continue }
-            let w = Self.solve(l, n, normalized)
             var likelihood = -0.5 * zip(normalized, w).reduce(0) { $0 + $1.0 * $1.1 }
             for i in 0..<n { likelihood -= Foundation.log(l[i * (i + 1) / 2 + i]) }
             if best.map({ likelihood > $0.likelihood }) ?? true { best = (likelihood, length, l, w) }
@@ -239,10 +271,15 @@ struct GaussianProcess {
 
     /// Every length scale's factor of the kernel matrix of `xs`, computed anew.
     static func factors(_ xs: [Double], _ n: Int, _ d: Int, _ jitter: Double) -> [[Double]?] {
-        lengthScales.map { length in
+        let work = SharedBuffer(buffer: UnsafeMutableBufferPointer<[Double]?>.allocate(capacity: lengthScales.count))
+        work.buffer.initialize(repeating: nil)
+        defer { work.buffer.deinitialize().deallocate() }
+        ParallelWork.forEach(lengthScales.count) { index in
             var l: [Double] = []
-            return extendFactor(&l, from: 0, xs, n, d, length, jitter: jitter) == nil ? l : nil
+            let failedAt = extendFactor(&l, from: 0, xs, n, d, lengthScales[index], jitter: jitter)
+            work.buffer[index] = failedAt == nil ? l : nil
         }
+        return Array(work.buffer)
     }
 
     /// Extends `l`, the packed Cholesky factor of the kernel matrix of the first `start` points
@@ -297,20 +334,84 @@ struct GaussianProcess {
         }
     }
 
-    /// Solves (L Lᵀ) x = b.
-    static func solve(_ l: [Double], _ n: Int, _ b: [Double]) -> [Double] {
-        var y = b
+    /// Solves (L Lᵀ) x = b for each factor L: four factors at a time, their sums interleaved (four
+    /// independent chains), each sum still in the textbook loop's order.
+    static func solve(_ factors: [[Double]], _ n: Int, _ b: [Double]) -> [[Double]] {
+        let solutions = SharedBuffer(buffer: UnsafeMutableBufferPointer<[Double]>.allocate(capacity: factors.count))
+        solutions.buffer.initialize(repeating: [])
+        defer { solutions.buffer.deinitialize().deallocate() }
+        let groups = (factors.count + 3) / 4
+        ParallelWork.forEach(groups) { groupIndex in
+            let group = groupIndex * 4
+            // A group of fewer than four repeats its last factor; the repeats' results are dropped.
+            let members = (0..<4).map { min(group + $0, factors.count - 1) }
+            var (x0, x1, x2, x3) = (b, b, b, b)
+            withFactors(members.map { factors[$0] }) { l in
+                x0.withUnsafeMutableBufferPointer { x0 in
+                    x1.withUnsafeMutableBufferPointer { x1 in
+                        x2.withUnsafeMutableBufferPointer { x2 in
+                            x3.withUnsafeMutableBufferPointer { x3 in
+                                solveFour(l, [x0.baseAddress!, x1.baseAddress!, x2.baseAddress!, x3.baseAddress!], n)
+                            }
+                        }
+                    }
+                }
+            }
+            let x = [x0, x1, x2, x3]
+            for (slot, member) in members.enumerated() where member == group + slot {
+                solutions.buffer[member] = x[slot]
+            }
+        }
+        return Array(solutions.buffer)
+    }
+
+    /// Calls `body` with the base addresses of four factors.
+    private static func withFactors<R>(_ factors: [[Double]], _ body: ([UnsafePointer<Double>]) -> R) -> R {
+        factors[0].withUnsafeBufferPointer { l0 in
+            factors[1].withUnsafeBufferPointer { l1 in
+                factors[2].withUnsafeBufferPointer { l2 in
+                    factors[3].withUnsafeBufferPointer { l3 in
+                        body([l0.baseAddress!, l1.baseAddress!, l2.baseAddress!, l3.baseAddress!])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Forward then backward substitution of four systems in place.
+    @inline(__always)
+    private static func solveFour(_ l: [UnsafePointer<Double>], _ x: [UnsafeMutablePointer<Double>], _ n: Int) {
+        let (l0, l1, l2, l3) = (l[0], l[1], l[2], l[3])
+        let (x0, x1, x2, x3) = (x[0], x[1], x[2], x[3])
         for i in 0..<n {
             let row = i * (i + 1) / 2
-            for k in 0..<i { y[i] -= l[row + k] * y[k] }
-            y[i] /= l[row + i]
+            var (a0, a1, a2, a3) = (x0[i], x1[i], x2[i], x3[i])
+            for k in 0..<i {
+                a0 -= l0[row + k] * x0[k]
+                a1 -= l1[row + k] * x1[k]
+                a2 -= l2[row + k] * x2[k]
+                a3 -= l3[row + k] * x3[k]
+            }
+            x0[i] = a0 / l0[row + i]
+            x1[i] = a1 / l1[row + i]
+            x2[i] = a2 / l2[row + i]
+            x3[i] = a3 / l3[row + i]
         }
-        var x = y
         for i in stride(from: n - 1, through: 0, by: -1) {
-            for k in (i + 1)..<n { x[i] -= l[k * (k + 1) / 2 + i] * x[k] }
-            x[i] /= l[i * (i + 1) / 2 + i]
+            var (a0, a1, a2, a3) = (x0[i], x1[i], x2[i], x3[i])
+            for k in (i + 1)..<n {
+                let entry = k * (k + 1) / 2 + i
+                a0 -= l0[entry] * x0[k]
+                a1 -= l1[entry] * x1[k]
+                a2 -= l2[entry] * x2[k]
+                a3 -= l3[entry] * x3[k]
+            }
+            let diagonal = i * (i + 1) / 2 + i
+            x0[i] = a0 / l0[diagonal]
+            x1[i] = a1 / l1[diagonal]
+            x2[i] = a2 / l2[diagonal]
+            x3[i] = a3 / l3[diagonal]
         }
-        return x
     }
 
     /// Whether predictions solve in register tiles of many points (``predictInPanels(_:)``): on
@@ -332,59 +433,62 @@ struct GaussianProcess {
 
     /// The predictions ``panel`` points at a time: each point's kernel column and mean in order,
     /// then the triangular solve of the whole panel by `swifttuner_lower_solve`, which reuses
-    /// each row of the factor for 8 points and each solved entry for 6 rows.
-    func predictInPanels(_ points: [[Double]]) -> [(mean: Double, sd: Double)] {
+    /// each row of the factor for 8 points and each solved entry for 6 rows. Panels are
+    /// independent: a large prediction runs them on every core (``ParallelWork``).
+    ///
+    /// - Parameter parts: how many parts the panels are split into; by default one per core for a
+    ///   large prediction, else one.
+    func predictInPanels(_ points: [[Double]], parts: Int? = nil) -> [(mean: Double, sd: Double)] {
         guard !points.isEmpty else { return [] }
+        let panels = (points.count + Self.panel - 1) / Self.panel
+        // Below about a million kernel entries, waking threads costs more than it saves.
+        let parts = min(parts ?? (count * points.count >= 1 << 20 ? ParallelWork.width : 1), panels)
+        return [(mean: Double, sd: Double)](unsafeUninitializedCapacity: points.count) { buffer, initialized in
+            let out = SharedBuffer(buffer: buffer)
+            ParallelWork.forEach(parts) { part in
+                predict(points, panels: panels * part / parts..<panels * (part + 1) / parts, into: out.buffer)
+            }
+            initialized = points.count
+        }
+    }
+
+    /// Predicts the points of `panels` (panel p: points from p · ``panel``) into their places in `out`.
+    private func predict(
+        _ points: [[Double]], panels: Range<Int>, into out: UnsafeMutableBufferPointer<(mean: Double, sd: Double)>
+    ) {
         let n = count, d = dimensions
-        var result: [(mean: Double, sd: Double)] = []
-        result.reserveCapacity(points.count)
         var v = [Double](repeating: 0, count: n * Self.panel)
         var panelPoints = [Double](repeating: 0, count: Self.panel * d)
         var mu = [Double](repeating: 0, count: Self.panel)
         var squares = [Double](repeating: 0, count: Self.panel)
         xs.withUnsafeBufferPointer { x in
-            for start in stride(from: 0, to: points.count, by: Self.panel) {
+            for start in panels.map({ $0 * Self.panel }) {
                 let chunk = min(Self.panel, points.count - start)
                 // Whole strips of 8: points past the end repeat the last one; their results are dropped.
                 let width = (chunk + 7) / 8 * 8
                 for column in 0..<width {
                     let point = points[start + min(column, chunk - 1)]
-                    for k in 0..<d { panelPoints[column * d + k] = point[k] }
+                    for k in 0..<d { panelPoints[k * width + column] = point[k] }
                     mu[column] = 0
                     squares[column] = 0
                 }
-                panelPoints.withUnsafeBufferPointer { p in
-                    v.withUnsafeMutableBufferPointer { vb in
-                        mu.withUnsafeMutableBufferPointer { mu in
-                            for i in 0..<n {
-                                let row = vb.baseAddress! + i * width, w = weights[i]
-                                for column in 0..<width {
-                                    let k = Self.matern52(x, i, p.baseAddress! + column * d, d, lengthScale)
-                                    row[column] = k
-                                    mu[column] += k * w
-                                }
-                            }
-                        }
-                    }
-                }
-                v.withUnsafeMutableBufferPointer { vb in
+                v.withUnsafeMutableBufferPointer { v in
+                    swifttuner_matern52_panel(
+                        n, d, x.baseAddress!, panelPoints, width, lengthScale, weights, v.baseAddress!, &mu)
                     cholesky.withUnsafeBufferPointer { l in
-                        swifttuner_lower_solve(n, l.baseAddress!, vb.baseAddress!, width, width)
+                        swifttuner_lower_solve(n, l.baseAddress!, v.baseAddress!, width, width)
                     }
-                    squares.withUnsafeMutableBufferPointer { squares in
-                        for i in 0..<n {
-                            let row = vb.baseAddress! + i * width
-                            for column in 0..<width { squares[column] += row[column] * row[column] }
-                        }
+                    for i in 0..<n {
+                        let row = v.baseAddress! + i * width
+                        for column in 0..<width { squares[column] += row[column] * row[column] }
                     }
                 }
                 for column in 0..<chunk {
                     let variance = max(1e-12, 1 - squares[column])
-                    result.append((mean + scale * mu[column], scale * variance.squareRoot()))
+                    out[start + column] = (mean + scale * mu[column], scale * variance.squareRoot())
                 }
             }
         }
-        return result
     }
 
     /// The predictions ``lanes`` at a time, one vector lane each: where the CPU has no AVX.
@@ -481,17 +585,25 @@ final class FactorCache: Sendable {
                 state.factors = GaussianProcess.lengthScales.map { _ in ([], nil) }
                 shared = 0
             }
-            var result: [[Double]?] = []
-            for (index, length) in GaussianProcess.lengthScales.enumerated() {
-                var (rows, failedAt) = state.factors[index]
-                if let row = failedAt, row < shared {
-                    result.append(nil)
-                    continue
-                }
-                failedAt = GaussianProcess.extendFactor(&rows, from: shared, points, n, d, length, jitter: jitter)
-                state.factors[index] = (rows, failedAt)
-                result.append(failedAt == nil ? rows : nil)
+            // Each length scale's factor, extended on a core of its own; each is moved out of the
+            // state first, so that its rows grow in place rather than as a copy.
+            let scales = GaussianProcess.lengthScales
+            let work = SharedBuffer(
+                buffer: UnsafeMutableBufferPointer<(rows: [Double], failedAt: Int?)>.allocate(capacity: scales.count))
+            _ = work.buffer.initialize(from: state.factors)
+            state.factors = []
+            let kept = shared
+            ParallelWork.forEach(scales.count) { index in
+                if let row = work.buffer[index].failedAt, row < kept { return }
+                var rows = work.buffer[index].rows
+                work.buffer[index].rows = []
+                let failedAt = GaussianProcess.extendFactor(
+                    &rows, from: kept, points, n, d, scales[index], jitter: jitter)
+                work.buffer[index] = (rows, failedAt)
             }
+            state.factors = Array(work.buffer)
+            work.buffer.deinitialize().deallocate()
+            let result = state.factors.map { $0.failedAt == nil ? $0.rows : nil }
             state.points = points
             state.dimensions = d
             state.jitter = jitter

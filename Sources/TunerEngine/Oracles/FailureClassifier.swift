@@ -24,10 +24,16 @@ struct FailureClassifier {
     /// The kernel length scale of the neighbourhood estimate.
     let lengthScale: Double
 
+    /// Each dimension's coordinates of the failed and of the completed points, contiguous.
+    let failedColumns: [[Double]], completedColumns: [[Double]]
+
     init(failed: [[Double]], completed: [[Double]], lengthScale: Double = 0.2) {
         self.failed = failed
         self.completed = completed
         self.lengthScale = lengthScale
+        let dimensions = (failed + completed).map(\.count).min() ?? 0
+        failedColumns = (0..<dimensions).map { d in failed.map { $0[d] } }
+        completedColumns = (0..<dimensions).map { d in completed.map { $0[d] } }
     }
 
     /// The classifier of a search's ended trials: failed ones against completed ones with a
@@ -52,13 +58,18 @@ struct FailureClassifier {
     /// The density at `value` of the points' coordinate `dimension`, a Gaussian kernel on each
     /// point mixed with a uniform prior of weight one point.
     static func density(_ points: [[Double]], _ dimension: Int, _ value: Double) -> Double {
-        let h = bandwidth(points.count)
+        density(points.map { $0[dimension] }, value)
+    }
+
+    /// The density at `value` of the points whose coordinates are `column`.
+    static func density(_ column: [Double], _ value: Double) -> Double {
+        let h = bandwidth(column.count)
         var sum = 1.0  // the uniform prior's density on [0, 1]
-        for point in points {
-            let z = (value - point[dimension]) / h
+        for coordinate in column {
+            let z = (value - coordinate) / h
             sum += Foundation.exp(-0.5 * z * z) / (h * 2.5066282746310002)
         }
-        return sum / Double(points.count + 1)
+        return sum / Double(column.count + 1)
     }
 
     /// The naive Bayes estimate from the per-hyperparameter densities.
@@ -66,8 +77,10 @@ struct FailureClassifier {
         guard !failed.isEmpty else { return 0 }
         let nf = Double(failed.count), nc = Double(completed.count)
         var logOdds = Foundation.log((nf + 1) / (nc + 1))
-        for d in 0..<x.count {
-            logOdds += Foundation.log(Self.density(failed, d, x[d])) - Foundation.log(Self.density(completed, d, x[d]))
+        for d in 0..<min(x.count, failedColumns.count) {
+            let failedDensity = Self.density(failedColumns[d], x[d])
+            let completedDensity = Self.density(completedColumns[d], x[d])
+            logOdds += Foundation.log(failedDensity) - Foundation.log(completedDensity)
         }
         return 1 / (1 + Foundation.exp(-logOdds))
     }

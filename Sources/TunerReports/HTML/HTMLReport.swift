@@ -512,6 +512,10 @@ public struct HTMLReport: Sendable {
         let names = snapshot.space.names
         var columns = [[HyperParameterValue?]](repeating: [], count: names.count)
         var endedCounts: [Int] = [], failedCounts: [Int] = []
+        // Reserved from the trials' count: grown by doubling, the columns held up to twice that.
+        for index in columns.indices { columns[index].reserveCapacity(snapshot.trials.count) }
+        endedCounts.reserveCapacity(snapshot.trials.count)
+        failedCounts.reserveCapacity(snapshot.trials.count)
         for trial in snapshot.trials {
             var ended = 0, failed = 0
             for attempt in snapshot.attempts[trial.number] ?? [] {
