@@ -538,8 +538,15 @@ public struct HTMLReport: Sendable {
             let present = column.indices.filter { column[$0] != nil }
             guard !present.isEmpty else { continue }
             let numbers = present.compactMap { column[$0]?.doubleValue }.sorted()
-            let distinct = Set(present.compactMap { column[$0]?.description })
-            if numbers.count == present.count, distinct.count > 4 {
+            // The values as text, each once; for numbers, only until there are five (a column of
+            // 50,000 distinct numbers' texts cost megabytes, and five are enough to bin them).
+            let binned = numbers.count == present.count
+            var distinct = Set<String>()
+            for row in present {
+                if let value = column[row] { distinct.insert(value.description) }
+                if binned, distinct.count > 4 { break }
+            }
+            if binned, distinct.count > 4 {
                 // Quarters of the values seen: each bin's bounds are values the trials had.
                 var bounds: [Double] = []
                 for quarter in 1...3 { bounds.append(numbers[numbers.count * quarter / 4]) }
