@@ -123,6 +123,41 @@ __attribute__((target("avx"))) static void lower_solve_tile(const double *l, dou
     }
 }
 
+// Rows c0 ..< c0 + rows (at most 6) of the Gram update, against the 8 columns from e0.
+__attribute__((target("avx"))) static void gram_tile(ptrdiff_t count, const double *v, ptrdiff_t width,
+                                                     double *g, ptrdiff_t c0, ptrdiff_t rows, ptrdiff_t e0) {
+#pragma clang fp contract(off)
+    __m256d lo[TRI_ROWS], hi[TRI_ROWS];
+    ptrdiff_t c[TRI_ROWS];
+    for (ptrdiff_t t = 0; t < TRI_ROWS; t++) {
+        c[t] = c0 + (t < rows ? t : rows - 1);
+        lo[t] = _mm256_loadu_pd(g + c[t] * width + e0);
+        hi[t] = _mm256_loadu_pd(g + c[t] * width + e0 + 4);
+    }
+    const double *row = v;
+    for (ptrdiff_t k = 0; k < count; k++, row += width) {
+        const __m256d b0 = _mm256_loadu_pd(row + e0), b1 = _mm256_loadu_pd(row + e0 + 4);
+        for (int t = 0; t < TRI_ROWS; t++) {
+            const __m256d s = _mm256_broadcast_sd(row + c[t]);
+            lo[t] = _mm256_sub_pd(lo[t], _mm256_mul_pd(s, b0));
+            hi[t] = _mm256_sub_pd(hi[t], _mm256_mul_pd(s, b1));
+        }
+    }
+    for (ptrdiff_t t = 0; t < rows; t++) {
+        _mm256_storeu_pd(g + c[t] * width + e0, lo[t]);
+        _mm256_storeu_pd(g + c[t] * width + e0 + 4, hi[t]);
+    }
+}
+
+__attribute__((target("avx"))) void swifttuner_gram_update(ptrdiff_t count, const double *v, ptrdiff_t width,
+                                                           double *g) {
+    for (ptrdiff_t c0 = 0; c0 < width; c0 += TRI_ROWS) {
+        const ptrdiff_t rows = width - c0 < TRI_ROWS ? width - c0 : TRI_ROWS;
+        // Only the strips that reach the diagonal or below it.
+        for (ptrdiff_t e0 = 0; e0 < c0 + rows; e0 += 8) gram_tile(count, v, width, g, c0, rows, e0);
+    }
+}
+
 __attribute__((target("avx"))) void swifttuner_lower_solve(ptrdiff_t n, const double *l, double *v,
                                                            ptrdiff_t columns, ptrdiff_t stride) {
     for (ptrdiff_t c = 0; c + 8 <= columns; c += 8) {
@@ -241,6 +276,17 @@ AVX2_FMA float swifttuner_fma_chains(ptrdiff_t steps, float seed) {
 bool swifttuner_cpu_has_avx2_fma(void) { return false; }
 
 bool swifttuner_cpu_has_avx(void) { return false; }
+
+void swifttuner_gram_update(ptrdiff_t count, const double *v, ptrdiff_t width, double *g) {
+#pragma clang fp contract(off)
+    for (ptrdiff_t c = 0; c < width; c++) {
+        for (ptrdiff_t e = 0; e < width; e++) {
+            double acc = g[c * width + e];
+            for (ptrdiff_t k = 0; k < count; k++) acc = acc - v[k * width + c] * v[k * width + e];
+            g[c * width + e] = acc;
+        }
+    }
+}
 
 void swifttuner_matern52_panel(ptrdiff_t n, ptrdiff_t d, const double *xs, const double *points_t,
                                ptrdiff_t width, double length, const double *weights, double *k, double *mu) {

@@ -55,6 +55,33 @@ final class BayesianReferenceTests: XCTestCase {
         }
     }
 
+    /// A factor extended in blocks of rows (AVX tiles) is the row-by-row factor, bit for bit:
+    /// from the start, from a point inside a block, and where the matrix stops being positive
+    /// definite (the same row is reported).
+    func testBlockedFactorsEqualRowByRow() throws {
+        try XCTSkipUnless(GaussianProcess.solvesInTiles, "this CPU has no AVX: factors are computed row by row only")
+        var rng = SplitMix64(seed: 9)
+        for (count, dims, start, length) in [(100, 3, 0, 0.4), (150, 6, 37, 0.12), (64, 1, 32, 2.0), (70, 2, 5, 0.05)] {
+            let xs = (0..<count * dims).map { _ in rng.nextDouble() }
+            // A negative diagonal term makes the last case's matrix indefinite inside its first block
+            // (at row 6 with this seed: two of its points lie close together).
+            let jitter = length == 0.05 ? -0.9 : 1e-4
+            var prefixRows: [Double] = [], blocked: [Double] = [], rows: [Double] = []
+            _ = GaussianProcess.extendFactor(
+                &prefixRows, from: 0, xs, start, dims, length, jitter: jitter, inBlocks: false)
+            blocked = prefixRows
+            rows = prefixRows
+            let blockedFailure = GaussianProcess.extendFactor(
+                &blocked, from: start, xs, count, dims, length, jitter: jitter, inBlocks: true)
+            let rowFailure = GaussianProcess.extendFactor(
+                &rows, from: start, xs, count, dims, length, jitter: jitter, inBlocks: false)
+            XCTAssertEqual(blockedFailure, rowFailure, "\(count) points from \(start)")
+            XCTAssertEqual(rowFailure != nil, jitter < 0)
+            let valid = (rowFailure ?? count) * ((rowFailure ?? count) + 1) / 2
+            XCTAssertEqual(blocked.prefix(valid).map(\.bitPattern), rows.prefix(valid).map(\.bitPattern))
+        }
+    }
+
     /// The tiled solve (AVX) gives the lanes' bits, over panels, strips and tiles cut anywhere.
     func testTiledPredictionsEqualTheLanes() throws {
         try XCTSkipUnless(GaussianProcess.solvesInTiles, "this CPU has no AVX: predictions run in lanes only")

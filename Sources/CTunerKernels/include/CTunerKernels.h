@@ -55,6 +55,12 @@ void swifttuner_lower_solve(ptrdiff_t n, const double *l, double *v, ptrdiff_t c
 void swifttuner_matern52_panel(ptrdiff_t n, ptrdiff_t d, const double *xs, const double *points_t,
                                ptrdiff_t width, double length, const double *weights, double *k, double *mu);
 
+/// The Gram update of `width` columns (a multiple of 8): g[c·width + e] −= v[k·width + c]·v[k·width + e]
+/// for k in 0 ..< count in order, a product and a difference at a time, for every e that reaches
+/// the diagonal's 8-column strip or comes before it (at least every e ≤ c). Call only where
+/// swifttuner_cpu_has_avx().
+void swifttuner_gram_update(ptrdiff_t count, const double *v, ptrdiff_t width, double *g);
+
 #pragma clang assume_nonnull end
 
 #endif

@@ -284,18 +284,29 @@ struct GaussianProcess {
 
     /// Extends `l`, the packed Cholesky factor of the kernel matrix of the first `start` points
     /// of `xs` with `jitter` on its diagonal, to all `n` of them. Returns `nil`, or the row where
-    /// the matrix turned out not positive definite (the rows before it are kept). Each row's
-    /// entries are computed four at a time (four independent sums), each sum still in order.
+    /// the matrix turned out not positive definite (the rows before it are kept). Where the CPU
+    /// runs the tiles (``solvesInTiles``), whole blocks of ``factorBlock`` rows are computed
+    /// together (``extendFactorBlock(_:_:first:_:_:jitter:)``); other rows one at a time, their
+    /// entries four at a time (four independent sums). Each sum runs in order either way.
     static func extendFactor(
-        _ l: inout [Double], from start: Int, _ xs: [Double], _ n: Int, _ d: Int, _ length: Double, jitter: Double
+        _ l: inout [Double], from start: Int, _ xs: [Double], _ n: Int, _ d: Int, _ length: Double, jitter: Double,
+        inBlocks: Bool = solvesInTiles
     ) -> Int? {
         l.removeSubrange(min(l.count, start * (start + 1) / 2)...)
         l.append(contentsOf: repeatElement(0, count: n * (n + 1) / 2 - l.count))
         return xs.withUnsafeBufferPointer { x in
             l.withUnsafeMutableBufferPointer { lb -> Int? in
                 let l = lb.baseAddress!
+                var blocked = start
+                if inBlocks {
+                    while blocked + factorBlock <= n {
+                        let failed = extendFactorBlock(l, x.baseAddress!, first: blocked, d, length, jitter: jitter)
+                        if let failed { return failed }
+                        blocked += factorBlock
+                    }
+                }
                 var a = [Double](repeating: 0, count: n)
-                for i in start..<n {
+                for i in blocked..<n {
                     let row = l + i * (i + 1) / 2
                     let xi = x.baseAddress! + i * d
                     for j in 0...i { a[j] = matern52(x, j, xi, d, length) }
@@ -332,6 +343,66 @@ struct GaussianProcess {
                 return nil
             }
         }
+    }
+
+    /// The rows a blocked extension computes together.
+    static let factorBlock = 32
+
+    /// Rows `first ..< first + factorBlock` of the packed factor at `l`, every row before them
+    /// finished: their entries left of the block are a triangular solve with the block's kernel
+    /// columns as right-hand sides (`swifttuner_lower_solve`); the block's own triangle starts from
+    /// its kernel values less the Gram products of those entries (`swifttuner_gram_update`), then
+    /// finishes entry by entry. Every entry is the sum the row-by-row loop computes, in its order.
+    /// Returns the row where the matrix is not positive definite, or `nil`.
+    static func extendFactorBlock(
+        _ l: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, first: Int, _ d: Int, _ length: Double,
+        jitter: Double
+    ) -> Int? {
+        let width = factorBlock
+        var pointsT = [Double](repeating: 0, count: width * d)
+        for column in 0..<width {
+            for k in 0..<d { pointsT[k * width + column] = x[(first + column) * d + k] }
+        }
+        // Left of the block: row j of `left` holds column j of the block's rows.
+        var left = [Double](repeating: 0, count: max(1, first * width))
+        if first > 0 {
+            let zeros = [Double](repeating: 0, count: first)
+            var unused = [Double](repeating: 0, count: width)
+            swifttuner_matern52_panel(first, d, x, pointsT, width, length, zeros, &left, &unused)
+            swifttuner_lower_solve(first, l, &left, width, width)
+            for column in 0..<width {
+                let row = l + (first + column) * (first + column + 1) / 2
+                for j in 0..<first { row[j] = left[j * width + column] }
+            }
+        }
+        // The block's triangle: row c, column e (e ≤ c) of `gram`.
+        var gram = [Double](repeating: 0, count: width * width)
+        for c in 0..<width {
+            let xi = x + (first + c) * d
+            for e in 0...c {
+                gram[c * width + e] = matern52(
+                    UnsafeBufferPointer(start: x, count: (first + width) * d), first + e, xi, d, length)
+            }
+            gram[c * width + c] += jitter
+        }
+        if first > 0 { swifttuner_gram_update(first, left, width, &gram) }
+        for c in 0..<width {
+            let i = first + c
+            let row = l + i * (i + 1) / 2
+            for e in 0...c {
+                let j = first + e
+                let other = l + j * (j + 1) / 2
+                var sum = gram[c * width + e]
+                for k in first..<j { sum -= row[k] * other[k] }
+                if j == i {
+                    guard sum > 0 else { return i }
+                    row[i] = sum.squareRoot()
+                } else {
+                    row[j] = sum / other[j]
+                }
+            }
+        }
+        return nil
     }
 
     /// Solves (L Lᵀ) x = b for each factor L: four factors at a time, their sums interleaved (four
