@@ -155,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "TunerEngineTests",
             dependencies: [
-                "TunerEngine", "TunerJournal", "TunerPostgres", "TunerTestSupport", "TunerCrashWorker",
+                "TunerEngine", "TunerJournal", "TunerPostgres", "TunerTestSupport", "TunerCrashWorker", "CTunerKernels",
             ]),
         .testTarget(name: "TunerTrainerTests", dependencies: ["TunerTrainer", "TunerTestSupport"]),
         .testTarget(

@@ -1,3 +1,7 @@
+// sched_getaffinity and CPU_COUNT (Linux).
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "CTunerKernels.h"
 
 #include <math.h>
@@ -359,4 +363,17 @@ float swifttuner_fma_chains(ptrdiff_t steps, float seed) {
     return seed;
 }
 
+#endif
+
+#if defined(__linux__)
+#include <sched.h>
+
+int swifttuner_allowed_cpus(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
+    return CPU_COUNT(&set);
+}
+#else
+int swifttuner_allowed_cpus(void) { return 0; }
 #endif

@@ -61,6 +61,10 @@ void swifttuner_matern52_panel(ptrdiff_t n, ptrdiff_t d, const double *xs, const
 /// swifttuner_cpu_has_avx().
 void swifttuner_gram_update(ptrdiff_t count, const double *v, ptrdiff_t width, double *g);
 
+/// The CPUs this process may run on (its affinity mask, as `taskset` or a cluster scheduler's
+/// binding sets it), or 0 where that is not known.
+int swifttuner_allowed_cpus(void);
+
 #pragma clang assume_nonnull end
 
 #endif

@@ -1,5 +1,5 @@
-import Foundation
 import CTunerKernels
+import Foundation
 import Synchronization
 import TunerCore
 
@@ -86,9 +86,9 @@ public struct BayesianOptimizationOracle: Oracle {
                 let (mean, sd) = predictions[position]
                 // The penalty only adds: a candidate no better than the best without any penalty
                 // cannot become the best, whatever its risk (in floating point too: rounding is
-                // monotone). Skipping it may leave a riskier candidate than the riskiest
-                // unchosen, but the risky candidate is chosen only when no best exists, and
-                // without a best nothing is skipped.
+                // monotone). Skipping it may leave a different risky candidate than a pass over
+                // every candidate would, but the risky candidate is chosen only when there is no
+                // best, and without a best nothing is skipped.
                 let unpenalized = mean - beta * sd
                 if let best = bestCandidate?.score, unpenalized >= best { continue }
                 let failure = classifier.probability(points[position])
@@ -112,14 +112,14 @@ public struct BayesianOptimizationOracle: Oracle {
             let predictions = model.predict(points)
             let bounds = predictions.map { $0.mean - beta * $0.sd }
             var best: (score: Double, position: Int)?, risky: (score: Double, position: Int)?
-            var ordered = !bounds.contains { $0.isNaN }
-            if ordered {
+            var sortable = !bounds.contains { $0.isNaN }
+            if sortable {
                 for position in bounds.indices.sorted(by: { (bounds[$0], $0) < (bounds[$1], $1) }) {
                     if let best, bounds[position] > best.score { break }
                     let failure = classifier.probability(points[position])
                     let lower = bounds[position] + failure * spread * 2
                     guard !lower.isNaN else {
-                        ordered = false
+                        sortable = false
                         break
                     }
                     let entry = (score: lower, position: position)
@@ -130,7 +130,7 @@ public struct BayesianOptimizationOracle: Oracle {
                     }
                 }
             }
-            guard ordered else {
+            guard sortable else {
                 _ = consider(batch, untilBest: false)
                 return
             }
@@ -191,10 +191,11 @@ public struct BayesianOptimizationOracle: Oracle {
 /// scale chosen among a fixed grid by log marginal likelihood (deterministic).
 ///
 /// Matrices are flat, row by row; every sum runs in the same order as the textbook loops, so
-/// a prediction is the same number whichever way it is computed: one point at a time, or
-/// ``lanes`` points together (one vector lane each).
+/// a prediction is the same number whichever way it is computed: one point at a time,
+/// ``lanes`` points together (one vector lane each), or in panels of register tiles on several
+/// cores; and a factor is the same whether its rows are computed one by one or in blocks.
 struct GaussianProcess {
-    /// The points predicted together.
+    /// The points predicted together in vector lanes.
     static let lanes = 8
     typealias Lanes = SIMD8<Double>
 

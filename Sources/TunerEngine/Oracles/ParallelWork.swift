@@ -1,11 +1,16 @@
+import CTunerKernels
 import Dispatch
 import Foundation
 
 /// Work of one call split across the CPU's cores, each part writing only its own results, so
 /// that the results are the same bits whatever the number of cores. No thread outlives the call.
 enum ParallelWork {
-    /// The parts that run at once: the active processors, at most 8.
-    static let width = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+    /// The parts that run at once: the CPUs this process may run on (a worker bound to one core
+    /// by `taskset` or a cluster scheduler uses one), at most 8.
+    static let width: Int = {
+        let allowed = Int(swifttuner_allowed_cpus())
+        return max(1, min(8, allowed > 0 ? allowed : ProcessInfo.processInfo.activeProcessorCount))
+    }()
 
     /// Calls `body` with every index in `0..<count`, on up to ``width`` threads, and returns when
     /// all have run.
