@@ -84,11 +84,15 @@ extension TrialRecord: FetchableRecord, PersistableRecord {
     }
 
     /// The columns in the order ``init(row:)`` reads them.
-    public static var databaseSelection: [any SQLSelectable] {
+    public static var databaseSelection: [any SQLSelectable] { selection(metrics: true) }
+
+    /// The columns in the order ``init(row:)`` reads them; without `metrics`, NULL in the
+    /// metrics' place, so that a reading that does not show them does not hold them.
+    static func selection(metrics: Bool) -> [any SQLSelectable] {
         [
             Columns.number, Columns.status, Columns.hyperparameters, Columns.seed, Columns.score, Columns.bestEpoch,
-            Columns.metrics, Columns.errorType, Columns.message, Columns.createdSession, Columns.createdAt,
-            Columns.endedAt, Columns.endSeq,
+            metrics ? Columns.metrics : SQL("NULL"), Columns.errorType, Columns.message, Columns.createdSession,
+            Columns.createdAt, Columns.endedAt, Columns.endSeq,
         ]
     }
 }

@@ -159,14 +159,7 @@ public final class StudyJournal: Sendable {
             // Room for every trial at once: an array grown by doubling holds up to twice what it needs.
             var trials: [TrialRecord] = []
             trials.reserveCapacity(try TrialRecord.fetchCount(db))
-            var request = TrialRecord.order(Column("number"))
-            if !metrics {
-                // Column 6 of the selection is the metrics.
-                request = request.select(
-                    TrialRecord.databaseSelection.enumerated().map { index, column in
-                        index == 6 ? SQL("NULL") : column
-                    })
-            }
+            let request = TrialRecord.order(Column("number")).select(TrialRecord.selection(metrics: metrics))
             let cursor = try request.fetchCursor(db)
             while let trial = try cursor.next() { trials.append(trial) }
             return trials

@@ -39,6 +39,21 @@ final class OpenChecksTests: XCTestCase {
         return try Data(contentsOf: URL(fileURLWithPath: path))
     }
 
+    /// A reading without the trials' metrics leaves them out and nothing else.
+    func testTrialsWithoutMetricsKeepEveryOtherColumn() throws {
+        _ = try makeJournal()
+        let journal = try StudyJournal.openForReading(at: path)
+        let whole = try journal.trials(), light = try journal.trials(metrics: false)
+        XCTAssertEqual(whole.count, 2)
+        XCTAssertEqual(whole.compactMap(\.metrics).count, 2)
+        XCTAssertEqual(light.compactMap(\.metrics).count, 0)
+        XCTAssertEqual(light, whole.map { trial in
+            var trial = trial
+            trial.metrics = nil
+            return trial
+        })
+    }
+
     func assertRefused(
         _ kind: JournalError.Kind, _ expected: String, descriptor: StudyDescriptor? = nil,
         file: StaticString = #filePath, line: UInt = #line

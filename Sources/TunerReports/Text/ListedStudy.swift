@@ -1,5 +1,3 @@
-import Foundation
-
 /// A study found in a folder or a store, as `tuner list --json` prints it and the dashboard's
 /// API lists it: its key and folder, and its overview or why it cannot be read.
 ///
