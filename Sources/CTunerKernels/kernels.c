@@ -74,18 +74,18 @@ __attribute__((target("avx"))) static inline __m256d matern52_lanes(const double
 
 __attribute__((target("avx"))) void swifttuner_matern52_panel(ptrdiff_t n, ptrdiff_t d, const double *xs,
                                                               const double *points_t, ptrdiff_t width,
-                                                              double length, const double *weights, double *k,
-                                                              double *mu) {
+                                                              double length, const double *_Nullable weights,
+                                                              double *k, double *_Nullable mu) {
 #pragma clang fp contract(off)
     const __m256d scale = _mm256_set1_pd(length);
     for (ptrdiff_t c = 0; c + 4 <= width; c += 4) {
-        __m256d m = _mm256_loadu_pd(mu + c);
+        __m256d m = mu ? _mm256_loadu_pd(mu + c) : _mm256_setzero_pd();
         for (ptrdiff_t i = 0; i < n; i++) {
             const __m256d value = matern52_lanes(xs + i * d, points_t + c, d, width, scale);
             _mm256_storeu_pd(k + i * width + c, value);
-            m = _mm256_add_pd(m, _mm256_mul_pd(value, _mm256_broadcast_sd(weights + i)));
+            if (weights) m = _mm256_add_pd(m, _mm256_mul_pd(value, _mm256_broadcast_sd(weights + i)));
         }
-        _mm256_storeu_pd(mu + c, m);
+        if (mu) _mm256_storeu_pd(mu + c, m);
     }
 }
 
@@ -293,7 +293,8 @@ void swifttuner_gram_update(ptrdiff_t count, const double *v, ptrdiff_t width, d
 }
 
 void swifttuner_matern52_panel(ptrdiff_t n, ptrdiff_t d, const double *xs, const double *points_t,
-                               ptrdiff_t width, double length, const double *weights, double *k, double *mu) {
+                               ptrdiff_t width, double length, const double *_Nullable weights, double *k,
+                               double *_Nullable mu) {
 #pragma clang fp contract(off)
     for (ptrdiff_t c = 0; c + 4 <= width; c += 4) {
         for (ptrdiff_t e = c; e < c + 4; e++) {
@@ -306,7 +307,7 @@ void swifttuner_matern52_panel(ptrdiff_t n, ptrdiff_t d, const double *xs, const
                 const double r = sqrt(d2) / length, s = 2.23606797749979 * r;
                 const double value = (1.0 + s + 5.0 / 3.0 * r * r) * exp(-s);
                 k[i * width + e] = value;
-                mu[e] = mu[e] + value * weights[i];
+                if (weights && mu) mu[e] = mu[e] + value * weights[i];
             }
         }
     }

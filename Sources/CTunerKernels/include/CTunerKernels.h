@@ -50,10 +50,12 @@ void swifttuner_lower_solve(ptrdiff_t n, const double *l, double *v, ptrdiff_t c
 
 /// The Matérn 5/2 kernel of n points against `width` others (a multiple of 4), with the means
 /// that weigh it: k[i·width + c] is the kernel of point i of `xs` (rows of d) and point c, whose
-/// coordinate j is points_t[j·width + c]; mu[c] += k[i·width + c]·weights[i] for i in order.
-/// The same bits as the engine's scalar kernel. Call only where swifttuner_cpu_has_avx().
+/// coordinate j is points_t[j·width + c]; mu[c] += k[i·width + c]·weights[i] for i in order,
+/// unless weights and mu are NULL (the kernel alone). The same bits as the engine's scalar
+/// kernel. Call only where swifttuner_cpu_has_avx().
 void swifttuner_matern52_panel(ptrdiff_t n, ptrdiff_t d, const double *xs, const double *points_t,
-                               ptrdiff_t width, double length, const double *weights, double *k, double *mu);
+                               ptrdiff_t width, double length, const double *_Nullable weights, double *k,
+                               double *_Nullable mu);
 
 /// The Gram update of `width` columns (a multiple of 8): g[c·width + e] −= v[k·width + c]·v[k·width + e]
 /// for k in 0 ..< count in order, a product and a difference at a time, for every e that reaches

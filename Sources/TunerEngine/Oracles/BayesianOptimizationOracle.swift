@@ -328,15 +328,7 @@ struct GaussianProcess {
                         // The rest in order, each entry finished before the next uses it.
                         for t in 0..<width {
                             let column = j + t
-                            var sum = s[t]
-                            let other = rowStart(column)
-                            for k in j..<column { sum -= row[k] * other[k] }
-                            if column == i {
-                                guard sum > 0 else { return i }
-                                row[i] = sum.squareRoot()
-                            } else {
-                                row[column] = sum / other[column]
-                            }
+                            guard finishEntry(row, i, column, rowStart(column), from: j, sum: s[t]) else { return i }
                         }
                         j += width
                     }
@@ -367,9 +359,7 @@ struct GaussianProcess {
         // Left of the block: row j of `left` holds column j of the block's rows.
         var left = [Double](repeating: 0, count: max(1, first * width))
         if first > 0 {
-            let zeros = [Double](repeating: 0, count: first)
-            var unused = [Double](repeating: 0, count: width)
-            swifttuner_matern52_panel(first, d, x, pointsT, width, length, zeros, &left, &unused)
+            swifttuner_matern52_panel(first, d, x, pointsT, width, length, nil, &left, nil)
             swifttuner_lower_solve(first, l, &left, width, width)
             for column in 0..<width {
                 let row = l + (first + column) * (first + column + 1) / 2
@@ -378,32 +368,42 @@ struct GaussianProcess {
         }
         // The block's triangle: row c, column e (e ≤ c) of `gram`.
         var gram = [Double](repeating: 0, count: width * width)
+        let points = UnsafeBufferPointer(start: x, count: (first + width) * d)
         for c in 0..<width {
             let xi = x + (first + c) * d
-            for e in 0...c {
-                gram[c * width + e] = matern52(
-                    UnsafeBufferPointer(start: x, count: (first + width) * d), first + e, xi, d, length)
-            }
+            for e in 0...c { gram[c * width + e] = matern52(points, first + e, xi, d, length) }
             gram[c * width + c] += jitter
         }
         if first > 0 { swifttuner_gram_update(first, left, width, &gram) }
         for c in 0..<width {
             let i = first + c
-            let row = l + i * (i + 1) / 2
             for e in 0...c {
                 let j = first + e
-                let other = l + j * (j + 1) / 2
-                var sum = gram[c * width + e]
-                for k in first..<j { sum -= row[k] * other[k] }
-                if j == i {
-                    guard sum > 0 else { return i }
-                    row[i] = sum.squareRoot()
-                } else {
-                    row[j] = sum / other[j]
-                }
+                let finished = finishEntry(
+                    l + i * (i + 1) / 2, i, j, l + j * (j + 1) / 2, from: first, sum: gram[c * width + e])
+                guard finished else { return i }
             }
         }
         return nil
+    }
+
+    /// Finishes entry (i, j) of a factor: `sum`, the entry's kernel value less its products over
+    /// the columns before `from`, less those from `from` to j in order, then divided by row j's
+    /// diagonal, or its root on the diagonal. Returns false where the diagonal is not positive.
+    @inline(__always)
+    static func finishEntry(
+        _ row: UnsafeMutablePointer<Double>, _ i: Int, _ j: Int, _ other: UnsafeMutablePointer<Double>, from: Int,
+        sum: Double
+    ) -> Bool {
+        var sum = sum
+        for k in from..<j { sum -= row[k] * other[k] }
+        if j == i {
+            guard sum > 0 else { return false }
+            row[i] = sum.squareRoot()
+        } else {
+            row[j] = sum / other[j]
+        }
+        return true
     }
 
     /// Solves (L Lᵀ) x = b for each factor L: four factors at a time, their sums interleaved (four
@@ -412,26 +412,17 @@ struct GaussianProcess {
         let solutions = SharedBuffer(buffer: UnsafeMutableBufferPointer<[Double]>.allocate(capacity: factors.count))
         solutions.buffer.initialize(repeating: [])
         defer { solutions.buffer.deinitialize().deallocate() }
-        let groups = (factors.count + 3) / 4
-        ParallelWork.forEach(groups) { groupIndex in
+        ParallelWork.forEach((factors.count + 3) / 4) { groupIndex in
             let group = groupIndex * 4
             // A group of fewer than four repeats its last factor; the repeats' results are dropped.
             let members = (0..<4).map { min(group + $0, factors.count - 1) }
-            var (x0, x1, x2, x3) = (b, b, b, b)
+            // The four solutions side by side, each starting as b.
+            var x = Array([b, b, b, b].joined())
             withFactors(members.map { factors[$0] }) { l in
-                x0.withUnsafeMutableBufferPointer { x0 in
-                    x1.withUnsafeMutableBufferPointer { x1 in
-                        x2.withUnsafeMutableBufferPointer { x2 in
-                            x3.withUnsafeMutableBufferPointer { x3 in
-                                solveFour(l, [x0.baseAddress!, x1.baseAddress!, x2.baseAddress!, x3.baseAddress!], n)
-                            }
-                        }
-                    }
-                }
+                x.withUnsafeMutableBufferPointer { x in solveFour(l, (0..<4).map { x.baseAddress! + $0 * n }, n) }
             }
-            let x = [x0, x1, x2, x3]
             for (slot, member) in members.enumerated() where member == group + slot {
-                solutions.buffer[member] = x[slot]
+                solutions.buffer[member] = Array(x[slot * n..<(slot + 1) * n])
             }
         }
         return Array(solutions.buffer)

@@ -70,7 +70,7 @@ public struct StudyStatus: Sendable {
                         + (ended.message.map { ": \($0)" } ?? ""))
             }
         } else if let last = sessions.last {
-            let started = formatTimestamp(last.startedAt)
+            let started = reportTimestamp(last.startedAt)
             let where_ = "process \(last.pid) on host \(last.host)"
             if last.endedAt == nil {
                 lines.append(
