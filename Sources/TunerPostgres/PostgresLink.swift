@@ -129,6 +129,32 @@ final class PostgresLink: Sendable {
         try withRetries(transactional: true, body)
     }
 
+    /// Runs one statement as its own transaction, once. A deadlock or a serialization failure
+    /// (rolled back) answers `nil`, and so does a connection that cannot be made (nothing was
+    /// sent); a connection lost while the statement ran throws ``UncertainWrite``: whether it was
+    /// written is for the caller to find out.
+    func once<T>(_ body: (Statements) throws -> T) throws -> T? {
+        turn.lock()
+        defer { turn.unlock() }
+        guard let connection = try? current() else { return nil }
+        do {
+            return try body(Statements(connection: connection, logger: Self.logger, url: url, timeout: statementTimeout))
+        } catch is StatementTimeout {
+            drop()
+            throw UncertainWrite()
+        } catch let error as PSQLError {
+            let state = error.serverInfo?[.sqlState]
+            if error.code == .server, state == "40001" || state == "40P01" { return nil }
+            guard Self.isConnectionLoss(error) else { throw Self.journalError(error, url: url) }
+            drop()
+            throw UncertainWrite()
+        } catch let error as PostgresDecodingError {
+            throw JournalError(
+                .corrupted, path: url.redacted,
+                "a value in the study store has an unexpected type: column \(error.columnName) (\(error.postgresType))")
+        }
+    }
+
     private func withRetries<T>(transactional: Bool, _ body: (Statements) throws -> T) throws -> T {
         turn.lock()
         defer { turn.unlock() }
@@ -293,6 +319,10 @@ struct Statements {
         try query(sql, values).changed
     }
 }
+
+/// A statement run on its own whose connection was lost before its answer came: it may or
+/// may not have been written.
+struct UncertainWrite: Error {}
 
 /// A statement that got no answer in time.
 struct StatementTimeout: Error {

@@ -2,7 +2,7 @@
 /// every study of the database in one set of tables, keyed by the study's id.
 enum PostgresSchema {
     /// The schema version this build writes.
-    static let version = 3
+    static let version = 4
 
     /// The channel on which every change to a study is announced (`NOTIFY`), its payload the
     /// study's id: what `tuner serve` listens to.
@@ -25,6 +25,160 @@ enum PostgresSchema {
             FOR EACH ROW EXECUTE FUNCTION swifttuner.announce_row();
         CREATE OR REPLACE TRIGGER announce AFTER INSERT OR UPDATE ON swifttuner.attempt
             FOR EACH ROW EXECUTE FUNCTION swifttuner.announce_row();
+        """
+
+    /// Version 4: a worker's common cycle as two server-side functions, each one round trip and
+    /// its own transaction, taking the study row's lock first as every write does.
+    ///
+    /// `finish_completed` ends a COMPLETED attempt and its trial (the next place in end order, the
+    /// streak back to 0). When nothing keeps the worker from creating a trial next (no stop, its
+    /// session open, no queued trial), it creates the trial the worker proposed beforehand if
+    /// its number is still the next one, else it answers with the trials changed since the
+    /// worker's marks, for the proposal. `create_claimed` creates the proposed trial and its
+    /// first attempt when its number is still the next one, or answers with what changed.
+    ///
+    /// Between the two, the worker holds the study's creation turn, a session-level advisory
+    /// lock, taken before the row lock: no other worker's cycle creates a trial meanwhile, so
+    /// the proposal stays valid. The turn is released when the cycle ends, and by the server
+    /// when the connection ends.
+    ///
+    /// Each answers with one head row and then trial rows. `h_state`: 0 nothing written; 1
+    /// written, the claim takes the ordinary path; 2 written, the turn held, propose from the
+    /// rows; 3 the number was taken (the turn still held); 4 written and the trial created.
+    /// A function body is one statement: the script splits only outside `$$` quotes.
+    static let claimFunctions = """
+        CREATE OR REPLACE FUNCTION swifttuner.finish_completed(
+            p_study bigint, p_session bigint, p_stop_base bigint, p_attempt bigint, p_trial bigint,
+            p_outcome text, p_counted boolean, p_error_type text, p_message text, p_trace text, p_duration float8,
+            p_score float8, p_attempt_metrics text, p_epochs integer[], p_names text[], p_values float8[],
+            p_trial_score float8, p_best_epoch bigint, p_trial_metrics text, p_known_trials bigint, p_known_ends bigint,
+            p_number bigint, p_hyperparameters text, p_seed bigint)
+        RETURNS TABLE (\(claimColumns))
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            v_now float8;
+            v_stops integer;
+            v_next integer;
+            v_ends integer;
+        BEGIN
+            PERFORM pg_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
+            SELECT extract(epoch FROM clock_timestamp())::float8, s.stop_count, s.next_trial
+                INTO v_now, v_stops, v_next FROM swifttuner.study s WHERE s.id = p_study FOR UPDATE;
+            IF FOUND THEN
+                UPDATE swifttuner.attempt a SET outcome = p_outcome, counted = p_counted, error_type = p_error_type,
+                    message = p_message, trace = p_trace, ended_at = v_now, duration = p_duration, score = p_score,
+                    metrics = p_attempt_metrics
+                    WHERE a.id = p_attempt AND a.outcome IS NULL;
+            END IF;
+            IF NOT FOUND THEN
+                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+                h_state := 0; RETURN NEXT; RETURN;
+            END IF;
+            INSERT INTO swifttuner.epoch_metric (attempt, epoch, name, value)
+                SELECT p_attempt, u.e, u.n, u.v FROM unnest(p_epochs, p_names, p_values) AS u(e, n, v);
+            UPDATE swifttuner.study s SET end_count = s.end_count + 1, streak = 0 WHERE s.id = p_study
+                RETURNING s.end_count INTO v_ends;
+            UPDATE swifttuner.trial t SET status = 'COMPLETED', score = p_trial_score, best_epoch = p_best_epoch,
+                metrics = p_trial_metrics, error_type = NULL, message = NULL, ended_at = v_now, end_seq = v_ends
+                WHERE t.study = p_study AND t.number = p_trial;
+            h_now := v_now; h_ends := v_ends; h_next := v_next; h_end_seq := v_ends;
+            IF v_stops > p_stop_base
+                OR EXISTS (SELECT 1 FROM swifttuner.session x WHERE x.id = p_session AND x.ended_at IS NOT NULL)
+                OR EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study AND t.status IN ('STOPPED', 'INVALID'))
+            THEN
+                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+                h_state := 1; RETURN NEXT; RETURN;
+            END IF;
+            IF p_number = v_next THEN
+                h_attempt := swifttuner.insert_trial(p_study, p_session, p_number, p_hyperparameters, p_seed,
+                    p_known_ends, v_now);
+                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+                h_state := 4; RETURN NEXT; RETURN;
+            END IF;
+            h_state := 2; RETURN NEXT;
+            RETURN QUERY SELECT * FROM swifttuner.changed_trials(p_study, p_known_trials, p_known_ends);
+        END $$;
+        CREATE OR REPLACE FUNCTION swifttuner.create_claimed(
+            p_study bigint, p_session bigint, p_stop_base bigint, p_number bigint, p_hyperparameters text,
+            p_seed bigint, p_basis bigint)
+        RETURNS TABLE (\(claimColumns))
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            v_now float8;
+            v_stops integer;
+            v_next integer;
+            v_ends integer;
+        BEGIN
+            SELECT extract(epoch FROM clock_timestamp())::float8, s.stop_count, s.next_trial, s.end_count
+                INTO v_now, v_stops, v_next, v_ends FROM swifttuner.study s WHERE s.id = p_study FOR UPDATE;
+            IF NOT FOUND
+                OR v_stops > p_stop_base
+                OR EXISTS (SELECT 1 FROM swifttuner.session x WHERE x.id = p_session AND x.ended_at IS NOT NULL)
+                OR EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study AND t.status IN ('STOPPED', 'INVALID'))
+            THEN
+                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+                h_state := 1; RETURN NEXT; RETURN;
+            END IF;
+            h_now := v_now; h_ends := v_ends; h_next := v_next;
+            IF v_next <> p_number THEN
+                h_state := 3; RETURN NEXT;
+                RETURN QUERY SELECT * FROM swifttuner.changed_trials(p_study, p_number, p_basis);
+                RETURN;
+            END IF;
+            h_attempt := swifttuner.insert_trial(p_study, p_session, p_number, p_hyperparameters, p_seed, p_basis,
+                v_now);
+            PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+            h_state := 2; RETURN NEXT;
+        END $$;
+        CREATE OR REPLACE FUNCTION swifttuner.insert_trial(
+            p_study bigint, p_session bigint, p_number bigint, p_hyperparameters text, p_seed bigint, p_basis bigint,
+            p_now float8)
+        RETURNS bigint
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            v_attempt bigint;
+        BEGIN
+            INSERT INTO swifttuner.trial (study, number, status, hyperparameters, seed, created_session, created_at,
+                basis)
+                VALUES (p_study, p_number, 'RUNNING', p_hyperparameters, p_seed, p_session, p_now, p_basis);
+            UPDATE swifttuner.study s SET next_trial = GREATEST(s.next_trial, p_number + 1) WHERE s.id = p_study;
+            INSERT INTO swifttuner.attempt (study, trial, number, session, started_at)
+                VALUES (p_study, p_number, 1, p_session, p_now) RETURNING id INTO v_attempt;
+            RETURN v_attempt;
+        END $$;
+        """
+
+    /// The first key of the study's creation turn (an advisory lock; the second is the study's id).
+    static let turnKey: Int32 = 0x5377_5476
+
+    /// The trials created at or after a number, and those ended after an end-order mark, by
+    /// number: what a worker's claim refreshes, in two index range scans (their OR would scan
+    /// the study). The cached plan is generic: `OFFSET 0` keeps the second scan on the end
+    /// order's index, where the number's bound would lead it to scan every earlier trial.
+    static let changedTrials = """
+        CREATE OR REPLACE FUNCTION swifttuner.changed_trials(p_study bigint, p_known_trials bigint, p_known_ends bigint)
+        RETURNS TABLE (\(claimColumns))
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            RETURN QUERY
+            SELECT \(trialColumns), NULL::integer, NULL::float8, NULL::integer, NULL::integer, NULL::integer, \
+        NULL::bigint
+            FROM (
+                SELECT * FROM swifttuner.trial t WHERE t.study = p_study AND t.number >= p_known_trials
+                UNION ALL
+                SELECT * FROM (
+                    SELECT * FROM swifttuner.trial t WHERE t.study = p_study AND t.end_seq > p_known_ends OFFSET 0
+                ) AS e WHERE e.number < p_known_trials) AS c
+            ORDER BY c.number;
+        END $$;
+        """
+
+    /// The columns the claim functions answer with: a trial's (``trialColumns``' order), then the head's.
+    static let claimColumns = """
+        t_number integer, t_status text, t_hyperparameters text, t_seed bigint, t_score float8, t_best_epoch integer, \
+        t_metrics text, t_error_type text, t_message text, t_created_session bigint, t_created_at float8, \
+        t_ended_at float8, t_end_seq integer, h_state integer, h_now float8, h_ends integer, h_next integer, \
+        h_end_seq integer, h_attempt bigint
         """
 
     /// Creates the tables when they are missing; run under an advisory lock so that workers
@@ -133,8 +287,8 @@ enum PostgresSchema {
             score double precision,
             message text
         );
-        INSERT INTO swifttuner.meta (key, value) VALUES ('schema_version', '3') ON CONFLICT (key) DO NOTHING;
-        """ + "\n" + notifications
+        INSERT INTO swifttuner.meta (key, value) VALUES ('schema_version', '4') ON CONFLICT (key) DO NOTHING;
+        """ + "\n" + notifications + "\n" + changedTrials + "\n" + claimFunctions
 
     /// What brings tables of each older version to the next one, keyed by the older version.
     static let upgrades: [Int: String] = [
@@ -150,7 +304,30 @@ enum PostgresSchema {
         2: notifications + "\n" + """
         UPDATE swifttuner.meta SET value = '3' WHERE key = 'schema_version';
         """,
+        // Version 4: the claim's functions.
+        3: changedTrials + "\n" + claimFunctions + "\n" + """
+        UPDATE swifttuner.meta SET value = '4' WHERE key = 'schema_version';
+        """,
     ]
+
+    /// A script's statements: split at a semicolon that ends a line, except inside a `$$`-quoted
+    /// function body.
+    static func statements(_ script: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        var quoted = false
+        for line in script.split(separator: "\n", omittingEmptySubsequences: false) {
+            current += line + "\n"
+            if line.components(separatedBy: "$$").count % 2 == 0 { quoted.toggle() }
+            if !quoted, line.hasSuffix(";") {
+                statements.append(String(current.trimmingCharacters(in: .whitespacesAndNewlines).dropLast()))
+                current = ""
+            }
+        }
+        let rest = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !rest.isEmpty { statements.append(rest) }
+        return statements.filter { !$0.isEmpty }
+    }
 
     /// The advisory lock key under which the schema is created ("SwTu" in ASCII).
     static let lockKey: Int64 = 0x5377_5475

@@ -22,7 +22,12 @@ extension PostgresStudyStore {
     )
         throws -> (AttemptCommit, Claim?)
     {
-        try write { sql, head in
+        if let quick = try finishAndClaimQuickly(
+            attempt, end, session: session, decide: decide, next: request, propose: propose)
+        {
+            return quick
+        }
+        return try write { sql, head in
             try ClaimPlan.finishAndClaim(
                 finish: { try finishAttempt(sql, head: head, attempt, end, session: session, decide: decide) },
                 claim: { try claim(sql, head: head, request, propose: propose, failureRule: failureRule) })

@@ -316,23 +316,7 @@ extension PostgresStudyStore {
     /// Closes an open attempt with its end and inserts its epoch metrics, in one statement;
     /// returns 0 when the attempt was no longer open (fenced), else 1.
     private func closeAttempt(_ sql: Statements, _ id: Int64, _ end: AttemptEnd, at now: Double) throws -> Int {
-        var epochs: [Int] = []
-        var names: [String] = []
-        var values: [Double?] = []
-        for (epoch, metrics) in end.epochs.enumerated() {
-            for (name, value) in metrics.sorted(by: { $0.key < $1.key }) {
-                epochs.append(epoch)
-                names.append(storedText(name))
-                values.append(finite(value))
-            }
-        }
-        // Arrays travel as text literals: one statement whatever the number of epochs.
-        func literal<T>(_ items: [T], _ text: (T) -> String) -> String {
-            "{" + items.map(text).joined(separator: ",") + "}"
-        }
-        let quoted = literal(names) {
-            "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
+        let epochs = EpochArrays(end)
         let rows = try sql.rows(
             """
             WITH a AS (
@@ -347,8 +331,8 @@ extension PostgresStudyStore {
             [
                 .int64(id), .text(end.outcome.rawValue), .bool(end.outcome.isCounted), .text(end.errorType),
                 .text(end.message), .text(end.trace), .double(now), .double(end.duration), .double(finite(end.score)),
-                .text(end.metrics.isEmpty ? nil : encodeMetrics(end.metrics)), .text(literal(epochs) { String($0) }),
-                .text(quoted), .text(literal(values) { $0.map { "\($0)" } ?? "NULL" }),
+                .text(end.metrics.isEmpty ? nil : encodeMetrics(end.metrics)), .text(epochs.epochs),
+                .text(epochs.names), .text(epochs.values),
             ])
         return Int(try rows.first?.value(0, Int64.self) ?? 0)
     }
@@ -512,6 +496,35 @@ extension PostgresStudyStore {
 
     /// Nothing to consolidate: the study is never split over files.
     package func consolidate() {}
+}
+
+/// An attempt's epoch metrics as three PostgreSQL array literals (epoch, name, value), bound
+/// as text: one statement whatever the number of epochs.
+struct EpochArrays {
+    let epochs: String
+    let names: String
+    let values: String
+
+    init(_ end: AttemptEnd) {
+        var epochs: [Int] = []
+        var names: [String] = []
+        var values: [Double?] = []
+        for (epoch, metrics) in end.epochs.enumerated() {
+            for (name, value) in metrics.sorted(by: { $0.key < $1.key }) {
+                epochs.append(epoch)
+                names.append(storedText(name))
+                values.append(finite(value))
+            }
+        }
+        func literal<T>(_ items: [T], _ text: (T) -> String) -> String {
+            "{" + items.map(text).joined(separator: ",") + "}"
+        }
+        self.epochs = literal(epochs) { String($0) }
+        self.names = literal(names) {
+            "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        self.values = literal(values) { $0.map { "\($0)" } ?? "NULL" }
+    }
 }
 
 func finite(_ value: Double?) -> Double? {

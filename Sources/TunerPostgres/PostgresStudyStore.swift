@@ -229,10 +229,7 @@ public final class PostgresStudyStore: StudyStore, Sendable {
                 )
             }
             func run(_ script: String) throws {
-                for statement in script.components(separatedBy: ";\n") {
-                    let text = statement.trimmingCharacters(in: .whitespacesAndNewlines)
-                    if !text.isEmpty { try sql.execute(text) }
-                }
+                for statement in PostgresSchema.statements(script) { try sql.execute(statement) }
             }
             guard let version else { return try run(PostgresSchema.create) }
             guard var number = Int(version) else {

@@ -116,14 +116,21 @@ package struct ClaimRequest: Sendable {
     package var maxTrials: Int?
     /// The study's `maxInterruptionsPerTrial`, when set (S7).
     package var maxInterruptionsPerTrial: Int?
+    /// Whether the oracle's proposals depend on the trials' results, not only on their
+    /// configurations: when they do not, a store may propose before it knows the last results.
+    package var proposalsUseResults: Bool
 
     /// Makes a request.
-    package init(session: Int64, knownTrials: Int, knownEnds: Int, maxTrials: Int?, maxInterruptionsPerTrial: Int?) {
+    package init(
+        session: Int64, knownTrials: Int, knownEnds: Int, maxTrials: Int?, maxInterruptionsPerTrial: Int?,
+        proposalsUseResults: Bool = true
+    ) {
         self.session = session
         self.knownTrials = knownTrials
         self.knownEnds = knownEnds
         self.maxTrials = maxTrials
         self.maxInterruptionsPerTrial = maxInterruptionsPerTrial
+        self.proposalsUseResults = proposalsUseResults
     }
 }
 

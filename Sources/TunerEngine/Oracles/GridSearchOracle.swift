@@ -13,6 +13,8 @@ import TunerCore
 public struct GridSearchOracle: Oracle {
     /// `GridSearch`.
     public let kind: TunerKind = .gridSearch
+    /// Proposals depend on the configurations tried, never on results.
+    public var proposalsUseResults: Bool { false }
     /// `nil`: a grid runs until exhausted.
     public let defaultMaxTrials: Int? = nil
 

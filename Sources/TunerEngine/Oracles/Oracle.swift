@@ -101,6 +101,10 @@ public protocol Oracle: Sendable {
     /// (Hyperband's promotions wait for their whole round, section 9). One process never
     /// proposes while a trial runs; many workers do, and wait while this says so.
     func mustWait(trial: Int, space: SearchSpace, history: OracleHistory) -> Bool
+    /// Whether proposals depend on the trials' statuses and scores, not only on their
+    /// configurations. When they do not, a worker may propose its next trial before the
+    /// results of running trials are known (section 9); the proposals are the same.
+    var proposalsUseResults: Bool { get }
 }
 
 extension Oracle {
@@ -108,4 +112,6 @@ extension Oracle {
     public func plannedTrials(space: SearchSpace) -> Int? { nil }
     /// An oracle that proposes whatever is running.
     public func mustWait(trial: Int, space: SearchSpace, history: OracleHistory) -> Bool { false }
+    /// An oracle whose proposals may depend on results.
+    public var proposalsUseResults: Bool { true }
 }

@@ -13,6 +13,8 @@ import TunerCore
 public struct RandomSearchOracle: Oracle {
     /// `RandomSearch`.
     public let kind: TunerKind = .randomSearch
+    /// Proposals depend on the configurations tried, never on results.
+    public var proposalsUseResults: Bool { false }
     /// 10, as KerasTuner.
     public let defaultMaxTrials: Int? = 10
     /// Draws before falling back to enumeration (KerasTuner gives up after 20).

@@ -447,7 +447,8 @@ struct SearchRun {
     var claimRequest: ClaimRequest {
         ClaimRequest(
             session: session, knownTrials: trials.count, knownEnds: knownEnds, maxTrials: tuner.limits.maxTrials,
-            maxInterruptionsPerTrial: tuner.limits.maxInterruptionsPerTrial)
+            maxInterruptionsPerTrial: tuner.limits.maxInterruptionsPerTrial,
+            proposalsUseResults: tuner.oracle.proposalsUseResults)
     }
 
     /// The oracle's proposal for trial `number`, inside the claim's transaction, once the
