@@ -92,13 +92,15 @@ extension PostgresStudyStore {
         guard head.state != 0 else { return nil }
         let commit = AttemptCommit(streak: 0, endSeq: head.endSeq, stop: nil)
         if head.state == 4, let guess, let guessed, let at = head.now, let attemptID = head.attempt {
+            // The worker knows every end up to its own when no other came between.
             let trial = Self.newTrial(guess.number, guessed.0, guessed.1, session: session, at: at)
             return (
                 commit,
                 Claim(
                     work: .run(trial, Self.firstAttempt(attemptID, trial: guess.number, session: session, at: at),
                         isNew: true),
-                    refreshed: [], ends: request.knownEnds)
+                    refreshed: [], ends: head.endSeq == request.knownEnds + 1 ? request.knownEnds + 1 : request.knownEnds
+                )
             )
         }
         guard head.state == 2, var number = head.next, var ends = head.ends, let now = head.now else {

@@ -95,6 +95,78 @@ final class PostgresWorkerTests: XCTestCase {
         XCTAssertEqual(try PostgresStudyStore.studies(url: url), ["crash"])
     }
 
+    /// Counts the database's sessions calling the claim functions from now on.
+    func countFunctionCalls(_ url: String) throws {
+        try PostgresTestServer.psql(
+            url,
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET track_functions = ''all''', current_database()); END $$")
+    }
+
+    /// How often each claim function ran, as the server counted them.
+    func functionCalls(_ url: String) throws -> [String: Int] {
+        let rows = try PostgresTestServer.psql(url, "SELECT funcname || '=' || calls FROM pg_stat_user_functions")
+        var calls: [String: Int] = [:]
+        for row in rows.split(separator: "\n") {
+            let parts = row.split(separator: "=")
+            if parts.count == 2, let count = Int(parts[1]) { calls[String(parts[0])] = count }
+        }
+        return calls
+    }
+
+    /// One worker of a Grid study takes each trial in one round trip (section 9): the function
+    /// that ends a COMPLETED attempt also creates the trial proposed beforehand, whose journaled
+    /// basis is the ends before the worker's own (a Grid proposal ignores results).
+    func testOneWorkerEndsAndCreatesInOneFunctionCallPerTrial() throws {
+        let url = try database("onecall")
+        try countFunctionCalls(url)
+        let expected = try reference("grid", seed: 57, trials: 30)
+        let worker = try startWorker(url, "grid", seed: 57, trials: 30, sleep: 0, id: "w1")
+        XCTAssertTrue(waitUntil(timeout: 120) { !worker.isRunning })
+        XCTAssertEqual(worker.terminationStatus, 0)
+        try assertEquivalent(try copy(url), to: expected)
+        let journal = try copy(url)
+        let completed = try journal.trials().filter { $0.status == .completed }.count
+        let calls = try functionCalls(url)
+        XCTAssertEqual(calls["finish_completed"], completed, "every COMPLETED end: \(calls)")
+        XCTAssertEqual(calls["create_claimed"], nil, "one worker never needs the second function: \(calls)")
+        XCTAssertGreaterThan(calls["insert_trial"] ?? 0, 10, "\(calls)")
+        // A trial created with the end before it was proposed while that trial ran (its basis
+        // one short); one created by the ordinary claim, after a failed end, from every end.
+        let bases = try PostgresTestServer.psql(
+            url,
+            "SELECT count(*) FILTER (WHERE number - basis = 1) || ',' || count(*) FILTER (WHERE number = basis) " +
+                "FROM swifttuner.trial")
+        XCTAssertEqual(bases, "\(calls["insert_trial"] ?? 0),\(30 - (calls["insert_trial"] ?? 0))")
+    }
+
+    /// Bayesian workers on PostgreSQL propose between the two claim functions, holding the
+    /// study's creation turn: every trial is created by one of them, and every proposal
+    /// re-derives from the basis journaled with it (S30, section 9).
+    func testBayesianWorkersProposeBetweenTheClaimFunctionsFromTheirJournaledBases() throws {
+        let url = try database("bayesturn")
+        try countFunctionCalls(url)
+        let workers = try (1...3).map {
+            try startWorker(url, "bayesian", seed: 58, trials: 36, sleep: 2000, id: "w\($0)")
+        }
+        for process in workers {
+            XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning })
+            XCTAssertEqual(process.terminationStatus, 0)
+        }
+        let journal = try copy(url)
+        XCTAssertEqual(
+            try JournalInvariants.workerViolations(in: journal, distinctConfigurations: false, maxStops: 0), [])
+        XCTAssertEqual(try journal.trials().count, 36)
+        let report = try ProposalVerifier(oracle: BayesianOptimizationOracle(numInitialPoints: 5, candidates: 200))
+            .verify(journal)
+        XCTAssertEqual(report.checked, 36)
+        XCTAssertEqual(report.mismatches, [])
+        let calls = try functionCalls(url)
+        XCTAssertGreaterThan(calls["create_claimed"] ?? 0, 20, "\(calls)")
+        XCTAssertEqual(
+            try PostgresTestServer.psql(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0",
+            "no creation turn is left held")
+    }
+
     /// SIGINT while trivial trials keep the worker's connection busy: the interruption waits for
     /// the transaction in flight, then journals the running attempt as interrupted (S6a); the
     /// worker exits 130. (Written from the signal's thread on the same connection, it once
@@ -154,7 +226,7 @@ final class PostgresWorkerTests: XCTestCase {
         XCTAssertEqual(second.terminationStatus, 0)
         XCTAssertEqual(try PostgresTestServer.psql(url, "SELECT next_trial FROM swifttuner.study"), "30")
         XCTAssertEqual(
-            try PostgresTestServer.psql(url, "SELECT value FROM swifttuner.meta WHERE key = 'schema_version'"), "3")
+            try PostgresTestServer.psql(url, "SELECT value FROM swifttuner.meta WHERE key = 'schema_version'"), "4")
         try assertEquivalent(try copy(url), to: expected)
     }
 
