@@ -41,7 +41,15 @@ final class PostgresLink: Sendable {
     private let turn = NSRecursiveLock()
     private static let logger = Logger(label: "swifttuner.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    init(url: PostgresURL, applicationName: String, reconnectFor: Double = 60, statementTimeout: Double = 30) {
+    /// How long the server keeps the connection when it idles outside a transaction, in seconds;
+    /// `nil`: as long as it likes.
+    let idleTimeout: Double?
+
+    init(
+        url: PostgresURL, applicationName: String, reconnectFor: Double = 60, statementTimeout: Double = 30,
+        idleTimeout: Double? = nil
+    ) {
+        self.idleTimeout = idleTimeout
         self.statementTimeout = statementTimeout
         self.url = url
         self.applicationName = applicationName
@@ -85,6 +93,12 @@ final class PostgresLink: Sendable {
             ("application_name", applicationName),
             ("idle_in_transaction_session_timeout", "\(Int(statementTimeout * 1000))"),
         ]
+        // A worker paused or cut off while it holds the study's creation turn gives it back
+        // when the server closes its idle session; a healthy one connects again at its next use.
+        if let idleTimeout {
+            configuration.options.additionalStartupParameters.append(
+                ("idle_session_timeout", "\(Int(idleTimeout * 1000))"))
+        }
         return configuration
     }
 

@@ -60,8 +60,20 @@ enum PostgresSchema {
             v_stops integer;
             v_next integer;
             v_ends integer;
+            v_timeout text;
         BEGIN
-            PERFORM pg_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
+            h_turn := pg_try_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
+            IF NOT h_turn THEN
+                v_timeout := current_setting('lock_timeout');
+                PERFORM set_config('lock_timeout', '\(turnWaitMilliseconds)ms', true);
+                BEGIN
+                    PERFORM pg_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
+                    h_turn := true;
+                EXCEPTION WHEN lock_not_available THEN
+                    h_turn := false;
+                END;
+                PERFORM set_config('lock_timeout', v_timeout, true);
+            END IF;
             SELECT extract(epoch FROM clock_timestamp())::float8, s.stop_count, s.next_trial
                 INTO v_now, v_stops, v_next FROM swifttuner.study s WHERE s.id = p_study FOR UPDATE;
             IF FOUND THEN
@@ -71,8 +83,8 @@ enum PostgresSchema {
                     WHERE a.id = p_attempt AND a.outcome IS NULL;
             END IF;
             IF NOT FOUND THEN
-                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
-                h_state := 0; RETURN NEXT; RETURN;
+                PERFORM swifttuner.release_turn(p_study, h_turn);
+                h_turn := false; h_state := 0; RETURN NEXT; RETURN;
             END IF;
             INSERT INTO swifttuner.epoch_metric (attempt, epoch, name, value)
                 SELECT p_attempt, u.e, u.n, u.v FROM unnest(p_epochs, p_names, p_values) AS u(e, n, v);
@@ -86,21 +98,21 @@ enum PostgresSchema {
                 OR EXISTS (SELECT 1 FROM swifttuner.session x WHERE x.id = p_session AND x.ended_at IS NOT NULL)
                 OR EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study AND t.status IN ('STOPPED', 'INVALID'))
             THEN
-                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
-                h_state := 1; RETURN NEXT; RETURN;
+                PERFORM swifttuner.release_turn(p_study, h_turn);
+                h_turn := false; h_state := 1; RETURN NEXT; RETURN;
             END IF;
             IF p_number = v_next THEN
                 h_attempt := swifttuner.insert_trial(p_study, p_session, p_number, p_hyperparameters, p_seed,
                     p_known_ends, v_now);
-                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
-                h_state := 4; RETURN NEXT; RETURN;
+                PERFORM swifttuner.release_turn(p_study, h_turn);
+                h_turn := false; h_state := 4; RETURN NEXT; RETURN;
             END IF;
             h_state := 2; RETURN NEXT;
             RETURN QUERY SELECT * FROM swifttuner.changed_trials(p_study, p_known_trials, p_known_ends);
         END $$;
         CREATE OR REPLACE FUNCTION swifttuner.create_claimed(
             p_study bigint, p_session bigint, p_stop_base bigint, p_number bigint, p_hyperparameters text,
-            p_seed bigint, p_basis bigint)
+            p_seed bigint, p_basis bigint, p_turn boolean)
         RETURNS TABLE (\(claimColumns))
         LANGUAGE plpgsql AS $$
         DECLARE
@@ -116,10 +128,10 @@ enum PostgresSchema {
                 OR EXISTS (SELECT 1 FROM swifttuner.session x WHERE x.id = p_session AND x.ended_at IS NOT NULL)
                 OR EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study AND t.status IN ('STOPPED', 'INVALID'))
             THEN
-                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+                PERFORM swifttuner.release_turn(p_study, p_turn);
                 h_state := 1; RETURN NEXT; RETURN;
             END IF;
-            h_now := v_now; h_ends := v_ends; h_next := v_next;
+            h_now := v_now; h_ends := v_ends; h_next := v_next; h_turn := p_turn;
             IF v_next <> p_number THEN
                 h_state := 3; RETURN NEXT;
                 RETURN QUERY SELECT * FROM swifttuner.changed_trials(p_study, p_number, p_basis);
@@ -127,8 +139,16 @@ enum PostgresSchema {
             END IF;
             h_attempt := swifttuner.insert_trial(p_study, p_session, p_number, p_hyperparameters, p_seed, p_basis,
                 v_now);
-            PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+            PERFORM swifttuner.release_turn(p_study, p_turn);
+            h_turn := false;
             h_state := 2; RETURN NEXT;
+        END $$;
+        CREATE OR REPLACE FUNCTION swifttuner.release_turn(p_study bigint, p_held boolean) RETURNS void
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF p_held THEN
+                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+            END IF;
         END $$;
         CREATE OR REPLACE FUNCTION swifttuner.insert_trial(
             p_study bigint, p_session bigint, p_number bigint, p_hyperparameters text, p_seed bigint, p_basis bigint,
@@ -151,6 +171,10 @@ enum PostgresSchema {
     /// The first key of the study's creation turn (an advisory lock; the second is the study's id).
     static let turnKey: Int32 = 0x5377_5476
 
+    /// How long a worker waits for the creation turn before it goes on without it (a holder
+    /// paused or cut off keeps it until the server closes its idle session).
+    static let turnWaitMilliseconds = 250
+
     /// The trials created at or after a number, and those ended after an end-order mark, by
     /// number: what a worker's claim refreshes, in two index range scans (their OR would scan
     /// the study). The cached plan is generic: `OFFSET 0` keeps the second scan on the end
@@ -162,7 +186,7 @@ enum PostgresSchema {
         BEGIN
             RETURN QUERY
             SELECT \(trialColumns), NULL::integer, NULL::float8, NULL::integer, NULL::integer, NULL::integer, \
-        NULL::bigint
+        NULL::bigint, NULL::boolean
             FROM (
                 SELECT * FROM swifttuner.trial t WHERE t.study = p_study AND t.number >= p_known_trials
                 UNION ALL
@@ -178,7 +202,7 @@ enum PostgresSchema {
         t_number integer, t_status text, t_hyperparameters text, t_seed bigint, t_score float8, t_best_epoch integer, \
         t_metrics text, t_error_type text, t_message text, t_created_session bigint, t_created_at float8, \
         t_ended_at float8, t_end_seq integer, h_state integer, h_now float8, h_ends integer, h_next integer, \
-        h_end_seq integer, h_attempt bigint
+        h_end_seq integer, h_attempt bigint, h_turn boolean
         """
 
     /// Creates the tables when they are missing; run under an advisory lock so that workers

@@ -18,6 +18,8 @@ struct CycleHead {
     let endSeq: Int?
     /// The created trial's first attempt.
     let attempt: Int64?
+    /// Whether this worker holds the study's creation turn after the call.
+    let turn: Bool
 
     init(_ row: PostgresRandomAccessRow) throws {
         state = Int(try row.value(13, Int32.self))
@@ -26,6 +28,7 @@ struct CycleHead {
         next = try row.optional(16, Int32.self).map(Int.init)
         endSeq = try row.optional(17, Int32.self).map(Int.init)
         attempt = try row.optional(18)
+        turn = try row.optional(19, Bool.self) ?? false
     }
 }
 
@@ -85,7 +88,12 @@ extension PostgresStudyStore {
                     ])
             }
         } catch is UncertainWrite {
-            return try settleFinish(id, end)
+            guard let commit = try settleFinish(id, end) else { return nil }
+            // The same transaction may have created the trial proposed beforehand.
+            guard let guess else { return (commit, nil) }
+            return (
+                commit, try settleCreate(guess.number, session: session, refreshed: [], ends: request.knownEnds)
+            )
         }
         guard let answer, let first = answer.first else { return nil }
         let head = try CycleHead(first)
@@ -106,8 +114,9 @@ extension PostgresStudyStore {
         guard head.state == 2, var number = head.next, var ends = head.ends, let now = head.now else {
             return (commit, nil)
         }
-        // The creation turn is this worker's until the second function releases it.
-        var holdsTurn = true
+        // The creation turn, when the first function got it, is this worker's until the second
+        // function releases it.
+        var holdsTurn = head.turn
         defer { if holdsTurn { releaseTurn() } }
         var refreshed = try answer.dropFirst().map(Self.decodeTrial)
         var changes = refreshed
@@ -124,10 +133,10 @@ extension PostgresStudyStore {
             do {
                 created = try link.once { sql in
                     try sql.rows(
-                        "SELECT * FROM swifttuner.create_claimed($1, $2, $3, $4, $5, $6, $7)",
+                        "SELECT * FROM swifttuner.create_claimed($1, $2, $3, $4, $5, $6, $7, $8)",
                         [
                             .int64(studyID), .int64(session), .int(base), .int(number), .text(hyperparameters),
-                            .int64(seed), .int(ends),
+                            .int64(seed), .int(ends), .bool(holdsTurn),
                         ])
                 }
             } catch is UncertainWrite {
@@ -203,7 +212,7 @@ extension PostgresStudyStore {
     /// Whether an end whose answer was lost was written: the attempt closed with this end's
     /// outcome (nobody else writes it) means it was, and the end order is read back. Anything
     /// else is left to the ordinary path, which fences the result when another worker closed it.
-    private func settleFinish(_ id: Int64, _ end: AttemptEnd) throws -> (AttemptCommit, Claim?)? {
+    private func settleFinish(_ id: Int64, _ end: AttemptEnd) throws -> AttemptCommit? {
         let row = try link.run { sql in
             try sql.rows(
                 """
@@ -215,7 +224,7 @@ extension PostgresStudyStore {
         guard let row, try row.optional(0, String.self) == end.outcome.rawValue,
             let endSeq = try row.optional(1, Int32.self)
         else { return nil }
-        return (AttemptCommit(streak: 0, endSeq: Int(endSeq), stop: nil), nil)
+        return AttemptCommit(streak: 0, endSeq: Int(endSeq), stop: nil)
     }
 
     /// Whether a creation whose answer was lost was written: trial `number` made by this session,

@@ -94,7 +94,7 @@ public final class PostgresStudyStore: StudyStore, Sendable {
         }
         let link = PostgresLink(
             url: url, applicationName: "swifttuner \(worker)".prefix(63).description, reconnectFor: 30,
-            statementTimeout: max(5, options.leaseSeconds))
+            statementTimeout: max(5, options.leaseSeconds), idleTimeout: max(5, options.leaseSeconds))
         try createSchema(link)
         let spaceJSON = try encodeSpace(descriptor.space)
         let id: Int64 = try link.transaction { sql in

@@ -167,6 +167,42 @@ final class PostgresWorkerTests: XCTestCase {
             "no creation turn is left held")
     }
 
+    /// A holder of the study's creation turn that stalls (here a session that takes it and
+    /// sleeps, as a paused worker would) does not stop the others: each waits a moment for
+    /// the turn, then claims without it, and the study ends as one process's (section 9).
+    func testAStalledHolderOfTheCreationTurnDoesNotStopTheOthers() throws {
+        let url = try database("stalledturn")
+        let expected = try reference("grid", seed: 59, trials: 60)
+        let workers = try (1...2).map {
+            try startWorker(url, "grid", seed: 59, trials: 60, sleep: 20_000, id: "w\($0)")
+        }
+        func trials() -> Int {
+            (try? PostgresTestServer.psql(url, "SELECT count(*) FROM swifttuner.trial")).flatMap(Int.init) ?? 0
+        }
+        XCTAssertTrue(waitUntil(timeout: 60) { trials() >= 5 })
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = [
+            "psql", url, "-X", "-q", "-c",
+            "SELECT pg_advisory_lock(\(0x5377_5476), (SELECT id FROM swifttuner.study)::integer), pg_sleep(4)",
+        ]
+        try holder.run()
+        XCTAssertTrue(
+            waitUntil(timeout: 10) {
+                (try? PostgresTestServer.psql(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")) == "1"
+            })
+        let before = trials()
+        usleep(2_000_000)
+        XCTAssertTrue(holder.isRunning, "the turn is still held")
+        XCTAssertGreaterThan(trials(), before + 3, "trials were created while another session held the turn")
+        holder.waitUntilExit()
+        for process in workers {
+            XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning })
+            XCTAssertEqual(process.terminationStatus, 0)
+        }
+        try assertEquivalent(try copy(url), to: expected)
+    }
+
     /// SIGINT while trivial trials keep the worker's connection busy: the interruption waits for
     /// the transaction in flight, then journals the running attempt as interrupted (S6a); the
     /// worker exits 130. (Written from the signal's thread on the same connection, it once
