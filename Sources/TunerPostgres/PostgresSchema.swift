@@ -61,6 +61,8 @@ enum PostgresSchema {
             v_next integer;
             v_ends integer;
             v_timeout text;
+            v_claim boolean;
+            v_create boolean;
         BEGIN
             h_turn := pg_try_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
             IF NOT h_turn THEN
@@ -83,32 +85,46 @@ enum PostgresSchema {
                     WHERE a.id = p_attempt AND a.outcome IS NULL;
             END IF;
             IF NOT FOUND THEN
-                PERFORM swifttuner.release_turn(p_study, h_turn);
+                IF h_turn THEN
+                    PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+                END IF;
                 h_turn := false; h_state := 0; RETURN NEXT; RETURN;
             END IF;
-            INSERT INTO swifttuner.epoch_metric (attempt, epoch, name, value)
-                SELECT p_attempt, u.e, u.n, u.v FROM unnest(p_epochs, p_names, p_values) AS u(e, n, v);
-            UPDATE swifttuner.study s SET end_count = s.end_count + 1, streak = 0 WHERE s.id = p_study
-                RETURNING s.end_count INTO v_ends;
+            IF cardinality(p_epochs) > 0 THEN
+                INSERT INTO swifttuner.epoch_metric (attempt, epoch, name, value)
+                    SELECT p_attempt, u.e, u.n, u.v FROM unnest(p_epochs, p_names, p_values) AS u(e, n, v);
+            END IF;
+            -- Whether the worker may create a trial next; the end itself changes none of this.
+            v_claim := v_stops <= p_stop_base
+                AND NOT EXISTS (SELECT 1 FROM swifttuner.session x WHERE x.id = p_session AND x.ended_at IS NOT NULL)
+                AND NOT EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study
+                    AND t.status IN ('STOPPED', 'INVALID'));
+            v_create := v_claim AND COALESCE(p_number = v_next, false);
+            UPDATE swifttuner.study s SET end_count = s.end_count + 1, streak = 0,
+                next_trial = CASE WHEN v_create THEN GREATEST(s.next_trial, p_number + 1) ELSE s.next_trial END
+                WHERE s.id = p_study RETURNING s.end_count INTO v_ends;
             UPDATE swifttuner.trial t SET status = 'COMPLETED', score = p_trial_score, best_epoch = p_best_epoch,
                 metrics = p_trial_metrics, error_type = NULL, message = NULL, ended_at = v_now, end_seq = v_ends
                 WHERE t.study = p_study AND t.number = p_trial;
-            h_now := v_now; h_ends := v_ends; h_next := v_next; h_end_seq := v_ends;
-            IF v_stops > p_stop_base
-                OR EXISTS (SELECT 1 FROM swifttuner.session x WHERE x.id = p_session AND x.ended_at IS NOT NULL)
-                OR EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study AND t.status IN ('STOPPED', 'INVALID'))
-            THEN
-                PERFORM swifttuner.release_turn(p_study, h_turn);
-                h_turn := false; h_state := 1; RETURN NEXT; RETURN;
+            h_now := v_now; h_ends := v_ends; h_next := v_next; h_end_seq := v_ends; h_state := 2;
+            IF v_create THEN
+                INSERT INTO swifttuner.trial (study, number, status, hyperparameters, seed, created_session,
+                    created_at, basis)
+                    VALUES (p_study, p_number, 'RUNNING', p_hyperparameters, p_seed, p_session, v_now, p_known_ends);
+                INSERT INTO swifttuner.attempt (study, trial, number, session, started_at)
+                    VALUES (p_study, p_number, 1, p_session, v_now) RETURNING id INTO h_attempt;
+                h_state := 4;
+            ELSIF NOT v_claim THEN
+                h_state := 1;
             END IF;
-            IF p_number = v_next THEN
-                h_attempt := swifttuner.insert_trial(p_study, p_session, p_number, p_hyperparameters, p_seed,
-                    p_known_ends, v_now);
-                PERFORM swifttuner.release_turn(p_study, h_turn);
-                h_turn := false; h_state := 4; RETURN NEXT; RETURN;
+            IF h_state <> 2 AND h_turn THEN
+                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+                h_turn := false;
             END IF;
-            h_state := 2; RETURN NEXT;
-            RETURN QUERY SELECT * FROM swifttuner.changed_trials(p_study, p_known_trials, p_known_ends);
+            RETURN NEXT;
+            IF h_state = 2 THEN
+                RETURN QUERY SELECT * FROM swifttuner.changed_trials(p_study, p_known_trials, p_known_ends);
+            END IF;
         END $$;
         CREATE OR REPLACE FUNCTION swifttuner.create_claimed(
             p_study bigint, p_session bigint, p_stop_base bigint, p_number bigint, p_hyperparameters text,
@@ -123,48 +139,31 @@ enum PostgresSchema {
         BEGIN
             SELECT extract(epoch FROM clock_timestamp())::float8, s.stop_count, s.next_trial, s.end_count
                 INTO v_now, v_stops, v_next, v_ends FROM swifttuner.study s WHERE s.id = p_study FOR UPDATE;
+            h_now := v_now; h_ends := v_ends; h_next := v_next; h_turn := p_turn; h_state := 2;
             IF NOT FOUND
                 OR v_stops > p_stop_base
                 OR EXISTS (SELECT 1 FROM swifttuner.session x WHERE x.id = p_session AND x.ended_at IS NOT NULL)
                 OR EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study AND t.status IN ('STOPPED', 'INVALID'))
             THEN
-                PERFORM swifttuner.release_turn(p_study, p_turn);
-                h_state := 1; RETURN NEXT; RETURN;
+                h_state := 1;
+            ELSIF v_next <> p_number THEN
+                h_state := 3;
+            ELSE
+                INSERT INTO swifttuner.trial (study, number, status, hyperparameters, seed, created_session,
+                    created_at, basis)
+                    VALUES (p_study, p_number, 'RUNNING', p_hyperparameters, p_seed, p_session, v_now, p_basis);
+                UPDATE swifttuner.study s SET next_trial = GREATEST(s.next_trial, p_number + 1) WHERE s.id = p_study;
+                INSERT INTO swifttuner.attempt (study, trial, number, session, started_at)
+                    VALUES (p_study, p_number, 1, p_session, v_now) RETURNING id INTO h_attempt;
             END IF;
-            h_now := v_now; h_ends := v_ends; h_next := v_next; h_turn := p_turn;
-            IF v_next <> p_number THEN
-                h_state := 3; RETURN NEXT;
-                RETURN QUERY SELECT * FROM swifttuner.changed_trials(p_study, p_number, p_basis);
-                RETURN;
-            END IF;
-            h_attempt := swifttuner.insert_trial(p_study, p_session, p_number, p_hyperparameters, p_seed, p_basis,
-                v_now);
-            PERFORM swifttuner.release_turn(p_study, p_turn);
-            h_turn := false;
-            h_state := 2; RETURN NEXT;
-        END $$;
-        CREATE OR REPLACE FUNCTION swifttuner.release_turn(p_study bigint, p_held boolean) RETURNS void
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            IF p_held THEN
+            IF h_state <> 3 AND p_turn THEN
                 PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+                h_turn := false;
             END IF;
-        END $$;
-        CREATE OR REPLACE FUNCTION swifttuner.insert_trial(
-            p_study bigint, p_session bigint, p_number bigint, p_hyperparameters text, p_seed bigint, p_basis bigint,
-            p_now float8)
-        RETURNS bigint
-        LANGUAGE plpgsql AS $$
-        DECLARE
-            v_attempt bigint;
-        BEGIN
-            INSERT INTO swifttuner.trial (study, number, status, hyperparameters, seed, created_session, created_at,
-                basis)
-                VALUES (p_study, p_number, 'RUNNING', p_hyperparameters, p_seed, p_session, p_now, p_basis);
-            UPDATE swifttuner.study s SET next_trial = GREATEST(s.next_trial, p_number + 1) WHERE s.id = p_study;
-            INSERT INTO swifttuner.attempt (study, trial, number, session, started_at)
-                VALUES (p_study, p_number, 1, p_session, p_now) RETURNING id INTO v_attempt;
-            RETURN v_attempt;
+            RETURN NEXT;
+            IF h_state = 3 THEN
+                RETURN QUERY SELECT * FROM swifttuner.changed_trials(p_study, p_number, p_basis);
+            END IF;
         END $$;
         """
 

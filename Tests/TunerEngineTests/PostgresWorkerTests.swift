@@ -129,14 +129,16 @@ final class PostgresWorkerTests: XCTestCase {
         let calls = try functionCalls(url)
         XCTAssertEqual(calls["finish_completed"], completed, "every COMPLETED end: \(calls)")
         XCTAssertEqual(calls["create_claimed"], nil, "one worker never needs the second function: \(calls)")
-        XCTAssertGreaterThan(calls["insert_trial"] ?? 0, 10, "\(calls)")
         // A trial created with the end before it was proposed while that trial ran (its basis
         // one short); one created by the ordinary claim, after a failed end, from every end.
         let bases = try PostgresTestServer.psql(
             url,
             "SELECT count(*) FILTER (WHERE number - basis = 1) || ',' || count(*) FILTER (WHERE number = basis) " +
-                "FROM swifttuner.trial")
-        XCTAssertEqual(bases, "\(calls["insert_trial"] ?? 0),\(30 - (calls["insert_trial"] ?? 0))")
+                "FROM swifttuner.trial"
+        ).split(separator: ",").compactMap { Int($0) }
+        XCTAssertEqual(bases.count, 2)
+        XCTAssertGreaterThan(bases.first ?? 0, 10, "most trials were created by the end's own call")
+        XCTAssertEqual(bases.reduce(0, +), 30)
     }
 
     /// Bayesian workers on PostgreSQL propose between the two claim functions, holding the
