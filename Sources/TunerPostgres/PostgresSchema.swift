@@ -123,7 +123,7 @@ enum PostgresSchema {
             END IF;
             RETURN NEXT;
             IF h_state = 2 THEN
-                RETURN QUERY SELECT * FROM swifttuner.changed_trials(p_study, p_known_trials, p_known_ends);
+                RETURN QUERY \(changedTrials("p_known_trials", "p_known_ends"));
             END IF;
         END $$;
         CREATE OR REPLACE FUNCTION swifttuner.create_claimed(
@@ -162,7 +162,7 @@ enum PostgresSchema {
             END IF;
             RETURN NEXT;
             IF h_state = 3 THEN
-                RETURN QUERY SELECT * FROM swifttuner.changed_trials(p_study, p_number, p_basis);
+                RETURN QUERY \(changedTrials("p_number", "p_basis"));
             END IF;
         END $$;
         """
@@ -176,25 +176,23 @@ enum PostgresSchema {
 
     /// The trials created at or after a number, and those ended after an end-order mark, by
     /// number: what a worker's claim refreshes, in two index range scans (their OR would scan
-    /// the study). The cached plan is generic: `OFFSET 0` keeps the second scan on the end
-    /// order's index, where the number's bound would lead it to scan every earlier trial.
-    static let changedTrials = """
-        CREATE OR REPLACE FUNCTION swifttuner.changed_trials(p_study bigint, p_known_trials bigint, p_known_ends bigint)
-        RETURNS TABLE (\(claimColumns))
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            RETURN QUERY
-            SELECT \(trialColumns), NULL::integer, NULL::float8, NULL::integer, NULL::integer, NULL::integer, \
-        NULL::bigint, NULL::boolean
-            FROM (
-                SELECT * FROM swifttuner.trial t WHERE t.study = p_study AND t.number >= p_known_trials
-                UNION ALL
-                SELECT * FROM (
-                    SELECT * FROM swifttuner.trial t WHERE t.study = p_study AND t.end_seq > p_known_ends OFFSET 0
-                ) AS e WHERE e.number < p_known_trials) AS c
-            ORDER BY c.number;
-        END $$;
+    /// the study), with the head's columns empty. A function's plan is generic: `OFFSET 0` keeps
+    /// the second scan on the end order's index, where the number's bound would lead it to scan
+    /// every earlier trial.
+    static func changedTrials(_ knownTrials: String, _ knownEnds: String) -> String {
         """
+        SELECT \(trialColumns), NULL::integer, NULL::float8, NULL::integer, NULL::integer, NULL::integer, \
+        NULL::bigint, NULL::boolean
+                    FROM (
+                        SELECT * FROM swifttuner.trial t WHERE t.study = p_study AND t.number >= \(knownTrials)
+                        UNION ALL
+                        SELECT * FROM (
+                            SELECT * FROM swifttuner.trial t WHERE t.study = p_study AND t.end_seq > \(knownEnds)
+                            OFFSET 0
+                        ) AS e WHERE e.number < \(knownTrials)) AS c
+                    ORDER BY c.number
+        """
+    }
 
     /// The columns the claim functions answer with: a trial's (``trialColumns``' order), then the head's.
     static let claimColumns = """
@@ -311,7 +309,7 @@ enum PostgresSchema {
             message text
         );
         INSERT INTO swifttuner.meta (key, value) VALUES ('schema_version', '4') ON CONFLICT (key) DO NOTHING;
-        """ + "\n" + notifications + "\n" + changedTrials + "\n" + claimFunctions
+        """ + "\n" + notifications + "\n" + claimFunctions
 
     /// What brings tables of each older version to the next one, keyed by the older version.
     static let upgrades: [Int: String] = [
@@ -328,7 +326,7 @@ enum PostgresSchema {
         UPDATE swifttuner.meta SET value = '3' WHERE key = 'schema_version';
         """,
         // Version 4: the claim's functions.
-        3: changedTrials + "\n" + claimFunctions + "\n" + """
+        3: claimFunctions + "\n" + """
         UPDATE swifttuner.meta SET value = '4' WHERE key = 'schema_version';
         """,
     ]
