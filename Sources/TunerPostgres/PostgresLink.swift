@@ -152,7 +152,8 @@ final class PostgresLink: Sendable {
         defer { turn.unlock() }
         guard let connection = try? current() else { return nil }
         do {
-            return try body(Statements(connection: connection, logger: Self.logger, url: url, timeout: statementTimeout))
+            return try body(
+                Statements(connection: connection, logger: Self.logger, url: url, timeout: statementTimeout))
         } catch is StatementTimeout {
             drop()
             throw UncertainWrite()

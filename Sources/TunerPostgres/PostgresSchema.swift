@@ -108,11 +108,7 @@ enum PostgresSchema {
                 WHERE t.study = p_study AND t.number = p_trial;
             h_now := v_now; h_ends := v_ends; h_next := v_next; h_end_seq := v_ends; h_state := 2;
             IF v_create THEN
-                INSERT INTO swifttuner.trial (study, number, status, hyperparameters, seed, created_session,
-                    created_at, basis)
-                    VALUES (p_study, p_number, 'RUNNING', p_hyperparameters, p_seed, p_session, v_now, p_known_ends);
-                INSERT INTO swifttuner.attempt (study, trial, number, session, started_at)
-                    VALUES (p_study, p_number, 1, p_session, v_now) RETURNING id INTO h_attempt;
+                \(insertTrial(basis: "p_known_ends"));
                 h_state := 4;
             ELSIF NOT v_claim THEN
                 h_state := 1;
@@ -143,18 +139,15 @@ enum PostgresSchema {
             IF NOT FOUND
                 OR v_stops > p_stop_base
                 OR EXISTS (SELECT 1 FROM swifttuner.session x WHERE x.id = p_session AND x.ended_at IS NOT NULL)
-                OR EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study AND t.status IN ('STOPPED', 'INVALID'))
+                OR EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study
+                    AND t.status IN ('STOPPED', 'INVALID'))
             THEN
                 h_state := 1;
             ELSIF v_next <> p_number THEN
                 h_state := 3;
             ELSE
-                INSERT INTO swifttuner.trial (study, number, status, hyperparameters, seed, created_session,
-                    created_at, basis)
-                    VALUES (p_study, p_number, 'RUNNING', p_hyperparameters, p_seed, p_session, v_now, p_basis);
                 UPDATE swifttuner.study s SET next_trial = GREATEST(s.next_trial, p_number + 1) WHERE s.id = p_study;
-                INSERT INTO swifttuner.attempt (study, trial, number, session, started_at)
-                    VALUES (p_study, p_number, 1, p_session, v_now) RETURNING id INTO h_attempt;
+                \(insertTrial(basis: "p_basis"));
             END IF;
             IF h_state <> 3 AND p_turn THEN
                 PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
@@ -166,6 +159,18 @@ enum PostgresSchema {
             END IF;
         END $$;
         """
+
+    /// The statements of a claim function that insert trial `p_number` and its first attempt,
+    /// whose id goes to `h_attempt` (the study's next number is the caller's to set).
+    static func insertTrial(basis: String) -> String {
+        """
+        INSERT INTO swifttuner.trial (study, number, status, hyperparameters, seed, created_session,
+                    created_at, basis)
+                    VALUES (p_study, p_number, 'RUNNING', p_hyperparameters, p_seed, p_session, v_now, \(basis));
+                INSERT INTO swifttuner.attempt (study, trial, number, session, started_at)
+                    VALUES (p_study, p_number, 1, p_session, v_now) RETURNING id INTO h_attempt
+        """
+    }
 
     /// The first key of the study's creation turn (an advisory lock; the second is the study's id).
     static let turnKey: Int32 = 0x5377_5476

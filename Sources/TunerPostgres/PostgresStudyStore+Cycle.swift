@@ -101,14 +101,14 @@ extension PostgresStudyStore {
         let commit = AttemptCommit(streak: 0, endSeq: head.endSeq, stop: nil)
         if head.state == 4, let guess, let guessed, let at = head.now, let attemptID = head.attempt {
             // The worker knows every end up to its own when no other came between.
+            let known = head.endSeq == request.knownEnds + 1 ? request.knownEnds + 1 : request.knownEnds
             let trial = Self.newTrial(guess.number, guessed.0, guessed.1, session: session, at: at)
             return (
                 commit,
                 Claim(
                     work: .run(trial, Self.firstAttempt(attemptID, trial: guess.number, session: session, at: at),
                         isNew: true),
-                    refreshed: [], ends: head.endSeq == request.knownEnds + 1 ? request.knownEnds + 1 : request.knownEnds
-                )
+                    refreshed: [], ends: known)
             )
         }
         guard head.state == 2, var number = head.next, var ends = head.ends, let now = head.now else {
