@@ -32,15 +32,18 @@ enum PostgresSchema {
     ///
     /// `finish_completed` ends a COMPLETED attempt and its trial (the next place in end order, the
     /// streak back to 0). When nothing keeps the worker from creating a trial next (no stop, its
-    /// session open, no queued trial), it creates the trial the worker proposed beforehand if
-    /// its number is still the next one, else it answers with the trials changed since the
-    /// worker's marks, for the proposal. `create_claimed` creates the proposed trial and its
-    /// first attempt when its number is still the next one, or answers with what changed.
+    /// session open, no queued trial), it creates the trial the worker proposed beforehand for
+    /// the number that is next, if that proposal holds (the worker knew every trial before it,
+    /// or the proposal holds beside unseen trials and none has its configuration); it answers
+    /// with the trials changed since the worker's marks (for the proposal, when it did not
+    /// create). `create_claimed` creates the proposed trial and its first attempt when its number
+    /// is still the next one, or answers with what changed.
     ///
     /// Between the two, the worker holds the study's creation turn, a session-level advisory
-    /// lock, taken before the row lock: no other worker's cycle creates a trial meanwhile, so
-    /// the proposal stays valid. The turn is released when the cycle ends, and by the server
-    /// when the connection ends.
+    /// lock: no other worker's cycle creates a trial meanwhile, so the proposal stays valid. The
+    /// first call only tries for it (it holds the row lock); the second, when the worker has not
+    /// got it, waits for it before it locks the row. The turn is released when the trial is
+    /// created, and by the server when the connection ends.
     ///
     /// Each answers with one head row and then trial rows. `h_state`: 0 nothing written; 1
     /// written, the claim takes the ordinary path; 2 written, the turn held, propose from the
@@ -52,7 +55,7 @@ enum PostgresSchema {
             p_outcome text, p_counted boolean, p_error_type text, p_message text, p_trace text, p_duration float8,
             p_score float8, p_attempt_metrics text, p_epochs integer[], p_names text[], p_values float8[],
             p_trial_score float8, p_best_epoch bigint, p_trial_metrics text, p_known_trials bigint, p_known_ends bigint,
-            p_number bigint, p_hyperparameters text, p_seed bigint)
+            p_numbers bigint[], p_hyperparameters text[], p_seeds bigint[], p_beside_unseen boolean)
         RETURNS TABLE (\(claimColumns))
         LANGUAGE plpgsql AS $$
         DECLARE
@@ -60,22 +63,10 @@ enum PostgresSchema {
             v_stops integer;
             v_next integer;
             v_ends integer;
-            v_timeout text;
             v_claim boolean;
             v_create boolean;
+            v_pick integer;
         BEGIN
-            h_turn := pg_try_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
-            IF NOT h_turn THEN
-                v_timeout := current_setting('lock_timeout');
-                PERFORM set_config('lock_timeout', '\(turnWaitMilliseconds)ms', true);
-                BEGIN
-                    PERFORM pg_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
-                    h_turn := true;
-                EXCEPTION WHEN lock_not_available THEN
-                    h_turn := false;
-                END;
-                PERFORM set_config('lock_timeout', v_timeout, true);
-            END IF;
             SELECT extract(epoch FROM clock_timestamp())::float8, s.stop_count, s.next_trial
                 INTO v_now, v_stops, v_next FROM swifttuner.study s WHERE s.id = p_study FOR UPDATE;
             IF FOUND THEN
@@ -85,9 +76,6 @@ enum PostgresSchema {
                     WHERE a.id = p_attempt AND a.outcome IS NULL;
             END IF;
             IF NOT FOUND THEN
-                IF h_turn THEN
-                    PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
-                END IF;
                 h_turn := false; h_state := 0; RETURN NEXT; RETURN;
             END IF;
             IF cardinality(p_epochs) > 0 THEN
@@ -99,26 +87,33 @@ enum PostgresSchema {
                 AND NOT EXISTS (SELECT 1 FROM swifttuner.session x WHERE x.id = p_session AND x.ended_at IS NOT NULL)
                 AND NOT EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study
                     AND t.status IN ('STOPPED', 'INVALID'));
-            v_create := v_claim AND COALESCE(p_number = v_next, false);
+            -- The proposal made for the next number holds when the worker knew every trial before
+            -- it, or when it holds beside unseen trials and none of them has its configuration.
+            v_pick := array_position(p_numbers, v_next::bigint);
+            v_create := v_claim AND v_pick IS NOT NULL AND (v_next = p_known_trials OR (p_beside_unseen
+                AND NOT EXISTS (SELECT 1 FROM swifttuner.trial t WHERE t.study = p_study
+                    AND t.number >= p_known_trials AND t.number < v_next
+                    AND t.hyperparameters = p_hyperparameters[v_pick])));
             UPDATE swifttuner.study s SET end_count = s.end_count + 1, streak = 0,
-                next_trial = CASE WHEN v_create THEN GREATEST(s.next_trial, p_number + 1) ELSE s.next_trial END
+                next_trial = CASE WHEN v_create THEN GREATEST(s.next_trial, v_next + 1) ELSE s.next_trial END
                 WHERE s.id = p_study RETURNING s.end_count INTO v_ends;
             UPDATE swifttuner.trial t SET status = 'COMPLETED', score = p_trial_score, best_epoch = p_best_epoch,
                 metrics = p_trial_metrics, error_type = NULL, message = NULL, ended_at = v_now, end_seq = v_ends
                 WHERE t.study = p_study AND t.number = p_trial;
             h_now := v_now; h_ends := v_ends; h_next := v_next; h_end_seq := v_ends; h_state := 2;
+            h_turn := false;
             IF v_create THEN
-                \(insertTrial(basis: "p_known_ends"));
+                \(insertTrial("v_next", "p_hyperparameters[v_pick]", "p_seeds[v_pick]", basis: "p_known_ends"));
                 h_state := 4;
             ELSIF NOT v_claim THEN
                 h_state := 1;
             END IF;
-            IF h_state <> 2 AND h_turn THEN
-                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
-                h_turn := false;
+            IF h_state = 2 THEN
+                -- Never waited for here, with the study's row locked: the second call waits.
+                h_turn := pg_try_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
             END IF;
             RETURN NEXT;
-            IF h_state = 2 THEN
+            IF h_state = 2 OR h_state = 4 THEN
                 RETURN QUERY \(changedTrials("p_known_trials", "p_known_ends"));
             END IF;
         END $$;
@@ -132,10 +127,24 @@ enum PostgresSchema {
             v_stops integer;
             v_next integer;
             v_ends integer;
+            v_timeout text;
         BEGIN
+            -- The turn first, the row lock after it: the order every holder of both keeps.
+            h_turn := p_turn;
+            IF NOT h_turn THEN
+                v_timeout := current_setting('lock_timeout');
+                PERFORM set_config('lock_timeout', '\(turnWaitMilliseconds)ms', true);
+                BEGIN
+                    PERFORM pg_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
+                    h_turn := true;
+                EXCEPTION WHEN lock_not_available THEN
+                    h_turn := false;
+                END;
+                PERFORM set_config('lock_timeout', v_timeout, true);
+            END IF;
             SELECT extract(epoch FROM clock_timestamp())::float8, s.stop_count, s.next_trial, s.end_count
                 INTO v_now, v_stops, v_next, v_ends FROM swifttuner.study s WHERE s.id = p_study FOR UPDATE;
-            h_now := v_now; h_ends := v_ends; h_next := v_next; h_turn := p_turn; h_state := 2;
+            h_now := v_now; h_ends := v_ends; h_next := v_next; h_state := 2;
             IF NOT FOUND
                 OR v_stops > p_stop_base
                 OR EXISTS (SELECT 1 FROM swifttuner.session x WHERE x.id = p_session AND x.ended_at IS NOT NULL)
@@ -147,9 +156,9 @@ enum PostgresSchema {
                 h_state := 3;
             ELSE
                 UPDATE swifttuner.study s SET next_trial = GREATEST(s.next_trial, p_number + 1) WHERE s.id = p_study;
-                \(insertTrial(basis: "p_basis"));
+                \(insertTrial("p_number", "p_hyperparameters", "p_seed", basis: "p_basis"));
             END IF;
-            IF h_state <> 3 AND p_turn THEN
+            IF h_state <> 3 AND h_turn THEN
                 PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
                 h_turn := false;
             END IF;
@@ -160,15 +169,16 @@ enum PostgresSchema {
         END $$;
         """
 
-    /// The statements of a claim function that insert trial `p_number` and its first attempt,
-    /// whose id goes to `h_attempt` (the study's next number is the caller's to set).
-    static func insertTrial(basis: String) -> String {
+    /// The statements of a claim function that insert a trial and its first attempt, whose id
+    /// goes to `h_attempt` (the study's next number is the caller's to set); the arguments are
+    /// the function's expressions for each value.
+    static func insertTrial(_ number: String, _ hyperparameters: String, _ seed: String, basis: String) -> String {
         """
         INSERT INTO swifttuner.trial (study, number, status, hyperparameters, seed, created_session,
                     created_at, basis)
-                    VALUES (p_study, p_number, 'RUNNING', p_hyperparameters, p_seed, p_session, v_now, \(basis));
+                    VALUES (p_study, \(number), 'RUNNING', \(hyperparameters), \(seed), p_session, v_now, \(basis));
                 INSERT INTO swifttuner.attempt (study, trial, number, session, started_at)
-                    VALUES (p_study, p_number, 1, p_session, v_now) RETURNING id INTO h_attempt
+                    VALUES (p_study, \(number), 1, p_session, v_now) RETURNING id INTO h_attempt
         """
     }
 

@@ -38,12 +38,15 @@ extension PostgresStudyStore {
     /// study row's lock first (section 9's order is kept: the end and the streak are decided
     /// under that lock, and a trial is created only while its number is the next one).
     ///
-    /// Where proposals do not depend on results (Grid, Random), the trial the worker expects
-    /// to create next is proposed before the first function, which creates it when no other
-    /// trial was created since the worker's last claim: one round trip. Otherwise the first
-    /// function answers with the trials changed since the worker's marks and keeps the study's
-    /// creation turn for this worker; the proposal is made from that state, whose end count
-    /// the trial journals as its basis (S30), and the second function creates it.
+    /// Where proposals do not depend on results (Grid, Random), the trials the worker may
+    /// create next are proposed before the first function: the one after the trials it knows
+    /// (Grid), or as many as the other workers created during its last cycle, twice over,
+    /// where a proposal holds beside trials the worker has not seen (Random over a continuous
+    /// space). The first function creates the one whose number is next if its proposal holds:
+    /// one round trip. Otherwise it answers with the trials changed since the worker's marks
+    /// and, when free, gives the worker the study's creation turn; the proposal is made from
+    /// that state, whose end count the trial journals as its basis (S30), and the second
+    /// function creates it.
     ///
     /// Whatever is not the common case (a failed trial, a stop, a closed session, queued work,
     /// a reap due, no proposal) is left to the ordinary transaction: `nil` when nothing was
@@ -60,22 +63,26 @@ extension PostgresStudyStore {
         else { return nil }
         let base = stopBase.withLock { $0 }
         let epochs = EpochArrays(end)
-        // The trial after the worker's known ones, proposed from what the worker knows (its own
-        // trial still running): valid whatever ended meanwhile, when proposals ignore results.
-        var guess: (number: Int, proposal: ProposedTrial)?
-        if !request.proposalsUseResults, request.maxTrials.map({ request.knownTrials < $0 }) ?? true,
-            let proposal = try propose(request.knownTrials, [])
-        {
-            guess = (request.knownTrials, proposal)
+        // The trials after the worker's known ones, proposed from what the worker knows (its own
+        // trial still running): the next number only, or as many as other workers created
+        // during its last cycle, twice over, where a proposal holds beside unseen trials.
+        var guesses: [(number: Int, hyperparameters: String, seed: Int64)] = []
+        let width = min(request.lookahead, 2 * lookaheadGap.withLock { $0 } + 1)
+        for number in request.knownTrials..<request.knownTrials + width {
+            guard request.maxTrials.map({ number < $0 }) ?? true, let proposal = try propose(number, []) else { break }
+            guesses.append((number, encodeValues(proposal.values), Int64(bitPattern: proposal.seed)))
         }
-        let guessed = guess.map { (encodeValues($0.proposal.values), Int64(bitPattern: $0.proposal.seed)) }
+        func literal<T>(_ items: [T], _ text: (T) -> String) -> String {
+            "{" + items.map(text).joined(separator: ",") + "}"
+        }
         let answer: [PostgresRandomAccessRow]?
         do {
             answer = try link.once { sql in
                 try sql.rows(
                     """
                     SELECT * FROM swifttuner.finish_completed($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-                        $14::integer[], $15::text[], $16::float8[], $17, $18, $19, $20, $21, $22, $23, $24)
+                        $14::integer[], $15::text[], $16::float8[], $17, $18, $19, $20, $21, $22::bigint[], $23::text[],
+                        $24::bigint[], $25)
                     """,
                     [
                         .int64(studyID), .int64(session), .int(base), .int64(id), .int(attempt.trial),
@@ -84,31 +91,38 @@ extension PostgresStudyStore {
                         .text(end.metrics.isEmpty ? nil : encodeMetrics(end.metrics)), .text(epochs.epochs),
                         .text(epochs.names), .text(epochs.values), .double(end.score), .int(end.bestEpoch),
                         .text(encodeMetrics(end.metrics)), .int(request.knownTrials), .int(request.knownEnds),
-                        .int(guess?.number), .text(guessed?.0), .int64(guessed?.1),
+                        .text(literal(guesses) { String($0.number) }),
+                        .text(literal(guesses) { EpochArrays.quoted($0.hyperparameters) }),
+                        .text(literal(guesses) { String($0.seed) }), .bool(request.lookahead > 1),
                     ])
             }
         } catch is UncertainWrite {
             guard let commit = try settleFinish(id, end) else { return nil }
-            // The same transaction may have created the trial proposed beforehand.
-            guard let guess else { return (commit, nil) }
+            // The same transaction may have created one of the trials proposed beforehand.
+            guard let last = guesses.last?.number else { return (commit, nil) }
             return (
-                commit, try settleCreate(guess.number, session: session, refreshed: [], ends: request.knownEnds)
+                commit,
+                try settleCreate(
+                    request.knownTrials..<last + 1, known: request.knownTrials, session: session, refreshed: [],
+                    ends: request.knownEnds)
             )
         }
         guard let answer, let first = answer.first else { return nil }
         let head = try CycleHead(first)
         guard head.state != 0 else { return nil }
+        if let next = head.next { lookaheadGap.withLock { $0 = max(0, min(32, next - request.knownTrials)) } }
         let commit = AttemptCommit(streak: 0, endSeq: head.endSeq, stop: nil)
-        if head.state == 4, let guess, let guessed, let at = head.now, let attemptID = head.attempt {
-            // The worker knows every end up to its own when no other came between.
-            let known = head.endSeq == request.knownEnds + 1 ? request.knownEnds + 1 : request.knownEnds
-            let trial = Self.newTrial(guess.number, guessed.0, guessed.1, session: session, at: at)
+        if head.state == 4, let number = head.next, let made = guesses.first(where: { $0.number == number }),
+            let at = head.now, let attemptID = head.attempt, let ends = head.ends
+        {
+            // Its rows are every change up to its own end, the unseen trials among them.
+            let trial = Self.newTrial(number, made.hyperparameters, made.seed, session: session, at: at)
             return (
                 commit,
                 Claim(
-                    work: .run(trial, Self.firstAttempt(attemptID, trial: guess.number, session: session, at: at),
+                    work: .run(trial, Self.firstAttempt(attemptID, trial: number, session: session, at: at),
                         isNew: true),
-                    refreshed: [], ends: known)
+                    refreshed: try answer.dropFirst().map(Self.decodeTrial), ends: ends)
             )
         }
         guard head.state == 2, var number = head.next, var ends = head.ends, let now = head.now else {
@@ -141,7 +155,11 @@ extension PostgresStudyStore {
                 }
             } catch is UncertainWrite {
                 holdsTurn = false
-                return (commit, try settleCreate(number, session: session, refreshed: refreshed, ends: ends))
+                return (
+                    commit,
+                    try settleCreate(
+                        number..<number + 1, known: number, session: session, refreshed: refreshed, ends: ends)
+                )
             }
             guard let created, let first = created.first else { return (commit, nil) }
             let made = try CycleHead(first)
@@ -158,6 +176,7 @@ extension PostgresStudyStore {
                         refreshed: refreshed, ends: ends)
                 )
             case 3:
+                holdsTurn = made.turn
                 guard let next = made.next, let madeEnds = made.ends else { return (commit, nil) }
                 changes = try created.dropFirst().map(Self.decodeTrial)
                 refreshed = Self.merged(refreshed, changes)
@@ -227,22 +246,35 @@ extension PostgresStudyStore {
         return AttemptCommit(streak: 0, endSeq: Int(endSeq), stop: nil)
     }
 
-    /// Whether a creation whose answer was lost was written: trial `number` made by this session,
-    /// with its first attempt still open. Otherwise the ordinary claim goes on.
-    private func settleCreate(_ number: Int, session: Int64, refreshed: [TrialRecord], ends: Int) throws -> Claim? {
-        let row = try link.run { sql in
-            try sql.rows(
+    /// Whether a creation whose answer was lost was written: a trial of `numbers` made by this
+    /// session, with its first attempt still open. The trials from `known` up to it, which the
+    /// worker has not seen, are read with it. Otherwise the ordinary claim goes on.
+    private func settleCreate(
+        _ numbers: Range<Int>, known: Int, session: Int64, refreshed: [TrialRecord], ends: Int
+    ) throws -> Claim? {
+        try link.run { sql in
+            guard
+                let row = try sql.rows(
+                    """
+                    SELECT \(Self.qualifiedTrialColumns), a.id FROM swifttuner.trial t
+                    JOIN swifttuner.attempt a ON a.study = t.study AND a.trial = t.number AND a.number = 1
+                    WHERE t.study = $1 AND t.number >= $2 AND t.number < $3 AND t.created_session = $4
+                        AND a.session = $4 AND a.outcome IS NULL
+                    ORDER BY t.number LIMIT 1
+                    """, [.int64(studyID), .int(numbers.lowerBound), .int(numbers.upperBound), .int64(session)]
+                ).first
+            else { return nil }
+            let trial = try Self.decodeTrial(row)
+            let attempt = Self.firstAttempt(
+                try row.value(13), trial: trial.number, session: session, at: trial.createdAt)
+            let unseen = try sql.rows(
                 """
-                SELECT \(Self.qualifiedTrialColumns), a.id FROM swifttuner.trial t
-                JOIN swifttuner.attempt a ON a.study = t.study AND a.trial = t.number AND a.number = 1
-                WHERE t.study = $1 AND t.number = $2 AND t.created_session = $3 AND a.session = $3
-                    AND a.outcome IS NULL
-                """, [.int64(studyID), .int(number), .int64(session)]
-            ).first
+                SELECT \(PostgresSchema.trialColumns) FROM swifttuner.trial WHERE study = $1 AND number >= $2
+                    AND number < $3 ORDER BY number
+                """, [.int64(studyID), .int(known), .int(trial.number)]
+            ).map(Self.decodeTrial)
+            return Claim(
+                work: .run(trial, attempt, isNew: true), refreshed: Self.merged(refreshed, unseen), ends: ends)
         }
-        guard let row else { return nil }
-        let trial = try Self.decodeTrial(row)
-        let attempt = Self.firstAttempt(try row.value(13), trial: number, session: session, at: trial.createdAt)
-        return Claim(work: .run(trial, attempt, isNew: true), refreshed: refreshed, ends: ends)
     }
 }

@@ -520,10 +520,13 @@ struct EpochArrays {
             "{" + items.map(text).joined(separator: ",") + "}"
         }
         self.epochs = literal(epochs) { String($0) }
-        self.names = literal(names) {
-            "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
+        self.names = literal(names, Self.quoted)
         self.values = literal(values) { $0.map { "\($0)" } ?? "NULL" }
+    }
+
+    /// Text as an element of a PostgreSQL array literal: quoted, its quotes and backslashes escaped.
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
 

@@ -35,6 +35,9 @@ public final class PostgresStudyStore: StudyStore, Sendable {
     let stopBase = Mutex<Int>(0)
     /// When this worker last looked for expired leases, in seconds of the server's clock.
     let lastReap = Mutex<Double>(0)
+    /// How many trials other workers created during this worker's last cycle (at most 32): how
+    /// far ahead it proposes next time, where proposals allow it.
+    let lookaheadGap = Mutex<Int>(0)
     /// The session whose lease the keeper renews.
     let leasedSession = Mutex<Int64?>(nil)
     /// Why the lease was lost, once it was.

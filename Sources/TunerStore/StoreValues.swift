@@ -116,21 +116,23 @@ package struct ClaimRequest: Sendable {
     package var maxTrials: Int?
     /// The study's `maxInterruptionsPerTrial`, when set (S7).
     package var maxInterruptionsPerTrial: Int?
-    /// Whether the oracle's proposals depend on the trials' results, not only on their
-    /// configurations: when they do not, a store may propose before it knows the last results.
-    package var proposalsUseResults: Bool
+    /// How many numbers past `knownTrials` a store may propose for before it knows the last
+    /// results: 0 when proposals depend on results; 1 when they depend on every earlier trial's
+    /// configuration (the next number only); more when a proposal holds beside trials the worker
+    /// has not seen, as long as none has its configuration.
+    package var lookahead: Int
 
     /// Makes a request.
     package init(
         session: Int64, knownTrials: Int, knownEnds: Int, maxTrials: Int?, maxInterruptionsPerTrial: Int?,
-        proposalsUseResults: Bool = true
+        lookahead: Int = 0
     ) {
         self.session = session
         self.knownTrials = knownTrials
         self.knownEnds = knownEnds
         self.maxTrials = maxTrials
         self.maxInterruptionsPerTrial = maxInterruptionsPerTrial
-        self.proposalsUseResults = proposalsUseResults
+        self.lookahead = lookahead
     }
 }
 

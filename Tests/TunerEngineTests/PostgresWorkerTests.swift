@@ -169,6 +169,36 @@ final class PostgresWorkerTests: XCTestCase {
             "no creation turn is left held")
     }
 
+    /// Random workers on PostgreSQL propose ahead of what the others created: the end's call
+    /// creates the trial for the number that is next when no trial the worker has not seen has
+    /// its configuration. The study still ends with one process's trials, each proposal
+    /// re-derives, and most trials take one call (section 9, S33).
+    func testRandomWorkersProposeAheadAndEndWithTheTrialsOfOneProcess() throws {
+        let url = try database("lookahead")
+        try countFunctionCalls(url)
+        let expected = try reference("random", seed: 60, trials: 90)
+        let workers = try (1...3).map {
+            try startWorker(url, "random", seed: 60, trials: 90, sleep: 1000, id: "w\($0)")
+        }
+        for process in workers {
+            XCTAssertTrue(waitUntil(timeout: 120) { !process.isRunning })
+            XCTAssertEqual(process.terminationStatus, 0)
+        }
+        let journal = try copy(url)
+        XCTAssertEqual(
+            try JournalInvariants.workerViolations(in: journal, distinctConfigurations: true, maxStops: 0), [])
+        let actual = try summaries(journal)
+        XCTAssertEqual(actual.count, expected.count)
+        for (a, e) in zip(actual, expected) { XCTAssertEqual(a, e) }
+        let report = try ProposalVerifier(oracle: RandomSearchOracle()).verify(journal)
+        XCTAssertEqual(report.checked, 90)
+        XCTAssertEqual(report.mismatches, [])
+        let calls = try functionCalls(url)
+        let completed = try journal.trials().filter { $0.status == .completed }.count
+        XCTAssertEqual(calls["finish_completed"], completed, "\(calls)")
+        XCTAssertLessThan(calls["create_claimed"] ?? 0, completed / 2, "most trials need no second call: \(calls)")
+    }
+
     /// A holder of the study's creation turn that stalls (here a session that takes it and
     /// sleeps, as a paused worker would) does not stop the others: each waits a moment for
     /// the turn, then claims without it, and the study ends as one process's (section 9).

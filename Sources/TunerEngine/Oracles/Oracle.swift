@@ -105,6 +105,11 @@ public protocol Oracle: Sendable {
     /// configurations. When they do not, a worker may propose its next trial before the
     /// results of running trials are known (section 9); the proposals are the same.
     var proposalsUseResults: Bool { get }
+    /// Whether a proposal for trial n made without knowing some of the trials before n is still
+    /// the oracle's proposal whenever none of those trials has its configuration (a search
+    /// that draws trial n's candidates from a sequence of its own and takes the first one no
+    /// trial has). Many workers then propose before they know what the others created.
+    func proposalsHoldBesideUnseenTrials(space: SearchSpace) -> Bool
 }
 
 extension Oracle {
@@ -114,4 +119,6 @@ extension Oracle {
     public func mustWait(trial: Int, space: SearchSpace, history: OracleHistory) -> Bool { false }
     /// An oracle whose proposals may depend on results.
     public var proposalsUseResults: Bool { true }
+    /// An oracle whose proposals may depend on every earlier trial.
+    public func proposalsHoldBesideUnseenTrials(space: SearchSpace) -> Bool { false }
 }

@@ -15,6 +15,9 @@ public struct RandomSearchOracle: Oracle {
     public let kind: TunerKind = .randomSearch
     /// Proposals depend on the configurations tried, never on results.
     public var proposalsUseResults: Bool { false }
+    /// With a continuous hyperparameter, trial n's proposal is the first of its own draws that
+    /// no trial has (the enumeration of a discrete space, used after many collisions, is not).
+    public func proposalsHoldBesideUnseenTrials(space: SearchSpace) -> Bool { !space.isDiscrete }
     /// 10, as KerasTuner.
     public let defaultMaxTrials: Int? = 10
     /// Draws before falling back to enumeration (KerasTuner gives up after 20).

@@ -448,7 +448,8 @@ struct SearchRun {
         ClaimRequest(
             session: session, knownTrials: trials.count, knownEnds: knownEnds, maxTrials: tuner.limits.maxTrials,
             maxInterruptionsPerTrial: tuner.limits.maxInterruptionsPerTrial,
-            proposalsUseResults: tuner.oracle.proposalsUseResults)
+            lookahead: tuner.oracle.proposalsUseResults
+                ? 0 : tuner.oracle.proposalsHoldBesideUnseenTrials(space: tuner.space) ? 64 : 1)
     }
 
     /// The oracle's proposal for trial `number`, inside the claim's transaction, once the
