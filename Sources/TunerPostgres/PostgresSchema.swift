@@ -40,10 +40,11 @@ enum PostgresSchema {
     /// is still the next one, or answers with what changed.
     ///
     /// Between the two, the worker holds the study's creation turn, a session-level advisory
-    /// lock: no other worker's cycle creates a trial meanwhile, so the proposal stays valid. The
-    /// first call only tries for it (it holds the row lock); the second, when the worker has not
-    /// got it, waits for it before it locks the row. The turn is released when the trial is
-    /// created, and by the server when the connection ends.
+    /// lock taken before the row lock: no other worker's cycle creates a trial meanwhile, so the
+    /// proposal stays valid. Workers queue for the turn, at most a bounded time, before they
+    /// lock the row (the lock manager's queue is fair, where waiters for one row are not); the
+    /// second call waits for it when the first did not get it. The turn is released when a
+    /// call needs it no longer, and by the server when the connection ends.
     ///
     /// Each answers with one head row and then trial rows. `h_state`: 0 nothing written; 1
     /// written, the claim takes the ordinary path; 2 written, the turn held, propose from the
@@ -66,7 +67,11 @@ enum PostgresSchema {
             v_claim boolean;
             v_create boolean;
             v_pick integer;
+            v_timeout text;
         BEGIN
+            -- Workers queue for the turn before the row: the lock manager's queue is fair, and
+            -- a holder that stalls is waited for a bounded time.
+            \(waitForTurn)
             SELECT extract(epoch FROM clock_timestamp())::float8, s.stop_count, s.next_trial
                 INTO v_now, v_stops, v_next FROM swifttuner.study s WHERE s.id = p_study FOR UPDATE;
             IF FOUND THEN
@@ -76,7 +81,8 @@ enum PostgresSchema {
                     WHERE a.id = p_attempt AND a.outcome IS NULL;
             END IF;
             IF NOT FOUND THEN
-                h_turn := false; h_state := 0; RETURN NEXT; RETURN;
+                \(releaseTurn)
+                h_state := 0; RETURN NEXT; RETURN;
             END IF;
             IF cardinality(p_epochs) > 0 THEN
                 INSERT INTO swifttuner.epoch_metric (attempt, epoch, name, value)
@@ -101,16 +107,14 @@ enum PostgresSchema {
                 metrics = p_trial_metrics, error_type = NULL, message = NULL, ended_at = v_now, end_seq = v_ends
                 WHERE t.study = p_study AND t.number = p_trial;
             h_now := v_now; h_ends := v_ends; h_next := v_next; h_end_seq := v_ends; h_state := 2;
-            h_turn := false;
             IF v_create THEN
                 \(insertTrial("v_next", "p_hyperparameters[v_pick]", "p_seeds[v_pick]", basis: "p_known_ends"));
                 h_state := 4;
             ELSIF NOT v_claim THEN
                 h_state := 1;
             END IF;
-            IF h_state = 2 THEN
-                -- Never waited for here, with the study's row locked: the second call waits.
-                h_turn := pg_try_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
+            IF h_state <> 2 THEN
+                \(releaseTurn)
             END IF;
             RETURN NEXT;
             IF h_state = 2 OR h_state = 4 THEN
@@ -132,15 +136,7 @@ enum PostgresSchema {
             -- The turn first, the row lock after it: the order every holder of both keeps.
             h_turn := p_turn;
             IF NOT h_turn THEN
-                v_timeout := current_setting('lock_timeout');
-                PERFORM set_config('lock_timeout', '\(turnWaitMilliseconds)ms', true);
-                BEGIN
-                    PERFORM pg_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
-                    h_turn := true;
-                EXCEPTION WHEN lock_not_available THEN
-                    h_turn := false;
-                END;
-                PERFORM set_config('lock_timeout', v_timeout, true);
+                \(waitForTurn)
             END IF;
             SELECT extract(epoch FROM clock_timestamp())::float8, s.stop_count, s.next_trial, s.end_count
                 INTO v_now, v_stops, v_next, v_ends FROM swifttuner.study s WHERE s.id = p_study FOR UPDATE;
@@ -158,9 +154,8 @@ enum PostgresSchema {
                 UPDATE swifttuner.study s SET next_trial = GREATEST(s.next_trial, p_number + 1) WHERE s.id = p_study;
                 \(insertTrial("p_number", "p_hyperparameters", "p_seed", basis: "p_basis"));
             END IF;
-            IF h_state <> 3 AND h_turn THEN
-                PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
-                h_turn := false;
+            IF h_state <> 3 THEN
+                \(releaseTurn)
             END IF;
             RETURN NEXT;
             IF h_state = 3 THEN
@@ -181,6 +176,31 @@ enum PostgresSchema {
                     VALUES (p_study, \(number), 1, p_session, v_now) RETURNING id INTO h_attempt
         """
     }
+
+    /// The statements of a claim function that wait for the study's creation turn, at most
+    /// ``turnWaitMilliseconds``; `h_turn` says whether it was got.
+    static let waitForTurn = """
+        h_turn := pg_try_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
+                IF NOT h_turn THEN
+                    v_timeout := current_setting('lock_timeout');
+                    PERFORM set_config('lock_timeout', '\(turnWaitMilliseconds)ms', true);
+                    BEGIN
+                        PERFORM pg_advisory_lock(\(turnKey), (p_study % 2147483647)::integer);
+                        h_turn := true;
+                    EXCEPTION WHEN lock_not_available THEN
+                        h_turn := false;
+                    END;
+                    PERFORM set_config('lock_timeout', v_timeout, true);
+                END IF;
+        """
+
+    /// The statements of a claim function that give the creation turn back when it holds it.
+    static let releaseTurn = """
+        IF h_turn THEN
+                    PERFORM pg_advisory_unlock(\(turnKey), (p_study % 2147483647)::integer);
+                    h_turn := false;
+                END IF;
+        """
 
     /// The first key of the study's creation turn (an advisory lock; the second is the study's id).
     static let turnKey: Int32 = 0x5377_5476
