@@ -66,6 +66,9 @@ try:
     wait(lambda: int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-updates") or 0) >= 3, 30)
     result["updates"] = int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-updates") or 0)
     result["live_updates"] = int(driver.find_element(By.TAG_NAME, "body").get_attribute("data-live-updates") or 0)
+    # The list shows the 8 newest attempts: on a loaded machine the search may not have
+    # written 8 yet when the third update came, so wait for them (the page updates in place).
+    wait(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#latest li")) >= 8, 20)
     result["latest_items"] = len(driver.find_elements(By.CSS_SELECTOR, "#latest li"))
     result["navigations"] = driver.execute_script("return performance.getEntriesByType('navigation').length;")
     result["scripts"] = len(driver.find_elements(By.TAG_NAME, "script"))
