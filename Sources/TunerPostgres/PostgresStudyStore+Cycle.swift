@@ -112,9 +112,14 @@ extension PostgresStudyStore {
         guard head.state != 0 else { return nil }
         if let next = head.next { lookaheadGap.withLock { $0 = max(0, min(32, next - request.knownTrials)) } }
         let commit = AttemptCommit(streak: 0, endSeq: head.endSeq, stop: nil)
-        if head.state == 4, let number = head.next, let made = guesses.first(where: { $0.number == number }),
-            let at = head.now, let attemptID = head.attempt, let ends = head.ends
-        {
+        if head.state == 4 {
+            guard let number = head.next, let made = guesses.first(where: { $0.number == number }),
+                let at = head.now, let attemptID = head.attempt, let ends = head.ends
+            else {
+                throw JournalError(
+                    .corrupted, path: url.redacted,
+                    "the server created a trial this worker did not propose (answer: next \(head.next ?? -1))")
+            }
             // Its rows are every change up to its own end, the unseen trials among them.
             let trial = Self.newTrial(number, made.hyperparameters, made.seed, session: session, at: at)
             return (
